@@ -1,0 +1,35 @@
+/* categories.h — the categories c of Y that mutual information runs over. */
+#ifndef DSESWEEP_CATEGORIES_H
+#define DSESWEEP_CATEGORIES_H
+
+#include <stddef.h>
+
+#include "dsesweep/error.h"
+
+typedef struct dse_categories {
+    size_t n;         /* samples */
+    size_t n_classes; /* distinct categories, ascending by value */
+    size_t *class_of; /* n: category index 0..n_classes-1 of each sample */
+    size_t *counts;   /* n_classes: n_c */
+    double *values;   /* n_classes: the label value (or bin number) of each category */
+} dse_categories_t;
+
+/* Local. Categories of discrete labels y (n integral values), in ascending
+ * label order as numpy.unique gives them. Buffers are owned by cat: release
+ * with dse_categories_free. Fails on a non-integral label. */
+int dse_categories_from_labels(const double *y, size_t n, const char *name, dse_categories_t *cat,
+                               dse_err_t *err);
+
+/* Local. Min-max scaling then n_bins bins as numpy.digitize with edges
+ * linspace(0,1,n_bins+1)[:-1]: bins[i] in 1..n_bins. bins is caller-owned (n). */
+void dse_categories_scalar_bins(const double *y, size_t n, int n_bins, int *bins);
+
+/* Local. Categories of continuous scalars: the non-empty bins of
+ * dse_categories_scalar_bins. */
+int dse_categories_from_scalars(const double *y, size_t n, int n_bins, dse_categories_t *cat,
+                                dse_err_t *err);
+
+/* Local. Frees cat's buffers and zeroes it; safe on a zeroed struct. */
+void dse_categories_free(dse_categories_t *cat);
+
+#endif

@@ -1,0 +1,78 @@
+/* error.h — the one error type of dsesweep and its check macros.
+ *
+ * Every fallible function returns an int status (DSE_OK == 0) and fills a
+ * caller-owned dse_err_t with a one-line message that names the file, the
+ * checkpoint or the rank it concerns, plus the source location that raised it.
+ * Messages are for people: "<what>: <problem>", no trailing newline.
+ */
+#ifndef DSESWEEP_ERROR_H
+#define DSESWEEP_ERROR_H
+
+#include <stddef.h>
+
+enum {
+    DSE_OK = 0,
+    DSE_EIO = 1,      /* open/read/write failed, missing file, permission */
+    DSE_EFORMAT = 2,  /* malformed or truncated file, bad header */
+    DSE_EDTYPE = 3,   /* unsupported element type */
+    DSE_EVALUE = 4,   /* NaN/Inf, count mismatch, out-of-range value */
+    DSE_ENOMEM = 5,   /* allocation failed or problem over the memory budget */
+    DSE_ELAPACK = 6,  /* LAPACK/ScaLAPACK reported a failure */
+    DSE_EMPI = 7,     /* MPI call failed */
+    DSE_EHDF5 = 8,    /* HDF5 call failed */
+    DSE_EUSAGE = 9,   /* bad argument from the caller or the command line */
+    DSE_EINTERNAL = 10
+};
+
+#define DSE_ERR_MSG_MAX 1024
+
+typedef struct dse_err {
+    int code;
+    char msg[DSE_ERR_MSG_MAX];
+    const char *src_file; /* source location that raised the error */
+    int src_line;
+} dse_err_t;
+
+/* Local. Clears err to "no error". */
+void dse_err_clear(dse_err_t *err);
+
+/* Local. Sets err (if not NULL) to code with a printf-style message and returns
+ * code, so callers can write `return dse_err_set(...)`. */
+int dse_err_set(dse_err_t *err, int code, const char *src_file, int src_line, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+
+/* Local. Prefixes the message already in err with "<prefix>: " (used to add
+ * the checkpoint name or rank as an error travels up). Returns err->code. */
+int dse_err_prefix(dse_err_t *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Local. A short name for a code ("I/O error", "format error", ...). Static string. */
+const char *dse_err_name(int code);
+
+/* Raise an error from the current source line and return its code. */
+#define DSE_RAISE(err, code, ...) dse_err_set((err), (code), __FILE__, __LINE__, __VA_ARGS__)
+
+/* Propagate a non-zero status from a call that has already filled err. */
+#define DSE_TRY(call)                                                                              \
+    do {                                                                                           \
+        int dse_try_status_ = (call);                                                              \
+        if (dse_try_status_ != DSE_OK) return dse_try_status_;                                     \
+    } while (0)
+
+/* Same, but jump to a cleanup label with the status stored in `rc`. */
+#define DSE_TRY_GOTO(rc, label, call)                                                              \
+    do {                                                                                           \
+        (rc) = (call);                                                                             \
+        if ((rc) != DSE_OK) goto label;                                                            \
+    } while (0)
+
+/* Checked allocation: on failure raises DSE_ENOMEM naming the byte count. */
+void *dse_malloc(size_t count, size_t size, dse_err_t *err, const char *src_file, int src_line);
+void *dse_calloc(size_t count, size_t size, dse_err_t *err, const char *src_file, int src_line);
+#define DSE_MALLOC(count, size, err) dse_malloc((count), (size), (err), __FILE__, __LINE__)
+#define DSE_CALLOC(count, size, err) dse_calloc((count), (size), (err), __FILE__, __LINE__)
+
+/* Local. Checked narrowing to the 32-bit LAPACK/BLAS integer. Returns DSE_OK
+ * and stores the value, or raises DSE_ENOMEM naming `what` when it exceeds INT_MAX. */
+int dse_to_blas_int(size_t value, int *out, const char *what, dse_err_t *err);
+
+#endif

@@ -1,0 +1,9 @@
+/* cli.h — subcommands of the dsesweep program (private to src/cli). */
+#ifndef DSESWEEP_CLI_H
+#define DSESWEEP_CLI_H
+
+/* Each returns the process exit status: 0 ok, 1 a computation failed,
+ * 2 bad usage. */
+int dse_cli_score(int argc, char **argv);
+
+#endif

@@ -1,0 +1,41 @@
+/* main.c — the dsesweep program: dispatch to subcommands. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "dsesweep/version.h"
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "dsesweep %s — Diffusion Spectral Entropy and Mutual Information at scale\n"
+            "\n"
+            "usage: dsesweep COMMAND [ARGS]\n"
+            "\n"
+            "commands:\n"
+            "  score EMBEDDINGS [options]   every quantity for one embeddings file\n"
+            "  version                      print the version\n"
+            "\n"
+            "Run `dsesweep COMMAND --help` for a command's options.\n",
+            DSESWEEP_VERSION);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return 2;
+    }
+    const char *cmd = argv[1];
+    if (strcmp(cmd, "score") == 0) return dse_cli_score(argc - 1, argv + 1);
+    if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
+        printf("dsesweep %s\n", DSESWEEP_VERSION);
+        return 0;
+    }
+    if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
+        usage(stdout);
+        return 0;
+    }
+    fprintf(stderr, "dsesweep: unknown command '%s' (try `dsesweep --help`)\n", cmd);
+    return 2;
+}

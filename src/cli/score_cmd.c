@@ -1,0 +1,272 @@
+/* score_cmd.c — `dsesweep score`: every applicable quantity for one file. */
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "dsesweep/score.h"
+#include "dsesweep/source.h"
+
+#define MAX_T 64
+
+static void score_usage(FILE *out)
+{
+    fprintf(out,
+            "usage: dsesweep score EMBEDDINGS [options]\n"
+            "\n"
+            "Prints every applicable quantity of REFERENCE.md for one embeddings file\n"
+            "(.npy, FILE.h5:DATASET, FILE.safetensors:TENSOR). Entropies are in bits.\n"
+            "\n"
+            "options:\n"
+            "  --labels FILE      labels for mutual information (integer: discrete classes;\n"
+            "                     float N x 1: continuous, binned into --n-clusters bins)\n"
+            "  --sigma S          Gaussian kernel bandwidth, > 0 (default 10)\n"
+            "  --t T[,T...]       diffusion powers, integers >= 1; repeatable (default 1)\n"
+            "  --max-n N          subsample to N rows when there are more, 0 = never\n"
+            "                     (default 10000)\n"
+            "  --seed K           seed of every random draw (default 0)\n"
+            "  --repetitions R    random subsets per class for MI, >= 1 (default 5)\n"
+            "  --bins B           CSE bins per dimension, >= 1 (default 2)\n"
+            "  --knn K            neighbours of the kNN adjacency (ASE_knn), >= 1 (default 10)\n"
+            "  --n-clusters C     bins for continuous scalar labels, >= 1 (default 10)\n"
+            "  --quantities LIST  comma list, default all: DSE, DSE_matrix_entry, CSE,\n"
+            "                     ASE_gaussian, ASE_anisotropic, ASE_knn, RankMe,\n"
+            "                     participation_ratio, alpha_ReQ, DSMI, CSMI, ASMI_gaussian,\n"
+            "                     ASMI_anisotropic, ASMI_knn (MI ones need --labels)\n"
+            "  --driver NAME      eigensolver: auto, dsyevd, dsyevr, dsyevd_2stage (default auto)\n"
+            "  --json             print JSON instead of a table\n"
+            "  -h, --help         this help\n"
+            "\n"
+            "Exit status: 0 ok, 1 the input or the computation failed, 2 bad usage.\n");
+}
+
+static int bad_usage(const char *fmt, const char *value)
+{
+    fprintf(stderr, "dsesweep score: ");
+    fprintf(stderr, fmt, value);
+    fprintf(stderr, " (see `dsesweep score --help`)\n");
+    return 2;
+}
+
+/* Strict number parsing: the whole string must be a number. */
+static int parse_double(const char *s, double *out)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (errno || end == s || *end) return 0;
+    *out = v;
+    return 1;
+}
+
+static int parse_ulong(const char *s, unsigned long long *out)
+{
+    char *end;
+    errno = 0;
+    if (*s == '-') return 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno || end == s || *end) return 0;
+    *out = v;
+    return 1;
+}
+
+static int parse_int_min(const char *s, int min, int *out)
+{
+    unsigned long long v;
+    if (!parse_ulong(s, &v) || v > 1000000000ULL || (long long)v < min) return 0;
+    *out = (int)v;
+    return 1;
+}
+
+static int add_t_list(const char *arg, double *ts, size_t *nt)
+{
+    char buf[512];
+    snprintf(buf, sizeof buf, "%s", arg);
+    char *save = NULL;
+    for (char *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        unsigned long long v;
+        if (!parse_ulong(tok, &v) || v < 1 || v > 1000000) return 0;
+        if (*nt == MAX_T) return 0;
+        ts[(*nt)++] = (double)v;
+    }
+    return 1;
+}
+
+static void print_json(const char *emb, const char *dtype, const char *labels,
+                       const dse_params_t *p, const dse_score_t *s)
+{
+    cJSON *root = cJSON_CreateObject();
+    cJSON_AddStringToObject(root, "embeddings", emb);
+    cJSON_AddStringToObject(root, "dtype", dtype);
+    cJSON_AddNumberToObject(root, "n", (double)s->n);
+    cJSON_AddNumberToObject(root, "d", (double)s->d);
+    cJSON_AddNumberToObject(root, "n_used", (double)s->n_used);
+    if (labels) {
+        cJSON_AddStringToObject(root, "labels", labels);
+        cJSON_AddNumberToObject(root, "n_classes", (double)s->n_classes);
+    }
+    cJSON *params = cJSON_AddObjectToObject(root, "params");
+    cJSON_AddNumberToObject(params, "sigma", p->sigma);
+    cJSON_AddNumberToObject(params, "max_n", (double)p->max_n);
+    cJSON_AddNumberToObject(params, "seed", (double)p->seed);
+    cJSON_AddNumberToObject(params, "repetitions", p->repetitions);
+    cJSON_AddNumberToObject(params, "bins", p->cse_bins);
+    cJSON_AddNumberToObject(params, "knn", p->knn);
+    cJSON_AddNumberToObject(params, "n_clusters", p->n_clusters);
+    cJSON *results = cJSON_AddArrayToObject(root, "results");
+    for (size_t i = 0; i < s->n_entries; ++i) {
+        cJSON *r = cJSON_CreateObject();
+        cJSON_AddStringToObject(r, "quantity", s->entries[i].quantity);
+        if (s->entries[i].t > 0)
+            cJSON_AddNumberToObject(r, "t", s->entries[i].t);
+        else
+            cJSON_AddNullToObject(r, "t");
+        if (isfinite(s->entries[i].value))
+            cJSON_AddNumberToObject(r, "value", s->entries[i].value);
+        else
+            cJSON_AddNullToObject(r, "value");
+        cJSON_AddItemToArray(results, r);
+    }
+    char *text = cJSON_Print(root);
+    if (text) puts(text);
+    free(text);
+    cJSON_Delete(root);
+}
+
+static void print_table(const char *emb, const char *dtype, const char *labels,
+                        const dse_params_t *p, const dse_score_t *s)
+{
+    printf("embeddings  %s  (N = %zu, D = %zu, %s)\n", emb, s->n, s->d, dtype);
+    if (s->n_used < s->n)
+        printf("subsample   %zu of %zu rows (seed %llu)\n", s->n_used, s->n,
+               (unsigned long long)p->seed);
+    if (labels) printf("labels      %s  (%zu categories)\n", labels, s->n_classes);
+    printf("sigma %g, CSE bins %d, kNN k %d, MI repetitions %d\n\n", p->sigma, p->cse_bins, p->knn,
+           p->repetitions);
+    printf("%-22s %4s  %s\n", "quantity", "t", "value");
+    for (size_t i = 0; i < s->n_entries; ++i) {
+        char t[16] = "-";
+        if (s->entries[i].t > 0) snprintf(t, sizeof t, "%g", s->entries[i].t);
+        printf("%-22s %4s  %.12g\n", s->entries[i].quantity, t, s->entries[i].value);
+    }
+}
+
+int dse_cli_score(int argc, char **argv)
+{
+    dse_params_t p = dse_params_default();
+    const char *labels = NULL, *quantities = "all";
+    double ts[MAX_T];
+    size_t nt = 0;
+    int json = 0;
+    enum { O_LABELS = 256, O_SIGMA, O_T, O_MAXN, O_SEED, O_REPS, O_BINS, O_KNN, O_NCL, O_Q, O_DRV, O_JSON };
+    static const struct option opts[] = {{"labels", required_argument, 0, O_LABELS},
+                                         {"sigma", required_argument, 0, O_SIGMA},
+                                         {"t", required_argument, 0, O_T},
+                                         {"max-n", required_argument, 0, O_MAXN},
+                                         {"seed", required_argument, 0, O_SEED},
+                                         {"repetitions", required_argument, 0, O_REPS},
+                                         {"bins", required_argument, 0, O_BINS},
+                                         {"knn", required_argument, 0, O_KNN},
+                                         {"n-clusters", required_argument, 0, O_NCL},
+                                         {"quantities", required_argument, 0, O_Q},
+                                         {"driver", required_argument, 0, O_DRV},
+                                         {"json", no_argument, 0, O_JSON},
+                                         {"help", no_argument, 0, 'h'},
+                                         {0, 0, 0, 0}};
+    opterr = 0;
+    optind = 1;
+    int c;
+    unsigned long long ull;
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        switch (c) {
+        case O_LABELS: labels = optarg; break;
+        case O_SIGMA:
+            if (!parse_double(optarg, &p.sigma) || !(p.sigma > 0) || !isfinite(p.sigma))
+                return bad_usage("--sigma must be a number > 0 (got '%s')", optarg);
+            break;
+        case O_T:
+            if (!add_t_list(optarg, ts, &nt))
+                return bad_usage("--t takes integers >= 1 (got '%s')", optarg);
+            break;
+        case O_MAXN:
+            if (!parse_ulong(optarg, &ull)) return bad_usage("--max-n must be an integer >= 0 (got '%s')", optarg);
+            p.max_n = (size_t)ull;
+            break;
+        case O_SEED:
+            if (!parse_ulong(optarg, &ull)) return bad_usage("--seed must be an integer >= 0 (got '%s')", optarg);
+            p.seed = ull;
+            break;
+        case O_REPS:
+            if (!parse_int_min(optarg, 1, &p.repetitions))
+                return bad_usage("--repetitions must be an integer >= 1 (got '%s')", optarg);
+            break;
+        case O_BINS:
+            if (!parse_int_min(optarg, 1, &p.cse_bins) || p.cse_bins > 65535)
+                return bad_usage("--bins must be an integer in [1, 65535] (got '%s')", optarg);
+            break;
+        case O_KNN:
+            if (!parse_int_min(optarg, 1, &p.knn))
+                return bad_usage("--knn must be an integer >= 1 (got '%s')", optarg);
+            break;
+        case O_NCL:
+            if (!parse_int_min(optarg, 1, &p.n_clusters))
+                return bad_usage("--n-clusters must be an integer >= 1 (got '%s')", optarg);
+            break;
+        case O_Q: quantities = optarg; break;
+        case O_DRV:
+            if (dse_eigen_driver_parse(optarg, &p.driver) != DSE_OK)
+                return bad_usage("--driver must be auto, dsyevd, dsyevr or dsyevd_2stage (got '%s')",
+                                 optarg);
+            break;
+        case O_JSON: json = 1; break;
+        case 'h': score_usage(stdout); return 0;
+        default:
+            return bad_usage("unknown or incomplete option '%s'", argv[optind - 1]);
+        }
+    }
+    if (optind != argc - 1)
+        return bad_usage("%s", optind >= argc ? "needs one EMBEDDINGS file"
+                                              : "takes exactly one EMBEDDINGS file");
+    const char *emb = argv[optind];
+    if (nt == 0) ts[nt++] = 1.0;
+    dse_err_t err;
+    dse_err_clear(&err);
+    unsigned bits;
+    if (dse_quantity_parse(quantities, &bits, &err) != DSE_OK) {
+        fprintf(stderr, "dsesweep score: %s\n", err.msg);
+        return 2;
+    }
+    dse_matrix_t z;
+    dse_categories_t cat = {0};
+    dse_score_t s = {0};
+    char dtype[32] = "";
+    int rc = DSE_OK;
+    {
+        dse_source_t *src = NULL;
+        rc = dse_source_open(emb, &src, &err);
+        if (rc == DSE_OK) snprintf(dtype, sizeof dtype, "%s", dse_source_dtype(src));
+        dse_source_close(&src);
+    }
+    if (rc == DSE_OK) rc = dse_matrix_load(emb, &z, &err);
+    else memset(&z, 0, sizeof z);
+    if (rc == DSE_OK && labels) rc = dse_score_load_categories(labels, z.rows, emb, &p, &cat, &err);
+    if (rc == DSE_OK)
+        rc = dse_score_matrix(z.rows, z.cols, z.data, labels ? &cat : NULL, &p, bits, ts, nt, &s,
+                              &err);
+    if (rc == DSE_OK) {
+        if (json)
+            print_json(emb, dtype, labels, &p, &s);
+        else
+            print_table(emb, dtype, labels, &p, &s);
+    } else {
+        fprintf(stderr, "dsesweep score: error: %s\n", err.msg);
+    }
+    dse_score_free(&s);
+    dse_categories_free(&cat);
+    dse_matrix_free(&z);
+    return rc == DSE_OK ? 0 : (rc == DSE_EUSAGE ? 2 : 1);
+}

@@ -1,0 +1,98 @@
+/* error.c — the dsesweep error type. */
+#include "dsesweep/error.h"
+
+#include <limits.h>
+#include <stdint.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void dse_err_clear(dse_err_t *err)
+{
+    if (!err) return;
+    err->code = DSE_OK;
+    err->msg[0] = '\0';
+    err->src_file = NULL;
+    err->src_line = 0;
+}
+
+int dse_err_set(dse_err_t *err, int code, const char *src_file, int src_line, const char *fmt, ...)
+{
+    if (!err) return code;
+    err->code = code;
+    err->src_file = src_file;
+    err->src_line = src_line;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+    va_end(ap);
+    /* Keep messages on one line whatever the inputs (paths may hold newlines). */
+    for (char *p = err->msg; *p; ++p)
+        if (*p == '\n' || *p == '\r') *p = ' ';
+    return code;
+}
+
+int dse_err_prefix(dse_err_t *err, const char *fmt, ...)
+{
+    if (!err) return DSE_EINTERNAL;
+    char prefix[DSE_ERR_MSG_MAX];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(prefix, sizeof prefix, fmt, ap);
+    va_end(ap);
+    char joined[2 * DSE_ERR_MSG_MAX + 4];
+    snprintf(joined, sizeof joined, "%s: %s", prefix, err->msg);
+    snprintf(err->msg, sizeof err->msg, "%.*s", DSE_ERR_MSG_MAX - 1, joined);
+    return err->code;
+}
+
+const char *dse_err_name(int code)
+{
+    switch (code) {
+    case DSE_OK: return "ok";
+    case DSE_EIO: return "I/O error";
+    case DSE_EFORMAT: return "format error";
+    case DSE_EDTYPE: return "unsupported dtype";
+    case DSE_EVALUE: return "bad value";
+    case DSE_ENOMEM: return "out of memory";
+    case DSE_ELAPACK: return "LAPACK failure";
+    case DSE_EMPI: return "MPI failure";
+    case DSE_EHDF5: return "HDF5 failure";
+    case DSE_EUSAGE: return "usage error";
+    default: return "internal error";
+    }
+}
+
+void *dse_malloc(size_t count, size_t size, dse_err_t *err, const char *src_file, int src_line)
+{
+    if (size != 0 && count > SIZE_MAX / size) {
+        dse_err_set(err, DSE_ENOMEM, src_file, src_line, "allocation of %zu x %zu bytes overflows",
+                    count, size);
+        return NULL;
+    }
+    size_t bytes = count * size;
+    void *p = malloc(bytes ? bytes : 1);
+    if (!p)
+        dse_err_set(err, DSE_ENOMEM, src_file, src_line, "cannot allocate %zu bytes", bytes);
+    return p;
+}
+
+void *dse_calloc(size_t count, size_t size, dse_err_t *err, const char *src_file, int src_line)
+{
+    void *p = calloc(count ? count : 1, size ? size : 1);
+    if (!p)
+        dse_err_set(err, DSE_ENOMEM, src_file, src_line, "cannot allocate %zu x %zu bytes", count,
+                    size);
+    return p;
+}
+
+int dse_to_blas_int(size_t value, int *out, const char *what, dse_err_t *err)
+{
+    if (value > (size_t)INT_MAX)
+        return DSE_RAISE(err, DSE_ENOMEM,
+                         "%s = %zu exceeds the 32-bit LAPACK integer limit %d; use more ranks", what,
+                         value, INT_MAX);
+    *out = (int)value;
+    return DSE_OK;
+}

@@ -1,0 +1,107 @@
+/* categories.c — discrete labels and scalar binning into categories. */
+#include "dsesweep/categories.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct {
+    double value;
+    size_t index;
+} keyed_t;
+
+static int cmp_keyed(const void *a, const void *b)
+{
+    const keyed_t *x = a, *y = b;
+    if (x->value != y->value) return x->value < y->value ? -1 : 1;
+    return (x->index > y->index) - (x->index < y->index);
+}
+
+static int build(const double *y, size_t n, dse_categories_t *cat, dse_err_t *err)
+{
+    memset(cat, 0, sizeof *cat);
+    keyed_t *k = DSE_MALLOC(n, sizeof *k, err);
+    if (!k) return err->code;
+    for (size_t i = 0; i < n; ++i)
+        k[i] = (keyed_t){y[i], i};
+    qsort(k, n, sizeof *k, cmp_keyed);
+    size_t classes = 0;
+    for (size_t i = 0; i < n; ++i)
+        if (i == 0 || k[i].value != k[i - 1].value) classes++;
+    cat->n = n;
+    cat->n_classes = classes;
+    cat->class_of = DSE_MALLOC(n, sizeof *cat->class_of, err);
+    cat->counts = cat->class_of ? DSE_CALLOC(classes, sizeof *cat->counts, err) : NULL;
+    cat->values = cat->counts ? DSE_MALLOC(classes, sizeof *cat->values, err) : NULL;
+    if (!cat->values) {
+        free(k);
+        dse_categories_free(cat);
+        return err->code;
+    }
+    size_t c = 0;
+    for (size_t i = 0; i < n; ++i) {
+        if (i > 0 && k[i].value != k[i - 1].value) c++;
+        cat->values[c] = k[i].value;
+        cat->counts[c]++;
+        cat->class_of[k[i].index] = c;
+    }
+    free(k);
+    return DSE_OK;
+}
+
+int dse_categories_from_labels(const double *y, size_t n, const char *name, dse_categories_t *cat,
+                               dse_err_t *err)
+{
+    for (size_t i = 0; i < n; ++i)
+        if (!isfinite(y[i]) || floor(y[i]) != y[i])
+            return DSE_RAISE(err, DSE_EVALUE, "%s: label %zu is %g, not an integer", name, i, y[i]);
+    return build(y, n, cat, err);
+}
+
+void dse_categories_scalar_bins(const double *y, size_t n, int n_bins, int *bins)
+{
+    double lo = y[0], hi = y[0];
+    for (size_t i = 1; i < n; ++i) {
+        lo = y[i] < lo ? y[i] : lo;
+        hi = y[i] > hi ? y[i] : hi;
+    }
+    const double step = 1.0 / n_bins;
+    for (size_t i = 0; i < n; ++i) {
+        double x = (y[i] - lo) / (hi - lo);
+        int b = 0;
+        if (isnan(x))
+            b = n_bins; /* numpy.digitize puts NaN (constant input) past the last edge */
+        else
+            while (b < n_bins && (double)b * step <= x)
+                b++;
+        bins[i] = b;
+    }
+}
+
+int dse_categories_from_scalars(const double *y, size_t n, int n_bins, dse_categories_t *cat,
+                                dse_err_t *err)
+{
+    if (n_bins < 1) return DSE_RAISE(err, DSE_EUSAGE, "n_clusters must be >= 1 (got %d)", n_bins);
+    int *bins = DSE_MALLOC(n, sizeof *bins, err);
+    double *as_double = bins ? DSE_MALLOC(n, sizeof *as_double, err) : NULL;
+    if (!as_double) {
+        free(bins);
+        return err->code;
+    }
+    dse_categories_scalar_bins(y, n, n_bins, bins);
+    for (size_t i = 0; i < n; ++i)
+        as_double[i] = bins[i];
+    int rc = build(as_double, n, cat, err);
+    free(as_double);
+    free(bins);
+    return rc;
+}
+
+void dse_categories_free(dse_categories_t *cat)
+{
+    if (!cat) return;
+    free(cat->class_of);
+    free(cat->counts);
+    free(cat->values);
+    memset(cat, 0, sizeof *cat);
+}

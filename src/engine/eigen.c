@@ -1,0 +1,192 @@
+/* eigen.c — LAPACK eigenvalue drivers chosen by size. */
+#include "dsesweep/eigen.h"
+
+#include <lapack.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* From this order up the two-stage tridiagonal reduction beats dsyevd for
+ * eigenvalues only. Measured with bench/bench_eigen on this 2-core machine
+ * (see docs/performance.md); the only place the crossover is set. */
+#define DSE_EIGEN_TWO_STAGE_MIN_N 1500
+
+dse_eigen_driver_t dse_eigen_choose(size_t n)
+{
+    return n >= DSE_EIGEN_TWO_STAGE_MIN_N ? DSE_EIGEN_DSYEVD_2STAGE : DSE_EIGEN_DSYEVD;
+}
+
+const char *dse_eigen_driver_name(dse_eigen_driver_t driver)
+{
+    switch (driver) {
+    case DSE_EIGEN_AUTO: return "auto";
+    case DSE_EIGEN_DSYEVD: return "dsyevd";
+    case DSE_EIGEN_DSYEVR: return "dsyevr";
+    case DSE_EIGEN_DSYEVD_2STAGE: return "dsyevd_2stage";
+    }
+    return "?";
+}
+
+int dse_eigen_driver_parse(const char *name, dse_eigen_driver_t *out)
+{
+    for (int d = DSE_EIGEN_AUTO; d <= DSE_EIGEN_DSYEVD_2STAGE; ++d)
+        if (strcmp(name, dse_eigen_driver_name((dse_eigen_driver_t)d)) == 0) {
+            *out = (dse_eigen_driver_t)d;
+            return DSE_OK;
+        }
+    return DSE_EUSAGE;
+}
+
+static int cmp_desc(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x < y) - (x > y);
+}
+
+static void reverse(double *w, size_t n)
+{
+    for (size_t i = 0; i < n / 2; ++i) {
+        double t = w[i];
+        w[i] = w[n - 1 - i];
+        w[n - 1 - i] = t;
+    }
+}
+
+/* Workspace query for one driver: lwork/liwork in elements. */
+static int query(dse_eigen_driver_t driver, int n, double *A, double *w, int *lwork, int *liwork,
+                 dse_err_t *err)
+{
+    double wq = 0;
+    int iwq = 0, info = 0, m = 0, lw = -1, liw = -1;
+    char jobz = 'N', uplo = 'L', range = 'A';
+    double vl = 0, vu = 0, abstol = 0;
+    int il = 0, iu = 0, one = 1;
+    switch (driver) {
+    case DSE_EIGEN_DSYEVD: LAPACK_dsyevd(&jobz, &uplo, &n, A, &n, w, &wq, &lw, &iwq, &liw, &info); break;
+    case DSE_EIGEN_DSYEVD_2STAGE:
+        LAPACK_dsyevd_2stage(&jobz, &uplo, &n, A, &n, w, &wq, &lw, &iwq, &liw, &info);
+        break;
+    default:
+        LAPACK_dsyevr(&jobz, &range, &uplo, &n, A, &n, &vl, &vu, &il, &iu, &abstol, &m, w, NULL,
+                      &one, NULL, &wq, &lw, &iwq, &liw, &info);
+    }
+    if (info != 0)
+        return DSE_RAISE(err, DSE_ELAPACK, "%s workspace query failed for N = %d (info = %d)",
+                         dse_eigen_driver_name(driver), n, info);
+    *lwork = (int)wq + 1;
+    *liwork = iwq > 1 ? iwq : 1;
+    return DSE_OK;
+}
+
+int dse_eigen_workspace_bytes(size_t n, dse_eigen_driver_t driver, size_t *bytes, dse_err_t *err)
+{
+    int bn, lwork, liwork;
+    DSE_TRY(dse_to_blas_int(n, &bn, "N", err));
+    if (driver == DSE_EIGEN_AUTO) driver = dse_eigen_choose(n);
+    double dummy = 0, w = 0;
+    DSE_TRY(query(driver, bn, &dummy, &w, &lwork, &liwork, err));
+    *bytes = (size_t)lwork * sizeof(double) + (size_t)liwork * sizeof(int);
+    if (driver == DSE_EIGEN_DSYEVR) *bytes += 2 * n * sizeof(int); /* isuppz */
+    return DSE_OK;
+}
+
+int dse_eigen_symmetric(size_t n, double *A, double *w, dse_eigen_driver_t driver, dse_err_t *err)
+{
+    if (n == 0) return DSE_OK;
+    int bn, lwork, liwork;
+    DSE_TRY(dse_to_blas_int(n, &bn, "N", err));
+    DSE_TRY(dse_to_blas_int(n * n, &(int){0}, "N*N", err));
+    if (driver == DSE_EIGEN_AUTO) driver = dse_eigen_choose(n);
+    DSE_TRY(query(driver, bn, A, w, &lwork, &liwork, err));
+    double *work = DSE_MALLOC((size_t)lwork, sizeof *work, err);
+    int *iwork = work ? DSE_MALLOC((size_t)liwork + 2 * n, sizeof *iwork, err) : NULL;
+    if (!iwork) {
+        free(work);
+        return err->code;
+    }
+    int info = 0, m = 0;
+    char jobz = 'N', uplo = 'L', range = 'A';
+    double vl = 0, vu = 0, abstol = 0;
+    int il = 0, iu = 0, one = 1;
+    switch (driver) {
+    case DSE_EIGEN_DSYEVD:
+        LAPACK_dsyevd(&jobz, &uplo, &bn, A, &bn, w, work, &lwork, iwork, &liwork, &info);
+        break;
+    case DSE_EIGEN_DSYEVD_2STAGE:
+        LAPACK_dsyevd_2stage(&jobz, &uplo, &bn, A, &bn, w, work, &lwork, iwork, &liwork, &info);
+        break;
+    default:
+        LAPACK_dsyevr(&jobz, &range, &uplo, &bn, A, &bn, &vl, &vu, &il, &iu, &abstol, &m, w, NULL,
+                      &one, iwork + liwork, work, &lwork, iwork, &liwork, &info);
+    }
+    free(work);
+    free(iwork);
+    if (info != 0)
+        return DSE_RAISE(err, DSE_ELAPACK, "%s failed on an N = %zu matrix (info = %d%s)",
+                         dse_eigen_driver_name(driver), n, info,
+                         info > 0 ? ": eigenvalues did not converge" : ": bad argument (a bug)");
+    reverse(w, n); /* LAPACK returns ascending */
+    return DSE_OK;
+}
+
+int dse_eigen_general_moduli(size_t n, double *A, double *w, dse_err_t *err)
+{
+    if (n == 0) return DSE_OK;
+    int bn, info = 0, lwork = -1, one = 1;
+    DSE_TRY(dse_to_blas_int(n, &bn, "N", err));
+    DSE_TRY(dse_to_blas_int(n * n, &(int){0}, "N*N", err));
+    char no = 'N';
+    double *wi = DSE_MALLOC(n, sizeof *wi, err);
+    if (!wi) return err->code;
+    double wq = 0, dummy = 0;
+    LAPACK_dgeev(&no, &no, &bn, A, &bn, w, wi, &dummy, &one, &dummy, &one, &wq, &lwork, &info);
+    lwork = (int)wq + 1;
+    double *work = info == 0 ? DSE_MALLOC((size_t)lwork, sizeof *work, err) : NULL;
+    if (info == 0 && !work) {
+        free(wi);
+        return err->code;
+    }
+    if (info == 0)
+        LAPACK_dgeev(&no, &no, &bn, A, &bn, w, wi, &dummy, &one, &dummy, &one, work, &lwork,
+                     &info);
+    free(work);
+    if (info == 0)
+        for (size_t i = 0; i < n; ++i)
+            w[i] = hypot(w[i], wi[i]);
+    free(wi);
+    if (info != 0)
+        return DSE_RAISE(err, DSE_ELAPACK, "dgeev failed on an N = %zu matrix (info = %d)", n, info);
+    qsort(w, n, sizeof *w, cmp_desc);
+    return DSE_OK;
+}
+
+int dse_eigen_singular_values(size_t m, size_t n, double *A, double *s, dse_err_t *err)
+{
+    if (m == 0 || n == 0) return DSE_OK;
+    int bm, bn, info = 0, lwork = -1;
+    DSE_TRY(dse_to_blas_int(m, &bm, "rows", err));
+    DSE_TRY(dse_to_blas_int(n, &bn, "columns", err));
+    DSE_TRY(dse_to_blas_int(m * n, &(int){0}, "rows*columns", err));
+    size_t k = m < n ? m : n;
+    int *iwork = DSE_MALLOC(8 * k, sizeof *iwork, err);
+    if (!iwork) return err->code;
+    char no = 'N';
+    double wq = 0, dummy = 0;
+    int one = 1;
+    LAPACK_dgesdd(&no, &bm, &bn, A, &bm, s, &dummy, &one, &dummy, &one, &wq, &lwork, iwork, &info);
+    lwork = (int)wq + 1;
+    double *work = info == 0 ? DSE_MALLOC((size_t)lwork, sizeof *work, err) : NULL;
+    if (info == 0 && !work) {
+        free(iwork);
+        return err->code;
+    }
+    if (info == 0)
+        LAPACK_dgesdd(&no, &bm, &bn, A, &bm, s, &dummy, &one, &dummy, &one, work, &lwork, iwork,
+                      &info);
+    free(work);
+    free(iwork);
+    if (info != 0)
+        return DSE_RAISE(err, DSE_ELAPACK, "dgesdd failed on a %zu x %zu matrix (info = %d)", m, n,
+                         info);
+    return DSE_OK;
+}
