@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# test_cli_score.sh — `dsesweep score`: help, usage errors, bad files, JSON output.
+# usage: test_cli_score.sh DSESWEEP JSON_GET ORACLE_DIR TMPDIR
+set -u
+bin=$1 json_get=$2 oracle=$3 tmp=$4
+mkdir -p "$tmp"
+passed=0 failed=0
+ok() { passed=$((passed + 1)); }
+bad() { failed=$((failed + 1)); echo "FAILED: $*" >&2; }
+
+# expect STATUS "STDERR LINE" -- ARGS...: exact exit status and exact one-line stderr.
+expect() {
+  local want_status=$1 want_err=$2; shift 3
+  local err status
+  err=$("$bin" "$@" 2>&1 >/dev/null); status=$?
+  [ "$status" = "$want_status" ] && ok || bad "dsesweep $* exited $status, want $want_status"
+  [ "$err" = "$want_err" ] && ok || bad "dsesweep $*: stderr
+    got  '$err'
+    want '$want_err'"
+}
+
+# --help documents every flag and exits 0.
+help=$("$bin" score --help); [ $? = 0 ] && ok || bad "score --help exit status"
+for flag in --labels --sigma --t --max-n --seed --repetitions --bins --knn --n-clusters \
+            --quantities --driver --json --help; do
+  grep -q -- "$flag" <<<"$help" && ok || bad "--help does not document $flag"
+done
+
+z=$oracle/blobs_z.npy y=$oracle/blobs_y.npy
+hint=" (see \`dsesweep score --help\`)"
+expect 2 "dsesweep score: --sigma must be a number > 0 (got '0')$hint" -- score "$z" --sigma 0
+expect 2 "dsesweep score: --sigma must be a number > 0 (got '-3')$hint" -- score "$z" --sigma -3
+expect 2 "dsesweep score: --sigma must be a number > 0 (got 'abc')$hint" -- score "$z" --sigma abc
+expect 2 "dsesweep score: --t takes integers >= 1 (got '0')$hint" -- score "$z" --t 0
+expect 2 "dsesweep score: --t takes integers >= 1 (got '1,x')$hint" -- score "$z" --t 1,x
+expect 2 "dsesweep score: --repetitions must be an integer >= 1 (got '0')$hint" -- score "$z" --repetitions 0
+expect 2 "dsesweep score: --max-n must be an integer >= 0 (got '-1')$hint" -- score "$z" --max-n -1
+expect 2 "dsesweep score: --driver must be auto, dsyevd, dsyevr or dsyevd_2stage (got 'magma')$hint" -- score "$z" --driver magma
+expect 2 "dsesweep score: unknown or incomplete option '--frobnicate'$hint" -- score "$z" --frobnicate
+expect 2 "dsesweep score: needs one EMBEDDINGS file$hint" -- score
+expect 2 "dsesweep score: takes exactly one EMBEDDINGS file$hint" -- score "$z" "$z"
+expect 1 "dsesweep score: error: $tmp/missing.npy: cannot open: No such file or directory" -- score "$tmp/missing.npy"
+head -c 60 "$z" > "$tmp/cut.npy"
+expect 1 "dsesweep score: error: $tmp/cut.npy: truncated header (header claims 128 bytes, only 60 present)" -- score "$tmp/cut.npy"
+head -c 1000 "$z" > "$tmp/short.npy"
+expect 1 "dsesweep score: error: $tmp/short.npy: shape (490, 32) needs 62720 bytes of data but the file holds 872" -- score "$tmp/short.npy"
+expect 2 "dsesweep score: unknown quantity 'entropy' (known: all, DSE, DSE_matrix_entry, CSE, ASE_gaussian, ASE_anisotropic, ASE_knn, RankMe, participation_ratio, alpha_ReQ, DSMI, CSMI, ASMI_gaussian, ASMI_anisotropic, ASMI_knn)" -- score "$z" --quantities entropy
+
+# JSON output carries the oracle values.
+out=$("$bin" score "$z" --sigma 3 --t 1,2 --labels "$y" --json); [ $? = 0 ] && ok || bad "score --json failed"
+check_value() {  # PATH EXPECTED REL
+  local got; got=$("$json_get" "$1" <<<"$out") || { bad "JSON has no $1"; return; }
+  awk -v g="$got" -v e="$2" -v r="$3" 'BEGIN { d = g - e; if (d < 0) d = -d; s = e < 0 ? -e : e; exit !(d <= r * s) }' \
+    && ok || bad "$1 = $got, want $2"
+}
+check_value "n" 490 0
+check_value "d" 32 0
+check_value "n_classes" 6 0
+check_value "params.sigma" 3 0
+check_value "results[quantity=DSE,t=1].value" 8.930648690182394 1e-9
+check_value "results[quantity=DSE,t=2].value" 8.915234588889517 1e-9
+check_value "results[quantity=CSE].value" 8.738638857352992 1e-9
+check_value "results[quantity=ASE_knn].value" 8.545868954315644 1e-9
+check_value "results[quantity=DSE_matrix_entry].value" 9.913299675702829 1e-9
+check_value "results[quantity=DSMI,t=1].value" 0.005241213809284838 0.05
+
+# The human table names every quantity.
+table=$("$bin" score "$z" --sigma 3 --labels "$y")
+for q in DSE DSE_matrix_entry CSE ASE_gaussian ASE_anisotropic ASE_knn RankMe participation_ratio alpha_ReQ DSMI CSMI ASMI_gaussian; do
+  grep -q "^$q " <<<"$table" && ok || bad "table lacks $q"
+done
+
+echo "test_cli_score: $passed passed, $failed failed"
+[ "$failed" = 0 ] && [ "$passed" -gt 0 ]

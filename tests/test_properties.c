@@ -1,0 +1,201 @@
+/* test_properties.c — mathematical properties the engine must keep.
+ *
+ * - eigenvalues of K lie in [0, 1] (to 1e-12) and the largest is 1 to 1e-12;
+ * - every LAPACK driver gives the same spectrum (1e-10 absolute);
+ * - DSE is invariant to permuting the samples (1e-10 relative);
+ * - the dgemm block kernel equals the dsyrk kernel entry by entry;
+ * - seeded draws are reproducible, distinct, ascending and roughly uniform;
+ * - entropy identities: uniform spectrum of n gives ~log2 n; a single
+ *   non-zero eigenvalue gives ~0.
+ */
+#include <stdlib.h>
+
+#include "check.h"
+#include "dsesweep/entropy.h"
+#include "dsesweep/kernel.h"
+#include "dsesweep/measure.h"
+#include "dsesweep/rng.h"
+
+static double *random_matrix(size_t n, size_t d, uint64_t seed, double scale)
+{
+    dse_rng_t rng;
+    dse_rng_init(&rng, seed, 99, 0, 0);
+    double *z = malloc(n * d * sizeof *z);
+    for (size_t i = 0; i < n * d; ++i)
+        z[i] = scale * ((double)(dse_rng_next(&rng) >> 11) / 9007199254740992.0 - 0.5);
+    return z;
+}
+
+static void test_spectrum_bounds_and_drivers(void)
+{
+    const size_t sizes[] = {1, 2, 7, 130, 257};
+    for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; ++s) {
+        size_t n = sizes[s], d = 9;
+        double *z = random_matrix(n, d, 10 + n, 6.0);
+        double *ref = malloc(n * sizeof *ref), *eig = malloc(n * sizeof *eig);
+        dse_err_t err;
+        CHECK(dse_measure_kernel_spectrum(n, d, z, 1.5, DSE_KERNEL_ANISOTROPIC, DSE_EIGEN_DSYEVD,
+                                          ref, &err) == DSE_OK,
+              "%s", err.msg);
+        CHECK_ABS(ref[0], 1.0, 1e-12, "largest eigenvalue of K is 1");
+        double lo = 1, hi = 0;
+        for (size_t i = 0; i < n; ++i) {
+            lo = fmin(lo, ref[i]);
+            hi = fmax(hi, ref[i]);
+            if (i) CHECK(ref[i] <= ref[i - 1], "eigenvalues sorted descending");
+        }
+        CHECK(lo >= -1e-12 && hi <= 1 + 1e-12, "N=%zu: eigenvalues in [%g, %g]", n, lo, hi);
+        for (int drv = DSE_EIGEN_DSYEVR; drv <= DSE_EIGEN_DSYEVD_2STAGE; ++drv) {
+            CHECK(dse_measure_kernel_spectrum(n, d, z, 1.5, DSE_KERNEL_ANISOTROPIC,
+                                              (dse_eigen_driver_t)drv, eig, &err) == DSE_OK,
+                  "%s", err.msg);
+            double worst = 0;
+            for (size_t i = 0; i < n; ++i)
+                worst = fmax(worst, fabs(eig[i] - ref[i]));
+            char what[64];
+            snprintf(what, sizeof what, "N=%zu %s vs dsyevd", n,
+                     dse_eigen_driver_name((dse_eigen_driver_t)drv));
+            CHECK_ABS(worst, 0.0, 1e-10, what);
+        }
+        free(z);
+        free(ref);
+        free(eig);
+    }
+}
+
+static void test_permutation_invariance(void)
+{
+    size_t n = 300, d = 16;
+    double *z = random_matrix(n, d, 7, 8.0), *zp = malloc(n * d * sizeof *zp);
+    size_t perm[300];
+    for (size_t i = 0; i < n; ++i)
+        perm[i] = i;
+    dse_rng_t rng;
+    dse_rng_init(&rng, 5, 99, 1, 0);
+    for (size_t i = n; i > 1; --i) {
+        size_t j = (size_t)dse_rng_below(&rng, i), t = perm[i - 1];
+        perm[i - 1] = perm[j];
+        perm[j] = t;
+    }
+    for (size_t i = 0; i < n; ++i)
+        memcpy(zp + i * d, z + perm[i] * d, d * sizeof *z);
+    double *e1 = malloc(n * sizeof *e1), *e2 = malloc(n * sizeof *e2);
+    dse_err_t err;
+    CHECK(dse_measure_kernel_spectrum(n, d, z, 2.0, DSE_KERNEL_ANISOTROPIC, DSE_EIGEN_AUTO, e1,
+                                      &err) == DSE_OK,
+          "%s", err.msg);
+    CHECK(dse_measure_kernel_spectrum(n, d, zp, 2.0, DSE_KERNEL_ANISOTROPIC, DSE_EIGEN_AUTO, e2,
+                                      &err) == DSE_OK,
+          "%s", err.msg);
+    for (double t = 1; t <= 3; ++t)
+        CHECK_REL(dse_entropy_spectral(e1, n, t), dse_entropy_spectral(e2, n, t), 1e-10,
+                  "DSE invariant to permuting samples");
+    double c1, c2;
+    CHECK(dse_measure_cse(n, d, z, 3, &c1, &err) == DSE_OK, "%s", err.msg);
+    CHECK(dse_measure_cse(n, d, zp, 3, &c2, &err) == DSE_OK, "%s", err.msg);
+    CHECK_REL(c1, c2, 1e-12, "CSE invariant to permuting samples");
+    free(z);
+    free(zp);
+    free(e1);
+    free(e2);
+}
+
+static void test_block_kernel_matches(void)
+{
+    size_t n = 37, d = 5;
+    double *z = random_matrix(n, d, 3, 4.0);
+    double *full = malloc(n * n * sizeof *full), *blk = malloc(n * n * sizeof *blk);
+    double norms[37];
+    size_t idx[37];
+    for (size_t i = 0; i < n; ++i)
+        idx[i] = i;
+    dse_kernel_row_norms(n, d, z, norms);
+    dse_err_t err;
+    CHECK(dse_kernel_sqdist_lower(n, d, z, full, &err) == DSE_OK, "%s", err.msg);
+    /* Build the whole matrix from four uneven blocks. */
+    size_t cut = 13;
+    for (int bi = 0; bi < 2; ++bi)
+        for (int bj = 0; bj < 2; ++bj) {
+            size_t i0 = bi ? cut : 0, m = bi ? n - cut : cut;
+            size_t j0 = bj ? cut : 0, k = bj ? n - cut : cut;
+            CHECK(dse_kernel_sqdist_block(m, k, d, z + i0 * d, norms + i0, idx + i0, z + j0 * d,
+                                          norms + j0, idx + j0, blk + i0 + j0 * n, n,
+                                          &err) == DSE_OK,
+                  "%s", err.msg);
+        }
+    double worst = 0;
+    for (size_t j = 0; j < n; ++j) {
+        CHECK(blk[j + j * n] == 0.0, "block diagonal is exactly 0");
+        for (size_t i = j; i < n; ++i)
+            worst = fmax(worst, fabs(full[i + j * n] - blk[i + j * n]) / fmax(1.0, full[i + j * n]));
+    }
+    CHECK_ABS(worst, 0.0, 1e-12, "dgemm block kernel equals dsyrk kernel");
+    free(z);
+    free(full);
+    free(blk);
+}
+
+static void test_rng_sampling(void)
+{
+    size_t a[50], b[50];
+    dse_rng_t r1, r2;
+    dse_err_t err;
+    for (int dense = 0; dense < 2; ++dense) {
+        size_t n = dense ? 60 : 100000;
+        dse_rng_init(&r1, 42, DSE_RNG_SUBSAMPLE, 0, 0);
+        dse_rng_init(&r2, 42, DSE_RNG_SUBSAMPLE, 0, 0);
+        CHECK(dse_rng_sample(&r1, n, 50, a, &err) == DSE_OK, "%s", err.msg);
+        CHECK(dse_rng_sample(&r2, n, 50, b, &err) == DSE_OK, "%s", err.msg);
+        CHECK(memcmp(a, b, sizeof a) == 0, "same stream, same draw");
+        int ok = 1;
+        for (int i = 1; i < 50; ++i)
+            ok &= a[i] > a[i - 1];
+        CHECK(ok && a[49] < n, "draw is distinct, ascending and in range");
+    }
+    dse_rng_init(&r2, 42, DSE_RNG_SUBSAMPLE, 1, 0);
+    CHECK(dse_rng_sample(&r2, 100000, 50, b, &err) == DSE_OK && memcmp(a, b, sizeof a) != 0,
+          "different streams differ");
+    /* Uniformity: 20000 draws of 10 out of 20; each index ~ 10000 times. */
+    size_t hits[20] = {0}, pick[10];
+    dse_rng_init(&r1, 1, 7, 0, 0);
+    for (int rep = 0; rep < 20000; ++rep) {
+        dse_rng_sample(&r1, 20, 10, pick, &err);
+        for (int i = 0; i < 10; ++i)
+            hits[pick[i]]++;
+    }
+    for (int i = 0; i < 20; ++i)
+        CHECK(hits[i] > 9500 && hits[i] < 10500, "index %d drawn %zu times (want ~10000)", i,
+              hits[i]);
+    size_t *rows, count;
+    CHECK(dse_measure_subsample_rows(500, 1000, 3, 0, &rows, &count, &err) == DSE_OK &&
+              rows == NULL && count == 500,
+          "no subsample at or below max_N");
+    CHECK(dse_measure_subsample_rows(5000, 1000, 3, 0, &rows, &count, &err) == DSE_OK &&
+              rows != NULL && count == 1000,
+          "subsample to max_N");
+    free(rows);
+}
+
+static void test_entropy_identities(void)
+{
+    double flat[64], spike[64];
+    for (int i = 0; i < 64; ++i) {
+        flat[i] = 0.3;
+        spike[i] = i == 0 ? 1.0 : 0.0;
+    }
+    CHECK_ABS(dse_entropy_spectral(flat, 64, 1), 6.0, 1e-12, "uniform spectrum: log2 64");
+    CHECK_ABS(dse_entropy_spectral(flat, 64, 3), 6.0, 1e-12, "uniform spectrum at t = 3");
+    CHECK_ABS(dse_entropy_spectral(spike, 64, 1), 0.0, 1e-12, "single eigenvalue: ~0 bits");
+    size_t counts[4] = {5, 5, 5, 5};
+    CHECK_ABS(dse_entropy_counts(counts, 4), 2.0, 1e-12, "four equal bins: 2 bits");
+}
+
+int main(void)
+{
+    test_spectrum_bounds_and_drivers();
+    test_permutation_invariance();
+    test_block_kernel_matches();
+    test_rng_sampling();
+    test_entropy_identities();
+    return check_summary("test_properties");
+}
