@@ -1,0 +1,103 @@
+/* dist.h — the distributed engine: kernels in 2D block-cyclic layout and
+ * eigenvalues with ScaLAPACK pdsyevr (JOBZ='N').
+ *
+ * Problem positions 0..n-1 index the samples of one problem (after any
+ * subsample). Each rank asks a row reader for exactly the positions its
+ * local columns need (kept) and then its local rows in panels of 128 (its
+ * sample shard), computes its local block of squared distances with dgemm,
+ * then the Gaussian; row sums are reduced
+ * over the grid's row and column communicators and the anisotropic scaling
+ * is applied locally. With more than one rank no rank holds the N x N matrix
+ * or the N x D embeddings. A one-rank group uses the serial LAPACK path.
+ */
+#ifndef DSESWEEP_DIST_H
+#define DSESWEEP_DIST_H
+
+#include <stddef.h>
+
+#include "dsesweep/group.h"
+#include "dsesweep/measure.h"
+
+/* Fills out (count x d, row-major, caller-owned) with the embeddings of the
+ * problem positions pos[0..count) (ascending). Local; may fail. */
+typedef int (*dse_row_reader_fn)(void *ctx, const size_t *pos, size_t count, double *out,
+                                 dse_err_t *err);
+
+/* A reader over a source: position p is file row rows[p] (rows NULL: p). */
+typedef struct dse_source_rows {
+    struct dse_source *src;
+    const size_t *rows;
+} dse_source_rows_t;
+int dse_source_rows_read(void *ctx, const size_t *pos, size_t count, double *out, dse_err_t *err);
+
+/* Local block-cyclic layout of an n x n matrix on a group's grid. */
+typedef struct dse_layout {
+    int n, nb;
+    int mloc, nloc;   /* local rows and columns */
+    int desc[9];      /* ScaLAPACK descriptor */
+    size_t *grow;     /* mloc global row indices (owned) */
+    size_t *gcol;     /* nloc global column indices (owned) */
+} dse_layout_t;
+
+/* Local (needs the group's grid). Fills L for order n, block size nb;
+ * release with dse_layout_free. */
+int dse_layout_init(const dse_group_t *g, size_t n, int nb, dse_layout_t *L, dse_err_t *err);
+void dse_layout_free(dse_layout_t *L);
+
+/* Per-phase wall times (seconds) and bytes this rank sent in our own
+ * collectives (pdsyevr's internal traffic is modelled in docs/scaling.md). */
+typedef struct dse_dist_stats {
+    double t_read, t_kernel, t_reduce, t_eigen;
+    double bytes_reduced;
+    size_t bytes_local; /* local matrix + workspace + shard bytes actually allocated */
+    size_t shard_rows_peak; /* most embeddings rows held at once while building */
+    int nprow, npcol, nb;
+} dse_dist_stats_t;
+
+/* Collective on g. Builds the local part A (mloc x nloc, column-major, ld
+ * max(1,mloc), caller-owned) of the kernel of kind `kind` with bandwidth
+ * sigma. If rowsum_out is given (length mloc), it receives the row sums of
+ * the returned matrix for the local rows. Failures are agreed on by all ranks. */
+int dse_dist_kernel(const dse_group_t *g, const dse_layout_t *L, size_t d, dse_row_reader_fn read,
+                    void *ctx, double sigma, dse_kernel_kind_t kind, double *A,
+                    dse_dist_stats_t *stats, dse_err_t *err);
+
+/* Collective on g. All eigenvalues of the distributed symmetric matrix A
+ * (destroyed) into w (n, every rank), descending. pdsyevr with JOBZ='N',
+ * RANGE='A'; info > 0 is reported with the matrix size. */
+int dse_dist_eigvals(const dse_group_t *g, const dse_layout_t *L, double *A, double *w,
+                     dse_dist_stats_t *stats, dse_err_t *err);
+
+/* Collective on g. The spectrum of the kernel of n positions (read through
+ * `read`) into w (n, every rank). One rank: the serial path (LAPACK driver
+ * p->driver); more: block-cyclic with block size nb (0: 64) and pdsyevr.
+ * Refuses up front, with the figures, a problem over budget_bytes per rank
+ * (0: no check). */
+int dse_dist_spectrum(const dse_group_t *g, size_t n, size_t d, dse_row_reader_fn read, void *ctx,
+                      double sigma, dse_kernel_kind_t kind, dse_eigen_driver_t driver, int nb,
+                      size_t budget_bytes, double *w, dse_dist_stats_t *stats, dse_err_t *err);
+
+/* Collective on g. Matrix-entry DSE of the kernel: the entropy of the entries
+ * of P = diag(1/rowsum K) K, from the local blocks (same value on every rank). */
+int dse_dist_matrix_entry(const dse_group_t *g, size_t n, size_t d, dse_row_reader_fn read,
+                          void *ctx, double sigma, int nb, double *out, dse_err_t *err);
+
+/* Local. Bytes one rank needs for the spectrum of an n-sample, d-dimension
+ * problem on an nprow x npcol grid with block size nb: the local matrix,
+ * the eigensolver workspace (LAPACK query on one rank; the pdsyevr formula
+ * of docs/scaling.md otherwise), the sample shard and the eigenvalues. */
+size_t dse_dist_bytes_per_rank(size_t n, size_t d, int nprow, int npcol, int nb);
+
+/* Local. The smallest group size p in 1..max_ranks whose near-square grid
+ * fits budget bytes per rank; 0 when none does. */
+int dse_dist_group_size(size_t n, size_t d, int nb, size_t budget, int max_ranks);
+
+/* Collective on comm. A per-rank memory budget: $DSE_MEMORY_BUDGET bytes if
+ * set, else SLURM_MEM_PER_CPU / SLURM_MEM_PER_NODE, else 80% of physical
+ * memory divided by the ranks on this node. */
+size_t dse_memory_default_budget(MPI_Comm comm);
+
+/* Local. "12.3 GB"-style text of a byte count into buf. Returns buf. */
+const char *dse_format_bytes(double bytes, char *buf, size_t cap);
+
+#endif

@@ -1,0 +1,385 @@
+/* dist.c — block-cyclic Gaussian kernels and ScaLAPACK eigenvalues. */
+#include "dsesweep/dist.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "blacs.h"
+#include "dsesweep/entropy.h"
+#include "dsesweep/kernel.h"
+#include "dsesweep/source.h"
+
+static double wall(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+const char *dse_format_bytes(double bytes, char *buf, size_t cap)
+{
+    static const char *units[] = {"B", "kB", "MB", "GB", "TB", "PB"};
+    int u = 0;
+    while (bytes >= 1000.0 && u < 5) {
+        bytes /= 1000.0;
+        u++;
+    }
+    snprintf(buf, cap, u ? "%.1f %s" : "%.0f %s", bytes, units[u]);
+    return buf;
+}
+
+int dse_source_rows_read(void *ctx, const size_t *pos, size_t count, double *out, dse_err_t *err)
+{
+    dse_source_rows_t *r = ctx;
+    if (!r->rows) return dse_source_read_rows(r->src, pos, count, out, err);
+    size_t *file_rows = DSE_MALLOC(count ? count : 1, sizeof *file_rows, err);
+    if (!file_rows) return err->code;
+    for (size_t i = 0; i < count; ++i)
+        file_rows[i] = r->rows[pos[i]];
+    int rc = dse_source_read_rows(r->src, file_rows, count, out, err);
+    free(file_rows);
+    return rc;
+}
+
+/* Global index of local index l in a block-cyclic distribution. */
+static size_t local_to_global(int l, int nb, int iproc, int nprocs)
+{
+    return (size_t)((l / nb) * nprocs * nb + iproc * nb + l % nb);
+}
+
+int dse_layout_init(const dse_group_t *g, size_t n, int nb, dse_layout_t *L, dse_err_t *err)
+{
+    memset(L, 0, sizeof *L);
+    int bn, zero = 0, info = 0;
+    DSE_TRY(dse_to_blas_int(n, &bn, "N", err));
+    if (nb <= 0) nb = 64;
+    L->n = bn;
+    L->nb = nb;
+    L->mloc = numroc_(&bn, &nb, &g->myrow, &zero, &g->nprow);
+    L->nloc = numroc_(&bn, &nb, &g->mycol, &zero, &g->npcol);
+    int lld = L->mloc > 1 ? L->mloc : 1;
+    DSE_TRY(dse_to_blas_int((size_t)L->mloc * (size_t)L->nloc, &(int){0}, "local matrix size", err));
+    descinit_(L->desc, &bn, &bn, &nb, &nb, &zero, &zero, &g->ctxt, &lld, &info);
+    if (info != 0) return DSE_RAISE(err, DSE_EINTERNAL, "descinit failed (info = %d)", info);
+    L->grow = DSE_MALLOC((size_t)L->mloc + 1, sizeof *L->grow, err);
+    L->gcol = L->grow ? DSE_MALLOC((size_t)L->nloc + 1, sizeof *L->gcol, err) : NULL;
+    if (!L->gcol) {
+        dse_layout_free(L);
+        return err->code;
+    }
+    for (int i = 0; i < L->mloc; ++i)
+        L->grow[i] = local_to_global(i, nb, g->myrow, g->nprow);
+    for (int j = 0; j < L->nloc; ++j)
+        L->gcol[j] = local_to_global(j, nb, g->mycol, g->npcol);
+    return DSE_OK;
+}
+
+void dse_layout_free(dse_layout_t *L)
+{
+    if (!L) return;
+    free(L->grow);
+    free(L->gcol);
+    memset(L, 0, sizeof *L);
+}
+
+/* Rows of the local matrix are built in panels of this many samples, so a
+ * rank holds at most (nloc + DSE_ROW_PANEL) x D embeddings at once even on a
+ * 1 x P grid, where its local rows are all N samples. */
+#define DSE_ROW_PANEL 128
+
+/* Reads the embeddings of `count` positions into a new row-major buffer. */
+static int read_positions(dse_row_reader_fn read, void *ctx, const size_t *pos, size_t count,
+                          size_t d, double **out, dse_err_t *err)
+{
+    *out = DSE_MALLOC(count * d + 1, sizeof **out, err);
+    if (!*out) return err->code;
+    int rc = count ? read(ctx, pos, count, *out, err) : DSE_OK;
+    if (rc != DSE_OK) {
+        free(*out);
+        *out = NULL;
+    }
+    return rc;
+}
+
+/* Sums this rank's partial row sums over the row communicator (giving the
+ * full row sums of the local rows) and partial column sums over the column
+ * communicator (by symmetry, the row sums of the local columns). */
+static int reduce_sums(const dse_group_t *g, const dse_layout_t *L, const double *A, double *rs,
+                       double *cs, dse_dist_stats_t *st, dse_err_t *err)
+{
+    size_t m = (size_t)L->mloc, k = (size_t)L->nloc, ld = m > 1 ? m : 1;
+    memset(rs, 0, (m + 1) * sizeof *rs);
+    memset(cs, 0, (k + 1) * sizeof *cs);
+    for (size_t j = 0; j < k; ++j)
+        for (size_t i = 0; i < m; ++i) {
+            rs[i] += A[i + j * ld];
+            cs[j] += A[i + j * ld];
+        }
+    double t0 = wall();
+    DSE_MPI_CHECK(MPI_Allreduce(MPI_IN_PLACE, rs, (int)m, MPI_DOUBLE, MPI_SUM, g->row_comm), err);
+    DSE_MPI_CHECK(MPI_Allreduce(MPI_IN_PLACE, cs, (int)k, MPI_DOUBLE, MPI_SUM, g->col_comm), err);
+    if (st) {
+        st->t_reduce += wall() - t0;
+        st->bytes_reduced += 8.0 * (double)(m + k);
+    }
+    return DSE_OK;
+}
+
+int dse_dist_kernel(const dse_group_t *g, const dse_layout_t *L, size_t d, dse_row_reader_fn read,
+                    void *ctx, double sigma, dse_kernel_kind_t kind, double *A,
+                    dse_dist_stats_t *st, dse_err_t *err)
+{
+    size_t m = (size_t)L->mloc, k = (size_t)L->nloc, ld = m > 1 ? m : 1;
+    double *zc = NULL, *zr = NULL, t0 = wall();
+    double *nr = DSE_MALLOC(m + 1, sizeof *nr, err);
+    double *nc = nr ? DSE_MALLOC(k + 1, sizeof *nc, err) : NULL;
+    int rc = nc ? DSE_OK : err->code;
+    /* The column shard stays for the whole build; row panels stream past it. */
+    if (rc == DSE_OK) rc = read_positions(read, ctx, L->gcol, k, d, &zc, err);
+    if (st) st->t_read += wall() - t0;
+    if (rc == DSE_OK) dse_kernel_row_norms(k, d, zc, nc);
+    for (size_t start = 0; rc == DSE_OK && start < m; start += DSE_ROW_PANEL) {
+        size_t len = m - start < DSE_ROW_PANEL ? m - start : DSE_ROW_PANEL;
+        t0 = wall();
+        rc = read_positions(read, ctx, L->grow + start, len, d, &zr, err);
+        if (st) st->t_read += wall() - t0;
+        t0 = wall();
+        if (rc == DSE_OK) {
+            dse_kernel_row_norms(len, d, zr, nr + start);
+            rc = dse_kernel_sqdist_block(len, k, d, zr, nr + start, L->grow + start, zc, nc,
+                                         L->gcol, A + start, ld, err);
+        }
+        if (rc == DSE_OK) dse_kernel_gaussian_block(len, k, A + start, ld, sigma);
+        free(zr);
+        zr = NULL;
+        if (st) st->t_kernel += wall() - t0;
+    }
+    free(zc);
+    if (st) st->shard_rows_peak = k + (m < DSE_ROW_PANEL ? m : DSE_ROW_PANEL);
+    rc = dse_group_agree(g, rc, err);
+    if (rc == DSE_OK && kind == DSE_KERNEL_ANISOTROPIC) {
+        rc = reduce_sums(g, L, A, nr, nc, st, err);
+        if (rc == DSE_OK) {
+            for (size_t i = 0; i < m; ++i)
+                nr[i] = 1.0 / sqrt(nr[i]);
+            for (size_t j = 0; j < k; ++j)
+                nc[j] = 1.0 / sqrt(nc[j]);
+            dse_kernel_scale_block(m, k, A, ld, nr, nc);
+        }
+        rc = dse_group_agree(g, rc, err);
+    }
+    free(nr);
+    free(nc);
+    return rc;
+}
+
+static int cmp_desc(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x < y) - (x > y);
+}
+
+/* pdsyevr workspace query (collective). */
+static int pdsyevr_query(const dse_group_t *g, const dse_layout_t *L, double *A, double *w,
+                         int *lwork, int *liwork, dse_err_t *err)
+{
+    int one = 1, m = 0, nz = 0, info = 0, lw = -1, liw = -1, il = 0, iu = 0, iwq = 0;
+    double vl = 0, vu = 0, wq = 0;
+    pdsyevr_("N", "A", "L", &L->n, A, &one, &one, L->desc, &vl, &vu, &il, &iu, &m, &nz, w, NULL,
+             &one, &one, L->desc, &wq, &lw, &iwq, &liw, &info, 1, 1, 1);
+    if (info != 0)
+        return DSE_RAISE(err, DSE_ELAPACK, "pdsyevr workspace query failed for N = %d (info = %d)",
+                         L->n, info);
+    (void)g;
+    *lwork = (int)wq + 1;
+    *liwork = iwq > 1 ? iwq : 1;
+    return DSE_OK;
+}
+
+int dse_dist_eigvals(const dse_group_t *g, const dse_layout_t *L, double *A, double *w,
+                     dse_dist_stats_t *st, dse_err_t *err)
+{
+    double t0 = wall();
+    int lwork = 0, liwork = 0;
+    int rc = pdsyevr_query(g, L, A, w, &lwork, &liwork, err);
+    double *work = NULL;
+    int *iwork = NULL;
+    if (rc == DSE_OK) {
+        work = DSE_MALLOC((size_t)lwork, sizeof *work, err);
+        iwork = work ? DSE_MALLOC((size_t)liwork, sizeof *iwork, err) : NULL;
+        if (!iwork) rc = err->code;
+    }
+    if (st) st->bytes_local += (size_t)lwork * 8 + (size_t)liwork * 4;
+    rc = dse_group_agree(g, rc, err);
+    if (rc == DSE_OK) {
+        int one = 1, m = 0, nz = 0, info = 0, il = 0, iu = 0;
+        double vl = 0, vu = 0;
+        pdsyevr_("N", "A", "L", &L->n, A, &one, &one, L->desc, &vl, &vu, &il, &iu, &m, &nz, w,
+                 NULL, &one, &one, L->desc, work, &lwork, iwork, &liwork, &info, 1, 1, 1);
+        if (info != 0 || m != L->n)
+            rc = DSE_RAISE(err, DSE_ELAPACK, "pdsyevr failed on an N = %d matrix (info = %d, %d "
+                                             "eigenvalues found)%s",
+                           L->n, info, m, info < 0 ? ": bad argument (a bug)" : "");
+        rc = dse_group_agree(g, rc, err);
+    }
+    free(work);
+    free(iwork);
+    if (rc == DSE_OK) qsort(w, (size_t)L->n, sizeof *w, cmp_desc);
+    if (st) st->t_eigen += wall() - t0;
+    return rc;
+}
+
+/* The pdsyevr eigenvalues-only workspace, in bytes, as the model of
+ * docs/scaling.md: it grows like the local panel (N * NB) plus O(N) terms.
+ * Calibrated against pdsyevr's own query (bench/bench_scaling --query). */
+static double pdsyevr_workspace_model(size_t n, int nprow, int npcol, int nb)
+{
+    double np0 = ceil((double)n / nb / nprow) * nb, nq0 = ceil((double)n / nb / npcol) * nb;
+    double lwork = 2.0 + 5.0 * n + fmax(18.0 * n, np0 * nq0 + 2.0 * nb * nb) + 4.0 * n;
+    double liwork = 12.0 * n + 2.0 * n + 2.0 * (nprow * npcol + 1);
+    return 8.0 * lwork + 4.0 * liwork;
+}
+
+size_t dse_dist_bytes_per_rank(size_t n, size_t d, int nprow, int npcol, int nb)
+{
+    if (nb <= 0) nb = 64;
+    double shard, matrix, work;
+    if (nprow * npcol == 1) {
+        matrix = 8.0 * (double)n * (double)n;
+        size_t ws = 0;
+        dse_err_t e;
+        if (dse_eigen_workspace_bytes(n, DSE_EIGEN_AUTO, &ws, &e) != DSE_OK) ws = 8 * 64 * n;
+        work = (double)ws;
+        shard = 8.0 * (double)n * (double)d;
+    } else {
+        double mloc = ceil((double)n / nb / nprow) * nb, nloc = ceil((double)n / nb / npcol) * nb;
+        mloc = fmin(mloc, (double)n);
+        nloc = fmin(nloc, (double)n);
+        matrix = 8.0 * mloc * nloc;
+        work = pdsyevr_workspace_model(n, nprow, npcol, nb);
+        shard = 8.0 * (nloc + 128.0) * (double)d; /* column shard + one row panel */
+    }
+    double total = matrix + work + shard + 8.0 * 3.0 * (double)n;
+    return total > (double)SIZE_MAX ? SIZE_MAX : (size_t)total;
+}
+
+int dse_dist_group_size(size_t n, size_t d, int nb, size_t budget, int max_ranks)
+{
+    for (int p = 1; p <= max_ranks; ++p) {
+        int r, c;
+        dse_group_grid_shape(p, &r, &c);
+        if (dse_dist_bytes_per_rank(n, d, r, c, nb) <= budget) return p;
+    }
+    return 0;
+}
+
+size_t dse_memory_default_budget(MPI_Comm comm)
+{
+    const char *env = getenv("DSE_MEMORY_BUDGET");
+    if (env && *env) return (size_t)strtoull(env, NULL, 10);
+    MPI_Comm node;
+    int local = 1;
+    if (MPI_Comm_split_type(comm, MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &node) == MPI_SUCCESS) {
+        MPI_Comm_size(node, &local);
+        MPI_Comm_free(&node);
+    }
+    const char *per_cpu = getenv("SLURM_MEM_PER_CPU"), *per_node = getenv("SLURM_MEM_PER_NODE");
+    if (per_cpu && *per_cpu) return (size_t)strtoull(per_cpu, NULL, 10) * 1000000ULL;
+    if (per_node && *per_node)
+        return (size_t)strtoull(per_node, NULL, 10) * 1000000ULL / (size_t)local;
+    double phys = (double)sysconf(_SC_PHYS_PAGES) * (double)sysconf(_SC_PAGE_SIZE);
+    return (size_t)(0.8 * phys / local);
+}
+
+int dse_dist_spectrum(const dse_group_t *g, size_t n, size_t d, dse_row_reader_fn read, void *ctx,
+                      double sigma, dse_kernel_kind_t kind, dse_eigen_driver_t driver, int nb,
+                      size_t budget, double *w, dse_dist_stats_t *st, dse_err_t *err)
+{
+    if (nb <= 0) nb = 64;
+    if (st) {
+        memset(st, 0, sizeof *st);
+        st->nprow = g->nprow;
+        st->npcol = g->npcol;
+        st->nb = nb;
+    }
+    size_t need = dse_dist_bytes_per_rank(n, d, g->nprow, g->npcol, nb);
+    if (budget && need > budget) {
+        char a[32], b[32];
+        return DSE_RAISE(err, DSE_ENOMEM,
+                         "N = %zu needs %s per rank on %d rank(s) (%d x %d grid) but the budget "
+                         "is %s per rank",
+                         n, dse_format_bytes((double)need, a, sizeof a), g->size, g->nprow,
+                         g->npcol, dse_format_bytes((double)budget, b, sizeof b));
+    }
+    if (g->size == 1) {
+        /* Serial path: read everything, LAPACK driver chosen by size. */
+        double t0 = wall();
+        size_t *pos = DSE_MALLOC(n, sizeof *pos, err);
+        double *z = pos ? DSE_MALLOC(n * d, sizeof *z, err) : NULL;
+        int rc = z ? DSE_OK : err->code;
+        for (size_t i = 0; rc == DSE_OK && i < n; ++i)
+            pos[i] = i;
+        if (rc == DSE_OK) rc = read(ctx, pos, n, z, err);
+        if (st) st->t_read = wall() - t0;
+        t0 = wall();
+        if (rc == DSE_OK) rc = dse_measure_kernel_spectrum(n, d, z, sigma, kind, driver, w, err);
+        if (st) {
+            st->t_eigen = wall() - t0;
+            st->bytes_local = need;
+        }
+        free(pos);
+        free(z);
+        return rc;
+    }
+    dse_layout_t L;
+    int rc = dse_layout_init(g, n, nb, &L, err);
+    size_t ld = L.mloc > 1 ? (size_t)L.mloc : 1;
+    double *A = rc == DSE_OK ? DSE_MALLOC(ld * (size_t)(L.nloc > 0 ? L.nloc : 1), sizeof *A, err)
+                             : NULL;
+    if (rc == DSE_OK && !A) rc = err->code;
+    if (st) st->bytes_local = ld * (size_t)L.nloc * 8;
+    rc = dse_group_agree(g, rc, err);
+    if (rc == DSE_OK) rc = dse_dist_kernel(g, &L, d, read, ctx, sigma, kind, A, st, err);
+    if (rc == DSE_OK) rc = dse_dist_eigvals(g, &L, A, w, st, err);
+    free(A);
+    dse_layout_free(&L);
+    return rc;
+}
+
+int dse_dist_matrix_entry(const dse_group_t *g, size_t n, size_t d, dse_row_reader_fn read,
+                          void *ctx, double sigma, int nb, double *out, dse_err_t *err)
+{
+    dse_layout_t L;
+    int rc = dse_layout_init(g, n, nb, &L, err);
+    size_t m = (size_t)L.mloc, k = (size_t)L.nloc, ld = m > 1 ? m : 1;
+    double *A = rc == DSE_OK ? DSE_MALLOC(ld * (k ? k : 1), sizeof *A, err) : NULL;
+    double *rs = A ? DSE_MALLOC(m + 1, sizeof *rs, err) : NULL;
+    double *cs = rs ? DSE_MALLOC(k + 1, sizeof *cs, err) : NULL;
+    if (rc == DSE_OK && !cs) rc = err->code;
+    rc = dse_group_agree(g, rc, err);
+    if (rc == DSE_OK)
+        rc = dse_dist_kernel(g, &L, d, read, ctx, sigma, DSE_KERNEL_ANISOTROPIC, A, NULL, err);
+    if (rc == DSE_OK) rc = dse_group_agree(g, reduce_sums(g, &L, A, rs, cs, NULL, err), err);
+    if (rc == DSE_OK) {
+        /* P(i,j) = K(i,j) / rowsum_K(i): total of |P|, then the entropy terms. */
+        double part[2] = {0, 0};
+        for (size_t j = 0; j < k; ++j)
+            for (size_t i = 0; i < m; ++i)
+                part[0] += fabs(A[i + j * ld] / rs[i]);
+        MPI_Allreduce(MPI_IN_PLACE, part, 1, MPI_DOUBLE, MPI_SUM, g->comm);
+        for (size_t j = 0; j < k; ++j)
+            for (size_t i = 0; i < m; ++i)
+                part[1] += dse_entropy_term(fabs(A[i + j * ld] / rs[i]) / part[0]);
+        MPI_Allreduce(MPI_IN_PLACE, &part[1], 1, MPI_DOUBLE, MPI_SUM, g->comm);
+        *out = part[1];
+    }
+    free(A);
+    free(rs);
+    free(cs);
+    dse_layout_free(&L);
+    return rc;
+}

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# setup.sh — install what dsesweep needs (Debian 12) and build it.
+#
+#   tools/setup.sh [--with-bench] [--build-dir DIR] [--build-type TYPE] [--cmake-arg ARG]...
+#
+# Installs only the missing Debian packages (non-interactive; safe to run any
+# number of times), then configures and builds with CMake. Prints the build
+# directory on its last line. Needs root or sudo for the install step.
+set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+build_dir=$here/build
+build_type=Release
+extra_pkgs=()
+cmake_args=()
+while [ $# -gt 0 ]; do
+  case $1 in
+    --with-bench) extra_pkgs+=(python3-numpy python3-sklearn); shift ;;
+    --with-packages) read -r -a more <<<"$2"; extra_pkgs+=("${more[@]}"); shift 2 ;;
+    --build-dir) build_dir=$2; shift 2 ;;
+    --build-type) build_type=$2; shift 2 ;;
+    --cmake-arg) cmake_args+=("$2"); shift 2 ;;
+    -h|--help) sed -n '2,9p' "$0"; exit 0 ;;
+    *) echo "setup.sh: unknown option $1" >&2; exit 2 ;;
+  esac
+done
+
+# The project's Debian packages: compiler and build, MPI, ScaLAPACK, parallel
+# HDF5, OpenBLAS + LAPACKE, cJSON (JSON), inih (config files).
+pkgs=(build-essential cmake pkgconf openmpi-bin libopenmpi-dev libscalapack-openmpi-dev
+      libhdf5-openmpi-dev hdf5-tools libopenblas-dev liblapacke-dev libcjson-dev libinih-dev
+      "${extra_pkgs[@]}")
+
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup.sh: installing ${missing[*]}" >&2
+  sudo=""
+  [ "$(id -u)" = 0 ] || sudo="sudo"
+  export DEBIAN_FRONTEND=noninteractive
+  $sudo apt-get update -qq
+  $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+fi
+
+cmake -S "$here" -B "$build_dir" -DCMAKE_BUILD_TYPE="$build_type" "${cmake_args[@]}" >&2
+cmake --build "$build_dir" -j "$(nproc)" >&2
+echo "$build_dir"
