@@ -48,12 +48,18 @@ const char *dse_family_mi_name(dse_family_t f);
 /* Local. 1 if the family's task values are a spectrum whose entropy takes t. */
 int dse_family_uses_t(dse_family_t f);
 
-/* Local. Evaluates the family on the given rows of Z (row-major n x d):
+/* Local. Evaluates the family on the rows of Zsub (row-major count x d):
  * spectral families give the spectrum (count values), CSE one value.
  * *values is malloc'd and owned by the caller. */
-int dse_family_evaluate(dse_family_t f, size_t d, const double *Z, const size_t *rows,
-                        size_t count, const dse_params_t *p, double **values, size_t *nvalues,
-                        dse_err_t *err);
+int dse_family_evaluate(dse_family_t f, size_t count, size_t d, const double *Zsub,
+                        const dse_params_t *p, double **values, size_t *nvalues, dse_err_t *err);
+
+/* Local. Number of values dse_family_evaluate returns for `count` rows. */
+size_t dse_family_result_length(dse_family_t f, size_t count);
+
+/* Local. Rows task `task` will have (its subset size after the max_N cap),
+ * without drawing them. */
+size_t dse_mi_task_size(const dse_categories_t *cat, const dse_params_t *p, size_t task);
 
 /* Local. The entropy of one task's values at power t (t ignored for ASE/CSE). */
 double dse_family_entropy(dse_family_t f, const double *values, size_t nvalues, double t);

@@ -1,15 +1,26 @@
-/* score.h — every applicable quantity for one embeddings matrix.
+/* score.h — every applicable quantity for one embeddings matrix, on any
+ * number of ranks.
  *
- * The unit of work of `dsesweep score` and of a sweep task on one rank:
- * subsample (seeded), one diffusion eigensolve that serves DSE at every t and
- * ASE-anisotropic, the other quantities, and MI against labels when given.
+ * The unit of work of `dsesweep score` and of one sweep task. The work is a
+ * deterministic task list built identically on every rank:
+ *   - the diffusion spectrum (serves DSE at every t and ASE-anisotropic), the
+ *     Gaussian spectrum (ASE-gaussian) and matrix-entry DSE: on the whole
+ *     communicator (block-cyclic, pdsyevr) when they do not fit one rank's
+ *     memory budget or a group is asked for, else on one rank;
+ *   - CSE, ASE-kNN, RankMe, the covariance spectrum and every MI subset task:
+ *     on single ranks, assigned largest first.
+ * Each task's rows depend only on the seed and the task, and every task runs
+ * the same code whichever rank runs it, so results do not depend on the rank
+ * count (single-rank tasks: bit for bit; distributed spectra: to 1e-10).
  */
 #ifndef DSESWEEP_SCORE_H
 #define DSESWEEP_SCORE_H
 
+#include <mpi.h>
 #include <stddef.h>
 
 #include "dsesweep/categories.h"
+#include "dsesweep/dist.h"
 #include "dsesweep/error.h"
 #include "dsesweep/mi.h"
 
@@ -29,15 +40,32 @@ enum {
     DSE_Q_ASMI_GAUSSIAN = 1u << 11,
     DSE_Q_ASMI_ANISOTROPIC = 1u << 12,
     DSE_Q_ASMI_KNN = 1u << 13,
-    DSE_Q_ALL = (1u << 14) - 1
+    DSE_Q_ALL = (1u << 14) - 1,
+    DSE_Q_MI_ALL = DSE_Q_DSMI | DSE_Q_CSMI | DSE_Q_ASMI_GAUSSIAN | DSE_Q_ASMI_ANISOTROPIC |
+                   DSE_Q_ASMI_KNN
 };
 
-/* Local. Parses a comma list of quantity names ("dse,dsmi,cse", "all") into
+/* Local. Parses a comma list of quantity names ("DSE,DSMI,CSE", "all") into
  * bits. Names are those of dse_quantity_name, case-insensitive. */
 int dse_quantity_parse(const char *list, unsigned *bits, dse_err_t *err);
 
 /* Local. Name of one quantity bit ("DSE", "DSE_matrix_entry", ...). Static. */
 const char *dse_quantity_name(unsigned bit);
+
+/* What to score: n x d samples behind a row reader (positions 0..n-1). */
+typedef struct dse_score_input {
+    size_t n, d;
+    dse_row_reader_fn read;
+    void *ctx;
+    const dse_categories_t *cat; /* NULL: no MI quantities */
+} dse_score_input_t;
+
+typedef struct dse_score_opts {
+    int group_size;      /* ranks for the big spectra: 0 = auto (1 if it fits the budget,
+                            else all), -1 = all ranks, k = exactly k (<= size) */
+    int nb;              /* ScaLAPACK block size (0: 64) */
+    size_t budget_bytes; /* per-rank memory budget (0: dse_memory_default_budget) */
+} dse_score_opts_t;
 
 typedef struct dse_score_entry {
     const char *quantity; /* static name */
@@ -46,20 +74,24 @@ typedef struct dse_score_entry {
 } dse_score_entry_t;
 
 typedef struct dse_score {
-    size_t n, d;          /* shape of the input */
-    size_t n_used;        /* rows after the max_N subsample */
+    size_t n, d;                /* shape of the input */
+    size_t n_used;              /* rows after the max_N subsample */
     size_t n_entries;
     dse_score_entry_t *entries; /* owned */
-    double *spectrum;     /* n_used eigenvalues of K, descending (NULL if not computed); owned */
-    size_t n_classes;     /* categories of the labels (0 without labels) */
+    double *spectrum;           /* n_used eigenvalues of K, descending (NULL if not computed) */
+    size_t n_classes;           /* categories of the labels (0 without labels) */
+    int big_group_size;         /* ranks that computed the big spectra */
+    dse_dist_stats_t stats;     /* phases of the diffusion spectrum */
+    double seconds;             /* wall time of the whole scoring */
 } dse_score_t;
 
-/* Local. Scores Z (row-major n x d) for the quantities in `bits` at the nt
- * powers ts. cat may be NULL (MI quantities are then skipped). out's buffers
- * are owned by out: release with dse_score_free. */
-int dse_score_matrix(size_t n, size_t d, const double *Z, const dse_categories_t *cat,
-                     const dse_params_t *p, unsigned bits, const double *ts, size_t nt,
-                     dse_score_t *out, dse_err_t *err);
+/* Collective on comm. Scores the input for the quantities in `bits` at the
+ * nt powers ts. On rank 0 out holds everything; on other ranks out is
+ * zeroed but for n, d and n_used. Any failure (on any rank) fails every rank
+ * with the first failing rank's message. Release with dse_score_free. */
+int dse_score_run(MPI_Comm comm, const dse_score_input_t *in, const dse_params_t *p, unsigned bits,
+                  const double *ts, size_t nt, const dse_score_opts_t *opts, dse_score_t *out,
+                  dse_err_t *err);
 
 /* Local. Frees out's buffers; safe on a zeroed struct. */
 void dse_score_free(dse_score_t *out);
@@ -70,5 +102,12 @@ void dse_score_free(dse_score_t *out);
  * rows" on a count mismatch. cat is owned by the caller (dse_categories_free). */
 int dse_score_load_categories(const char *spec, size_t n, const char *embeddings_name,
                               const dse_params_t *p, dse_categories_t *cat, dse_err_t *err);
+
+/* A row reader over an in-memory row-major matrix (ctx: dse_memory_rows_t). */
+typedef struct dse_memory_rows {
+    const double *z;
+    size_t d;
+} dse_memory_rows_t;
+int dse_memory_rows_read(void *ctx, const size_t *pos, size_t count, double *out, dse_err_t *err);
 
 #endif

@@ -1,4 +1,5 @@
 /* main.c — the dsesweep program: dispatch to subcommands. */
+#include <mpi.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -27,7 +28,16 @@ int main(int argc, char **argv)
         return 2;
     }
     const char *cmd = argv[1];
-    if (strcmp(cmd, "score") == 0) return dse_cli_score(argc - 1, argv + 1);
+    if (strcmp(cmd, "score") == 0) {
+        /* Commands that compute run under MPI (a singleton without mpiexec). */
+        if (MPI_Init(&argc, &argv) != MPI_SUCCESS) {
+            fprintf(stderr, "dsesweep: MPI_Init failed\n");
+            return 1;
+        }
+        int status = dse_cli_score(argc - 1, argv + 1);
+        MPI_Finalize();
+        return status;
+    }
     if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
         printf("dsesweep %s\n", DSESWEEP_VERSION);
         return 0;

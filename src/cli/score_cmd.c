@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
+#include <mpi.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,14 +39,31 @@ static void score_usage(FILE *out)
             "                     participation_ratio, alpha_ReQ, DSMI, CSMI, ASMI_gaussian,\n"
             "                     ASMI_anisotropic, ASMI_knn (MI ones need --labels)\n"
             "  --driver NAME      eigensolver: auto, dsyevd, dsyevr, dsyevd_2stage (default auto)\n"
+            "  --group-size G     ranks that build and solve the N x N problems: auto (one rank\n"
+            "                     when it fits the memory budget, else the fewest that fit),\n"
+            "                     all, or a count (default auto). Other work (MI subsets, CSE,\n"
+            "                     kNN, RankMe) is spread over all ranks either way.\n"
+            "  --nb NB            ScaLAPACK block size, >= 1 (default 64)\n"
+            "  --memory-budget B  bytes per rank (default: $DSE_MEMORY_BUDGET, the SLURM\n"
+            "                     memory limit, or 80%% of RAM / ranks per node)\n"
             "  --json             print JSON instead of a table\n"
             "  -h, --help         this help\n"
             "\n"
+            "Run it under mpiexec to use several ranks; the values do not depend on the rank\n"
+            "count (to 1e-10 where an eigensolve is distributed).\n"
             "Exit status: 0 ok, 1 the input or the computation failed, 2 bad usage.\n");
+}
+
+static int rank0(void)
+{
+    int r = 0;
+    MPI_Comm_rank(MPI_COMM_WORLD, &r);
+    return r == 0;
 }
 
 static int bad_usage(const char *fmt, const char *value)
 {
+    if (!rank0()) return 2;
     fprintf(stderr, "dsesweep score: ");
     fprintf(stderr, fmt, value);
     fprintf(stderr, " (see `dsesweep score --help`)\n");
@@ -97,7 +115,7 @@ static int add_t_list(const char *arg, double *ts, size_t *nt)
 }
 
 static void print_json(const char *emb, const char *dtype, const char *labels,
-                       const dse_params_t *p, const dse_score_t *s)
+                       const dse_params_t *p, const dse_score_t *s, int ranks)
 {
     cJSON *root = cJSON_CreateObject();
     cJSON_AddStringToObject(root, "embeddings", emb);
@@ -105,6 +123,9 @@ static void print_json(const char *emb, const char *dtype, const char *labels,
     cJSON_AddNumberToObject(root, "n", (double)s->n);
     cJSON_AddNumberToObject(root, "d", (double)s->d);
     cJSON_AddNumberToObject(root, "n_used", (double)s->n_used);
+    cJSON_AddNumberToObject(root, "ranks", ranks);
+    cJSON_AddNumberToObject(root, "group_size", s->big_group_size);
+    cJSON_AddNumberToObject(root, "seconds", s->seconds);
     if (labels) {
         cJSON_AddStringToObject(root, "labels", labels);
         cJSON_AddNumberToObject(root, "n_classes", (double)s->n_classes);
@@ -138,9 +159,10 @@ static void print_json(const char *emb, const char *dtype, const char *labels,
 }
 
 static void print_table(const char *emb, const char *dtype, const char *labels,
-                        const dse_params_t *p, const dse_score_t *s)
+                        const dse_params_t *p, const dse_score_t *s, int ranks)
 {
     printf("embeddings  %s  (N = %zu, D = %zu, %s)\n", emb, s->n, s->d, dtype);
+    printf("ranks       %d (N x N problems on %d), %.3f s\n", ranks, s->big_group_size, s->seconds);
     if (s->n_used < s->n)
         printf("subsample   %zu of %zu rows (seed %llu)\n", s->n_used, s->n,
                (unsigned long long)p->seed);
@@ -155,6 +177,12 @@ static void print_table(const char *emb, const char *dtype, const char *labels,
     }
 }
 
+/* One rank: "rank 0: " adds nothing for the reader. */
+static const char *strip_rank(const char *msg)
+{
+    return strncmp(msg, "rank 0: ", 8) == 0 ? msg + 8 : msg;
+}
+
 int dse_cli_score(int argc, char **argv)
 {
     dse_params_t p = dse_params_default();
@@ -162,8 +190,12 @@ int dse_cli_score(int argc, char **argv)
     double ts[MAX_T];
     size_t nt = 0;
     int json = 0;
-    enum { O_LABELS = 256, O_SIGMA, O_T, O_MAXN, O_SEED, O_REPS, O_BINS, O_KNN, O_NCL, O_Q, O_DRV, O_JSON };
-    static const struct option opts[] = {{"labels", required_argument, 0, O_LABELS},
+    enum {
+        O_LABELS = 256, O_SIGMA, O_T, O_MAXN, O_SEED, O_REPS, O_BINS, O_KNN, O_NCL, O_Q, O_DRV,
+        O_JSON, O_GROUP, O_NB, O_BUDGET
+    };
+    dse_score_opts_t opts = {0, 64, 0};
+    static const struct option long_opts[] = {{"labels", required_argument, 0, O_LABELS},
                                          {"sigma", required_argument, 0, O_SIGMA},
                                          {"t", required_argument, 0, O_T},
                                          {"max-n", required_argument, 0, O_MAXN},
@@ -175,13 +207,16 @@ int dse_cli_score(int argc, char **argv)
                                          {"quantities", required_argument, 0, O_Q},
                                          {"driver", required_argument, 0, O_DRV},
                                          {"json", no_argument, 0, O_JSON},
+                                         {"group-size", required_argument, 0, O_GROUP},
+                                         {"nb", required_argument, 0, O_NB},
+                                         {"memory-budget", required_argument, 0, O_BUDGET},
                                          {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
     opterr = 0;
     optind = 1;
     int c;
     unsigned long long ull;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "h", long_opts, NULL)) != -1) {
         switch (c) {
         case O_LABELS: labels = optarg; break;
         case O_SIGMA:
@@ -223,6 +258,24 @@ int dse_cli_score(int argc, char **argv)
                                  optarg);
             break;
         case O_JSON: json = 1; break;
+        case O_GROUP:
+            if (!strcmp(optarg, "auto"))
+                opts.group_size = 0;
+            else if (!strcmp(optarg, "all"))
+                opts.group_size = -1;
+            else if (!parse_int_min(optarg, 1, &opts.group_size))
+                return bad_usage("--group-size must be auto, all or an integer >= 1 (got '%s')",
+                                 optarg);
+            break;
+        case O_NB:
+            if (!parse_int_min(optarg, 1, &opts.nb) || opts.nb > 4096)
+                return bad_usage("--nb must be an integer in [1, 4096] (got '%s')", optarg);
+            break;
+        case O_BUDGET:
+            if (!parse_ulong(optarg, &ull) || ull == 0)
+                return bad_usage("--memory-budget must be a byte count > 0 (got '%s')", optarg);
+            opts.budget_bytes = (size_t)ull;
+            break;
         case 'h': score_usage(stdout); return 0;
         default:
             return bad_usage("unknown or incomplete option '%s'", argv[optind - 1]);
@@ -237,36 +290,35 @@ int dse_cli_score(int argc, char **argv)
     dse_err_clear(&err);
     unsigned bits;
     if (dse_quantity_parse(quantities, &bits, &err) != DSE_OK) {
-        fprintf(stderr, "dsesweep score: %s\n", err.msg);
+        if (rank0()) fprintf(stderr, "dsesweep score: %s\n", err.msg);
         return 2;
     }
-    dse_matrix_t z;
+    int ranks = 1;
+    MPI_Comm_size(MPI_COMM_WORLD, &ranks);
+    /* Every rank opens the file (header only) and reads just the rows its tasks need. */
+    dse_source_t *src = NULL;
     dse_categories_t cat = {0};
     dse_score_t s = {0};
-    char dtype[32] = "";
-    int rc = DSE_OK;
-    {
-        dse_source_t *src = NULL;
-        rc = dse_source_open(emb, &src, &err);
-        if (rc == DSE_OK) snprintf(dtype, sizeof dtype, "%s", dse_source_dtype(src));
-        dse_source_close(&src);
-    }
-    if (rc == DSE_OK) rc = dse_matrix_load(emb, &z, &err);
-    else memset(&z, 0, sizeof z);
-    if (rc == DSE_OK && labels) rc = dse_score_load_categories(labels, z.rows, emb, &p, &cat, &err);
-    if (rc == DSE_OK)
-        rc = dse_score_matrix(z.rows, z.cols, z.data, labels ? &cat : NULL, &p, bits, ts, nt, &s,
-                              &err);
+    int rc = dse_source_open(emb, &src, &err);
+    if (rc == DSE_OK && labels)
+        rc = dse_score_load_categories(labels, dse_source_rows(src), emb, &p, &cat, &err);
+    rc = dse_comm_agree(MPI_COMM_WORLD, rc, &err);
     if (rc == DSE_OK) {
-        if (json)
-            print_json(emb, dtype, labels, &p, &s);
+        dse_source_rows_t reader = {src, NULL};
+        dse_score_input_t in = {dse_source_rows(src), dse_source_cols(src), dse_source_rows_read,
+                                &reader, labels ? &cat : NULL};
+        rc = dse_score_run(MPI_COMM_WORLD, &in, &p, bits, ts, nt, &opts, &s, &err);
+    }
+    if (rank0()) {
+        if (rc == DSE_OK && json)
+            print_json(emb, dse_source_dtype(src), labels, &p, &s, ranks);
+        else if (rc == DSE_OK)
+            print_table(emb, dse_source_dtype(src), labels, &p, &s, ranks);
         else
-            print_table(emb, dtype, labels, &p, &s);
-    } else {
-        fprintf(stderr, "dsesweep score: error: %s\n", err.msg);
+            fprintf(stderr, "dsesweep score: error: %s\n", ranks > 1 ? err.msg : strip_rank(err.msg));
     }
     dse_score_free(&s);
     dse_categories_free(&cat);
-    dse_matrix_free(&z);
+    dse_source_close(&src);
     return rc == DSE_OK ? 0 : (rc == DSE_EUSAGE ? 2 : 1);
 }

@@ -39,34 +39,34 @@ int dse_family_uses_t(dse_family_t f)
     return f == DSE_FAMILY_DSE;
 }
 
-int dse_family_evaluate(dse_family_t f, size_t d, const double *Z, const size_t *rows,
-                        size_t count, const dse_params_t *p, double **values, size_t *nvalues,
-                        dse_err_t *err)
+size_t dse_family_result_length(dse_family_t f, size_t count)
+{
+    return f == DSE_FAMILY_CSE ? 1 : count;
+}
+
+int dse_family_evaluate(dse_family_t f, size_t count, size_t d, const double *sub,
+                        const dse_params_t *p, double **values, size_t *nvalues, dse_err_t *err)
 {
     *values = NULL;
     *nvalues = 0;
-    double *sub = NULL;
-    DSE_TRY(dse_measure_gather_rows(d, Z, rows, count, &sub, err));
-    size_t nv = f == DSE_FAMILY_CSE ? 1 : count;
+    size_t nv = dse_family_result_length(f, count);
     double *v = DSE_MALLOC(nv, sizeof *v, err);
-    int rc = v ? DSE_OK : err->code;
-    if (rc == DSE_OK) {
-        switch (f) {
-        case DSE_FAMILY_DSE:
-        case DSE_FAMILY_ASE_ANISOTROPIC:
-            rc = dse_measure_kernel_spectrum(count, d, sub, p->sigma, DSE_KERNEL_ANISOTROPIC,
-                                             p->driver, v, err);
-            break;
-        case DSE_FAMILY_ASE_GAUSSIAN:
-            rc = dse_measure_kernel_spectrum(count, d, sub, p->sigma, DSE_KERNEL_GAUSSIAN,
-                                             p->driver, v, err);
-            break;
-        case DSE_FAMILY_ASE_KNN: rc = dse_measure_knn_spectrum(count, d, sub, p->knn, v, err); break;
-        case DSE_FAMILY_CSE: rc = dse_measure_cse(count, d, sub, p->cse_bins, v, err); break;
-        default: rc = DSE_RAISE(err, DSE_EUSAGE, "unknown quantity family %d", (int)f);
-        }
+    if (!v) return err->code;
+    int rc;
+    switch (f) {
+    case DSE_FAMILY_DSE:
+    case DSE_FAMILY_ASE_ANISOTROPIC:
+        rc = dse_measure_kernel_spectrum(count, d, sub, p->sigma, DSE_KERNEL_ANISOTROPIC, p->driver,
+                                         v, err);
+        break;
+    case DSE_FAMILY_ASE_GAUSSIAN:
+        rc = dse_measure_kernel_spectrum(count, d, sub, p->sigma, DSE_KERNEL_GAUSSIAN, p->driver, v,
+                                         err);
+        break;
+    case DSE_FAMILY_ASE_KNN: rc = dse_measure_knn_spectrum(count, d, sub, p->knn, v, err); break;
+    case DSE_FAMILY_CSE: rc = dse_measure_cse(count, d, sub, p->cse_bins, v, err); break;
+    default: rc = DSE_RAISE(err, DSE_EUSAGE, "unknown quantity family %d", (int)f);
     }
-    free(sub);
     if (rc != DSE_OK) {
         free(v);
         return rc;
@@ -85,6 +85,12 @@ double dse_family_entropy(dse_family_t f, const double *values, size_t nvalues, 
 size_t dse_mi_task_count(const dse_categories_t *cat, const dse_params_t *p)
 {
     return cat->n_classes * (size_t)(p->repetitions + 1);
+}
+
+size_t dse_mi_task_size(const dse_categories_t *cat, const dse_params_t *p, size_t task)
+{
+    size_t nc = cat->counts[task / ((size_t)p->repetitions + 1)];
+    return p->max_n && nc > p->max_n ? p->max_n : nc;
 }
 
 int dse_mi_task_rows(const dse_categories_t *cat, const dse_params_t *p, size_t task, size_t *rows,
@@ -167,8 +173,11 @@ int dse_mi_compute(dse_family_t f, size_t n, size_t d, const double *Z, const ds
     for (size_t task = 0; rc == DSE_OK && task < ntask; ++task) {
         size_t count = 0;
         rc = dse_mi_task_rows(cat, p, task, rows, &count, err);
+        double *sub = NULL;
+        if (rc == DSE_OK) rc = dse_measure_gather_rows(d, Z, rows, count, &sub, err);
         if (rc == DSE_OK)
-            rc = dse_family_evaluate(f, d, Z, rows, count, p, &values[task], &nvalues[task], err);
+            rc = dse_family_evaluate(f, count, d, sub, p, &values[task], &nvalues[task], err);
+        free(sub);
     }
     for (size_t i = 0; rc == DSE_OK && i < nt; ++i)
         rc = dse_mi_combine(cat, p, f, ts[i], values, nvalues, &out[i], err);
