@@ -31,6 +31,7 @@ typedef struct dse_err {
     char msg[DSE_ERR_MSG_MAX];
     const char *src_file; /* source location that raised the error */
     int src_line;
+    int agreed; /* set once ranks agreed on it (the message names the rank) */
 } dse_err_t;
 
 /* Local. Clears err to "no error". */

@@ -15,6 +15,7 @@ void dse_err_clear(dse_err_t *err)
     err->msg[0] = '\0';
     err->src_file = NULL;
     err->src_line = 0;
+    err->agreed = 0;
 }
 
 int dse_err_set(dse_err_t *err, int code, const char *src_file, int src_line, const char *fmt, ...)
@@ -23,6 +24,7 @@ int dse_err_set(dse_err_t *err, int code, const char *src_file, int src_line, co
     err->code = code;
     err->src_file = src_file;
     err->src_line = src_line;
+    err->agreed = 0;
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(err->msg, sizeof err->msg, fmt, ap);

@@ -38,26 +38,26 @@ int dse_comm_agree(MPI_Comm comm, int rc, dse_err_t *err)
         return DSE_RAISE(err, DSE_EMPI, "MPI_Allreduce failed while agreeing on a failure");
     if (first == size) return DSE_OK;
     struct {
-        int code, line;
+        int code, line, agreed, world;
         char msg[DSE_ERR_MSG_MAX];
     } packet;
     memset(&packet, 0, sizeof packet);
     if (rank == first) {
         packet.code = rc;
         packet.line = err ? err->src_line : 0;
+        packet.agreed = err ? err->agreed : 0;
+        MPI_Comm_rank(MPI_COMM_WORLD, &packet.world);
         snprintf(packet.msg, sizeof packet.msg, "%s", err ? err->msg : "failed");
     }
     MPI_Bcast(&packet, (int)sizeof packet, MPI_BYTE, first, comm);
-    int world = 0;
-    MPI_Comm_rank(MPI_COMM_WORLD, &world);
     if (err) {
-        int first_world = world;
-        MPI_Bcast(&first_world, 1, MPI_INT, first, comm);
-        dse_err_set(err, packet.code, err->src_file, packet.line, "rank %d: %s", first_world,
-                    packet.msg);
-    } else {
-        int ignored = 0;
-        MPI_Bcast(&ignored, 1, MPI_INT, first, comm);
+        /* Name the rank once, however many times the failure is agreed on. */
+        if (packet.agreed)
+            dse_err_set(err, packet.code, err->src_file, packet.line, "%s", packet.msg);
+        else
+            dse_err_set(err, packet.code, err->src_file, packet.line, "rank %d: %s", packet.world,
+                        packet.msg);
+        err->agreed = 1;
     }
     return packet.code;
 }
