@@ -25,9 +25,10 @@ while [ $# -gt 0 ]; do
 done
 
 # The project's Debian packages: compiler and build, MPI, ScaLAPACK, parallel
-# HDF5, OpenBLAS + LAPACKE, cJSON (JSON), inih (config files).
+# HDF5, OpenBLAS + LAPACKE, cJSON (JSON), inih (config files), PCRE2 (path regex).
 pkgs=(build-essential cmake pkgconf openmpi-bin libopenmpi-dev libscalapack-openmpi-dev
       libhdf5-openmpi-dev hdf5-tools libopenblas-dev liblapacke-dev libcjson-dev libinih-dev
+      libpcre2-dev
       "${extra_pkgs[@]}")
 
 missing=()

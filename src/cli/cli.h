@@ -5,5 +5,9 @@
 /* Each returns the process exit status: 0 ok, 1 a computation failed,
  * 2 bad usage. */
 int dse_cli_score(int argc, char **argv);
+int dse_cli_sweep(const char *cmd, int argc, char **argv); /* scan, run */
+int dse_cli_rescore(int argc, char **argv);
+int dse_cli_export(int argc, char **argv); /* local, no MPI */
+int dse_cli_report(int argc, char **argv); /* local, no MPI */
 
 #endif

@@ -15,6 +15,12 @@ static void usage(FILE *out)
             "\n"
             "commands:\n"
             "  score EMBEDDINGS [options]   every quantity for one embeddings file\n"
+            "  scan CONFIG                  what a sweep would do, without computing\n"
+            "  run CONFIG                   the sweep: every checkpoint, one HDF5 store\n"
+            "                               (under mpiexec -n P)\n"
+            "  rescore STORE --t T,...      DSE at new t from stored spectra\n"
+            "  report STORE                 per run, the quantities over steps\n"
+            "  export STORE --format csv|json  one tidy row per result\n"
             "  version                      print the version\n"
             "\n"
             "Run `dsesweep COMMAND --help` for a command's options.\n",
@@ -28,16 +34,26 @@ int main(int argc, char **argv)
         return 2;
     }
     const char *cmd = argv[1];
-    if (strcmp(cmd, "score") == 0) {
+    int mpi_cmd = !strcmp(cmd, "score") || !strcmp(cmd, "scan") || !strcmp(cmd, "run") ||
+                  !strcmp(cmd, "rescore");
+    if (mpi_cmd) {
         /* Commands that compute run under MPI (a singleton without mpiexec). */
         if (MPI_Init(&argc, &argv) != MPI_SUCCESS) {
             fprintf(stderr, "dsesweep: MPI_Init failed\n");
             return 1;
         }
-        int status = dse_cli_score(argc - 1, argv + 1);
+        int status;
+        if (!strcmp(cmd, "score"))
+            status = dse_cli_score(argc - 1, argv + 1);
+        else if (!strcmp(cmd, "rescore"))
+            status = dse_cli_rescore(argc - 1, argv + 1);
+        else
+            status = dse_cli_sweep(cmd, argc - 1, argv + 1);
         MPI_Finalize();
         return status;
     }
+    if (strcmp(cmd, "export") == 0) return dse_cli_export(argc - 1, argv + 1);
+    if (strcmp(cmd, "report") == 0) return dse_cli_report(argc - 1, argv + 1);
     if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
         printf("dsesweep %s\n", DSESWEEP_VERSION);
         return 0;

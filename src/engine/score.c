@@ -47,8 +47,10 @@ int dse_quantity_parse(const char *list, unsigned *bits, dse_err_t *err)
     int rc = DSE_OK;
     for (char *tok = strtok_r(copy, ",", &save); tok && rc == DSE_OK;
          tok = strtok_r(NULL, ",", &save)) {
-        while (*tok == ' ')
+        while (*tok == ' ' || *tok == '\t')
             tok++;
+        for (size_t n = strlen(tok); n > 0 && (tok[n - 1] == ' ' || tok[n - 1] == '\t'); --n)
+            tok[n - 1] = '\0';
         if (strcasecmp(tok, "all") == 0) {
             *bits |= DSE_Q_ALL;
             continue;

@@ -1,0 +1,54 @@
+/* sweep.h — `dsesweep run`: every checkpoint x quantity family, on all ranks.
+ *
+ * Rank 0 is the coordinator: it scans the tree, loads the store and its
+ * journal, builds the task list (checkpoint x family: "spectral" = DSE,
+ * matrix-entry and ASE from N x N kernels; "classic" = CSE, ASE-kNN, RankMe,
+ * participation ratio, alpha-ReQ; "mi" = DSMI, CSMI, ASMI), skips what the
+ * store already holds for the same file content, and hands tasks out largest
+ * first to worker groups as they come free. Each finished task is journaled
+ * (fsync) before the next one is handed out. At the end all ranks write the
+ * store together with parallel HDF5. With one rank, rank 0 does it all.
+ */
+#ifndef DSESWEEP_SWEEP_H
+#define DSESWEEP_SWEEP_H
+
+#include <mpi.h>
+#include <stddef.h>
+
+#include "dsesweep/config.h"
+#include "dsesweep/error.h"
+
+typedef struct dse_sweep_opts {
+    int verbose;     /* -1 quiet, 0 normal, 1 verbose */
+    int shard_index; /* this run does checkpoints with index % shard_count == shard_index */
+    int shard_count; /* 1: no sharding */
+    const char *store_override; /* NULL: cfg->store */
+} dse_sweep_opts_t;
+
+typedef struct dse_sweep_summary {
+    size_t checkpoints;   /* found by the scan (in this shard) */
+    size_t tasks_total;   /* checkpoint x family pairs */
+    size_t tasks_skipped; /* already in the store */
+    size_t tasks_run;     /* computed now */
+    size_t tasks_failed;  /* of those, failed (recorded with their error) */
+    double seconds;
+} dse_sweep_summary_t;
+
+/* Collective on comm. Runs the sweep of cfg (identical on every rank).
+ * Returns DSE_OK when the sweep ran to the end (tasks may have failed:
+ * see summary->tasks_failed); an error only when the sweep itself could not
+ * go on (no readable root, store not writable, a different config's store). */
+int dse_sweep_run(MPI_Comm comm, const dse_config_t *cfg, const dse_sweep_opts_t *opts,
+                  dse_sweep_summary_t *summary, dse_err_t *err);
+
+/* Collective on comm. Prints what `run` would do (rank 0): checkpoints with
+ * run, step, N, D, the task count and estimated memory and time. */
+int dse_sweep_scan_report(MPI_Comm comm, const dse_config_t *cfg, const dse_sweep_opts_t *opts,
+                          dse_err_t *err);
+
+/* Collective on comm. Adds DSE at the powers ts to every stored spectrum of
+ * the store at path (no eigensolve), then rewrites the store. */
+int dse_sweep_rescore(MPI_Comm comm, const char *path, const double *ts, size_t nt,
+                      size_t *added, dse_err_t *err);
+
+#endif

@@ -1,0 +1,153 @@
+/* sweep_cmd.c — `dsesweep scan`, `dsesweep run`, `dsesweep rescore`. */
+#include <errno.h>
+#include <getopt.h>
+#include <mpi.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "dsesweep/config.h"
+#include "dsesweep/sweep.h"
+
+static int is_rank0(void)
+{
+    int r = 0;
+    MPI_Comm_rank(MPI_COMM_WORLD, &r);
+    return r == 0;
+}
+
+static int usage_error(const char *cmd, const char *msg, const char *arg)
+{
+    if (is_rank0()) {
+        fprintf(stderr, "dsesweep %s: ", cmd);
+        fprintf(stderr, msg, arg);
+        fprintf(stderr, " (see `dsesweep %s --help`)\n", cmd);
+    }
+    return 2;
+}
+
+static void run_help(FILE *out, const char *cmd)
+{
+    if (!strcmp(cmd, "scan"))
+        fprintf(out, "usage: dsesweep scan CONFIG [--shard I/N]\n\n"
+                     "Lists what `run` would do without computing: the checkpoints found with their\n"
+                     "run, step, N and D, unreadable files and directories, the task count, and the\n"
+                     "estimated memory and time.\n");
+    else
+        fprintf(out, "usage: mpiexec -n P dsesweep run CONFIG [--quiet|--verbose] [--shard I/N]\n"
+                     "                                 [--store PATH]\n\n"
+                     "Scores every checkpoint of the config's tree with every requested quantity and\n"
+                     "writes one HDF5 store (schema: docs/store.md). Rank 0 coordinates; the other\n"
+                     "ranks form worker groups. Running again computes only what is missing or whose\n"
+                     "file changed. --shard I/N does checkpoints I, I+N, I+2N, ... only.\n\n"
+                     "Exit status: 0 all tasks done, 3 the sweep finished but some tasks failed\n"
+                     "(their errors are in the store), 1 the sweep could not run, 2 bad usage.\n");
+    fprintf(out, "\nConfig keys (docs/config.md):\n");
+    dse_config_print_keys(out, 0);
+}
+
+static int parse_shard(const char *s, int *index, int *count)
+{
+    char *end;
+    errno = 0;
+    long i = strtol(s, &end, 10);
+    if (errno || end == s || *end != '/') return 0;
+    const char *rest = end + 1;
+    long n = strtol(rest, &end, 10);
+    if (errno || end == rest || *end || n < 1 || i < 0 || i >= n || n > 1000000) return 0;
+    *index = (int)i;
+    *count = (int)n;
+    return 1;
+}
+
+int dse_cli_sweep(const char *cmd, int argc, char **argv)
+{
+    dse_sweep_opts_t o = {0, 0, 1, NULL};
+    static const struct option opts[] = {{"quiet", no_argument, 0, 'q'},
+                                         {"verbose", no_argument, 0, 'v'},
+                                         {"shard", required_argument, 0, 's'},
+                                         {"store", required_argument, 0, 'o'},
+                                         {"help", no_argument, 0, 'h'},
+                                         {0, 0, 0, 0}};
+    opterr = 0;
+    optind = 1;
+    int c;
+    while ((c = getopt_long(argc, argv, "qvh", opts, NULL)) != -1) {
+        switch (c) {
+        case 'q': o.verbose = -1; break;
+        case 'v': o.verbose = 1; break;
+        case 's':
+            if (!parse_shard(optarg, &o.shard_index, &o.shard_count))
+                return usage_error(cmd, "--shard takes I/N with 0 <= I < N (got '%s')", optarg);
+            break;
+        case 'o': o.store_override = optarg; break;
+        case 'h':
+            if (is_rank0()) run_help(stdout, cmd);
+            return 0;
+        default: return usage_error(cmd, "unknown or incomplete option '%s'", argv[optind - 1]);
+        }
+    }
+    if (optind != argc - 1) return usage_error(cmd, "%s", "needs exactly one CONFIG file");
+    dse_err_t err;
+    dse_err_clear(&err);
+    dse_config_t cfg;
+    int rc = dse_config_load(argv[optind], &cfg, &err);
+    if (rc != DSE_OK) {
+        if (is_rank0()) fprintf(stderr, "dsesweep %s: error: %s\n", cmd, err.msg);
+        return rc == DSE_EUSAGE ? 2 : 1;
+    }
+    int status = 0;
+    if (!strcmp(cmd, "scan")) {
+        rc = dse_sweep_scan_report(MPI_COMM_WORLD, &cfg, &o, &err);
+        status = rc == DSE_OK ? 0 : 1;
+    } else {
+        dse_sweep_summary_t sum;
+        rc = dse_sweep_run(MPI_COMM_WORLD, &cfg, &o, &sum, &err);
+        if (rc == DSE_OK && is_rank0() && o.verbose >= 0)
+            printf("dsesweep: done in %.1f s: %zu task(s) run, %zu failed, %zu already in the "
+                   "store; store %s\n",
+                   sum.seconds, sum.tasks_run, sum.tasks_failed, sum.tasks_skipped,
+                   o.store_override ? o.store_override : cfg.store);
+        status = rc != DSE_OK ? 1 : (sum.tasks_failed ? 3 : 0);
+    }
+    if (rc != DSE_OK && is_rank0()) fprintf(stderr, "dsesweep %s: error: %s\n", cmd, err.msg);
+    dse_config_free(&cfg);
+    return status;
+}
+
+int dse_cli_rescore(int argc, char **argv)
+{
+    if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+        if (is_rank0())
+            printf("usage: dsesweep rescore STORE --t T[,T...]\n\n"
+                   "Adds DSE at new powers t to every checkpoint of the store from its stored\n"
+                   "spectrum, with no eigensolve, and rewrites the store.\n");
+        return 0;
+    }
+    if (argc != 4 || strcmp(argv[2], "--t"))
+        return usage_error("rescore", "%s", "takes STORE --t T[,T...]");
+    double ts[64];
+    size_t nt = 0;
+    char buf[512];
+    snprintf(buf, sizeof buf, "%s", argv[3]);
+    char *save = NULL;
+    for (char *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        char *end;
+        long v = strtol(tok, &end, 10);
+        if (end == tok || *end || v < 1 || nt == 64)
+            return usage_error("rescore", "--t takes integers >= 1 (got '%s')", argv[3]);
+        ts[nt++] = (double)v;
+    }
+    dse_err_t err;
+    dse_err_clear(&err);
+    size_t added = 0;
+    int rc = dse_sweep_rescore(MPI_COMM_WORLD, argv[1], ts, nt, &added, &err);
+    if (is_rank0()) {
+        if (rc == DSE_OK)
+            printf("dsesweep rescore: %zu DSE value(s) added to %s (no eigensolve)\n", added, argv[1]);
+        else
+            fprintf(stderr, "dsesweep rescore: error: %s\n", err.msg);
+    }
+    return rc == DSE_OK ? 0 : 1;
+}

@@ -1,0 +1,422 @@
+/* config.c — the sweep configuration, table-driven on top of inih. */
+#include "dsesweep/config.h"
+
+#include <errno.h>
+#include <ini.h>
+#include <libgen.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "dsesweep/score.h"
+
+typedef enum {
+    K_STRING,    /* free text */
+    K_PATH,      /* a path, resolved against the config's directory */
+    K_PATH_LIST, /* comma-separated paths */
+    K_DOUBLE,
+    K_INT,
+    K_UINT64,
+    K_INT_LIST, /* comma-separated integers (t) */
+    K_QUANTITIES,
+    K_BYTES, /* integer with optional K/M/G/T suffix (powers of 1024); 0 = automatic */
+    K_GROUP  /* auto | all | integer */
+} key_type_t;
+
+typedef struct {
+    const char *section, *name;
+    key_type_t type;
+    const char *def; /* NULL: required */
+    double min, max;
+    const char *help;
+} key_spec_t;
+
+/* The one table of every key. Order is the order of docs/config.md. */
+static const key_spec_t keys[] = {
+    {"sweep", "roots", K_PATH_LIST, NULL, 0, 0,
+     "checkpoint root directories, comma-separated; only files below them are read"},
+    {"sweep", "include", K_STRING, "*.npy", 0, 0,
+     "glob (fnmatch) on a file's path below its root; * also matches '/'"},
+    {"sweep", "path_regex", K_STRING, "", 0, 0,
+     "PCRE2 regex on the path below the root with named parts (?<run>...) and "
+     "(?<step>...); empty: run = parent directory, step = last number in the file name"},
+    {"sweep", "dataset", K_STRING, "", 0, 0,
+     "dataset (HDF5) or tensor (safetensors) name inside each file; empty: the only one"},
+    {"sweep", "labels", K_PATH, "", 0, 0,
+     "labels shared by every checkpoint (integer: classes; float N x 1: binned); "
+     "empty: no mutual information"},
+    {"sweep", "store", K_PATH, NULL, 0, 0, "the HDF5 store the sweep fills (created if missing)"},
+    {"sweep", "memory_budget", K_BYTES, "0", 0, 1e18,
+     "bytes per rank (suffix K/M/G/T = 1024^k); 0: automatic (80% of RAM / ranks per node, "
+     "or the SLURM limit)"},
+    {"sweep", "group_size", K_GROUP, "auto", 1, 1e6,
+     "ranks per N x N problem: auto (fewest that fit the budget), all, or a count"},
+    {"quantities", "compute", K_QUANTITIES, "DSE,DSMI", 0, 0,
+     "quantities, comma-separated: DSE, DSE_matrix_entry, CSE, ASE_gaussian, "
+     "ASE_anisotropic, ASE_knn, RankMe, participation_ratio, alpha_ReQ, DSMI, CSMI, "
+     "ASMI_gaussian, ASMI_anisotropic, ASMI_knn, or all"},
+    {"quantities", "sigma", K_DOUBLE, "10", 1e-300, 1e300, "Gaussian kernel bandwidth (> 0)"},
+    {"quantities", "t", K_INT_LIST, "1", 1, 1000000, "diffusion powers t, comma-separated"},
+    {"quantities", "max_n", K_INT, "10000", 0, 1e9,
+     "subsample a checkpoint to this many rows when it has more (0: never)"},
+    {"quantities", "repetitions", K_INT, "5", 1, 100000, "random subsets per class for MI"},
+    {"quantities", "seed", K_UINT64, "0", 0, 1.8e19, "seed of every random draw"},
+    {"quantities", "bins", K_INT, "2", 1, 65535, "CSE bins per dimension"},
+    {"quantities", "knn", K_INT, "10", 1, 1e9, "k of the kNN adjacency (ASE_knn)"},
+    {"quantities", "n_clusters", K_INT, "10", 1, 1e6,
+     "bins for continuous scalar labels"},
+};
+#define N_KEYS (sizeof keys / sizeof keys[0])
+
+static const char *type_name(key_type_t t)
+{
+    static const char *names[] = {"string", "path", "path list", "number", "integer",
+                                  "integer", "integer list", "quantity list", "bytes", "group"};
+    return names[t];
+}
+
+void dse_config_print_keys(void *outp, int markdown)
+{
+    FILE *out = outp;
+    if (markdown) {
+        fprintf(out, "| section | key | type | default | bounds | meaning |\n|---|---|---|---|---|---|\n");
+        for (size_t i = 0; i < N_KEYS; ++i) {
+            const key_spec_t *k = &keys[i];
+            char bounds[64] = "";
+            if (k->type == K_DOUBLE || k->type == K_INT || k->type == K_INT_LIST)
+                snprintf(bounds, sizeof bounds, "%s%g .. %g", k->type == K_DOUBLE ? "> 0, " : "",
+                         k->type == K_DOUBLE ? 0.0 : k->min, k->max);
+            fprintf(out, "| [%s] | `%s` | %s | %s | %s | %s |\n", k->section, k->name,
+                    type_name(k->type), k->def ? (*k->def ? k->def : "(empty)") : "required",
+                    bounds, k->help);
+        }
+        return;
+    }
+    const char *section = "";
+    for (size_t i = 0; i < N_KEYS; ++i) {
+        const key_spec_t *k = &keys[i];
+        if (strcmp(section, k->section)) fprintf(out, "[%s]\n", section = k->section);
+        fprintf(out, "  %-14s %-13s default %-9s %s\n", k->name, type_name(k->type),
+                k->def ? (*k->def ? k->def : "(empty)") : "required", k->help);
+    }
+}
+
+typedef struct {
+    dse_config_t *cfg;
+    const char *name, *base_dir;
+    dse_err_t *err;
+    int rc;
+    int line;              /* current line, counted by our reader */
+    const char *next;      /* reader position in the text */
+    int seen[N_KEYS];      /* line where each key was set (0: not yet) */
+    int too_long;          /* a line over the inih buffer was met */
+} parse_state_t;
+
+static char *resolve(const parse_state_t *st, const char *value)
+{
+    if (value[0] == '/' || !st->base_dir || !*st->base_dir || value[0] == '\0') return strdup(value);
+    size_t n = strlen(st->base_dir) + strlen(value) + 2;
+    char *p = malloc(n);
+    if (p) snprintf(p, n, "%s/%s", st->base_dir, value);
+    return p;
+}
+
+static char *trim(char *s)
+{
+    while (*s == ' ' || *s == '\t')
+        s++;
+    size_t n = strlen(s);
+    while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+        s[--n] = '\0';
+    return s;
+}
+
+static int parse_bytes(const char *v, size_t *out)
+{
+    char *end;
+    errno = 0;
+    if (*v == '-') return 0;
+    unsigned long long x = strtoull(v, &end, 10);
+    if (errno || end == v) return 0;
+    unsigned long long mult = 1;
+    if (*end) {
+        switch (*end) {
+        case 'K': case 'k': mult = 1ULL << 10; break;
+        case 'M': case 'm': mult = 1ULL << 20; break;
+        case 'G': case 'g': mult = 1ULL << 30; break;
+        case 'T': case 't': mult = 1ULL << 40; break;
+        default: return 0;
+        }
+        end++;
+        if (*end == 'B' || *end == 'b') end++;
+        if (*end) return 0;
+    }
+    if (x > SIZE_MAX / mult) return 0;
+    *out = (size_t)(x * mult);
+    return 1;
+}
+
+/* Sets one key from its text; returns 0 on success or fills the error. */
+static int set_key(parse_state_t *st, const key_spec_t *k, const char *value, int line)
+{
+    dse_config_t *c = st->cfg;
+    dse_err_t *err = st->err;
+    const char *n = st->name;
+    char *end;
+#define BAD(fmt, ...)                                                                              \
+    (line ? DSE_RAISE(err, DSE_EUSAGE, "%s:%d: " fmt, n, line, __VA_ARGS__)                       \
+          : DSE_RAISE(err, DSE_EUSAGE, "%s: " fmt, n, __VA_ARGS__))
+    if (!strcmp(k->name, "roots")) {
+        for (int i = 0; i < c->n_roots; ++i)
+            free(c->roots[i]);
+        c->n_roots = 0;
+        char buf[4096];
+        snprintf(buf, sizeof buf, "%s", value);
+        char *save = NULL;
+        for (char *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+            tok = trim(tok);
+            if (!*tok) continue;
+            if (c->n_roots == DSE_CONFIG_MAX_ROOTS)
+                return BAD("roots: at most %d roots", DSE_CONFIG_MAX_ROOTS);
+            c->roots[c->n_roots++] = resolve(st, tok);
+        }
+        if (c->n_roots == 0) return BAD("roots must name at least one directory (got '%s')", value);
+        return DSE_OK;
+    }
+    char **str = NULL;
+    if (!strcmp(k->name, "include")) str = &c->include;
+    if (!strcmp(k->name, "path_regex")) str = &c->path_regex;
+    if (!strcmp(k->name, "dataset")) str = &c->dataset;
+    if (!strcmp(k->name, "labels")) str = &c->labels;
+    if (!strcmp(k->name, "store")) str = &c->store;
+    if (str) {
+        if (k->type == K_PATH && k->def == NULL && !*value)
+            return BAD("%s must not be empty", k->name);
+        free(*str);
+        *str = k->type == K_PATH ? resolve(st, value) : strdup(value);
+        return DSE_OK;
+    }
+    switch (k->type) {
+    case K_DOUBLE: {
+        errno = 0;
+        double v = strtod(value, &end);
+        if (errno || end == value || *end || !isfinite(v) || v < k->min || v > k->max)
+            return BAD("%s must be a number > 0 (got '%s')", k->name, value);
+        c->params.sigma = v;
+        return DSE_OK;
+    }
+    case K_INT:
+    case K_UINT64: {
+        errno = 0;
+        if (*value == '-') return BAD("%s must be an integer in [%g, %g] (got '%s')", k->name, k->min, k->max, value);
+        unsigned long long v = strtoull(value, &end, 10);
+        if (errno || end == value || *end || (double)v < k->min || (double)v > k->max)
+            return BAD("%s must be an integer in [%g, %g] (got '%s')", k->name, k->min, k->max,
+                       value);
+        if (!strcmp(k->name, "max_n")) c->params.max_n = (size_t)v;
+        if (!strcmp(k->name, "repetitions")) c->params.repetitions = (int)v;
+        if (!strcmp(k->name, "seed")) c->params.seed = v;
+        if (!strcmp(k->name, "bins")) c->params.cse_bins = (int)v;
+        if (!strcmp(k->name, "knn")) c->params.knn = (int)v;
+        if (!strcmp(k->name, "n_clusters")) c->params.n_clusters = (int)v;
+        return DSE_OK;
+    }
+    case K_INT_LIST: {
+        char buf[1024];
+        snprintf(buf, sizeof buf, "%s", value);
+        c->n_t = 0;
+        char *save = NULL;
+        for (char *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+            tok = trim(tok);
+            errno = 0;
+            unsigned long long v = *tok == '-' ? 0 : strtoull(tok, &end, 10);
+            if (*tok == '-' || errno || end == tok || *end || (double)v < k->min ||
+                (double)v > k->max)
+                return BAD("%s takes integers in [%g, %g] (got '%s')", k->name, k->min, k->max,
+                           value);
+            if (c->n_t == DSE_CONFIG_MAX_T)
+                return BAD("%s: at most %d values", k->name, DSE_CONFIG_MAX_T);
+            c->t[c->n_t++] = (double)v;
+        }
+        if (c->n_t == 0) return BAD("%s needs at least one value (got '%s')", k->name, value);
+        return DSE_OK;
+    }
+    case K_QUANTITIES: {
+        dse_err_t qerr;
+        if (dse_quantity_parse(value, &c->quantities, &qerr) != DSE_OK)
+            return BAD("compute: %s", qerr.msg);
+        return DSE_OK;
+    }
+    case K_BYTES:
+        if (!parse_bytes(value, &c->memory_budget))
+            return BAD("%s must be a byte count such as 8G or 500M (got '%s')", k->name, value);
+        return DSE_OK;
+    case K_GROUP:
+        if (!strcasecmp(value, "auto")) c->group_size = 0;
+        else if (!strcasecmp(value, "all")) c->group_size = -1;
+        else {
+            errno = 0;
+            long v = strtol(value, &end, 10);
+            if (errno || end == value || *end || v < 1 || v > 1000000)
+                return BAD("%s must be auto, all or an integer >= 1 (got '%s')", k->name, value);
+            c->group_size = (int)v;
+        }
+        return DSE_OK;
+    default: return BAD("%s: unhandled key type", k->name);
+    }
+#undef BAD
+}
+
+static int handler(void *user, const char *section, const char *name, const char *value)
+{
+    parse_state_t *st = user;
+    if (st->rc != DSE_OK) return 0;
+    for (size_t i = 0; i < N_KEYS; ++i) {
+        if (strcmp(keys[i].section, section) || strcmp(keys[i].name, name)) continue;
+        if (st->seen[i]) {
+            st->rc = DSE_RAISE(st->err, DSE_EUSAGE, "%s:%d: key '%s' in [%s] is already set on line %d",
+                               st->name, st->line, name, section, st->seen[i]);
+            return 0;
+        }
+        st->seen[i] = st->line;
+        st->rc = set_key(st, &keys[i], value, st->line);
+        return st->rc == DSE_OK;
+    }
+    int known_section = 0;
+    for (size_t i = 0; i < N_KEYS; ++i)
+        known_section |= !strcmp(keys[i].section, section);
+    if (!known_section)
+        st->rc = DSE_RAISE(st->err, DSE_EUSAGE, "%s:%d: unknown section [%s] (known: [sweep], [quantities])",
+                           st->name, st->line, section);
+    else
+        st->rc = DSE_RAISE(st->err, DSE_EUSAGE, "%s:%d: unknown key '%s' in [%s]", st->name,
+                           st->line, name, section);
+    return 0;
+}
+
+/* inih's reader: one line per call, counting lines as it goes. */
+static char *reader(char *str, int num, void *stream)
+{
+    parse_state_t *st = stream;
+    if (!*st->next) return NULL;
+    const char *nl = strchr(st->next, '\n');
+    size_t len = nl ? (size_t)(nl - st->next) + 1 : strlen(st->next);
+    st->line++;
+    if (len >= (size_t)num) {
+        st->too_long = st->too_long ? st->too_long : st->line;
+        len = (size_t)num - 1;
+    }
+    memcpy(str, st->next, len);
+    str[len] = '\0';
+    st->next = nl ? nl + 1 : st->next + strlen(st->next);
+    return str;
+}
+
+int dse_config_parse(const char *text, const char *name, const char *base_dir, dse_config_t *cfg,
+                     dse_err_t *err)
+{
+    memset(cfg, 0, sizeof *cfg);
+    cfg->params = dse_params_default();
+    cfg->path = strdup(name);
+    cfg->text = strdup(text);
+    parse_state_t st = {cfg, name, base_dir, err, DSE_OK, 0, text, {0}, 0};
+    int r = ini_parse_stream(reader, &st, handler, &st);
+    if (st.rc == DSE_OK && st.too_long)
+        st.rc = DSE_RAISE(err, DSE_EUSAGE, "%s:%d: line is too long for the INI reader", name, st.too_long);
+    if (st.rc == DSE_OK && r > 0)
+        st.rc = DSE_RAISE(err, DSE_EUSAGE, "%s:%d: not a 'key = value' line or a [section]", name, r);
+    if (st.rc == DSE_OK && r < 0) st.rc = DSE_RAISE(err, DSE_EIO, "%s: cannot parse", name);
+    /* Defaults, and required keys. */
+    for (size_t i = 0; st.rc == DSE_OK && i < N_KEYS; ++i) {
+        if (st.seen[i]) continue;
+        if (!keys[i].def)
+            st.rc = DSE_RAISE(err, DSE_EUSAGE, "%s: missing required key '%s' in [%s]", name,
+                              keys[i].name, keys[i].section);
+        else
+            st.rc = set_key(&st, &keys[i], keys[i].def, 0);
+    }
+    if (st.rc != DSE_OK) dse_config_free(cfg);
+    return st.rc;
+}
+
+int dse_config_load(const char *path, dse_config_t *cfg, dse_err_t *err)
+{
+    memset(cfg, 0, sizeof *cfg);
+    FILE *f = fopen(path, "rb");
+    if (!f) return DSE_RAISE(err, DSE_EIO, "%s: cannot open: %s", path, strerror(errno));
+    char *text = NULL;
+    size_t len = 0, cap = 0;
+    char buf[8192];
+    size_t got;
+    while ((got = fread(buf, 1, sizeof buf, f)) > 0) {
+        if (len + got + 1 > cap) {
+            cap = (len + got + 1) * 2;
+            char *grown = realloc(text, cap);
+            if (!grown) {
+                free(text);
+                fclose(f);
+                return DSE_RAISE(err, DSE_ENOMEM, "%s: cannot allocate", path);
+            }
+            text = grown;
+        }
+        memcpy(text + len, buf, got);
+        len += got;
+    }
+    int read_error = ferror(f);
+    fclose(f);
+    if (read_error) {
+        free(text);
+        return DSE_RAISE(err, DSE_EIO, "%s: read failed (is it a directory?)", path);
+    }
+    if (!text) text = calloc(1, 1);
+    else text[len] = '\0';
+    char *copy = strdup(path);
+    int rc = dse_config_parse(text, path, dirname(copy), cfg, err);
+    free(copy);
+    free(text);
+    return rc;
+}
+
+void dse_config_free(dse_config_t *c)
+{
+    if (!c) return;
+    free(c->path);
+    free(c->text);
+    for (int i = 0; i < c->n_roots; ++i)
+        free(c->roots[i]);
+    free(c->include);
+    free(c->path_regex);
+    free(c->dataset);
+    free(c->labels);
+    free(c->store);
+    memset(c, 0, sizeof *c);
+}
+
+static uint64_t fnv(uint64_t h, const void *data, size_t len)
+{
+    const unsigned char *p = data;
+    for (size_t i = 0; i < len; ++i) {
+        h ^= p[i];
+        h *= 0x100000001b3ULL;
+    }
+    return h;
+}
+
+uint64_t dse_config_fingerprint(const dse_config_t *c)
+{
+    uint64_t h = 0xcbf29ce484222325ULL;
+    const dse_params_t *p = &c->params;
+    h = fnv(h, &c->quantities, sizeof c->quantities);
+    h = fnv(h, &p->sigma, sizeof p->sigma);
+    uint64_t ints[7] = {p->max_n, p->seed, (uint64_t)p->repetitions, (uint64_t)p->cse_bins,
+                        (uint64_t)p->knn, (uint64_t)p->n_clusters, 0};
+    h = fnv(h, ints, sizeof ints);
+    h = fnv(h, c->dataset ? c->dataset : "", c->dataset ? strlen(c->dataset) : 0);
+    const char *lb = c->labels ? strrchr(c->labels, '/') : NULL;
+    lb = lb ? lb + 1 : (c->labels ? c->labels : "");
+    h = fnv(h, lb, strlen(lb));
+    return h;
+}

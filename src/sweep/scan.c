@@ -1,0 +1,438 @@
+/* scan.c — deterministic, loop-safe walks of checkpoint trees. */
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include "dsesweep/scan.h"
+
+#include <cjson/cJSON.h>
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <fnmatch.h>
+#include <limits.h>
+#include <pcre2.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "dsesweep/source.h"
+
+typedef struct {
+    dev_t dev;
+    ino_t ino;
+} dir_id_t;
+
+typedef struct {
+    const dse_config_t *cfg;
+    dse_scan_t *scan;
+    size_t cap, wcap;
+    char *root_real[DSE_CONFIG_MAX_ROOTS];
+    dir_id_t *visited;
+    size_t n_visited, vcap;
+    pcre2_code *re;
+    pcre2_match_data *md;
+    dse_err_t *err;
+    int rc;
+} walk_t;
+
+static void warn(walk_t *w, const char *fmt, ...)
+{
+    char line[2048];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    if (w->scan->n_warnings == w->wcap) {
+        size_t cap = w->wcap ? 2 * w->wcap : 16;
+        char **grown = realloc(w->scan->warnings, cap * sizeof *grown);
+        if (!grown) return;
+        w->scan->warnings = grown;
+        w->wcap = cap;
+    }
+    w->scan->warnings[w->scan->n_warnings++] = strdup(line);
+}
+
+/* 1 if real (a resolved path) lies inside one of the resolved roots. */
+static int inside_roots(const walk_t *w, const char *real)
+{
+    for (int i = 0; i < w->cfg->n_roots; ++i) {
+        const char *r = w->root_real[i];
+        if (!r) continue;
+        size_t n = strlen(r);
+        if (strncmp(real, r, n) == 0 && (real[n] == '/' || real[n] == '\0' || n == 1)) return 1;
+    }
+    return 0;
+}
+
+static int visit_dir_once(walk_t *w, const struct stat *st)
+{
+    for (size_t i = 0; i < w->n_visited; ++i)
+        if (w->visited[i].dev == st->st_dev && w->visited[i].ino == st->st_ino) return 0;
+    if (w->n_visited == w->vcap) {
+        size_t cap = w->vcap ? 2 * w->vcap : 64;
+        dir_id_t *grown = realloc(w->visited, cap * sizeof *grown);
+        if (!grown) return 0;
+        w->visited = grown;
+        w->vcap = cap;
+    }
+    w->visited[w->n_visited++] = (dir_id_t){st->st_dev, st->st_ino};
+    return 1;
+}
+
+/* Run and step from the path below the root. */
+static void name_parts(walk_t *w, const char *rel, char **run, int64_t *step, int *matched)
+{
+    *matched = 1;
+    *step = -1;
+    *run = NULL;
+    if (w->re) {
+        int rc = pcre2_match(w->re, (PCRE2_SPTR)rel, PCRE2_ZERO_TERMINATED, 0, 0, w->md, NULL);
+        if (rc < 0) {
+            *matched = 0;
+            return;
+        }
+        PCRE2_UCHAR *buf = NULL;
+        PCRE2_SIZE len;
+        if (pcre2_substring_get_byname(w->md, (PCRE2_SPTR) "run", &buf, &len) == 0) {
+            *run = strndup((const char *)buf, len);
+            pcre2_substring_free(buf);
+        }
+        if (pcre2_substring_get_byname(w->md, (PCRE2_SPTR) "step", &buf, &len) == 0) {
+            char *end;
+            long long v = strtoll((const char *)buf, &end, 10);
+            if (end != (char *)buf && (size_t)(end - (char *)buf) == len) *step = v;
+            else warn(w, "%s: step '%.*s' is not an integer; using -1", rel, (int)len, buf);
+            pcre2_substring_free(buf);
+        }
+    }
+    if (!*run) {
+        const char *slash = strrchr(rel, '/');
+        if (slash) {
+            const char *prev = slash;
+            while (prev > rel && prev[-1] != '/')
+                prev--;
+            *run = strndup(prev, (size_t)(slash - prev));
+        } else {
+            *run = strdup(".");
+        }
+    }
+    if (!w->re || *step == -1) {
+        /* The last run of digits in the file name. */
+        const char *base = strrchr(rel, '/');
+        base = base ? base + 1 : rel;
+        const char *last = NULL;
+        for (const char *p = base; *p; ++p)
+            if (isdigit((unsigned char)*p) && (p == base || !isdigit((unsigned char)p[-1]))) last = p;
+        if (last && *step == -1 && !(w->re && 0)) *step = strtoll(last, NULL, 10);
+    }
+}
+
+static int add_item(walk_t *w, const char *root, const char *rel)
+{
+    char *run;
+    int64_t step;
+    int matched;
+    name_parts(w, rel, &run, &step, &matched);
+    if (!matched) {
+        free(run);
+        return DSE_OK;
+    }
+    if (w->scan->count == w->cap) {
+        size_t cap = w->cap ? 2 * w->cap : 64;
+        dse_checkpoint_t *grown = realloc(w->scan->items, cap * sizeof *grown);
+        if (!grown) {
+            free(run);
+            return DSE_RAISE(w->err, DSE_ENOMEM, "cannot grow the checkpoint list");
+        }
+        w->scan->items = grown;
+        w->cap = cap;
+    }
+    dse_checkpoint_t *c = &w->scan->items[w->scan->count++];
+    memset(c, 0, sizeof *c);
+    size_t n = strlen(root) + strlen(rel) + 2;
+    c->path = malloc(n);
+    snprintf(c->path, n, "%s/%s", root, rel);
+    c->rel = strdup(rel);
+    c->run = run;
+    c->step = step;
+    const char *ds = w->cfg->dataset;
+    if (ds && *ds) {
+        size_t m = strlen(c->path) + strlen(ds) + 2;
+        c->spec = malloc(m);
+        snprintf(c->spec, m, "%s:%s", c->path, ds);
+    } else {
+        c->spec = strdup(c->path);
+    }
+    struct stat st;
+    if (stat(c->path, &st) == 0) {
+        c->file_size = (uint64_t)st.st_size;
+        c->mtime = (int64_t)st.st_mtime;
+    }
+    dse_source_t *src = NULL;
+    dse_err_t e;
+    dse_err_clear(&e);
+    if (dse_source_open(c->spec, &src, &e) == DSE_OK) {
+        c->n = dse_source_rows(src);
+        c->d = dse_source_cols(src);
+        dse_source_close(&src);
+    } else {
+        c->error = strdup(e.msg);
+    }
+    return DSE_OK;
+}
+
+static int cmp_names(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void walk_dir(walk_t *w, const char *root, const char *rel, int depth)
+{
+    if (w->rc != DSE_OK) return;
+    char dir[2 * PATH_MAX + 2];
+    snprintf(dir, sizeof dir, "%s%s%s", root, *rel ? "/" : "", rel);
+    if (depth > 64) {
+        warn(w, "%s: deeper than 64 levels, skipped", dir);
+        return;
+    }
+    DIR *dp = opendir(dir);
+    if (!dp) {
+        warn(w, "%s: cannot read directory: %s (skipped)", dir, strerror(errno));
+        return;
+    }
+    char **names = NULL;
+    size_t count = 0, cap = 0;
+    struct dirent *de;
+    while ((de = readdir(dp))) {
+        if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..")) continue;
+        if (count == cap) {
+            cap = cap ? 2 * cap : 64;
+            char **grown = realloc(names, cap * sizeof *grown);
+            if (!grown) break;
+            names = grown;
+        }
+        names[count++] = strdup(de->d_name);
+    }
+    closedir(dp);
+    qsort(names, count, sizeof *names, cmp_names);
+    for (size_t i = 0; i < count && w->rc == DSE_OK; ++i) {
+        char childrel[PATH_MAX], child[2 * PATH_MAX + 2];
+        int len = snprintf(childrel, sizeof childrel, "%s%s%s", rel, *rel ? "/" : "", names[i]);
+        if (len < 0 || (size_t)len >= sizeof childrel) {
+            warn(w, "%s/%s: path too long (skipped)", dir, names[i]);
+            continue;
+        }
+        snprintf(child, sizeof child, "%s/%s", root, childrel);
+        struct stat lst, st;
+        if (lstat(child, &lst) != 0) continue;
+        if (stat(child, &st) != 0) {
+            if (S_ISLNK(lst.st_mode)) warn(w, "%s: broken or looping symlink (skipped)", child);
+            continue;
+        }
+        if (S_ISLNK(lst.st_mode)) {
+            char real[PATH_MAX];
+            if (!realpath(child, real) || !inside_roots(w, real)) {
+                warn(w, "%s: symlink to a path outside the roots (skipped)", child);
+                continue;
+            }
+        }
+        if (S_ISDIR(st.st_mode)) {
+            if (visit_dir_once(w, &st)) walk_dir(w, root, childrel, depth + 1);
+        } else if (S_ISREG(st.st_mode)) {
+            if (fnmatch(w->cfg->include, childrel, 0) == 0) {
+                if (access(child, R_OK) != 0) {
+                    /* Recorded as an item so the sweep reports it as a failed task. */
+                    w->rc = add_item(w, root, childrel);
+                    continue;
+                }
+                w->rc = add_item(w, root, childrel);
+            }
+        }
+    }
+    for (size_t i = 0; i < count; ++i)
+        free(names[i]);
+    free(names);
+}
+
+int dse_scan_tree(const dse_config_t *cfg, dse_scan_t *scan, dse_err_t *err)
+{
+    memset(scan, 0, sizeof *scan);
+    walk_t w = {cfg, scan, 0, 0, {0}, NULL, 0, 0, NULL, NULL, err, DSE_OK};
+    if (cfg->path_regex && *cfg->path_regex) {
+        int code;
+        PCRE2_SIZE off;
+        w.re = pcre2_compile((PCRE2_SPTR)cfg->path_regex, PCRE2_ZERO_TERMINATED, 0, &code, &off,
+                             NULL);
+        if (!w.re) {
+            PCRE2_UCHAR msg[256];
+            pcre2_get_error_message(code, msg, sizeof msg);
+            return DSE_RAISE(err, DSE_EUSAGE, "%s: path_regex: %s at offset %zu", cfg->path,
+                             (const char *)msg, (size_t)off);
+        }
+        w.md = pcre2_match_data_create_from_pattern(w.re, NULL);
+    }
+    int readable = 0;
+    for (int i = 0; i < cfg->n_roots; ++i) {
+        char real[PATH_MAX];
+        w.root_real[i] = realpath(cfg->roots[i], real) ? strdup(real) : NULL;
+    }
+    for (int i = 0; i < cfg->n_roots && w.rc == DSE_OK; ++i) {
+        struct stat st;
+        if (stat(cfg->roots[i], &st) != 0 || !S_ISDIR(st.st_mode)) {
+            warn(&w, "%s: root is not a readable directory (%s)", cfg->roots[i],
+                 errno ? strerror(errno) : "not a directory");
+            continue;
+        }
+        readable++;
+        visit_dir_once(&w, &st);
+        /* Paths in the store are canonical: the resolved root plus the path below it. */
+        walk_dir(&w, w.root_real[i] ? w.root_real[i] : cfg->roots[i], "", 0);
+    }
+    for (int i = 0; i < cfg->n_roots; ++i)
+        free(w.root_real[i]);
+    free(w.visited);
+    if (w.md) pcre2_match_data_free(w.md);
+    if (w.re) pcre2_code_free(w.re);
+    if (w.rc == DSE_OK && readable == 0)
+        w.rc = DSE_RAISE(err, DSE_EIO, "%s: none of the %d root(s) can be read (first: %s)",
+                         cfg->path, cfg->n_roots, cfg->roots[0]);
+    if (w.rc != DSE_OK) dse_scan_free(scan);
+    return w.rc;
+}
+
+int dse_file_checksum(const char *path, uint64_t *out, dse_err_t *err)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return DSE_RAISE(err, DSE_EIO, "%s: cannot open: %s", path, strerror(errno));
+    uint64_t h = 0xcbf29ce484222325ULL;
+    static unsigned char buf[1 << 20];
+    ssize_t got;
+    while ((got = read(fd, buf, sizeof buf)) > 0)
+        for (ssize_t i = 0; i < got; ++i) {
+            h ^= buf[i];
+            h *= 0x100000001b3ULL;
+        }
+    int e = errno;
+    close(fd);
+    if (got < 0) return DSE_RAISE(err, DSE_EIO, "%s: read failed: %s", path, strerror(e));
+    *out = h;
+    return DSE_OK;
+}
+
+int dse_scan_checksums(MPI_Comm comm, dse_scan_t *scan, dse_err_t *err)
+{
+    int rank, size;
+    MPI_Comm_rank(comm, &rank);
+    MPI_Comm_size(comm, &size);
+    uint64_t *sums = calloc(scan->count + 1, sizeof *sums);
+    if (!sums) return DSE_RAISE(err, DSE_ENOMEM, "cannot allocate checksums");
+    for (size_t i = (size_t)rank; i < scan->count; i += (size_t)size) {
+        dse_err_t e;
+        if (scan->items[i].error || dse_file_checksum(scan->items[i].path, &sums[i], &e) != DSE_OK)
+            sums[i] = 0;
+    }
+    int rc = MPI_Allreduce(MPI_IN_PLACE, sums, (int)scan->count, MPI_UINT64_T, MPI_SUM, comm);
+    for (size_t i = 0; rc == MPI_SUCCESS && i < scan->count; ++i)
+        scan->items[i].checksum = sums[i];
+    free(sums);
+    return rc == MPI_SUCCESS ? DSE_OK : DSE_RAISE(err, DSE_EMPI, "MPI_Allreduce of checksums failed");
+}
+
+static char *dupnull(const cJSON *o, const char *k)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+    return cJSON_IsString(v) ? strdup(v->valuestring) : NULL;
+}
+
+int dse_scan_bcast(MPI_Comm comm, int root, dse_scan_t *scan, dse_err_t *err)
+{
+    int rank;
+    MPI_Comm_rank(comm, &rank);
+    char *text = NULL;
+    long long len = 0;
+    if (rank == root) {
+        cJSON *arr = cJSON_CreateArray(), *warns = cJSON_CreateArray(), *top = cJSON_CreateObject();
+        for (size_t i = 0; i < scan->count; ++i) {
+            const dse_checkpoint_t *c = &scan->items[i];
+            cJSON *o = cJSON_CreateObject();
+            cJSON_AddStringToObject(o, "path", c->path);
+            cJSON_AddStringToObject(o, "rel", c->rel);
+            cJSON_AddStringToObject(o, "spec", c->spec);
+            cJSON_AddStringToObject(o, "run", c->run);
+            char nums[160];
+            snprintf(nums, sizeof nums, "%lld %llu %llu %llu %lld %llu", (long long)c->step,
+                     (unsigned long long)c->n, (unsigned long long)c->d,
+                     (unsigned long long)c->file_size, (long long)c->mtime,
+                     (unsigned long long)c->checksum);
+            cJSON_AddStringToObject(o, "nums", nums);
+            if (c->error) cJSON_AddStringToObject(o, "error", c->error);
+            cJSON_AddItemToArray(arr, o);
+        }
+        for (size_t i = 0; i < scan->n_warnings; ++i)
+            cJSON_AddItemToArray(warns, cJSON_CreateString(scan->warnings[i]));
+        cJSON_AddItemToObject(top, "items", arr);
+        cJSON_AddItemToObject(top, "warnings", warns);
+        text = cJSON_PrintUnformatted(top);
+        cJSON_Delete(top);
+        len = text ? (long long)strlen(text) + 1 : 0;
+    }
+    MPI_Bcast(&len, 1, MPI_LONG_LONG, root, comm);
+    if (len == 0 || len > INT_MAX) return DSE_RAISE(err, DSE_EINTERNAL, "cannot share the scan");
+    if (rank != root) text = malloc((size_t)len);
+    MPI_Bcast(text, (int)len, MPI_CHAR, root, comm);
+    if (rank != root) {
+        dse_scan_free(scan);
+        cJSON *top = cJSON_Parse(text);
+        const cJSON *arr = cJSON_GetObjectItem(top, "items"), *warns = cJSON_GetObjectItem(top, "warnings");
+        scan->count = (size_t)cJSON_GetArraySize(arr);
+        scan->items = calloc(scan->count + 1, sizeof *scan->items);
+        size_t i = 0;
+        const cJSON *o;
+        cJSON_ArrayForEach(o, arr)
+        {
+            dse_checkpoint_t *c = &scan->items[i++];
+            c->path = dupnull(o, "path");
+            c->rel = dupnull(o, "rel");
+            c->spec = dupnull(o, "spec");
+            c->run = dupnull(o, "run");
+            c->error = dupnull(o, "error");
+            long long step, mtime;
+            unsigned long long n, d, size, sum;
+            sscanf(cJSON_GetObjectItem(o, "nums")->valuestring, "%lld %llu %llu %llu %lld %llu",
+                   &step, &n, &d, &size, &mtime, &sum);
+            c->step = step;
+            c->n = n;
+            c->d = d;
+            c->file_size = size;
+            c->mtime = mtime;
+            c->checksum = sum;
+        }
+        scan->n_warnings = (size_t)cJSON_GetArraySize(warns);
+        scan->warnings = calloc(scan->n_warnings + 1, sizeof *scan->warnings);
+        i = 0;
+        cJSON_ArrayForEach(o, warns) scan->warnings[i++] = strdup(o->valuestring);
+        cJSON_Delete(top);
+    }
+    free(text);
+    return DSE_OK;
+}
+
+void dse_scan_free(dse_scan_t *scan)
+{
+    if (!scan) return;
+    for (size_t i = 0; i < scan->count; ++i) {
+        dse_checkpoint_t *c = &scan->items[i];
+        free(c->path);
+        free(c->rel);
+        free(c->spec);
+        free(c->run);
+        free(c->error);
+    }
+    free(scan->items);
+    for (size_t i = 0; i < scan->n_warnings; ++i)
+        free(scan->warnings[i]);
+    free(scan->warnings);
+    memset(scan, 0, sizeof *scan);
+}

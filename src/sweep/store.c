@@ -1,0 +1,335 @@
+/* store.c — the in-memory result tables and their journal. */
+#include "dsesweep/store.h"
+
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+void dse_store_timestamp(char *buf, size_t cap)
+{
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    strftime(buf, cap, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static void free_checkpoint(dse_store_checkpoint_t *c)
+{
+    free(c->path);
+    free(c->run);
+}
+
+void dse_store_free(dse_store_t *s)
+{
+    if (!s) return;
+    for (size_t i = 0; i < s->n_checkpoints; ++i)
+        free_checkpoint(&s->checkpoints[i]);
+    for (size_t i = 0; i < s->n_results; ++i)
+        free(s->results[i].error);
+    for (size_t i = 0; i < s->n_spectra; ++i)
+        free(s->spectra[i].values);
+    free(s->checkpoints);
+    free(s->results);
+    free(s->spectra);
+    free(s->config_text);
+    memset(s, 0, sizeof *s);
+}
+
+int64_t dse_store_find_checkpoint(const dse_store_t *s, const char *path)
+{
+    for (size_t i = 0; i < s->n_checkpoints; ++i)
+        if (!strcmp(s->checkpoints[i].path, path)) return (int64_t)i;
+    return -1;
+}
+
+#define GROW(arr, n, cap, err)                                                                     \
+    do {                                                                                           \
+        if ((n) == (cap)) {                                                                        \
+            size_t c_ = (cap) ? 2 * (cap) : 64;                                                    \
+            void *g_ = realloc((arr), c_ * sizeof *(arr));                                         \
+            if (!g_) return DSE_RAISE((err), DSE_ENOMEM, "cannot grow a store table");            \
+            (arr) = g_;                                                                            \
+            (cap) = c_;                                                                            \
+        }                                                                                          \
+    } while (0)
+
+int dse_store_has(const dse_store_t *s, const char *path, uint64_t checksum, const char *family)
+{
+    int64_t k = dse_store_find_checkpoint(s, path);
+    if (k < 0 || s->checkpoints[k].checksum != checksum) return 0;
+    for (size_t i = 0; i < s->n_results; ++i)
+        if (s->results[i].checkpoint == k && !strcmp(s->results[i].family, family)) return 1;
+    return 0;
+}
+
+/* Drops rows of checkpoint k: results of `family` (NULL: all) and, when
+ * family is NULL or "spectral", its spectra. */
+static void drop_rows(dse_store_t *s, int64_t k, const char *family)
+{
+    size_t w = 0;
+    for (size_t i = 0; i < s->n_results; ++i) {
+        dse_store_result_t *r = &s->results[i];
+        if (r->checkpoint == k && (!family || !strcmp(r->family, family)))
+            free(r->error);
+        else
+            s->results[w++] = *r;
+    }
+    s->n_results = w;
+    if (family && strcmp(family, "spectral")) return;
+    w = 0;
+    for (size_t i = 0; i < s->n_spectra; ++i) {
+        if (s->spectra[i].checkpoint == k)
+            free(s->spectra[i].values);
+        else
+            s->spectra[w++] = s->spectra[i];
+    }
+    s->n_spectra = w;
+}
+
+int dse_store_apply(dse_store_t *s, const dse_task_record_t *rec, dse_err_t *err)
+{
+    const dse_store_checkpoint_t *c = &rec->checkpoint;
+    int64_t k = dse_store_find_checkpoint(s, c->path);
+    if (k < 0) {
+        GROW(s->checkpoints, s->n_checkpoints, s->cap_checkpoints, err);
+        k = (int64_t)s->n_checkpoints++;
+        dse_store_checkpoint_t *row = &s->checkpoints[k];
+        *row = *c;
+        row->path = strdup(c->path);
+        row->run = strdup(c->run ? c->run : "");
+    } else {
+        dse_store_checkpoint_t *row = &s->checkpoints[k];
+        if (row->checksum != c->checksum) drop_rows(s, k, NULL); /* the file changed */
+        char *path = row->path, *run = row->run;
+        *row = *c;
+        row->path = path;
+        free(run);
+        row->run = strdup(c->run ? c->run : "");
+    }
+    drop_rows(s, k, rec->family);
+    for (size_t i = 0; i < rec->n_entries; ++i) {
+        GROW(s->results, s->n_results, s->cap_results, err);
+        dse_store_result_t *r = &s->results[s->n_results++];
+        memset(r, 0, sizeof *r);
+        r->checkpoint = k;
+        snprintf(r->quantity, sizeof r->quantity, "%s", rec->quantities[i]);
+        snprintf(r->family, sizeof r->family, "%s", rec->family);
+        r->t = rec->t[i];
+        r->sigma = rec->sigma;
+        r->value = rec->status == 0 ? rec->values[i] : NAN;
+        r->status = rec->status;
+        r->error = strdup(rec->error ? rec->error : "");
+        r->seconds = rec->seconds;
+        r->ranks = rec->ranks;
+    }
+    if (rec->spectrum_length) {
+        GROW(s->spectra, s->n_spectra, s->cap_spectra, err);
+        dse_store_spectrum_t *sp = &s->spectra[s->n_spectra];
+        sp->values = malloc(rec->spectrum_length * sizeof *sp->values);
+        if (!sp->values) return DSE_RAISE(err, DSE_ENOMEM, "cannot store a spectrum");
+        memcpy(sp->values, rec->spectrum, rec->spectrum_length * sizeof *sp->values);
+        sp->checkpoint = k;
+        sp->sigma = rec->sigma;
+        sp->length = rec->spectrum_length;
+        s->n_spectra++;
+    }
+    return DSE_OK;
+}
+
+/* ---- the journal ----------------------------------------------------------
+ * Record: "DSEJ" | u32 json bytes | u32 spectrum doubles | u64 FNV-1a of the
+ * payload | JSON | doubles. A record whose header, length or checksum does
+ * not hold is where the journal ends (a write the kill interrupted). */
+
+static uint64_t fnv(uint64_t h, const void *data, size_t len)
+{
+    const unsigned char *p = data;
+    for (size_t i = 0; i < len; ++i) {
+        h ^= p[i];
+        h *= 0x100000001b3ULL;
+    }
+    return h;
+}
+
+static int write_all(int fd, const void *buf, size_t len)
+{
+    const char *p = buf;
+    while (len > 0) {
+        ssize_t w = write(fd, p, len);
+        if (w < 0) {
+            if (errno == EINTR) continue;
+            return -1;
+        }
+        p += w;
+        len -= (size_t)w;
+    }
+    return 0;
+}
+
+int dse_journal_append(const char *path, const dse_task_record_t *rec, dse_err_t *err)
+{
+    cJSON *o = cJSON_CreateObject();
+    const dse_store_checkpoint_t *c = &rec->checkpoint;
+    cJSON_AddStringToObject(o, "path", c->path);
+    cJSON_AddStringToObject(o, "run", c->run ? c->run : "");
+    char nums[256];
+    snprintf(nums, sizeof nums, "%lld %llu %llu %llu %llu %lld %llu", (long long)c->step,
+             (unsigned long long)c->n, (unsigned long long)c->d, (unsigned long long)c->n_used,
+             (unsigned long long)c->file_size, (long long)c->mtime,
+             (unsigned long long)c->checksum);
+    cJSON_AddStringToObject(o, "nums", nums);
+    cJSON_AddStringToObject(o, "family", rec->family);
+    cJSON_AddNumberToObject(o, "status", rec->status);
+    cJSON_AddStringToObject(o, "error", rec->error ? rec->error : "");
+    cJSON_AddNumberToObject(o, "seconds", rec->seconds);
+    cJSON_AddNumberToObject(o, "sigma", rec->sigma);
+    cJSON_AddNumberToObject(o, "ranks", rec->ranks);
+    cJSON *entries = cJSON_AddArrayToObject(o, "entries");
+    for (size_t i = 0; i < rec->n_entries; ++i) {
+        cJSON *e = cJSON_CreateObject();
+        cJSON_AddStringToObject(e, "q", rec->quantities[i]);
+        cJSON_AddNumberToObject(e, "t", rec->t[i]);
+        /* Exact text of the double: JSON numbers would round-trip too, but NaN cannot. */
+        char v[40];
+        snprintf(v, sizeof v, "%a", rec->status == 0 ? rec->values[i] : NAN);
+        cJSON_AddStringToObject(e, "v", v);
+        cJSON_AddItemToArray(entries, e);
+    }
+    char *json = cJSON_PrintUnformatted(o);
+    cJSON_Delete(o);
+    if (!json) return DSE_RAISE(err, DSE_ENOMEM, "cannot encode a journal record");
+    uint32_t jl = (uint32_t)strlen(json), sl = (uint32_t)rec->spectrum_length;
+    uint64_t sum = fnv(fnv(0xcbf29ce484222325ULL, json, jl), rec->spectrum, sl * sizeof(double));
+    unsigned char head[20];
+    memcpy(head, "DSEJ", 4);
+    memcpy(head + 4, &jl, 4);
+    memcpy(head + 8, &sl, 4);
+    memcpy(head + 12, &sum, 8);
+    int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    int rc = DSE_OK;
+    if (fd < 0) {
+        rc = DSE_RAISE(err, DSE_EIO, "%s: cannot open the journal: %s", path, strerror(errno));
+    } else {
+        if (write_all(fd, head, sizeof head) || write_all(fd, json, jl) ||
+            (sl && write_all(fd, rec->spectrum, sl * sizeof(double))) || fsync(fd) != 0)
+            rc = DSE_RAISE(err, DSE_EIO, "%s: journal write failed: %s", path, strerror(errno));
+        if (close(fd) != 0 && rc == DSE_OK)
+            rc = DSE_RAISE(err, DSE_EIO, "%s: journal close failed: %s", path, strerror(errno));
+    }
+    free(json);
+    return rc;
+}
+
+static const char *str_of(const cJSON *o, const char *k)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+    return cJSON_IsString(v) ? v->valuestring : "";
+}
+
+static double num_of(const cJSON *o, const char *k)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+    return cJSON_IsNumber(v) ? v->valuedouble : 0.0;
+}
+
+/* Applies one decoded record. */
+static int apply_json(dse_store_t *s, const char *json, const double *spectrum, uint32_t sl,
+                      dse_err_t *err)
+{
+    cJSON *o = cJSON_Parse(json);
+    if (!o) return DSE_RAISE(err, DSE_EFORMAT, "corrupt journal record");
+    dse_task_record_t rec;
+    memset(&rec, 0, sizeof rec);
+    rec.checkpoint.path = (char *)str_of(o, "path");
+    rec.checkpoint.run = (char *)str_of(o, "run");
+    long long step, mtime;
+    unsigned long long n, d, nu, size, sum;
+    int ok = sscanf(str_of(o, "nums"), "%lld %llu %llu %llu %llu %lld %llu", &step, &n, &d, &nu,
+                    &size, &mtime, &sum) == 7;
+    rec.checkpoint.step = step;
+    rec.checkpoint.n = n;
+    rec.checkpoint.d = d;
+    rec.checkpoint.n_used = nu;
+    rec.checkpoint.file_size = size;
+    rec.checkpoint.mtime = mtime;
+    rec.checkpoint.checksum = sum;
+    rec.family = str_of(o, "family");
+    rec.status = (int32_t)num_of(o, "status");
+    rec.error = str_of(o, "error");
+    rec.seconds = num_of(o, "seconds");
+    rec.sigma = num_of(o, "sigma");
+    rec.ranks = (int32_t)num_of(o, "ranks");
+    const cJSON *entries = cJSON_GetObjectItem(o, "entries");
+    size_t ne = (size_t)cJSON_GetArraySize(entries);
+    const char **q = calloc(ne + 1, sizeof *q);
+    double *t = calloc(ne + 1, sizeof *t), *v = calloc(ne + 1, sizeof *v);
+    size_t i = 0;
+    const cJSON *e;
+    cJSON_ArrayForEach(e, entries)
+    {
+        q[i] = str_of(e, "q");
+        t[i] = num_of(e, "t");
+        v[i] = strtod(str_of(e, "v"), NULL);
+        i++;
+    }
+    rec.n_entries = ne;
+    rec.quantities = q;
+    rec.t = t;
+    rec.values = v;
+    rec.spectrum_length = sl;
+    rec.spectrum = spectrum;
+    int rc = ok && q && t && v ? dse_store_apply(s, &rec, err)
+                               : DSE_RAISE(err, DSE_EFORMAT, "corrupt journal record");
+    free(q);
+    free(t);
+    free(v);
+    cJSON_Delete(o);
+    return rc;
+}
+
+int dse_journal_replay(const char *path, dse_store_t *s, size_t *replayed, dse_err_t *err)
+{
+    if (replayed) *replayed = 0;
+    FILE *f = fopen(path, "rb");
+    if (!f) return errno == ENOENT ? DSE_OK : DSE_RAISE(err, DSE_EIO, "%s: cannot open: %s", path, strerror(errno));
+    long good = 0;
+    int rc = DSE_OK;
+    for (;;) {
+        unsigned char head[20];
+        if (fread(head, 1, sizeof head, f) != sizeof head || memcmp(head, "DSEJ", 4)) break;
+        uint32_t jl, sl;
+        uint64_t sum;
+        memcpy(&jl, head + 4, 4);
+        memcpy(&sl, head + 8, 4);
+        memcpy(&sum, head + 12, 8);
+        if (jl > (1u << 30) || sl > (1u << 28)) break;
+        char *json = malloc((size_t)jl + 1);
+        double *spec = malloc((size_t)sl * sizeof(double) + 1);
+        int whole = json && spec && fread(json, 1, jl, f) == jl &&
+                    fread(spec, sizeof(double), sl, f) == sl;
+        if (whole) {
+            json[jl] = '\0';
+            whole = fnv(fnv(0xcbf29ce484222325ULL, json, jl), spec, (size_t)sl * sizeof(double)) == sum;
+        }
+        if (whole) rc = apply_json(s, json, spec, sl, err);
+        free(json);
+        free(spec);
+        if (!whole || rc != DSE_OK) break;
+        good = ftell(f);
+        if (replayed) (*replayed)++;
+    }
+    fseek(f, 0, SEEK_END);
+    long end = ftell(f);
+    fclose(f);
+    /* Cut a torn tail so the next append starts on a record boundary. */
+    if (rc == DSE_OK && end > good && truncate(path, good) != 0)
+        rc = DSE_RAISE(err, DSE_EIO, "%s: cannot cut a torn record: %s", path, strerror(errno));
+    return rc;
+}

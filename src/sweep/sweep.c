@@ -1,0 +1,608 @@
+/* sweep.c — coordinator, worker groups and the task protocol. */
+#include "dsesweep/sweep.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "dsesweep/dist.h"
+#include "dsesweep/entropy.h"
+#include "dsesweep/group.h"
+#include "dsesweep/scan.h"
+#include "dsesweep/score.h"
+#include "dsesweep/source.h"
+#include "dsesweep/store.h"
+
+enum { TAG_TASK = 11, TAG_RESULT = 12, TAG_SPECTRUM = 13 };
+
+/* The three task families and the quantities each one computes. */
+static const struct {
+    const char *name;
+    unsigned bits;
+} families[] = {
+    {"spectral", DSE_Q_DSE | DSE_Q_MATRIX_ENTRY | DSE_Q_ASE_GAUSSIAN | DSE_Q_ASE_ANISOTROPIC},
+    {"classic", DSE_Q_CSE | DSE_Q_ASE_KNN | DSE_Q_RANKME | DSE_Q_PARTICIPATION | DSE_Q_ALPHA_REQ},
+    {"mi", DSE_Q_MI_ALL},
+};
+#define N_FAMILIES 3
+
+typedef struct {
+    size_t checkpoint; /* index in the scan */
+    int family;
+    double cost;
+} sweep_task_t;
+
+/* Quantity names of a family's bits, in report order, with their t. */
+static size_t family_entries(const dse_config_t *cfg, int fam, int with_labels,
+                             const char **names, double *ts)
+{
+    size_t k = 0;
+    unsigned bits = cfg->quantities & families[fam].bits;
+    if (!with_labels) bits &= ~(unsigned)DSE_Q_MI_ALL;
+    for (unsigned b = 1; b <= DSE_Q_ASMI_KNN; b <<= 1) {
+        if (!(bits & b)) continue;
+        int uses_t = b == DSE_Q_DSE || b == DSE_Q_DSMI;
+        for (int i = 0; i < (uses_t ? cfg->n_t : 1); ++i) {
+            names[k] = dse_quantity_name(b);
+            ts[k] = uses_t ? cfg->t[i] : 0;
+            k++;
+        }
+    }
+    return k;
+}
+
+static double now(void)
+{
+    return MPI_Wtime();
+}
+
+/* ---- running one task on a group ---------------------------------------- */
+
+typedef struct {
+    int status;
+    char error[DSE_ERR_MSG_MAX];
+    double seconds;
+    int ranks;
+    size_t n_used;
+    size_t n_entries;
+    double values[256]; /* in family_entries order */
+    double *spectrum;   /* n_used values (spectral family), owned */
+    size_t spectrum_length;
+} task_outcome_t;
+
+/* Collective on g_comm: scores one checkpoint for one family. */
+static void run_task(MPI_Comm g_comm, const dse_config_t *cfg, const dse_scan_t *scan,
+                     const dse_categories_t *cat, const char *labels_error, const sweep_task_t *t,
+                     task_outcome_t *o)
+{
+    memset(o, 0, sizeof *o);
+    double t0 = now();
+    MPI_Comm_size(g_comm, &o->ranks);
+    const dse_checkpoint_t *c = &scan->items[t->checkpoint];
+    dse_err_t err;
+    dse_err_clear(&err);
+    const char *names[256];
+    double ts[256];
+    size_t ne = family_entries(cfg, t->family, cat != NULL || labels_error, names, ts);
+    o->n_entries = ne;
+    int rc = DSE_OK;
+    if (c->error) rc = DSE_RAISE(&err, DSE_EFORMAT, "%s", c->error);
+    if (rc == DSE_OK && families[t->family].bits == DSE_Q_MI_ALL && labels_error)
+        rc = DSE_RAISE(&err, DSE_EVALUE, "%s", labels_error);
+    if (rc == DSE_OK && cat && families[t->family].bits == DSE_Q_MI_ALL && cat->n != c->n)
+        rc = DSE_RAISE(&err, DSE_EVALUE, "%s: %zu labels but %s has %llu rows", cfg->labels,
+                       cat->n, c->path, (unsigned long long)c->n);
+    dse_source_t *src = NULL;
+    if (rc == DSE_OK) rc = dse_source_open(c->spec, &src, &err);
+    rc = dse_comm_agree(g_comm, rc, &err);
+    dse_score_t s = {0};
+    if (rc == DSE_OK) {
+        dse_source_rows_t reader = {src, NULL};
+        dse_score_input_t in = {dse_source_rows(src), dse_source_cols(src), dse_source_rows_read,
+                                &reader, families[t->family].bits == DSE_Q_MI_ALL ? cat : NULL};
+        dse_score_opts_t so = {cfg->group_size, 64, cfg->memory_budget};
+        rc = dse_score_run(g_comm, &in, &cfg->params, cfg->quantities & families[t->family].bits,
+                           cfg->t, (size_t)cfg->n_t, &so, &s, &err);
+    }
+    dse_source_close(&src);
+    int rank;
+    MPI_Comm_rank(g_comm, &rank);
+    if (rc == DSE_OK && rank == 0) {
+        /* Match the score's entries to the family's list (same order by construction). */
+        for (size_t i = 0; i < ne; ++i) {
+            o->values[i] = NAN;
+            for (size_t j = 0; j < s.n_entries; ++j)
+                if (!strcmp(s.entries[j].quantity, names[i]) && s.entries[j].t == ts[i])
+                    o->values[i] = s.entries[j].value;
+        }
+        o->n_used = s.n_used;
+        if (s.spectrum && (cfg->quantities & DSE_Q_DSE)) {
+            o->spectrum = s.spectrum;
+            o->spectrum_length = s.n_used;
+            s.spectrum = NULL;
+        }
+    }
+    if (rc != DSE_OK) {
+        /* One rank already named: drop the "rank 0: " of a one-rank group. */
+        const char *msg = err.msg;
+        if (o->ranks == 1 && !strncmp(msg, "rank ", 5)) {
+            const char *colon = strstr(msg, ": ");
+            if (colon) msg = colon + 2;
+        }
+        o->status = rc;
+        snprintf(o->error, sizeof o->error, "%s", msg);
+    }
+    dse_score_free(&s);
+    o->seconds = now() - t0;
+}
+
+/* ---- coordinator bookkeeping ---------------------------------------------- */
+
+typedef struct {
+    const dse_config_t *cfg;
+    const dse_scan_t *scan;
+    dse_store_t *store;
+    char journal[4096];
+    int verbose;
+    size_t done, total, failed;
+    double t_start;
+    int any_cat;
+} coordinator_t;
+
+static void progress(coordinator_t *co, const sweep_task_t *t, const task_outcome_t *o,
+                     int first_rank)
+{
+    co->done++;
+    if (o->status) co->failed++;
+    if (co->verbose < 0) return;
+    double elapsed = now() - co->t_start;
+    double eta = co->done ? elapsed / (double)co->done * (double)(co->total - co->done) : 0;
+    const dse_checkpoint_t *c = &co->scan->items[t->checkpoint];
+    printf("[%*zu/%zu] %-32s %-8s %7.2f s  ranks %d-%d  ETA %d:%02d%s%s\n",
+           (int)(co->total >= 100 ? 3 : 2), co->done, co->total, c->rel, families[t->family].name,
+           o->seconds, first_rank, first_rank + o->ranks - 1, (int)(eta / 60), (int)eta % 60,
+           o->status ? "  FAILED: " : "", o->status ? o->error : "");
+    fflush(stdout);
+}
+
+/* Journal first (durable), then the in-memory store. */
+static int record(coordinator_t *co, const sweep_task_t *t, const task_outcome_t *o,
+                  dse_err_t *err)
+{
+    const dse_checkpoint_t *c = &co->scan->items[t->checkpoint];
+    const char *names[256];
+    double ts[256];
+    size_t ne = family_entries(co->cfg, t->family, co->any_cat, names, ts);
+    dse_task_record_t rec;
+    memset(&rec, 0, sizeof rec);
+    rec.checkpoint.path = c->path;
+    rec.checkpoint.run = c->run;
+    rec.checkpoint.step = c->step;
+    rec.checkpoint.n = c->n;
+    rec.checkpoint.d = c->d;
+    rec.checkpoint.n_used = o->n_used ? o->n_used : (c->n < co->cfg->params.max_n || !co->cfg->params.max_n ? c->n : co->cfg->params.max_n);
+    rec.checkpoint.file_size = c->file_size;
+    rec.checkpoint.mtime = c->mtime;
+    rec.checkpoint.checksum = c->checksum;
+    rec.family = families[t->family].name;
+    rec.status = o->status;
+    rec.error = o->error;
+    rec.seconds = o->seconds;
+    rec.sigma = co->cfg->params.sigma;
+    rec.ranks = o->ranks;
+    rec.n_entries = ne;
+    rec.quantities = names;
+    rec.t = ts;
+    rec.values = o->values;
+    rec.spectrum_length = o->spectrum_length;
+    rec.spectrum = o->spectrum;
+    DSE_TRY(dse_journal_append(co->journal, &rec, err));
+    return dse_store_apply(co->store, &rec, err);
+}
+
+/* ---- messages between the coordinator and group leaders ------------------ */
+
+static void send_outcome(const task_outcome_t *o, int dest, MPI_Comm comm)
+{
+    MPI_Send(o, (int)offsetof(task_outcome_t, spectrum), MPI_BYTE, dest, TAG_RESULT, comm);
+    unsigned long long n = o->spectrum_length;
+    MPI_Send(&n, 1, MPI_UNSIGNED_LONG_LONG, dest, TAG_SPECTRUM, comm);
+    if (n) MPI_Send(o->spectrum, (int)n, MPI_DOUBLE, dest, TAG_SPECTRUM, comm);
+}
+
+static void recv_outcome(task_outcome_t *o, int src, MPI_Comm comm)
+{
+    memset(o, 0, sizeof *o);
+    MPI_Recv(o, (int)offsetof(task_outcome_t, spectrum), MPI_BYTE, src, TAG_RESULT, comm,
+             MPI_STATUS_IGNORE);
+    unsigned long long n = 0;
+    MPI_Recv(&n, 1, MPI_UNSIGNED_LONG_LONG, src, TAG_SPECTRUM, comm, MPI_STATUS_IGNORE);
+    o->spectrum_length = (size_t)n;
+    if (n) {
+        o->spectrum = malloc((size_t)n * sizeof(double));
+        MPI_Recv(o->spectrum, (int)n, MPI_DOUBLE, src, TAG_SPECTRUM, comm, MPI_STATUS_IGNORE);
+    }
+}
+
+/* Waits for a message without spinning a core (Open MPI's blocking receive
+ * busy-polls; the coordinator shares its node with workers). */
+static void wait_for_message(MPI_Comm comm, int tag, MPI_Status *st)
+{
+    int flag = 0;
+    struct timespec nap = {0, 2000000};
+    for (;;) {
+        MPI_Iprobe(MPI_ANY_SOURCE, tag, comm, &flag, st);
+        if (flag) return;
+        nanosleep(&nap, NULL);
+    }
+}
+
+/* ---- the sweep -------------------------------------------------------------- */
+
+static int cmp_task(const void *a, const void *b)
+{
+    const sweep_task_t *x = a, *y = b;
+    if (x->cost != y->cost) return x->cost < y->cost ? 1 : -1;
+    if (x->checkpoint != y->checkpoint) return x->checkpoint < y->checkpoint ? -1 : 1;
+    return x->family - y->family;
+}
+
+static int load_labels(MPI_Comm comm, const dse_config_t *cfg, dse_categories_t *cat,
+                       int *have, char *labels_error, size_t cap)
+{
+    *have = 0;
+    labels_error[0] = '\0';
+    if (!cfg->labels || !*cfg->labels || !(cfg->quantities & DSE_Q_MI_ALL)) return DSE_OK;
+    dse_err_t err;
+    dse_matrix_t y;
+    int rc = dse_matrix_load(cfg->labels, &y, &err);
+    if (rc == DSE_OK) {
+        if (y.cols != 1)
+            rc = DSE_RAISE(&err, DSE_EUSAGE, "%s: labels must be N or N x 1 (got N x %zu)",
+                           cfg->labels, y.cols);
+        else if (y.is_integer)
+            rc = dse_categories_from_labels(y.data, y.rows, cfg->labels, cat, &err);
+        else
+            rc = dse_categories_from_scalars(y.data, y.rows, cfg->params.n_clusters, cat, &err);
+        dse_matrix_free(&y);
+    }
+    (void)comm;
+    if (rc == DSE_OK)
+        *have = 1;
+    else
+        snprintf(labels_error, cap, "%s", err.msg);
+    return DSE_OK;
+}
+
+static const char *store_path(const dse_config_t *cfg, const dse_sweep_opts_t *o)
+{
+    return o && o->store_override ? o->store_override : cfg->store;
+}
+
+/* Rank 0: the store as it stands (file + journal); refuses a store made by a
+ * different config. */
+static int load_store(const dse_config_t *cfg, const char *path, dse_store_t *store,
+                      size_t *replayed, dse_err_t *err)
+{
+    struct stat st;
+    memset(store, 0, sizeof *store);
+    if (stat(path, &st) == 0) DSE_TRY(dse_store_read(path, store, err));
+    uint64_t fp = dse_config_fingerprint(cfg);
+    if (store->config_text && store->fingerprint != fp)
+        return DSE_RAISE(err, DSE_EUSAGE,
+                         "%s: this store was made by a different configuration (quantities or "
+                         "their parameters differ); use another store path, or `dsesweep "
+                         "rescore` for new t values",
+                         path);
+    char journal[4096];
+    snprintf(journal, sizeof journal, "%s.journal", path);
+    DSE_TRY(dse_journal_replay(journal, store, replayed, err));
+    store->fingerprint = fp;
+    free(store->config_text);
+    store->config_text = strdup(cfg->text ? cfg->text : "");
+    return DSE_OK;
+}
+
+int dse_sweep_run(MPI_Comm comm, const dse_config_t *cfg, const dse_sweep_opts_t *opts,
+                  dse_sweep_summary_t *summary, dse_err_t *err)
+{
+    double t_start = now();
+    memset(summary, 0, sizeof *summary);
+    dse_sweep_opts_t o = opts ? *opts : (dse_sweep_opts_t){0, 0, 1, NULL};
+    if (o.shard_count < 1) o.shard_count = 1;
+    int rank, size;
+    MPI_Comm_rank(comm, &rank);
+    MPI_Comm_size(comm, &size);
+    const char *path = store_path(cfg, &o);
+
+    /* 1. Scan (rank 0), share, checksum (all ranks). */
+    dse_scan_t scan = {0};
+    int rc = rank == 0 ? dse_scan_tree(cfg, &scan, err) : DSE_OK;
+    rc = dse_comm_agree(comm, rc, err);
+    if (rc != DSE_OK) return rc;
+    if ((rc = dse_scan_bcast(comm, 0, &scan, err)) != DSE_OK) goto out_scan;
+    if ((rc = dse_scan_checksums(comm, &scan, err)) != DSE_OK) goto out_scan;
+    if (rank == 0 && o.verbose >= 0)
+        for (size_t i = 0; i < scan.n_warnings; ++i)
+            fprintf(stderr, "dsesweep: warning: %s\n", scan.warnings[i]);
+
+    /* 2. The store as it stands (rank 0). */
+    dse_store_t store = {0};
+    size_t replayed = 0;
+    rc = rank == 0 ? load_store(cfg, path, &store, &replayed, err) : DSE_OK;
+    if (rank == 0 && rc == DSE_OK && replayed && o.verbose >= 0)
+        printf("dsesweep: recovered %zu finished task(s) from %s.journal\n", replayed, path);
+    rc = dse_comm_agree(comm, rc, err);
+    if (rc != DSE_OK) goto out_store;
+    if (rank == 0) dse_store_timestamp(store.started, sizeof store.started);
+
+    /* 3. Labels on every rank (small, shared by all checkpoints). */
+    dse_categories_t cat = {0};
+    int have_cat = 0;
+    char labels_error[DSE_ERR_MSG_MAX];
+    load_labels(comm, cfg, &cat, &have_cat, labels_error, sizeof labels_error);
+    int mi_wanted = (cfg->quantities & DSE_Q_MI_ALL) && cfg->labels && *cfg->labels;
+
+    /* 4. The task list: every (checkpoint in this shard) x family, minus the done. */
+    sweep_task_t *tasks = calloc(scan.count * N_FAMILIES + 1, sizeof *tasks);
+    size_t ntask = 0;
+    unsigned char *todo = calloc(scan.count * N_FAMILIES + 1, 1);
+    if (rank == 0) {
+        for (size_t i = 0; i < scan.count; ++i) {
+            if ((int)(i % (size_t)o.shard_count) != o.shard_index) continue;
+            summary->checkpoints++;
+            for (int f = 0; f < N_FAMILIES; ++f) {
+                unsigned bits = cfg->quantities & families[f].bits;
+                if (f == 2 && !mi_wanted) bits = 0;
+                if (!bits) continue;
+                summary->tasks_total++;
+                if (dse_store_has(&store, scan.items[i].path, scan.items[i].checksum,
+                                  families[f].name)) {
+                    summary->tasks_skipped++;
+                    continue;
+                }
+                todo[i * N_FAMILIES + (size_t)f] = 1;
+            }
+        }
+    }
+    MPI_Bcast(todo, (int)(scan.count * N_FAMILIES), MPI_UNSIGNED_CHAR, 0, comm);
+    for (size_t i = 0; i < scan.count; ++i)
+        for (int f = 0; f < N_FAMILIES; ++f)
+            if (todo[i * N_FAMILIES + (size_t)f]) {
+                double n = (double)scan.items[i].n;
+                if (cfg->params.max_n && n > (double)cfg->params.max_n) n = (double)cfg->params.max_n;
+                double cost = f == 2 ? n * n * n * 0.2 * (cfg->params.repetitions + 1) : n * n * n;
+                tasks[ntask++] = (sweep_task_t){i, f, cost};
+            }
+    qsort(tasks, ntask, sizeof *tasks, cmp_task); /* largest first */
+    free(todo);
+
+    /* 5. Groups: rank 0 coordinates; ranks 1.. form groups of gsize. */
+    int gsize = 1;
+    if (size > 1) {
+        int workers = size - 1;
+        if (cfg->group_size > 0) gsize = cfg->group_size;
+        else if (cfg->group_size < 0) gsize = workers;
+        else {
+            /* The largest problem decides: fewest ranks that fit the budget. */
+            size_t budget = cfg->memory_budget ? cfg->memory_budget : dse_memory_default_budget(comm);
+            for (size_t i = 0; i < ntask; ++i) {
+                size_t n = scan.items[tasks[i].checkpoint].n;
+                if (cfg->params.max_n && n > cfg->params.max_n) n = cfg->params.max_n;
+                int p = dse_dist_group_size(n, scan.items[tasks[i].checkpoint].d, 64, budget, workers);
+                if (p > gsize) gsize = p;
+            }
+        }
+        if (gsize > workers) gsize = workers;
+    }
+    int color = size == 1 ? 0 : (rank == 0 ? MPI_UNDEFINED : (rank - 1) / gsize);
+    int ngroups = size == 1 ? 1 : (size - 1) / gsize;
+    if (size > 1 && rank > 0 && color >= ngroups) color = ngroups - 1; /* leftovers join the last */
+    MPI_Comm g_comm = MPI_COMM_NULL;
+    MPI_Comm_split(comm, color, rank, &g_comm);
+
+    coordinator_t co = {cfg, &scan, &store, "", o.verbose, 0, ntask, 0, now(), have_cat || mi_wanted};
+    snprintf(co.journal, sizeof co.journal, "%s.journal", path);
+    int fatal = DSE_OK;
+    const dse_categories_t *catp = have_cat ? &cat : NULL;
+    const char *lerr = mi_wanted && !have_cat ? labels_error : NULL;
+    if (rank == 0 && o.verbose >= 0)
+        printf("dsesweep: %zu checkpoint(s), %zu task(s) to run, %zu already in %s; %d rank(s), "
+               "%d worker group(s) of %d\n",
+               summary->checkpoints, ntask, summary->tasks_skipped, path, size, ngroups, gsize);
+    fflush(stdout);
+
+    if (size == 1) {
+        for (size_t i = 0; i < ntask && fatal == DSE_OK; ++i) {
+            task_outcome_t out;
+            run_task(g_comm, cfg, &scan, catp, lerr, &tasks[i], &out);
+            fatal = record(&co, &tasks[i], &out, err);
+            progress(&co, &tasks[i], &out, 0);
+            free(out.spectrum);
+        }
+    } else if (rank == 0) {
+        /* Coordinator: first one task per group, then one per returned result. */
+        size_t next = 0;
+        int *leader_task = calloc((size_t)size, sizeof *leader_task);
+        int busy = 0;
+        for (int gi = 0; gi < ngroups; ++gi) {
+            int leader = 1 + gi * gsize;
+            long long msg = next < ntask ? (long long)next : -1;
+            MPI_Send(&msg, 1, MPI_LONG_LONG, leader, TAG_TASK, comm);
+            if (msg >= 0) {
+                leader_task[leader] = (int)next++;
+                busy++;
+            }
+        }
+        while (busy > 0) {
+            MPI_Status st;
+            wait_for_message(comm, TAG_RESULT, &st);
+            task_outcome_t out;
+            recv_outcome(&out, st.MPI_SOURCE, comm);
+            busy--;
+            const sweep_task_t *t = &tasks[leader_task[st.MPI_SOURCE]];
+            if (fatal == DSE_OK) fatal = record(&co, t, &out, err);
+            progress(&co, t, &out, st.MPI_SOURCE);
+            free(out.spectrum);
+            long long msg = (next < ntask && fatal == DSE_OK) ? (long long)next : -1;
+            MPI_Send(&msg, 1, MPI_LONG_LONG, st.MPI_SOURCE, TAG_TASK, comm);
+            if (msg >= 0) {
+                leader_task[st.MPI_SOURCE] = (int)next++;
+                busy++;
+            }
+        }
+        free(leader_task);
+    } else {
+        /* Worker: the leader takes tasks and shares them with its group. */
+        int grank;
+        MPI_Comm_rank(g_comm, &grank);
+        for (;;) {
+            long long msg = -1;
+            if (grank == 0) MPI_Recv(&msg, 1, MPI_LONG_LONG, 0, TAG_TASK, comm, MPI_STATUS_IGNORE);
+            MPI_Bcast(&msg, 1, MPI_LONG_LONG, 0, g_comm);
+            if (msg < 0) break;
+            task_outcome_t out;
+            run_task(g_comm, cfg, &scan, catp, lerr, &tasks[msg], &out);
+            if (grank == 0) send_outcome(&out, 0, comm);
+            free(out.spectrum);
+        }
+    }
+    if (g_comm != MPI_COMM_NULL) MPI_Comm_free(&g_comm);
+    fatal = dse_comm_agree(comm, fatal, err);
+
+    /* 6. Everything lands in the store, written by all ranks together. */
+    if (rank == 0) dse_store_timestamp(store.finished, sizeof store.finished);
+    if (fatal == DSE_OK) fatal = dse_store_write(comm, 0, path, &store, err);
+    if (fatal == DSE_OK && rank == 0) {
+        /* The store now holds every journaled task: empty the journal. */
+        FILE *j = fopen(co.journal, "wb");
+        if (j) fclose(j);
+    }
+    summary->tasks_run = co.done;
+    summary->tasks_failed = co.failed;
+    MPI_Bcast(&summary->tasks_run, 1, MPI_UNSIGNED_LONG, 0, comm);
+    MPI_Bcast(&summary->tasks_failed, 1, MPI_UNSIGNED_LONG, 0, comm);
+    rc = fatal;
+    free(tasks);
+    dse_categories_free(&cat);
+out_store:
+    dse_store_free(&store);
+out_scan:
+    dse_scan_free(&scan);
+    summary->seconds = now() - t_start;
+    return rc;
+}
+
+int dse_sweep_scan_report(MPI_Comm comm, const dse_config_t *cfg, const dse_sweep_opts_t *opts,
+                          dse_err_t *err)
+{
+    int rank, size;
+    MPI_Comm_rank(comm, &rank);
+    MPI_Comm_size(comm, &size);
+    dse_scan_t scan = {0};
+    int rc = rank == 0 ? dse_scan_tree(cfg, &scan, err) : DSE_OK;
+    rc = dse_comm_agree(comm, rc, err);
+    if (rc != DSE_OK || rank != 0) {
+        dse_scan_free(&scan);
+        return rc;
+    }
+    int shards = opts && opts->shard_count > 1 ? opts->shard_count : 1;
+    int shard = opts ? opts->shard_index : 0;
+    size_t budget = cfg->memory_budget ? cfg->memory_budget : dse_memory_default_budget(MPI_COMM_SELF);
+    printf("%-4s %-16s %8s %8s %6s  %s\n", "#", "run", "step", "N", "D", "path");
+    size_t count = 0, fams = 0, max_n = 0, max_d = 0, bad = 0;
+    double flops = 0;
+    for (int f = 0; f < N_FAMILIES; ++f)
+        fams += (cfg->quantities & families[f].bits) && (f < 2 || (cfg->labels && *cfg->labels));
+    for (size_t i = 0; i < scan.count; ++i) {
+        if ((int)(i % (size_t)shards) != shard) continue;
+        const dse_checkpoint_t *c = &scan.items[i];
+        count++;
+        printf("%-4zu %-16s %8lld %8llu %6llu  %s%s%s\n", i, c->run, (long long)c->step,
+               (unsigned long long)c->n, (unsigned long long)c->d, c->rel,
+               c->error ? "  ERROR: " : "", c->error ? c->error : "");
+        if (c->error) {
+            bad++;
+            continue;
+        }
+        size_t n = c->n;
+        if (cfg->params.max_n && n > cfg->params.max_n) n = cfg->params.max_n;
+        if (n > max_n) max_n = n, max_d = c->d;
+        flops += 4.0 / 3.0 * (double)n * n * n + 2.0 * (double)n * n * (double)c->d;
+        if (cfg->labels && *cfg->labels && (cfg->quantities & DSE_Q_MI_ALL))
+            flops += 4.0 / 3.0 * (double)n * n * n * (cfg->params.repetitions + 1) / 25.0;
+    }
+    for (size_t i = 0; i < scan.n_warnings; ++i)
+        printf("warning: %s\n", scan.warnings[i]);
+    char a[32], b[32];
+    size_t need = dse_dist_bytes_per_rank(max_n, max_d, 1, 1, 64);
+    /* Rate model: 2 GFLOP/s per rank effective for the eigensolver (docs/scaling.md). */
+    double seconds = flops / 2e9 / (size > 1 ? size - 1 : 1);
+    printf("\n%zu checkpoint(s) (%zu unreadable), %zu task(s) = checkpoints x %zu famil%s\n", count,
+           bad, count * fams, fams, fams == 1 ? "y" : "ies");
+    printf("largest problem N = %zu, D = %zu: %s per rank on one rank (budget %s per rank)\n", max_n,
+           max_d, dse_format_bytes((double)need, a, sizeof a), dse_format_bytes((double)budget, b, sizeof b));
+    printf("estimated time on %d rank(s): %.0f s (at 2 GFLOP/s per worker rank)\n", size, seconds);
+    dse_scan_free(&scan);
+    return DSE_OK;
+}
+
+int dse_sweep_rescore(MPI_Comm comm, const char *path, const double *ts, size_t nt,
+                      size_t *added, dse_err_t *err)
+{
+    int rank;
+    MPI_Comm_rank(comm, &rank);
+    dse_store_t store = {0};
+    *added = 0;
+    int rc = DSE_OK;
+    if (rank == 0) {
+        rc = dse_store_read(path, &store, err);
+        char journal[4096];
+        snprintf(journal, sizeof journal, "%s.journal", path);
+        if (rc == DSE_OK) rc = dse_journal_replay(journal, &store, NULL, err);
+        for (size_t s = 0; rc == DSE_OK && s < store.n_spectra; ++s) {
+            const dse_store_spectrum_t *sp = &store.spectra[s];
+            for (size_t k = 0; k < nt; ++k) {
+                double v = dse_entropy_spectral(sp->values, sp->length, ts[k]);
+                /* Replace a DSE row at this t, else append one. */
+                dse_store_result_t *row = NULL;
+                for (size_t i = 0; i < store.n_results; ++i)
+                    if (store.results[i].checkpoint == sp->checkpoint &&
+                        !strcmp(store.results[i].quantity, "DSE") && store.results[i].t == ts[k])
+                        row = &store.results[i];
+                if (!row) {
+                    if (store.n_results == store.cap_results) {
+                        size_t cap = store.cap_results ? 2 * store.cap_results : 64;
+                        dse_store_result_t *g = realloc(store.results, cap * sizeof *g);
+                        if (!g) {
+                            rc = DSE_RAISE(err, DSE_ENOMEM, "cannot grow the results");
+                            break;
+                        }
+                        store.results = g;
+                        store.cap_results = cap;
+                    }
+                    row = &store.results[store.n_results++];
+                    memset(row, 0, sizeof *row);
+                    row->checkpoint = sp->checkpoint;
+                    snprintf(row->quantity, sizeof row->quantity, "DSE");
+                    snprintf(row->family, sizeof row->family, "spectral");
+                    row->t = ts[k];
+                    row->sigma = sp->sigma;
+                    row->error = strdup("");
+                    row->ranks = 1;
+                    (*added)++;
+                }
+                row->value = v;
+                row->status = 0;
+            }
+        }
+    }
+    rc = dse_comm_agree(comm, rc, err);
+    if (rc == DSE_OK) rc = dse_store_write(comm, 0, path, &store, err);
+    MPI_Bcast(added, 1, MPI_UNSIGNED_LONG, 0, comm);
+    dse_store_free(&store);
+    return rc;
+}
