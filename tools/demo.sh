@@ -1,48 +1,39 @@
 #!/usr/bin/env bash
-# demo.sh — README command one: install, build, and score a small synthetic
-# training run on several MPI ranks, printing a readable table.
+# demo.sh — README command one: install, build, and run the demo sweep on
+# several MPI ranks, then print the per-run report.
 #
-#   tools/demo.sh [--ranks P] [--out DIR]
+#   tools/demo.sh [--ranks P]
 #
-# The demo data: three "checkpoints" of one run whose 6 class clusters
-# separate as training goes on (the generator's --spread), plus a checkpoint
-# whose labels carry no information. DSMI with the labels rises with the
-# steps and stays near zero for the shuffled one.
+# Generates demo-out/tree (tools/dse_gen.c `tree`): two training runs whose
+# 4 class clusters separate over 4 steps, and one run clustered by shuffled
+# labels; all share demo-out/tree/labels.npy. Then `mpiexec -n P dsesweep run
+# configs/demo.ini` fills demo-out/demo.h5 and `dsesweep report` prints, per
+# run, DSE and DSMI over the steps. DSMI rises for run_a and run_b and stays
+# near zero for run_shuffled. Safe to run again: the second run finds every
+# task in the store and computes nothing.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 ranks=2
-out=$here/demo-out
 while [ $# -gt 0 ]; do
   case $1 in
     --ranks) ranks=$2; shift 2 ;;
-    --out) out=$2; shift 2 ;;
-    -h|--help) sed -n '2,11p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
     *) echo "demo.sh: unknown option $1" >&2; exit 2 ;;
   esac
 done
 build=$("$here/tools/setup.sh" --build-dir "$here/build")
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 export OMPI_MCA_rmaps_base_oversubscribe=1 OPENBLAS_NUM_THREADS=1
-mkdir -p "$out"
-gen=$build/dse_gen
-# Same seed: same labels and noise; the class centres spread further apart per step.
-for step in 1 2 3; do
-  "$gen" blobs --n 600 --d 32 --classes 6 --seed 5 --spread "$(awk -v s="$step" 'BEGIN { print 0.3 * s * s }')" \
-    --out "$out/step$step.npy" --labels "$out/labels.npy"
-done
-# A checkpoint whose embeddings ignore the labels: other seed, same spread as step 3.
-"$gen" blobs --n 600 --d 32 --classes 6 --seed 9 --spread 2.7 --out "$out/shuffled.npy"
-
-printf "\ndsesweep demo: DSE and DSMI of 4 checkpoints on %d ranks (sigma 4, t 1)\n\n" "$ranks"
-printf "%-12s %10s %10s %10s\n" checkpoint DSE DSMI CSE
-for ck in step1 step2 step3 shuffled; do
-  json=$(mpiexec -n "$ranks" "$build/dsesweep" score "$out/$ck.npy" --labels "$out/labels.npy" \
-           --sigma 4 --quantities DSE,DSMI,CSE --json)
-  printf "%-12s %10.4f %10.4f %10.4f\n" "$ck" \
-    "$("$build/tests/json_get" 'results[quantity=DSE].value' <<<"$json")" \
-    "$("$build/tests/json_get" 'results[quantity=DSMI].value' <<<"$json")" \
-    "$("$build/tests/json_get" 'results[quantity=CSE].value' <<<"$json")"
-done
+mkdir -p "$here/demo-out"
+[ -f "$here/demo-out/tree/labels.npy" ] || "$build/dse_gen" tree --out "$here/demo-out/tree"
+echo "== dsesweep scan configs/demo.ini"
+"$build/dsesweep" scan "$here/configs/demo.ini"
 echo
-echo "Files are in $out. Score one yourself:"
-echo "  mpiexec -n $ranks $build/dsesweep score $out/step3.npy --labels $out/labels.npy --sigma 4"
+echo "== mpiexec -n $ranks dsesweep run configs/demo.ini"
+mpiexec -n "$ranks" "$build/dsesweep" run "$here/configs/demo.ini"
+echo
+echo "== dsesweep report demo-out/demo.h5"
+"$build/dsesweep" report "$here/demo-out/demo.h5"
+echo
+echo "Next: h5dump -H demo-out/demo.h5 (schema: docs/store.md),"
+echo "      $build/dsesweep export demo-out/demo.h5 --format csv"

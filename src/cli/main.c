@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "dsesweep/config.h"
 #include "dsesweep/version.h"
 
 static void usage(FILE *out)
@@ -21,6 +22,7 @@ static void usage(FILE *out)
             "  rescore STORE --t T,...      DSE at new t from stored spectra\n"
             "  report STORE                 per run, the quantities over steps\n"
             "  export STORE --format csv|json  one tidy row per result\n"
+            "  config-keys [--markdown]     every sweep config key with type, default, help\n"
             "  version                      print the version\n"
             "\n"
             "Run `dsesweep COMMAND --help` for a command's options.\n",
@@ -51,6 +53,10 @@ int main(int argc, char **argv)
             status = dse_cli_sweep(cmd, argc - 1, argv + 1);
         MPI_Finalize();
         return status;
+    }
+    if (strcmp(cmd, "config-keys") == 0) {
+        dse_config_print_keys(stdout, argc > 2 && !strcmp(argv[2], "--markdown"));
+        return 0;
     }
     if (strcmp(cmd, "export") == 0) return dse_cli_export(argc - 1, argv + 1);
     if (strcmp(cmd, "report") == 0) return dse_cli_report(argc - 1, argv + 1);

@@ -115,13 +115,30 @@ typedef struct {
     int too_long;          /* a line over the inih buffer was met */
 } parse_state_t;
 
+/* A path from the file: relative ones are taken from the config's directory,
+ * and the directory part is made canonical when it exists. */
 static char *resolve(const parse_state_t *st, const char *value)
 {
-    if (value[0] == '/' || !st->base_dir || !*st->base_dir || value[0] == '\0') return strdup(value);
-    size_t n = strlen(st->base_dir) + strlen(value) + 2;
-    char *p = malloc(n);
-    if (p) snprintf(p, n, "%s/%s", st->base_dir, value);
-    return p;
+    if (value[0] == '\0') return strdup(value);
+    char joined[PATH_MAX];
+    if (value[0] == '/' || !st->base_dir || !*st->base_dir)
+        snprintf(joined, sizeof joined, "%s", value);
+    else
+        snprintf(joined, sizeof joined, "%s/%s", st->base_dir, value);
+    char real[PATH_MAX];
+    if (realpath(joined, real)) return strdup(real);
+    char *slash = strrchr(joined, '/');
+    if (slash && slash != joined) {
+        *slash = '\0';
+        if (realpath(joined, real)) {
+            size_t n = strlen(real) + strlen(slash + 1) + 2;
+            char *p = malloc(n);
+            if (p) snprintf(p, n, "%s/%s", real, slash + 1);
+            return p;
+        }
+        *slash = '/';
+    }
+    return strdup(joined);
 }
 
 static char *trim(char *s)

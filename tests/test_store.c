@@ -1,0 +1,171 @@
+/* test_store.c — the store's journal and file.
+ *
+ * usage: test_store TMPDIR   (under MPI, any rank count)
+ * - journal records replay into the same tables, in order;
+ * - a torn last record (cut anywhere inside it) is dropped and cut off the
+ *   file, the records before it survive, and the next append lands cleanly;
+ * - replaying a record twice replaces, never duplicates;
+ * - a new checksum for a path drops that checkpoint's old rows;
+ * - the parallel write + serial read round-trips every column exactly.
+ */
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "dsesweep/store.h"
+
+static dse_task_record_t make(const char *path, uint64_t checksum, const char *family, double v,
+                              const char **q, double *t, double *vals, double *spec, size_t ns)
+{
+    dse_task_record_t r;
+    memset(&r, 0, sizeof r);
+    r.checkpoint.path = (char *)path;
+    r.checkpoint.run = (char *)"run, \"quoted\"";
+    r.checkpoint.step = 7;
+    r.checkpoint.n = 100;
+    r.checkpoint.d = 8;
+    r.checkpoint.n_used = 100;
+    r.checkpoint.file_size = 3328;
+    r.checkpoint.mtime = 1700000000;
+    r.checkpoint.checksum = checksum;
+    r.family = family;
+    r.seconds = 0.5;
+    r.sigma = 3;
+    r.ranks = 2;
+    q[0] = "DSE";
+    q[1] = "DSE";
+    t[0] = 1;
+    t[1] = 2;
+    vals[0] = v;
+    vals[1] = v / 3.0;
+    r.n_entries = 2;
+    r.quantities = q;
+    r.t = t;
+    r.values = vals;
+    for (size_t i = 0; i < ns; ++i)
+        spec[i] = 1.0 / (double)(i + 1) + v;
+    r.spectrum = spec;
+    r.spectrum_length = ns;
+    return r;
+}
+
+int main(int argc, char **argv)
+{
+    MPI_Init(&argc, &argv);
+    int rank;
+    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+    char dir[2048], journal[4096], store_path[4096];
+    snprintf(dir, sizeof dir, "%s", argc > 1 ? argv[1] : "store_tmp");
+    snprintf(journal, sizeof journal, "%s/s.h5.journal", dir);
+    snprintf(store_path, sizeof store_path, "%s/s.h5", dir);
+    dse_err_t err;
+    const char *q[2];
+    double t[2], v[2], spec[50];
+    if (rank == 0) {
+        mkdir(dir, 0755);
+        unlink(journal);
+        dse_task_record_t a = make("/data/a.npy", 11, "spectral", 1.25, q, t, v, spec, 50);
+        CHECK(dse_journal_append(journal, &a, &err) == DSE_OK, "%s", err.msg);
+        dse_task_record_t b = make("/data/b.npy", 22, "spectral", 2.5, q, t, v, spec, 50);
+        CHECK(dse_journal_append(journal, &b, &err) == DSE_OK, "%s", err.msg);
+        struct stat st;
+        stat(journal, &st);
+        off_t two = st.st_size;
+        dse_task_record_t c = make("/data/c.npy", 33, "mi", 3.75, q, t, v, spec, 0);
+        CHECK(dse_journal_append(journal, &c, &err) == DSE_OK, "%s", err.msg);
+        stat(journal, &st);
+        off_t three = st.st_size;
+        /* All three replay. */
+        dse_store_t s = {0};
+        size_t n = 0;
+        CHECK(dse_journal_replay(journal, &s, &n, &err) == DSE_OK && n == 3, "replayed %zu", n);
+        CHECK(s.n_checkpoints == 3 && s.n_results == 6 && s.n_spectra == 2, "tables %zu %zu %zu",
+              s.n_checkpoints, s.n_results, s.n_spectra);
+        CHECK(s.results[2].value == 2.5 && s.results[3].value == 2.5 / 3.0, "values exact");
+        CHECK(dse_store_has(&s, "/data/c.npy", 33, "mi") && !dse_store_has(&s, "/data/c.npy", 34, "mi"),
+              "has() checks the checksum");
+        /* Twice: replaces, never duplicates. */
+        CHECK(dse_journal_replay(journal, &s, &n, &err) == DSE_OK, "%s", err.msg);
+        CHECK(s.n_checkpoints == 3 && s.n_results == 6 && s.n_spectra == 2, "no duplicates");
+        /* A changed file drops its old rows. */
+        dse_task_record_t a2 = make("/data/a.npy", 12, "mi", 9.0, q, t, v, spec, 0);
+        CHECK(dse_store_apply(&s, &a2, &err) == DSE_OK, "%s", err.msg);
+        CHECK(!dse_store_has(&s, "/data/a.npy", 12, "spectral") && s.n_spectra == 1,
+              "new checksum dropped the old spectral rows");
+        dse_store_free(&s);
+        /* Torn last record, cut at several places inside it. */
+        off_t cuts[3] = {three - 1, two + 10, two + 25};
+        for (int k = 0; k < 3; ++k) {
+            CHECK(truncate(journal, cuts[k]) == 0, "truncate");
+            memset(&s, 0, sizeof s);
+            CHECK(dse_journal_replay(journal, &s, &n, &err) == DSE_OK && n == 2,
+                  "cut at %lld: replayed %zu, want 2", (long long)cuts[k], n);
+            stat(journal, &st);
+            CHECK(st.st_size == two, "torn tail cut off (size %lld, want %lld)",
+                  (long long)st.st_size, (long long)two);
+            dse_store_free(&s);
+            CHECK(dse_journal_append(journal, &c, &err) == DSE_OK, "%s", err.msg);
+        }
+        /* Garbage in the middle stops the replay there. */
+        FILE *f = fopen(journal, "r+b");
+        fseek(f, (long)two + 30, SEEK_SET);
+        fputc('X', f);
+        fclose(f);
+        memset(&s, 0, sizeof s);
+        CHECK(dse_journal_replay(journal, &s, &n, &err) == DSE_OK && n == 2, "corrupt record dropped");
+        dse_store_free(&s);
+    }
+    /* Parallel write, serial read: every column round-trips. */
+    dse_store_t s = {0};
+    if (rank == 0) {
+        dse_journal_replay(journal, &s, NULL, &err);
+        s.config_text = strdup("[sweep]\nroots = x\n");
+        s.fingerprint = 0x0123456789abcdefULL;
+        snprintf(s.started, sizeof s.started, "2026-11-23T04:00:00Z");
+    }
+    CHECK(dse_store_write(MPI_COMM_WORLD, 0, store_path, &s, &err) == DSE_OK, "%s", err.msg);
+    if (rank == 0) {
+        dse_store_t r;
+        CHECK(dse_store_read(store_path, &r, &err) == DSE_OK, "%s", err.msg);
+        CHECK(r.n_checkpoints == s.n_checkpoints && r.n_results == s.n_results &&
+                  r.n_spectra == s.n_spectra,
+              "row counts");
+        CHECK(r.fingerprint == s.fingerprint && !strcmp(r.config_text, s.config_text), "attributes");
+        int same = 1;
+        for (size_t i = 0; i < s.n_checkpoints && i < r.n_checkpoints; ++i)
+            same &= !strcmp(r.checkpoints[i].path, s.checkpoints[i].path) &&
+                    !strcmp(r.checkpoints[i].run, s.checkpoints[i].run) &&
+                    r.checkpoints[i].checksum == s.checkpoints[i].checksum &&
+                    r.checkpoints[i].mtime == s.checkpoints[i].mtime;
+        for (size_t i = 0; i < s.n_results && i < r.n_results; ++i)
+            same &= r.results[i].value == s.results[i].value && r.results[i].t == s.results[i].t &&
+                    !strcmp(r.results[i].quantity, s.results[i].quantity) &&
+                    r.results[i].checkpoint == s.results[i].checkpoint;
+        for (size_t i = 0; i < s.n_spectra && i < r.n_spectra; ++i)
+            same &= r.spectra[i].length == s.spectra[i].length &&
+                    memcmp(r.spectra[i].values, s.spectra[i].values, s.spectra[i].length * 8) == 0;
+        CHECK(same, "every column round-trips exactly");
+        struct stat st;
+        char tmp[4200];
+        snprintf(tmp, sizeof tmp, "%s.tmp", store_path);
+        CHECK(stat(tmp, &st) != 0, "no temporary file left behind");
+        dse_store_free(&r);
+        /* Not a store. */
+        CHECK(dse_store_read(journal, &r, &err) == DSE_EFORMAT, "journal is not a store");
+    }
+    /* A store in a missing directory: a clear error on every rank. */
+    int rc = dse_store_write(MPI_COMM_WORLD, 0, "/nonexistent-dir/s.h5", &s, &err);
+    CHECK(rc == DSE_EIO && strstr(err.msg, "/nonexistent-dir/s.h5.tmp: cannot create the store") != NULL,
+          "missing directory: %s", err.msg);
+    dse_store_free(&s);
+    int failed = check_failed, passed = check_passed;
+    MPI_Allreduce(MPI_IN_PLACE, &failed, 1, MPI_INT, MPI_SUM, MPI_COMM_WORLD);
+    MPI_Allreduce(MPI_IN_PLACE, &passed, 1, MPI_INT, MPI_SUM, MPI_COMM_WORLD);
+    check_failed = failed;
+    check_passed = passed;
+    int status = rank == 0 ? check_summary("test_store") : 0;
+    MPI_Bcast(&status, 1, MPI_INT, 0, MPI_COMM_WORLD);
+    MPI_Finalize();
+    return status;
+}
