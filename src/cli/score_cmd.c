@@ -177,12 +177,6 @@ static void print_table(const char *emb, const char *dtype, const char *labels,
     }
 }
 
-/* One rank: "rank 0: " adds nothing for the reader. */
-static const char *strip_rank(const char *msg)
-{
-    return strncmp(msg, "rank 0: ", 8) == 0 ? msg + 8 : msg;
-}
-
 int dse_cli_score(int argc, char **argv)
 {
     dse_params_t p = dse_params_default();
@@ -315,7 +309,7 @@ int dse_cli_score(int argc, char **argv)
         else if (rc == DSE_OK)
             print_table(emb, dse_source_dtype(src), labels, &p, &s, ranks);
         else
-            fprintf(stderr, "dsesweep score: error: %s\n", ranks > 1 ? err.msg : strip_rank(err.msg));
+            fprintf(stderr, "dsesweep score: error: %s\n", err.msg);
     }
     dse_score_free(&s);
     dse_categories_free(&cat);

@@ -50,9 +50,12 @@ int dse_comm_agree(MPI_Comm comm, int rc, dse_err_t *err)
         snprintf(packet.msg, sizeof packet.msg, "%s", err ? err->msg : "failed");
     }
     MPI_Bcast(&packet, (int)sizeof packet, MPI_BYTE, first, comm);
+    int world_size = 1;
+    MPI_Comm_size(MPI_COMM_WORLD, &world_size);
     if (err) {
-        /* Name the rank once, however many times the failure is agreed on. */
-        if (packet.agreed)
+        /* Name the rank once, however many times the failure is agreed on,
+         * and not at all when the job has one rank. */
+        if (packet.agreed || world_size == 1)
             dse_err_set(err, packet.code, err->src_file, packet.line, "%s", packet.msg);
         else
             dse_err_set(err, packet.code, err->src_file, packet.line, "rank %d: %s", packet.world,

@@ -165,6 +165,13 @@ static void progress(coordinator_t *co, const sweep_task_t *t, const task_outcom
            (int)(co->total >= 100 ? 3 : 2), co->done, co->total, c->rel, families[t->family].name,
            o->seconds, first_rank, first_rank + o->ranks - 1, (int)(eta / 60), (int)eta % 60,
            o->status ? "  FAILED: " : "", o->status ? o->error : "");
+    if (co->verbose > 0 && !o->status) {
+        const char *names[256];
+        double ts[256];
+        size_t ne = family_entries(co->cfg, t->family, co->any_cat, names, ts);
+        for (size_t i = 0; i < ne; ++i)
+            printf("        %-22s t=%-3g %.10g\n", names[i], ts[i], o->values[i]);
+    }
     fflush(stdout);
 }
 
