@@ -154,6 +154,34 @@ int main(int argc, char **argv)
         /* Not a store. */
         CHECK(dse_store_read(journal, &r, &err) == DSE_EFORMAT, "journal is not a store");
     }
+    /* Merging: identical shards dedupe; disagreeing shards are a conflict. */
+    if (rank == 0) {
+        dse_store_t m = {0}, x = {0}, y = {0};
+        dse_task_record_t ra = make("/data/a.npy", 11, "spectral", 1.25, q, t, v, spec, 50);
+        dse_store_apply(&x, &ra, &err);
+        dse_store_apply(&y, &ra, &err);
+        CHECK(dse_store_merge(&m, "(none)", &x, "x.h5", &err) == DSE_OK &&
+                  dse_store_merge(&m, "x.h5", &y, "y.h5", &err) == DSE_OK && m.n_results == 2 &&
+                  m.n_spectra == 1,
+              "identical shards merge without duplicates: %s", err.msg);
+        dse_store_free(&y);
+        dse_task_record_t rb = make("/data/a.npy", 11, "spectral", 1.5, q, t, v, spec, 50);
+        dse_store_apply(&y, &rb, &err);
+        CHECK(dse_store_merge(&m, "x.h5", &y, "y.h5", &err) == DSE_EVALUE, "conflict detected");
+        CHECK_STR(err.msg,
+                  "conflict: /data/a.npy DSE t=1 is 1.25 (status 0) in x.h5 but 1.5 (status 0) in y.h5",
+                  "conflict message");
+        dse_store_free(&y);
+        dse_task_record_t rc2 = make("/data/a.npy", 99, "spectral", 1.25, q, t, v, spec, 50);
+        dse_store_apply(&y, &rc2, &err);
+        CHECK(dse_store_merge(&m, "x.h5", &y, "y.h5", &err) == DSE_EVALUE, "checksum conflict");
+        CHECK_STR(err.msg,
+                  "conflict: /data/a.npy has checksum 000000000000000b in x.h5 but 0000000000000063 in y.h5",
+                  "checksum conflict message");
+        dse_store_free(&m);
+        dse_store_free(&x);
+        dse_store_free(&y);
+    }
     /* A store in a missing directory: a clear error on every rank. */
     int rc = dse_store_write(MPI_COMM_WORLD, 0, "/nonexistent-dir/s.h5", &s, &err);
     CHECK(rc == DSE_EIO && strstr(err.msg, "/nonexistent-dir/s.h5.tmp: cannot create the store") != NULL,

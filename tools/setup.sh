@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # setup.sh — install what dsesweep needs (Debian 12) and build it.
 #
-#   tools/setup.sh [--with-bench] [--build-dir DIR] [--build-type TYPE] [--cmake-arg ARG]...
+#   tools/setup.sh [--with-bench] [--with-slurm] [--build-dir DIR] [--build-type TYPE]
+#                  [--cmake-arg ARG]...
 #
 # Installs only the missing Debian packages (non-interactive; safe to run any
 # number of times), then configures and builds with CMake. Prints the build
@@ -11,10 +12,12 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build_dir=$here/build
 build_type=Release
 extra_pkgs=()
+optional_pkgs=()
 cmake_args=()
 while [ $# -gt 0 ]; do
   case $1 in
     --with-bench) extra_pkgs+=(python3-numpy python3-sklearn); shift ;;
+    --with-slurm) optional_pkgs+=(slurmctld slurmd slurm-client); shift ;;
     --with-packages) read -r -a more <<<"$2"; extra_pkgs+=("${more[@]}"); shift 2 ;;
     --build-dir) build_dir=$2; shift 2 ;;
     --build-type) build_type=$2; shift 2 ;;
@@ -31,6 +34,13 @@ pkgs=(build-essential cmake pkgconf openmpi-bin libopenmpi-dev libscalapack-open
       libpcre2-dev
       "${extra_pkgs[@]}")
 
+updated=0
+apt_update() {  # once per run: a fresh machine has no package lists
+  [ "$updated" = 1 ] && return 0
+  local sudo=""
+  [ "$(id -u)" = 0 ] || sudo="sudo"
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get update -qq && updated=1
+}
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -40,8 +50,24 @@ if [ ${#missing[@]} -gt 0 ]; then
   sudo=""
   [ "$(id -u)" = 0 ] || sudo="sudo"
   export DEBIAN_FRONTEND=noninteractive
-  $sudo apt-get update -qq
+  apt_update
   $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+fi
+
+# Optional packages (the SLURM test cluster): a failed install is reported, not
+# fatal; the tests that need them then report themselves as skipped.
+opt_missing=()
+for p in "${optional_pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || opt_missing+=("$p")
+done
+if [ ${#opt_missing[@]} -gt 0 ]; then
+  echo "setup.sh: installing optional ${opt_missing[*]}" >&2
+  sudo=""
+  [ "$(id -u)" = 0 ] || sudo="sudo"
+  if ! apt_update >&2 || ! DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends \
+       "${opt_missing[@]}" >&2; then
+    echo "setup.sh: warning: could not install ${opt_missing[*]}; the tests needing them will be skipped" >&2
+  fi
 fi
 
 cmake -S "$here" -B "$build_dir" -DCMAKE_BUILD_TYPE="$build_type" "${cmake_args[@]}" >&2

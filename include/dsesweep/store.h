@@ -106,6 +106,15 @@ int dse_store_read(const char *path, dse_store_t *s, dse_err_t *err);
 int dse_store_write(MPI_Comm comm, int root, const char *path, const dse_store_t *s,
                     dse_err_t *err);
 
+/* Local. Merges src (read from the file named src_name) into dst: checkpoints
+ * by path, results by (path, family, quantity, t), spectra by (path, sigma).
+ * Identical rows are kept once. Rows that disagree (another checksum for the
+ * same path, another value or status for the same result) fail with
+ * "conflict: ..." naming the path, the quantity and both values; dst is then
+ * unspecified. dst_name names what dst holds so far, for messages. */
+int dse_store_merge(dse_store_t *dst, const char *dst_name, const dse_store_t *src,
+                    const char *src_name, dse_err_t *err);
+
 /* Local. "2026-11-23T04:25:00Z" for now into buf (>= 21 bytes). */
 void dse_store_timestamp(char *buf, size_t cap);
 

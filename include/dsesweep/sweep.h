@@ -23,6 +23,8 @@ typedef struct dse_sweep_opts {
     int shard_index; /* this run does checkpoints with index % shard_count == shard_index */
     int shard_count; /* 1: no sharding */
     const char *store_override; /* NULL: cfg->store */
+    double grace_seconds;       /* after SIGUSR1/SIGTERM: wait this long for in-flight tasks
+                                   (0: 60 s), then abandon them (they are recomputed next run) */
 } dse_sweep_opts_t;
 
 typedef struct dse_sweep_summary {
@@ -31,8 +33,15 @@ typedef struct dse_sweep_summary {
     size_t tasks_skipped; /* already in the store */
     size_t tasks_run;     /* computed now */
     size_t tasks_failed;  /* of those, failed (recorded with their error) */
+    size_t tasks_left;    /* not run because a stop signal came (0 normally) */
+    int stop_signal;      /* SIGUSR1 or SIGTERM if one stopped the sweep early, else 0 */
     double seconds;
 } dse_sweep_summary_t;
+
+/* Local. Installs the SIGUSR1/SIGTERM handlers that ask a running sweep to
+ * stop handing out tasks (a flag; the only process-wide state besides
+ * logging). Call once, before dse_sweep_run. */
+void dse_sweep_install_signal_handlers(void);
 
 /* Collective on comm. Runs the sweep of cfg (identical on every rank).
  * Returns DSE_OK when the sweep ran to the end (tasks may have failed:
@@ -45,6 +54,11 @@ int dse_sweep_run(MPI_Comm comm, const dse_config_t *cfg, const dse_sweep_opts_t
  * run, step, N, D, the task count and estimated memory and time. */
 int dse_sweep_scan_report(MPI_Comm comm, const dse_config_t *cfg, const dse_sweep_opts_t *opts,
                           dse_err_t *err);
+
+/* Collective on comm. Merges the shard stores (each with its journal) into
+ * one store at out, without duplicates; disagreeing shards fail with a
+ * "conflict: ..." message and nothing is written. */
+int dse_sweep_merge(MPI_Comm comm, char **shards, int n_shards, const char *out, dse_err_t *err);
 
 /* Collective on comm. Adds DSE at the powers ts to every stored spectrum of
  * the store at path (no eigensolve), then rewrites the store. */

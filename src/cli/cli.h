@@ -7,6 +7,7 @@
 int dse_cli_score(int argc, char **argv);
 int dse_cli_sweep(const char *cmd, int argc, char **argv); /* scan, run */
 int dse_cli_rescore(int argc, char **argv);
+int dse_cli_merge(int argc, char **argv);
 int dse_cli_export(int argc, char **argv); /* local, no MPI */
 int dse_cli_report(int argc, char **argv); /* local, no MPI */
 

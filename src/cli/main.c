@@ -20,6 +20,7 @@ static void usage(FILE *out)
             "  run CONFIG                   the sweep: every checkpoint, one HDF5 store\n"
             "                               (under mpiexec -n P)\n"
             "  rescore STORE --t T,...      DSE at new t from stored spectra\n"
+            "  merge SHARD... -o STORE      merge shard stores into one\n"
             "  report STORE                 per run, the quantities over steps\n"
             "  export STORE --format csv|json  one tidy row per result\n"
             "  config-keys [--markdown]     every sweep config key with type, default, help\n"
@@ -37,7 +38,7 @@ int main(int argc, char **argv)
     }
     const char *cmd = argv[1];
     int mpi_cmd = !strcmp(cmd, "score") || !strcmp(cmd, "scan") || !strcmp(cmd, "run") ||
-                  !strcmp(cmd, "rescore");
+                  !strcmp(cmd, "rescore") || !strcmp(cmd, "merge");
     if (mpi_cmd) {
         /* Commands that compute run under MPI (a singleton without mpiexec). */
         if (MPI_Init(&argc, &argv) != MPI_SUCCESS) {
@@ -49,6 +50,8 @@ int main(int argc, char **argv)
             status = dse_cli_score(argc - 1, argv + 1);
         else if (!strcmp(cmd, "rescore"))
             status = dse_cli_rescore(argc - 1, argv + 1);
+        else if (!strcmp(cmd, "merge"))
+            status = dse_cli_merge(argc - 1, argv + 1);
         else
             status = dse_cli_sweep(cmd, argc - 1, argv + 1);
         MPI_Finalize();

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <mpi.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,13 +37,18 @@ static void run_help(FILE *out, const char *cmd)
                      "estimated memory and time.\n");
     else
         fprintf(out, "usage: mpiexec -n P dsesweep run CONFIG [--quiet|--verbose] [--shard I/N]\n"
-                     "                                 [--store PATH]\n\n"
+                     "                                 [--store PATH] [--grace SECONDS]\n\n"
                      "Scores every checkpoint of the config's tree with every requested quantity and\n"
                      "writes one HDF5 store (schema: docs/store.md). Rank 0 coordinates; the other\n"
                      "ranks form worker groups. Running again computes only what is missing or whose\n"
-                     "file changed. --shard I/N does checkpoints I, I+N, I+2N, ... only.\n\n"
+                     "file changed. --shard I/N does checkpoints I, I+N, I+2N, ... only; --store\n"
+                     "writes another store (one per shard, then `dsesweep merge`).\n\n"
+                     "On SIGUSR1 or SIGTERM (SLURM's warning before the time limit) no new task is\n"
+                     "handed out; in-flight tasks finish, or are abandoned after --grace seconds\n"
+                     "(default 60); the store is written and the exit status is 4.\n\n"
                      "Exit status: 0 all tasks done, 3 the sweep finished but some tasks failed\n"
-                     "(their errors are in the store), 1 the sweep could not run, 2 bad usage.\n");
+                     "(their errors are in the store), 4 stopped by a signal with work left (run\n"
+                     "again to resume), 1 the sweep could not run, 2 bad usage.\n");
     fprintf(out, "\nConfig keys (docs/config.md):\n");
     dse_config_print_keys(out, 0);
 }
@@ -63,11 +69,12 @@ static int parse_shard(const char *s, int *index, int *count)
 
 int dse_cli_sweep(const char *cmd, int argc, char **argv)
 {
-    dse_sweep_opts_t o = {0, 0, 1, NULL};
+    dse_sweep_opts_t o = {0, 0, 1, NULL, 0};
     static const struct option opts[] = {{"quiet", no_argument, 0, 'q'},
                                          {"verbose", no_argument, 0, 'v'},
                                          {"shard", required_argument, 0, 's'},
                                          {"store", required_argument, 0, 'o'},
+                                         {"grace", required_argument, 0, 'g'},
                                          {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
     opterr = 0;
@@ -82,6 +89,13 @@ int dse_cli_sweep(const char *cmd, int argc, char **argv)
                 return usage_error(cmd, "--shard takes I/N with 0 <= I < N (got '%s')", optarg);
             break;
         case 'o': o.store_override = optarg; break;
+        case 'g': {
+            char *end;
+            o.grace_seconds = strtod(optarg, &end);
+            if (end == optarg || *end || !(o.grace_seconds > 0))
+                return usage_error(cmd, "--grace takes seconds > 0 (got '%s')", optarg);
+            break;
+        }
         case 'h':
             if (is_rank0()) run_help(stdout, cmd);
             return 0;
@@ -103,13 +117,17 @@ int dse_cli_sweep(const char *cmd, int argc, char **argv)
         status = rc == DSE_OK ? 0 : 1;
     } else {
         dse_sweep_summary_t sum;
+        dse_sweep_install_signal_handlers();
         rc = dse_sweep_run(MPI_COMM_WORLD, &cfg, &o, &sum, &err);
         if (rc == DSE_OK && is_rank0() && o.verbose >= 0)
             printf("dsesweep: done in %.1f s: %zu task(s) run, %zu failed, %zu already in the "
                    "store; store %s\n",
                    sum.seconds, sum.tasks_run, sum.tasks_failed, sum.tasks_skipped,
                    o.store_override ? o.store_override : cfg.store);
-        status = rc != DSE_OK ? 1 : (sum.tasks_failed ? 3 : 0);
+        if (rc == DSE_OK && is_rank0() && sum.stop_signal)
+            printf("dsesweep: stopped by %s with %zu task(s) left; run again to resume\n",
+                   sum.stop_signal == SIGTERM ? "SIGTERM" : "SIGUSR1", sum.tasks_left);
+        status = rc != DSE_OK ? 1 : sum.stop_signal ? 4 : (sum.tasks_failed ? 3 : 0);
     }
     if (rc != DSE_OK && is_rank0()) fprintf(stderr, "dsesweep %s: error: %s\n", cmd, err.msg);
     dse_config_free(&cfg);
@@ -149,5 +167,40 @@ int dse_cli_rescore(int argc, char **argv)
         else
             fprintf(stderr, "dsesweep rescore: error: %s\n", err.msg);
     }
+    return rc == DSE_OK ? 0 : 1;
+}
+
+int dse_cli_merge(int argc, char **argv)
+{
+    const char *out = NULL;
+    char **shards = calloc((size_t)argc + 1, sizeof *shards);
+    int n = 0;
+    for (int i = 1; i < argc; ++i) {
+        if (!strcmp(argv[i], "-o") && i + 1 < argc) out = argv[++i];
+        else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+            if (is_rank0())
+                printf("usage: dsesweep merge SHARD.h5... -o STORE.h5\n\n"
+                       "Merges shard stores (e.g. from a job array with --shard I/N) into one,\n"
+                       "without duplicates. Shards that disagree about the same checkpoint and\n"
+                       "quantity are an error, never a silent pick; nothing is written then.\n");
+            free(shards);
+            return 0;
+        } else if (argv[i][0] == '-') {
+            free(shards);
+            return usage_error("merge", "unknown option '%s'", argv[i]);
+        } else shards[n++] = argv[i];
+    }
+    if (!out || n == 0) {
+        free(shards);
+        return usage_error("merge", "%s", "needs SHARD... and -o STORE");
+    }
+    dse_err_t err;
+    dse_err_clear(&err);
+    int rc = dse_sweep_merge(MPI_COMM_WORLD, shards, n, out, &err);
+    if (is_rank0()) {
+        if (rc == DSE_OK) printf("dsesweep merge: %d shard(s) merged into %s\n", n, out);
+        else fprintf(stderr, "dsesweep merge: error: %s\n", err.msg);
+    }
+    free(shards);
     return rc == DSE_OK ? 0 : 1;
 }

@@ -333,3 +333,112 @@ int dse_journal_replay(const char *path, dse_store_t *s, size_t *replayed, dse_e
         rc = DSE_RAISE(err, DSE_EIO, "%s: cannot cut a torn record: %s", path, strerror(errno));
     return rc;
 }
+
+int dse_store_merge(dse_store_t *dst, const char *dst_name, const dse_store_t *src,
+                    const char *src_name, dse_err_t *err)
+{
+    if (dst->config_text && src->config_text && dst->fingerprint != src->fingerprint)
+        return DSE_RAISE(err, DSE_EUSAGE,
+                         "%s and %s were made by different configurations (fingerprints %016llx "
+                         "and %016llx)",
+                         dst_name, src_name, (unsigned long long)dst->fingerprint,
+                         (unsigned long long)src->fingerprint);
+    if (!dst->config_text && src->config_text) {
+        dst->config_text = strdup(src->config_text);
+        dst->fingerprint = src->fingerprint;
+        memcpy(dst->started, src->started, sizeof dst->started);
+    }
+    /* Map src checkpoint rows to dst rows. */
+    int64_t *map = malloc((src->n_checkpoints + 1) * sizeof *map);
+    if (!map) return DSE_RAISE(err, DSE_ENOMEM, "cannot merge");
+    int rc = DSE_OK;
+    for (size_t i = 0; rc == DSE_OK && i < src->n_checkpoints; ++i) {
+        const dse_store_checkpoint_t *c = &src->checkpoints[i];
+        int64_t k = dse_store_find_checkpoint(dst, c->path);
+        if (k >= 0 && dst->checkpoints[k].checksum != c->checksum) {
+            rc = DSE_RAISE(err, DSE_EVALUE,
+                           "conflict: %s has checksum %016llx in %s but %016llx in %s", c->path,
+                           (unsigned long long)dst->checkpoints[k].checksum, dst_name,
+                           (unsigned long long)c->checksum, src_name);
+            break;
+        }
+        if (k < 0) {
+            if (dst->n_checkpoints == dst->cap_checkpoints) {
+                size_t cap = dst->cap_checkpoints ? 2 * dst->cap_checkpoints : 64;
+                void *g = realloc(dst->checkpoints, cap * sizeof *dst->checkpoints);
+                if (!g) {
+                    rc = DSE_RAISE(err, DSE_ENOMEM, "cannot merge");
+                    break;
+                }
+                dst->checkpoints = g;
+                dst->cap_checkpoints = cap;
+            }
+            k = (int64_t)dst->n_checkpoints++;
+            dst->checkpoints[k] = *c;
+            dst->checkpoints[k].path = strdup(c->path);
+            dst->checkpoints[k].run = strdup(c->run);
+        }
+        map[i] = k;
+    }
+    for (size_t i = 0; rc == DSE_OK && i < src->n_results; ++i) {
+        const dse_store_result_t *r = &src->results[i];
+        int64_t k = map[r->checkpoint];
+        const dse_store_result_t *same = NULL;
+        for (size_t j = 0; j < dst->n_results && !same; ++j) {
+            const dse_store_result_t *x = &dst->results[j];
+            if (x->checkpoint == k && x->t == r->t && !strcmp(x->quantity, r->quantity) &&
+                !strcmp(x->family, r->family))
+                same = x;
+        }
+        if (same) {
+            int equal = same->status == r->status &&
+                        (same->value == r->value || (isnan(same->value) && isnan(r->value)));
+            if (!equal)
+                rc = DSE_RAISE(err, DSE_EVALUE,
+                               "conflict: %s %s t=%g is %.17g (status %d) in %s but %.17g "
+                               "(status %d) in %s",
+                               dst->checkpoints[k].path, r->quantity, r->t, same->value,
+                               same->status, dst_name, r->value, r->status, src_name);
+            continue;
+        }
+        if (dst->n_results == dst->cap_results) {
+            size_t cap = dst->cap_results ? 2 * dst->cap_results : 64;
+            void *g = realloc(dst->results, cap * sizeof *dst->results);
+            if (!g) {
+                rc = DSE_RAISE(err, DSE_ENOMEM, "cannot merge");
+                break;
+            }
+            dst->results = g;
+            dst->cap_results = cap;
+        }
+        dse_store_result_t *row = &dst->results[dst->n_results++];
+        *row = *r;
+        row->checkpoint = k;
+        row->error = strdup(r->error);
+    }
+    for (size_t i = 0; rc == DSE_OK && i < src->n_spectra; ++i) {
+        const dse_store_spectrum_t *sp = &src->spectra[i];
+        int64_t k = map[sp->checkpoint];
+        int have = 0;
+        for (size_t j = 0; j < dst->n_spectra && !have; ++j)
+            have = dst->spectra[j].checkpoint == k && dst->spectra[j].sigma == sp->sigma;
+        if (have) continue;
+        if (dst->n_spectra == dst->cap_spectra) {
+            size_t cap = dst->cap_spectra ? 2 * dst->cap_spectra : 64;
+            void *g = realloc(dst->spectra, cap * sizeof *dst->spectra);
+            if (!g) {
+                rc = DSE_RAISE(err, DSE_ENOMEM, "cannot merge");
+                break;
+            }
+            dst->spectra = g;
+            dst->cap_spectra = cap;
+        }
+        dse_store_spectrum_t *row = &dst->spectra[dst->n_spectra++];
+        *row = *sp;
+        row->checkpoint = k;
+        row->values = malloc(sp->length * sizeof(double) + 1);
+        memcpy(row->values, sp->values, sp->length * sizeof(double));
+    }
+    free(map);
+    return rc;
+}

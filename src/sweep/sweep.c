@@ -2,6 +2,7 @@
 #include "dsesweep/sweep.h"
 
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,24 @@
 #include "dsesweep/store.h"
 
 enum { TAG_TASK = 11, TAG_RESULT = 12, TAG_SPECTRUM = 13 };
+
+/* Set by SIGUSR1/SIGTERM: stop handing out tasks. */
+static volatile sig_atomic_t stop_signal;
+
+static void on_stop_signal(int sig)
+{
+    stop_signal = sig;
+}
+
+void dse_sweep_install_signal_handlers(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_stop_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGUSR1, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+}
 
 /* The three task families and the quantities each one computes. */
 static const struct {
@@ -234,15 +253,25 @@ static void recv_outcome(task_outcome_t *o, int src, MPI_Comm comm)
     }
 }
 
-/* Waits for a message without spinning a core (Open MPI's blocking receive
- * busy-polls; the coordinator shares its node with workers). */
-static void wait_for_message(MPI_Comm comm, int tag, MPI_Status *st)
+/* Waits for a task result without spinning a core (Open MPI's blocking
+ * receive busy-polls; the coordinator shares its node with workers). After a
+ * stop signal, waits only `grace` seconds. Returns 0 when the grace ran out. */
+static int wait_for_result(MPI_Comm comm, MPI_Status *st, double *signalled_at, double grace,
+                           int busy, const char *journal)
 {
     int flag = 0;
     struct timespec nap = {0, 2000000};
     for (;;) {
-        MPI_Iprobe(MPI_ANY_SOURCE, tag, comm, &flag, st);
-        if (flag) return;
+        MPI_Iprobe(MPI_ANY_SOURCE, TAG_RESULT, comm, &flag, st);
+        if (flag) return 1;
+        if (stop_signal && *signalled_at == 0) {
+            *signalled_at = now();
+            printf("dsesweep: %s received: no new tasks; waiting up to %.0f s for %d in-flight "
+                   "task(s) (finished ones are journaled in %s)\n",
+                   stop_signal == SIGTERM ? "SIGTERM" : "SIGUSR1", grace, busy, journal);
+            fflush(stdout);
+        }
+        if (*signalled_at > 0 && now() - *signalled_at > grace) return 0;
         nanosleep(&nap, NULL);
     }
 }
@@ -318,7 +347,7 @@ int dse_sweep_run(MPI_Comm comm, const dse_config_t *cfg, const dse_sweep_opts_t
 {
     double t_start = now();
     memset(summary, 0, sizeof *summary);
-    dse_sweep_opts_t o = opts ? *opts : (dse_sweep_opts_t){0, 0, 1, NULL};
+    dse_sweep_opts_t o = opts ? *opts : (dse_sweep_opts_t){0, 0, 1, NULL, 0};
     if (o.shard_count < 1) o.shard_count = 1;
     int rank, size;
     MPI_Comm_rank(comm, &rank);
@@ -423,7 +452,7 @@ int dse_sweep_run(MPI_Comm comm, const dse_config_t *cfg, const dse_sweep_opts_t
     fflush(stdout);
 
     if (size == 1) {
-        for (size_t i = 0; i < ntask && fatal == DSE_OK; ++i) {
+        for (size_t i = 0; i < ntask && fatal == DSE_OK && !stop_signal; ++i) {
             task_outcome_t out;
             run_task(g_comm, cfg, &scan, catp, lerr, &tasks[i], &out);
             fatal = record(&co, &tasks[i], &out, err);
@@ -444,9 +473,19 @@ int dse_sweep_run(MPI_Comm comm, const dse_config_t *cfg, const dse_sweep_opts_t
                 busy++;
             }
         }
+        double signalled_at = 0;
+        double grace = o.grace_seconds > 0 ? o.grace_seconds : 60.0;
         while (busy > 0) {
             MPI_Status st;
-            wait_for_message(comm, TAG_RESULT, &st);
+            if (!wait_for_result(comm, &st, &signalled_at, grace, busy, co.journal)) {
+                /* Grace expired: every finished task is journaled; abandon the rest. */
+                summary->tasks_left = ntask - co.done;
+                printf("dsesweep: grace period of %.0f s over; abandoning %d in-flight task(s) "
+                       "(recomputed next run); finished tasks are in %s\n",
+                       grace, busy, co.journal);
+                fflush(stdout);
+                MPI_Abort(comm, 4);
+            }
             task_outcome_t out;
             recv_outcome(&out, st.MPI_SOURCE, comm);
             busy--;
@@ -454,7 +493,7 @@ int dse_sweep_run(MPI_Comm comm, const dse_config_t *cfg, const dse_sweep_opts_t
             if (fatal == DSE_OK) fatal = record(&co, t, &out, err);
             progress(&co, t, &out, st.MPI_SOURCE);
             free(out.spectrum);
-            long long msg = (next < ntask && fatal == DSE_OK) ? (long long)next : -1;
+            long long msg = (next < ntask && fatal == DSE_OK && !stop_signal) ? (long long)next : -1;
             MPI_Send(&msg, 1, MPI_LONG_LONG, st.MPI_SOURCE, TAG_TASK, comm);
             if (msg >= 0) {
                 leader_task[st.MPI_SOURCE] = (int)next++;
@@ -490,8 +529,12 @@ int dse_sweep_run(MPI_Comm comm, const dse_config_t *cfg, const dse_sweep_opts_t
     }
     summary->tasks_run = co.done;
     summary->tasks_failed = co.failed;
+    summary->tasks_left = ntask - co.done;
+    summary->stop_signal = summary->tasks_left ? stop_signal : 0;
     MPI_Bcast(&summary->tasks_run, 1, MPI_UNSIGNED_LONG, 0, comm);
     MPI_Bcast(&summary->tasks_failed, 1, MPI_UNSIGNED_LONG, 0, comm);
+    MPI_Bcast(&summary->tasks_left, 1, MPI_UNSIGNED_LONG, 0, comm);
+    MPI_Bcast(&summary->stop_signal, 1, MPI_INT, 0, comm);
     rc = fatal;
     free(tasks);
     dse_categories_free(&cat);
@@ -611,5 +654,33 @@ int dse_sweep_rescore(MPI_Comm comm, const char *path, const double *ts, size_t 
     if (rc == DSE_OK) rc = dse_store_write(comm, 0, path, &store, err);
     MPI_Bcast(added, 1, MPI_UNSIGNED_LONG, 0, comm);
     dse_store_free(&store);
+    return rc;
+}
+
+int dse_sweep_merge(MPI_Comm comm, char **shards, int n_shards, const char *out, dse_err_t *err)
+{
+    int rank;
+    MPI_Comm_rank(comm, &rank);
+    dse_store_t merged = {0};
+    int rc = DSE_OK;
+    if (rank == 0) {
+        char names[4096] = "";
+        for (int i = 0; rc == DSE_OK && i < n_shards; ++i) {
+            dse_store_t s;
+            rc = dse_store_read(shards[i], &s, err);
+            char journal[4096];
+            snprintf(journal, sizeof journal, "%s.journal", shards[i]);
+            if (rc == DSE_OK) rc = dse_journal_replay(journal, &s, NULL, err);
+            if (rc == DSE_OK)
+                rc = dse_store_merge(&merged, i == 0 ? "(none)" : names, &s, shards[i], err);
+            if (i == 0) snprintf(names, sizeof names, "%s", shards[i]);
+            else if (strlen(names) < 3000) strcat(strcat(names, " + "), shards[i]);
+            dse_store_free(&s);
+        }
+        if (rc == DSE_OK) dse_store_timestamp(merged.finished, sizeof merged.finished);
+    }
+    rc = dse_comm_agree(comm, rc, err);
+    if (rc == DSE_OK) rc = dse_store_write(comm, 0, out, &merged, err);
+    dse_store_free(&merged);
     return rc;
 }
