@@ -29,6 +29,11 @@ void dse_categories_scalar_bins(const double *y, size_t n, int n_bins, int *bins
 int dse_categories_from_scalars(const double *y, size_t n, int n_bins, dse_categories_t *cat,
                                 dse_err_t *err);
 
+/* Local. Checks that the categories can carry mutual information: at least 2
+ * classes, and at most n/2 (so classes average 2 or more samples). Fails with
+ * "<name>: a single class ..." or "<name>: K classes for N samples ...". */
+int dse_categories_check(const dse_categories_t *cat, const char *name, dse_err_t *err);
+
 /* Local. Frees cat's buffers and zeroes it; safe on a zeroed struct. */
 void dse_categories_free(dse_categories_t *cat);
 

@@ -54,6 +54,14 @@ int dse_scan_bcast(MPI_Comm comm, int root, dse_scan_t *scan, dse_err_t *err);
 /* Local. FNV-1a 64 of a file's bytes. */
 int dse_file_checksum(const char *path, uint64_t *out, dse_err_t *err);
 
+/* Local. Run and step of a path below a root: with regex (PCRE2, NULL or ""
+ * for none) the named parts (?<run>) and (?<step>); otherwise run = the parent
+ * directory, step = the last number in the file name (-1 if none). *matched
+ * is 0 when a regex is given and does not match. *run is malloc'd (caller
+ * frees) when matched. A bad regex fails with its PCRE2 message. */
+int dse_scan_name_parts(const char *regex, const char *rel, char **run, int64_t *step, int *matched,
+                        dse_err_t *err);
+
 /* Local. Frees scan's buffers; safe on a zeroed struct. */
 void dse_scan_free(dse_scan_t *scan);
 

@@ -48,6 +48,12 @@ int dse_source_read_rows(dse_source_t *src, const size_t *rows, size_t count, do
 /* Local. Reads every row; *out is malloc'd, owned by the caller (free()). */
 int dse_source_read_all(dse_source_t *src, double **out, dse_err_t *err);
 
+/* Local. Checks that an opened source can be a matrix of embeddings: a
+ * floating-point dtype and at least 2 samples. Fails with
+ * "<spec>: integer dtype '<i8'; embeddings must be floating point ..." or
+ * "<spec>: 1 sample; at least 2 are needed". */
+int dse_source_check_embeddings(const dse_source_t *src, dse_err_t *err);
+
 /* An N x D float64 matrix in memory with the name of its source. */
 typedef struct dse_matrix {
     size_t rows, cols;

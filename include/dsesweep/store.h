@@ -16,6 +16,7 @@
 #include <mpi.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "dsesweep/error.h"
 
@@ -97,6 +98,11 @@ int dse_journal_append(const char *path, const dse_task_record_t *rec, dse_err_t
  * A torn or corrupt record ends the replay and is cut off the file.
  * *replayed (may be NULL) receives the number of records applied. */
 int dse_journal_replay(const char *path, dse_store_t *s, size_t *replayed, dse_err_t *err);
+
+/* Local. The replay itself, from an open stream of `size` bytes: applies the
+ * intact records and returns in *good the offset after the last one. */
+int dse_journal_replay_stream(FILE *f, long size, dse_store_t *s, size_t *replayed, long *good,
+                              dse_err_t *err);
 
 /* Local. Reads an existing HDF5 store (serial access). */
 int dse_store_read(const char *path, dse_store_t *s, dse_err_t *err);

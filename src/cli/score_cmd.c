@@ -294,6 +294,7 @@ int dse_cli_score(int argc, char **argv)
     dse_categories_t cat = {0};
     dse_score_t s = {0};
     int rc = dse_source_open(emb, &src, &err);
+    if (rc == DSE_OK) rc = dse_source_check_embeddings(src, &err);
     if (rc == DSE_OK && labels)
         rc = dse_score_load_categories(labels, dse_source_rows(src), emb, &p, &cat, &err);
     rc = dse_comm_agree(MPI_COMM_WORLD, rc, &err);

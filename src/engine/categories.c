@@ -105,3 +105,18 @@ void dse_categories_free(dse_categories_t *cat)
     free(cat->values);
     memset(cat, 0, sizeof *cat);
 }
+
+int dse_categories_check(const dse_categories_t *cat, const char *name, dse_err_t *err)
+{
+    if (cat->n_classes < 2)
+        return DSE_RAISE(err, DSE_EVALUE,
+                         "%s: a single class (all %zu labels are %g); mutual information needs at "
+                         "least 2 classes",
+                         name, cat->n, cat->n_classes ? cat->values[0] : 0.0);
+    if (cat->n_classes > cat->n / 2)
+        return DSE_RAISE(err, DSE_EVALUE,
+                         "%s: %zu classes for %zu samples; classes need 2 samples or more on "
+                         "average (continuous values stored as integers?)",
+                         name, cat->n_classes, cat->n);
+    return DSE_OK;
+}

@@ -543,6 +543,7 @@ int dse_score_load_categories(const char *spec, size_t n, const char *embeddings
         rc = dse_categories_from_labels(y.data, n, spec, cat, err);
     else
         rc = dse_categories_from_scalars(y.data, n, p->n_clusters, cat, err);
+    if (rc == DSE_OK) rc = dse_categories_check(cat, spec, err);
     dse_matrix_free(&y);
     return rc;
 }

@@ -387,3 +387,16 @@ void dse_matrix_free(dse_matrix_t *m)
     free(m->name);
     memset(m, 0, sizeof *m);
 }
+
+int dse_source_check_embeddings(const dse_source_t *src, dse_err_t *err)
+{
+    if (src->is_integer)
+        return DSE_RAISE(err, DSE_EDTYPE,
+                         "%s: integer dtype '%s'; embeddings must be floating point (float16/32/64, "
+                         "bfloat16)",
+                         src->name, src->dtype_name);
+    if (src->rows < 2)
+        return DSE_RAISE(err, DSE_EVALUE, "%s: %zu sample; at least 2 are needed", src->name,
+                         src->rows);
+    return DSE_OK;
+}

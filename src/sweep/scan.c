@@ -81,29 +81,33 @@ static int visit_dir_once(walk_t *w, const struct stat *st)
     return 1;
 }
 
-/* Run and step from the path below the root. */
-static void name_parts(walk_t *w, const char *rel, char **run, int64_t *step, int *matched)
+/* Run and step from the path below the root; warnings go to w (may be NULL). */
+static void parts_from(pcre2_code *re, pcre2_match_data *md, walk_t *w, const char *rel,
+                       char **run, int64_t *step, int *matched)
 {
     *matched = 1;
     *step = -1;
     *run = NULL;
-    if (w->re) {
-        int rc = pcre2_match(w->re, (PCRE2_SPTR)rel, PCRE2_ZERO_TERMINATED, 0, 0, w->md, NULL);
+    if (re) {
+        int rc = pcre2_match(re, (PCRE2_SPTR)rel, PCRE2_ZERO_TERMINATED, 0, 0, md, NULL);
         if (rc < 0) {
             *matched = 0;
             return;
         }
         PCRE2_UCHAR *buf = NULL;
         PCRE2_SIZE len;
-        if (pcre2_substring_get_byname(w->md, (PCRE2_SPTR) "run", &buf, &len) == 0) {
+        if (pcre2_substring_get_byname(md, (PCRE2_SPTR) "run", &buf, &len) == 0) {
             *run = strndup((const char *)buf, len);
             pcre2_substring_free(buf);
         }
-        if (pcre2_substring_get_byname(w->md, (PCRE2_SPTR) "step", &buf, &len) == 0) {
+        if (pcre2_substring_get_byname(md, (PCRE2_SPTR) "step", &buf, &len) == 0) {
             char *end;
-            long long v = strtoll((const char *)buf, &end, 10);
-            if (end != (char *)buf && (size_t)(end - (char *)buf) == len) *step = v;
-            else warn(w, "%s: step '%.*s' is not an integer; using -1", rel, (int)len, buf);
+            errno = 0;
+            long long v = len ? strtoll((const char *)buf, &end, 10) : 0;
+            if (len && !errno && end != (char *)buf && (size_t)(end - (char *)buf) == len)
+                *step = v;
+            else if (w)
+                warn(w, "%s: step '%.*s' is not an integer; using -1", rel, (int)len, buf);
             pcre2_substring_free(buf);
         }
     }
@@ -118,15 +122,51 @@ static void name_parts(walk_t *w, const char *rel, char **run, int64_t *step, in
             *run = strdup(".");
         }
     }
-    if (!w->re || *step == -1) {
-        /* The last run of digits in the file name. */
+    if (*step == -1) {
+        /* The last run of digits in the file name (saturating, never overflowing). */
         const char *base = strrchr(rel, '/');
         base = base ? base + 1 : rel;
         const char *last = NULL;
         for (const char *p = base; *p; ++p)
             if (isdigit((unsigned char)*p) && (p == base || !isdigit((unsigned char)p[-1]))) last = p;
-        if (last && *step == -1 && !(w->re && 0)) *step = strtoll(last, NULL, 10);
+        if (last) {
+            errno = 0;
+            long long v = strtoll(last, NULL, 10);
+            *step = errno ? -1 : v;
+        }
     }
+}
+
+static void name_parts(walk_t *w, const char *rel, char **run, int64_t *step, int *matched)
+{
+    parts_from(w->re, w->md, w, rel, run, step, matched);
+}
+
+int dse_scan_name_parts(const char *regex, const char *rel, char **run, int64_t *step, int *matched,
+                        dse_err_t *err)
+{
+    pcre2_code *re = NULL;
+    pcre2_match_data *md = NULL;
+    if (regex && *regex) {
+        int code;
+        PCRE2_SIZE off;
+        re = pcre2_compile((PCRE2_SPTR)regex, PCRE2_ZERO_TERMINATED, 0, &code, &off, NULL);
+        if (!re) {
+            PCRE2_UCHAR msg[256];
+            pcre2_get_error_message(code, msg, sizeof msg);
+            return DSE_RAISE(err, DSE_EUSAGE, "path_regex: %s at offset %zu", (const char *)msg,
+                             (size_t)off);
+        }
+        md = pcre2_match_data_create_from_pattern(re, NULL);
+    }
+    parts_from(re, md, NULL, rel, run, step, matched);
+    if (md) pcre2_match_data_free(md);
+    if (re) pcre2_code_free(re);
+    if (!*matched) {
+        free(*run);
+        *run = NULL;
+    }
+    return DSE_OK;
 }
 
 static int add_item(walk_t *w, const char *root, const char *rel)
@@ -176,6 +216,7 @@ static int add_item(walk_t *w, const char *root, const char *rel)
     if (dse_source_open(c->spec, &src, &e) == DSE_OK) {
         c->n = dse_source_rows(src);
         c->d = dse_source_cols(src);
+        if (dse_source_check_embeddings(src, &e) != DSE_OK) c->error = strdup(e.msg);
         dse_source_close(&src);
     } else {
         c->error = strdup(e.msg);

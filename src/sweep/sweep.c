@@ -6,7 +6,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <libgen.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <time.h>
 
 #include "dsesweep/dist.h"
@@ -116,6 +118,7 @@ static void run_task(MPI_Comm g_comm, const dse_config_t *cfg, const dse_scan_t 
                        cat->n, c->path, (unsigned long long)c->n);
     dse_source_t *src = NULL;
     if (rc == DSE_OK) rc = dse_source_open(c->spec, &src, &err);
+    if (rc == DSE_OK) rc = dse_source_check_embeddings(src, &err);
     rc = dse_comm_agree(g_comm, rc, &err);
     dse_score_t s = {0};
     if (rc == DSE_OK) {
@@ -303,6 +306,7 @@ static int load_labels(MPI_Comm comm, const dse_config_t *cfg, dse_categories_t 
             rc = dse_categories_from_labels(y.data, y.rows, cfg->labels, cat, &err);
         else
             rc = dse_categories_from_scalars(y.data, y.rows, cfg->params.n_clusters, cat, &err);
+        if (rc == DSE_OK) rc = dse_categories_check(cat, cfg->labels, &err);
         dse_matrix_free(&y);
     }
     (void)comm;
@@ -354,9 +358,26 @@ int dse_sweep_run(MPI_Comm comm, const dse_config_t *cfg, const dse_sweep_opts_t
     MPI_Comm_size(comm, &size);
     const char *path = store_path(cfg, &o);
 
+    /* 0. The store's directory must exist before any work is done. */
+    int rc = DSE_OK;
+    if (rank == 0) {
+        char *copy = strdup(path);
+        const char *dir = dirname(copy);
+        struct stat st;
+        if (stat(dir, &st) != 0)
+            rc = DSE_RAISE(err, DSE_EIO, "%s: the store's directory %s does not exist", path, dir);
+        else if (!S_ISDIR(st.st_mode) || access(dir, W_OK) != 0)
+            rc = DSE_RAISE(err, DSE_EIO, "%s: cannot write in the store's directory %s", path, dir);
+        else if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+            rc = DSE_RAISE(err, DSE_EIO, "%s: is a directory, expected the store file", path);
+        free(copy);
+    }
+    rc = dse_comm_agree(comm, rc, err);
+    if (rc != DSE_OK) return rc;
+
     /* 1. Scan (rank 0), share, checksum (all ranks). */
     dse_scan_t scan = {0};
-    int rc = rank == 0 ? dse_scan_tree(cfg, &scan, err) : DSE_OK;
+    rc = rank == 0 ? dse_scan_tree(cfg, &scan, err) : DSE_OK;
     rc = dse_comm_agree(comm, rc, err);
     if (rc != DSE_OK) return rc;
     if ((rc = dse_scan_bcast(comm, 0, &scan, err)) != DSE_OK) goto out_scan;
