@@ -79,14 +79,14 @@ int main(int argc, char **argv)
         /* All three replay. */
         dse_store_t s = {0};
         size_t n = 0;
-        CHECK(dse_journal_replay(journal, &s, &n, &err) == DSE_OK && n == 3, "replayed %zu", n);
+        CHECK(dse_journal_replay(journal, &s, &n, 1, &err) == DSE_OK && n == 3, "replayed %zu", n);
         CHECK(s.n_checkpoints == 3 && s.n_results == 6 && s.n_spectra == 2, "tables %zu %zu %zu",
               s.n_checkpoints, s.n_results, s.n_spectra);
         CHECK(s.results[2].value == 2.5 && s.results[3].value == 2.5 / 3.0, "values exact");
         CHECK(dse_store_has(&s, "/data/c.npy", 33, "mi") && !dse_store_has(&s, "/data/c.npy", 34, "mi"),
               "has() checks the checksum");
         /* Twice: replaces, never duplicates. */
-        CHECK(dse_journal_replay(journal, &s, &n, &err) == DSE_OK, "%s", err.msg);
+        CHECK(dse_journal_replay(journal, &s, &n, 1, &err) == DSE_OK, "%s", err.msg);
         CHECK(s.n_checkpoints == 3 && s.n_results == 6 && s.n_spectra == 2, "no duplicates");
         /* A changed file drops its old rows. */
         dse_task_record_t a2 = make("/data/a.npy", 12, "mi", 9.0, q, t, v, spec, 0);
@@ -99,7 +99,7 @@ int main(int argc, char **argv)
         for (int k = 0; k < 3; ++k) {
             CHECK(truncate(journal, cuts[k]) == 0, "truncate");
             memset(&s, 0, sizeof s);
-            CHECK(dse_journal_replay(journal, &s, &n, &err) == DSE_OK && n == 2,
+            CHECK(dse_journal_replay(journal, &s, &n, 1, &err) == DSE_OK && n == 2,
                   "cut at %lld: replayed %zu, want 2", (long long)cuts[k], n);
             stat(journal, &st);
             CHECK(st.st_size == two, "torn tail cut off (size %lld, want %lld)",
@@ -113,13 +113,13 @@ int main(int argc, char **argv)
         fputc('X', f);
         fclose(f);
         memset(&s, 0, sizeof s);
-        CHECK(dse_journal_replay(journal, &s, &n, &err) == DSE_OK && n == 2, "corrupt record dropped");
+        CHECK(dse_journal_replay(journal, &s, &n, 1, &err) == DSE_OK && n == 2, "corrupt record dropped");
         dse_store_free(&s);
     }
     /* Parallel write, serial read: every column round-trips. */
     dse_store_t s = {0};
     if (rank == 0) {
-        dse_journal_replay(journal, &s, NULL, &err);
+        dse_journal_replay(journal, &s, NULL, 1, &err);
         s.config_text = strdup("[sweep]\nroots = x\n");
         s.fingerprint = 0x0123456789abcdefULL;
         snprintf(s.started, sizeof s.started, "2026-11-23T04:00:00Z");

@@ -12,7 +12,7 @@ set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 runs=${1:-10000000}
 jobs=${2:-2}
-build=$("$here/tools/setup.sh" --with-packages "clang libclang-rt-14-dev" --build-dir "$here/build")
+build=$("$here/tools/setup.sh" --with-fuzz --build-dir "$here/build")
 out=$build/fuzz-long
 mkdir -p "$out"
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1

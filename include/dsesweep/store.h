@@ -95,9 +95,12 @@ int dse_store_has(const dse_store_t *s, const char *path, uint64_t checksum, con
 int dse_journal_append(const char *path, const dse_task_record_t *rec, dse_err_t *err);
 
 /* Local. Replays the journal at path into s (missing file: nothing to do).
- * A torn or corrupt record ends the replay and is cut off the file.
- * *replayed (may be NULL) receives the number of records applied. */
-int dse_journal_replay(const char *path, dse_store_t *s, size_t *replayed, dse_err_t *err);
+ * A torn or corrupt record ends the replay; with cut_torn it is also cut off
+ * the file (only the sweep that will append next may do that; readers pass 0
+ * and never modify the file). *replayed (may be NULL) receives the number of
+ * records applied. */
+int dse_journal_replay(const char *path, dse_store_t *s, size_t *replayed, int cut_torn,
+                       dse_err_t *err);
 
 /* Local. The replay itself, from an open stream of `size` bytes: applies the
  * intact records and returns in *good the offset after the last one. */
@@ -120,6 +123,10 @@ int dse_store_write(MPI_Comm comm, int root, const char *path, const dse_store_t
  * unspecified. dst_name names what dst holds so far, for messages. */
 int dse_store_merge(dse_store_t *dst, const char *dst_name, const dse_store_t *src,
                     const char *src_name, dse_err_t *err);
+
+/* Local. Test hook: sleeps $DSE_TEST_SLOW_IO seconds when that is set
+ * (inside journal appends and store writes), else returns at once. */
+void dse_test_slow_io(void);
 
 /* Local. "2026-11-23T04:25:00Z" for now into buf (>= 21 bytes). */
 void dse_store_timestamp(char *buf, size_t cap);

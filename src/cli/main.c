@@ -1,5 +1,6 @@
 /* main.c — the dsesweep program: dispatch to subcommands. */
 #include <mpi.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -39,6 +40,9 @@ int main(int argc, char **argv)
     const char *cmd = argv[1];
     int mpi_cmd = !strcmp(cmd, "score") || !strcmp(cmd, "scan") || !strcmp(cmd, "run") ||
                   !strcmp(cmd, "rescore") || !strcmp(cmd, "merge");
+    /* A file-size limit (ulimit -f) must become a write error with a message,
+     * not a silent SIGXFSZ death. */
+    signal(SIGXFSZ, SIG_IGN);
     if (mpi_cmd) {
         /* Commands that compute run under MPI (a singleton without mpiexec). */
         if (MPI_Init(&argc, &argv) != MPI_SUCCESS) {

@@ -15,7 +15,7 @@ static int load(const char *path, dse_store_t *s, dse_err_t *err)
     if (rc != DSE_OK) return rc;
     char journal[4096];
     snprintf(journal, sizeof journal, "%s.journal", path);
-    return dse_journal_replay(journal, s, NULL, err);
+    return dse_journal_replay(journal, s, NULL, 0, err); /* read-only */
 }
 
 /* RFC 4180 field: quoted when it holds a comma, quote or newline. */

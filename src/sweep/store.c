@@ -173,6 +173,17 @@ static int write_all(int fd, const void *buf, size_t len)
     return 0;
 }
 
+/* Test hook (tests/test_kill.sh): DSE_TEST_SLOW_IO=SECONDS stretches the
+ * journal append and the store write so that a kill can land inside them. */
+void dse_test_slow_io(void)
+{
+    const char *v = getenv("DSE_TEST_SLOW_IO");
+    if (!v || !*v) return;
+    double s = atof(v);
+    struct timespec ts = {(time_t)s, (long)((s - (double)(time_t)s) * 1e9)};
+    nanosleep(&ts, NULL);
+}
+
 int dse_journal_append(const char *path, const dse_task_record_t *rec, dse_err_t *err)
 {
     cJSON *o = cJSON_CreateObject();
@@ -217,7 +228,9 @@ int dse_journal_append(const char *path, const dse_task_record_t *rec, dse_err_t
     if (fd < 0) {
         rc = DSE_RAISE(err, DSE_EIO, "%s: cannot open the journal: %s", path, strerror(errno));
     } else {
-        if (write_all(fd, head, sizeof head) || write_all(fd, json, jl) ||
+        int torn = write_all(fd, head, sizeof head);
+        dse_test_slow_io(); /* a kill here leaves a torn record */
+        if (torn || write_all(fd, json, jl) ||
             (sl && write_all(fd, rec->spectrum, sl * sizeof(double))) || fsync(fd) != 0)
             rc = DSE_RAISE(err, DSE_EIO, "%s: journal write failed: %s", path, strerror(errno));
         if (close(fd) != 0 && rc == DSE_OK)
@@ -333,7 +346,8 @@ int dse_journal_replay_stream(FILE *f, long size, dse_store_t *s, size_t *replay
     return rc;
 }
 
-int dse_journal_replay(const char *path, dse_store_t *s, size_t *replayed, dse_err_t *err)
+int dse_journal_replay(const char *path, dse_store_t *s, size_t *replayed, int cut_torn,
+                       dse_err_t *err)
 {
     if (replayed) *replayed = 0;
     FILE *f = fopen(path, "rb");
@@ -347,7 +361,7 @@ int dse_journal_replay(const char *path, dse_store_t *s, size_t *replayed, dse_e
     int rc = dse_journal_replay_stream(f, end, s, replayed, &good, err);
     fclose(f);
     /* Cut a torn tail so the next append starts on a record boundary. */
-    if (rc == DSE_OK && end > good && truncate(path, good) != 0)
+    if (rc == DSE_OK && cut_torn && end > good && truncate(path, good) != 0)
         rc = DSE_RAISE(err, DSE_EIO, "%s: cannot cut a torn record: %s", path, strerror(errno));
     return rc;
 }

@@ -13,7 +13,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <libgen.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
+
+#include "dsesweep/dist.h"
 
 #include "dsesweep/group.h"
 #include "dsesweep/store.h"
@@ -32,7 +36,20 @@ typedef struct {
 
 static void h5fail(writer_t *w, const char *what)
 {
-    if (w->rc == DSE_OK) w->rc = DSE_RAISE(w->err, DSE_EHDF5, "%s: HDF5 %s failed", w->path, what);
+    if (w->rc == DSE_OK)
+        w->rc = DSE_RAISE(w->err, DSE_EHDF5,
+                          "%s.tmp: HDF5 %s failed (disk full or a file size limit?); %s is unchanged "
+                          "and finished tasks are in %s.journal",
+                          w->path, what, w->path, w->path);
+}
+
+/* Every rank learns whether any rank failed, right after each collective
+ * step, so that all ranks skip (or make) the same HDF5 calls afterwards. */
+static void agree(writer_t *w)
+{
+    int bad = w->rc != DSE_OK;
+    MPI_Allreduce(MPI_IN_PLACE, &bad, 1, MPI_INT, MPI_MAX, w->comm);
+    if (bad && w->rc == DSE_OK) h5fail(w, "collective write (on another rank)");
 }
 
 /* Rows [lo, hi) of `count` that this rank writes. */
@@ -68,6 +85,7 @@ static void write_column(writer_t *w, hid_t group, const char *name, hid_t type,
     }
     if (dset >= 0) H5Dclose(dset);
     H5Sclose(space);
+    agree(w);
 }
 
 /* Broadcasts `bytes` bytes from the root (allocating on the others). */
@@ -129,6 +147,7 @@ static const char *res_error(const dse_store_t *s, size_t i) { return s->results
 
 static void string_attribute(writer_t *w, hid_t obj, const char *name, const char *root_value)
 {
+    if (w->rc != DSE_OK) return; /* agreed: every rank returns here */
     unsigned long long len = w->rank == w->root ? strlen(root_value) : 0;
     MPI_Bcast(&len, 1, MPI_UNSIGNED_LONG_LONG, w->root, w->comm);
     char *v = bcast_buffer(w, root_value, (size_t)len);
@@ -141,6 +160,26 @@ static void string_attribute(writer_t *w, hid_t obj, const char *name, const cha
     H5Sclose(space);
     H5Tclose(type);
     free(v);
+    agree(w);
+}
+
+/* Rank root: a generous estimate of the file's bytes (data, string widths,
+ * HDF5 metadata) so that a full disk is refused before HDF5 is involved. */
+static double estimated_bytes(const dse_store_t *s)
+{
+    double b = 32.0 * 1024 + (s->config_text ? (double)strlen(s->config_text) : 0);
+    size_t pw = 1, rw = 1, ew = 1;
+    for (size_t i = 0; i < s->n_checkpoints; ++i) {
+        pw = strlen(s->checkpoints[i].path) + 1 > pw ? strlen(s->checkpoints[i].path) + 1 : pw;
+        rw = strlen(s->checkpoints[i].run) + 1 > rw ? strlen(s->checkpoints[i].run) + 1 : rw;
+    }
+    for (size_t i = 0; i < s->n_results; ++i)
+        ew = strlen(s->results[i].error) + 1 > ew ? strlen(s->results[i].error) + 1 : ew;
+    b += (double)s->n_checkpoints * (double)(pw + rw + 7 * 8);
+    b += (double)s->n_results * (double)(ew + 32 + 16 + 8 * 5 + 4 * 2);
+    for (size_t i = 0; i < s->n_spectra; ++i)
+        b += 8.0 * (double)s->spectra[i].length + 32;
+    return 1.25 * b;
 }
 
 int dse_store_write(MPI_Comm comm, int root, const char *path, const dse_store_t *s,
@@ -152,6 +191,26 @@ int dse_store_write(MPI_Comm comm, int root, const char *path, const dse_store_t
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
     char tmp[4096];
     snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    if (w.rank == root) {
+        /* A full disk is the common failure: refuse it here, with figures. */
+        char *copy = strdup(path);
+        struct statvfs fs;
+        double need = estimated_bytes(s);
+        if (copy && statvfs(dirname(copy), &fs) == 0) {
+            double avail = (double)fs.f_bavail * (double)fs.f_frsize;
+            if (avail < need) {
+                char a[32], b[32];
+                w.rc = DSE_RAISE(err, DSE_EIO,
+                                 "%s: not enough space for the new store: %s free, about %s "
+                                 "needed; %s is unchanged and finished tasks are in %s.journal",
+                                 path, dse_format_bytes(avail, a, sizeof a),
+                                 dse_format_bytes(need, b, sizeof b), path, path);
+            }
+        }
+        free(copy);
+    }
+    int early = dse_comm_agree(comm, w.rc, err);
+    if (early != DSE_OK) return early;
     hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
     H5Pset_fapl_mpio(fapl, comm, MPI_INFO_NULL);
     H5Pset_all_coll_metadata_ops(fapl, 1);
@@ -179,8 +238,10 @@ int dse_store_write(MPI_Comm comm, int root, const char *path, const dse_store_t
     string_attribute(&w, w.file, "started", w.rank == root ? s->started : "");
     string_attribute(&w, w.file, "finished", w.rank == root ? s->finished : "");
 
+    dse_test_slow_io();
     hid_t g = H5Gcreate2(w.file, "checkpoints", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
     if (g < 0) h5fail(&w, "group create");
+    agree(&w);
     string_column(&w, g, "path", nc, ck_path, s);
     string_column(&w, g, "run", nc, ck_run, s);
     NUM_COLUMN(&w, g, "step", int64_t, H5T_NATIVE_INT64, nc, s->checkpoints[i].step);
@@ -192,8 +253,10 @@ int dse_store_write(MPI_Comm comm, int root, const char *path, const dse_store_t
     NUM_COLUMN(&w, g, "checksum", uint64_t, H5T_NATIVE_UINT64, nc, s->checkpoints[i].checksum);
     if (g >= 0) H5Gclose(g);
 
+    dse_test_slow_io();
     g = H5Gcreate2(w.file, "results", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
     if (g < 0) h5fail(&w, "group create");
+    agree(&w);
     NUM_COLUMN(&w, g, "checkpoint", int64_t, H5T_NATIVE_INT64, nr, s->results[i].checkpoint);
     string_column(&w, g, "quantity", nr, res_quantity, s);
     string_column(&w, g, "family", nr, res_family, s);
@@ -206,8 +269,10 @@ int dse_store_write(MPI_Comm comm, int root, const char *path, const dse_store_t
     NUM_COLUMN(&w, g, "ranks", int32_t, H5T_NATIVE_INT32, nr, s->results[i].ranks);
     if (g >= 0) H5Gclose(g);
 
+    dse_test_slow_io();
     g = H5Gcreate2(w.file, "spectra", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
     if (g < 0) h5fail(&w, "group create");
+    agree(&w);
     NUM_COLUMN(&w, g, "checkpoint", int64_t, H5T_NATIVE_INT64, ns, s->spectra[i].checkpoint);
     NUM_COLUMN(&w, g, "sigma", double, H5T_NATIVE_DOUBLE, ns, s->spectra[i].sigma);
     NUM_COLUMN(&w, g, "length", uint64_t, H5T_NATIVE_UINT64, ns, s->spectra[i].length);
@@ -232,6 +297,20 @@ int dse_store_write(MPI_Comm comm, int root, const char *path, const dse_store_t
     if (g >= 0) H5Gclose(g);
 
     H5Pclose(w.dxpl);
+    if (w.rc != DSE_OK) {
+        /* A collective write failed part-way (quota, a disk filled by someone
+         * else): parallel HDF5 cannot always close such a file collectively
+         * (ranks' metadata caches differ and H5Fclose can hang). The old store
+         * is untouched and the journal holds every finished task, so stop the
+         * job here rather than risk a hang. */
+        rc = dse_comm_agree(comm, w.rc, err);
+        if (w.rank == root) {
+            fprintf(stderr, "dsesweep: error: %s\n", err->msg);
+            remove(tmp);
+        }
+        MPI_Barrier(comm);
+        MPI_Abort(comm, 1);
+    }
     if (H5Fclose(w.file) < 0) h5fail(&w, "file close");
     rc = dse_comm_agree(comm, w.rc, err);
     if (rc == DSE_OK && w.rank == root) {

@@ -82,6 +82,18 @@ static double now(void)
 
 /* ---- running one task on a group ---------------------------------------- */
 
+/* Test hook (tests/test_rank_failure.sh): DSE_TEST_KILL_RANK=R makes world rank
+ * R kill itself with SIGKILL at the start of its second task. */
+static void test_fail_hook(void)
+{
+    static int tasks_seen;
+    const char *v = getenv("DSE_TEST_KILL_RANK");
+    if (!v || !*v) return;
+    int me;
+    MPI_Comm_rank(MPI_COMM_WORLD, &me);
+    if (me == atoi(v) && ++tasks_seen == 2) raise(SIGKILL);
+}
+
 typedef struct {
     int status;
     char error[DSE_ERR_MSG_MAX];
@@ -103,6 +115,7 @@ static void run_task(MPI_Comm g_comm, const dse_config_t *cfg, const dse_scan_t 
     double t0 = now();
     MPI_Comm_size(g_comm, &o->ranks);
     const dse_checkpoint_t *c = &scan->items[t->checkpoint];
+    test_fail_hook();
     dse_err_t err;
     dse_err_clear(&err);
     const char *names[256];
@@ -339,7 +352,7 @@ static int load_store(const dse_config_t *cfg, const char *path, dse_store_t *st
                          path);
     char journal[4096];
     snprintf(journal, sizeof journal, "%s.journal", path);
-    DSE_TRY(dse_journal_replay(journal, store, replayed, err));
+    DSE_TRY(dse_journal_replay(journal, store, replayed, 1, err));
     store->fingerprint = fp;
     free(store->config_text);
     store->config_text = strdup(cfg->text ? cfg->text : "");
@@ -633,7 +646,7 @@ int dse_sweep_rescore(MPI_Comm comm, const char *path, const double *ts, size_t 
         rc = dse_store_read(path, &store, err);
         char journal[4096];
         snprintf(journal, sizeof journal, "%s.journal", path);
-        if (rc == DSE_OK) rc = dse_journal_replay(journal, &store, NULL, err);
+        if (rc == DSE_OK) rc = dse_journal_replay(journal, &store, NULL, 1, err);
         for (size_t s = 0; rc == DSE_OK && s < store.n_spectra; ++s) {
             const dse_store_spectrum_t *sp = &store.spectra[s];
             for (size_t k = 0; k < nt; ++k) {
@@ -673,6 +686,19 @@ int dse_sweep_rescore(MPI_Comm comm, const char *path, const double *ts, size_t 
     }
     rc = dse_comm_agree(comm, rc, err);
     if (rc == DSE_OK) rc = dse_store_write(comm, 0, path, &store, err);
+    if (rc == DSE_OK && rank == 0) {
+        /* The journal's records are in the new store: replaying them later
+         * would put the old rows back over the rescored ones. */
+        char journal[4096];
+        snprintf(journal, sizeof journal, "%s.journal", path);
+        FILE *j = fopen(journal, "r+b");
+        if (j) {
+            fclose(j);
+            if (truncate(journal, 0) != 0)
+                rc = DSE_RAISE(err, DSE_EIO, "%s: cannot empty the journal", journal);
+        }
+    }
+    rc = dse_comm_agree(comm, rc, err);
     MPI_Bcast(added, 1, MPI_UNSIGNED_LONG, 0, comm);
     dse_store_free(&store);
     return rc;
@@ -691,7 +717,7 @@ int dse_sweep_merge(MPI_Comm comm, char **shards, int n_shards, const char *out,
             rc = dse_store_read(shards[i], &s, err);
             char journal[4096];
             snprintf(journal, sizeof journal, "%s.journal", shards[i]);
-            if (rc == DSE_OK) rc = dse_journal_replay(journal, &s, NULL, err);
+            if (rc == DSE_OK) rc = dse_journal_replay(journal, &s, NULL, 0, err);
             if (rc == DSE_OK)
                 rc = dse_store_merge(&merged, i == 0 ? "(none)" : names, &s, shards[i], err);
             if (i == 0) snprintf(names, sizeof names, "%s", shards[i]);
