@@ -48,6 +48,9 @@ int main(void)
               c.params.knn == 7 && c.params.n_clusters == 3,
           "parameters");
     CHECK(dse_config_fingerprint(&c) != fp1, "fingerprint follows the parameters");
+    uint64_t fp_t = dse_config_fingerprint(&c);
+    c.t[2] = 6;
+    CHECK(dse_config_fingerprint(&c) != fp_t, "fingerprint follows the t list");
     dse_config_free(&c);
 
     expect_error("[sweep]\nroots = a\nstore = s.h5\n[quantities]\nsigmma = 3\n",

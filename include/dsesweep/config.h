@@ -51,9 +51,10 @@ void dse_config_free(dse_config_t *cfg);
  * plain help text to out (a FILE *). */
 void dse_config_print_keys(void *out, int markdown);
 
-/* Local. A 64-bit fingerprint of what decides the numbers (quantities and
- * their parameters, labels path, dataset), not of where files are or the
- * memory budget: two configs with the same fingerprint fill the same store. */
+/* Local. A 64-bit fingerprint of what decides the numbers (quantities, the t
+ * list and the other parameters, the labels file name, the dataset), not of
+ * where files are or the memory budget: two configs with the same fingerprint
+ * fill the same store. */
 uint64_t dse_config_fingerprint(const dse_config_t *cfg);
 
 #endif

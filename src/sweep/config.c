@@ -1,5 +1,6 @@
 /* config.c — the sweep configuration, table-driven on top of inih. */
 #include "dsesweep/config.h"
+#include "dsesweep/hash.h"
 
 #include <errno.h>
 #include <ini.h>
@@ -412,28 +413,19 @@ void dse_config_free(dse_config_t *c)
     memset(c, 0, sizeof *c);
 }
 
-static uint64_t fnv(uint64_t h, const void *data, size_t len)
-{
-    const unsigned char *p = data;
-    for (size_t i = 0; i < len; ++i) {
-        h ^= p[i];
-        h *= 0x100000001b3ULL;
-    }
-    return h;
-}
-
 uint64_t dse_config_fingerprint(const dse_config_t *c)
 {
-    uint64_t h = 0xcbf29ce484222325ULL;
+    uint64_t h = DSE_FNV_OFFSET;
     const dse_params_t *p = &c->params;
-    h = fnv(h, &c->quantities, sizeof c->quantities);
-    h = fnv(h, &p->sigma, sizeof p->sigma);
+    h = dse_fnv1a(h, &c->quantities, sizeof c->quantities);
+    h = dse_fnv1a(h, &p->sigma, sizeof p->sigma);
     uint64_t ints[7] = {p->max_n, p->seed, (uint64_t)p->repetitions, (uint64_t)p->cse_bins,
                         (uint64_t)p->knn, (uint64_t)p->n_clusters, 0};
-    h = fnv(h, ints, sizeof ints);
-    h = fnv(h, c->dataset ? c->dataset : "", c->dataset ? strlen(c->dataset) : 0);
+    h = dse_fnv1a(h, ints, sizeof ints);
+    h = dse_fnv1a(h, c->t, (size_t)c->n_t * sizeof c->t[0]); /* new t: rescore or a new store */
+    h = dse_fnv1a(h, c->dataset ? c->dataset : "", c->dataset ? strlen(c->dataset) : 0);
     const char *lb = c->labels ? strrchr(c->labels, '/') : NULL;
     lb = lb ? lb + 1 : (c->labels ? c->labels : "");
-    h = fnv(h, lb, strlen(lb));
+    h = dse_fnv1a(h, lb, strlen(lb));
     return h;
 }

@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "dsesweep/hash.h"
 #include "dsesweep/source.h"
 
 typedef struct {
@@ -347,14 +348,11 @@ int dse_file_checksum(const char *path, uint64_t *out, dse_err_t *err)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) return DSE_RAISE(err, DSE_EIO, "%s: cannot open: %s", path, strerror(errno));
-    uint64_t h = 0xcbf29ce484222325ULL;
+    uint64_t h = DSE_FNV_OFFSET;
     static unsigned char buf[1 << 20];
     ssize_t got;
     while ((got = read(fd, buf, sizeof buf)) > 0)
-        for (ssize_t i = 0; i < got; ++i) {
-            h ^= buf[i];
-            h *= 0x100000001b3ULL;
-        }
+        h = dse_fnv1a(h, buf, (size_t)got);
     int e = errno;
     close(fd);
     if (got < 0) return DSE_RAISE(err, DSE_EIO, "%s: read failed: %s", path, strerror(e));

@@ -1,6 +1,8 @@
 /* store.c — the in-memory result tables and their journal. */
 #include "dsesweep/store.h"
 
+#include "dsesweep/hash.h"
+
 #include <cjson/cJSON.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -148,16 +150,6 @@ int dse_store_apply(dse_store_t *s, const dse_task_record_t *rec, dse_err_t *err
  * payload | JSON | doubles. A record whose header, length or checksum does
  * not hold is where the journal ends (a write the kill interrupted). */
 
-static uint64_t fnv(uint64_t h, const void *data, size_t len)
-{
-    const unsigned char *p = data;
-    for (size_t i = 0; i < len; ++i) {
-        h ^= p[i];
-        h *= 0x100000001b3ULL;
-    }
-    return h;
-}
-
 static int write_all(int fd, const void *buf, size_t len)
 {
     const char *p = buf;
@@ -217,7 +209,7 @@ int dse_journal_append(const char *path, const dse_task_record_t *rec, dse_err_t
     cJSON_Delete(o);
     if (!json) return DSE_RAISE(err, DSE_ENOMEM, "cannot encode a journal record");
     uint32_t jl = (uint32_t)strlen(json), sl = (uint32_t)rec->spectrum_length;
-    uint64_t sum = fnv(fnv(0xcbf29ce484222325ULL, json, jl), rec->spectrum, sl * sizeof(double));
+    uint64_t sum = dse_fnv1a(dse_fnv1a(DSE_FNV_OFFSET, json, jl), rec->spectrum, sl * sizeof(double));
     unsigned char head[20];
     memcpy(head, "DSEJ", 4);
     memcpy(head + 4, &jl, 4);
@@ -332,7 +324,7 @@ int dse_journal_replay_stream(FILE *f, long size, dse_store_t *s, size_t *replay
                     fread(spec, sizeof(double), sl, f) == sl;
         if (whole) {
             json[jl] = '\0';
-            whole = fnv(fnv(0xcbf29ce484222325ULL, json, jl), spec, (size_t)sl * sizeof(double)) == sum;
+            whole = dse_fnv1a(dse_fnv1a(DSE_FNV_OFFSET, json, jl), spec, (size_t)sl * sizeof(double)) == sum;
         }
         if (whole) rc = apply_json(s, json, spec, sl, err);
         free(json);
