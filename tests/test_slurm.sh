@@ -58,7 +58,9 @@ wait_done() {  # JOBID SECONDS -> final state
   done
   echo "TIMEOUT_WAITING($(state_of "$1"))"
 }
-small=(--nodes=1 --ntasks-per-node=2 --ntasks=2 --time=5)
+# --time well above the scripts' --signal=B:USR1@300 (5 min), or SLURM sends the
+# time-limit warning at once.
+small=(--nodes=1 --ntasks-per-node=2 --ntasks=2 --time=30)
 
 # Reference: a direct run.
 mpiexec --allow-run-as-root -n 2 "$bin" run "$(config direct)" -q || bad "direct run"
@@ -74,7 +76,7 @@ same_store "$tmp/batch.h5" "sweep.sbatch"
 
 # 2. The array (3 tasks) and the merge.
 ids=$("$repo/jobs/submit_array.sh" "$(config array)" 3 "$tmp/shard" "$tmp/merged.h5" \
-        --nodes=1 --ntasks=1 --time=5 -o "$tmp/array-%A_%a.out")
+        --nodes=1 --ntasks=1 --time=30 -o "$tmp/array-%A_%a.out")
 merge_id=$(sed -nE 's/.*merge job ([0-9]+).*/\1/p' <<<"$ids")
 st=$(wait_done "$merge_id" 90)
 [ "$st" = COMPLETED ] && ok || bad "array + merge ended $st ($ids): $(cat "$tmp"/array-*.out 2>/dev/null | tail -5)"
