@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "check.h"
+#include "check_mpi.h"
 #include "dsesweep/dist.h"
 #include "dsesweep/npy.h"
 #include "dsesweep/rng.h"
@@ -210,19 +210,9 @@ int main(int argc, char **argv)
     test_shard_failure(gen, n2, d2);
     free(gen);
     dse_matrix_free(&blobs);
-    /* Every rank's verdict counts: sum the failures. */
-    int failed = check_failed, passed = check_passed;
-    MPI_Allreduce(MPI_IN_PLACE, &failed, 1, MPI_INT, MPI_SUM, MPI_COMM_WORLD);
-    MPI_Allreduce(MPI_IN_PLACE, &passed, 1, MPI_INT, MPI_SUM, MPI_COMM_WORLD);
-    check_failed = failed;
-    check_passed = passed;
-    int status = 0;
-    if (world_rank == 0) {
-        char name[64];
-        snprintf(name, sizeof name, "test_dist_eigen (%d ranks)", world_size);
-        status = check_summary(name);
-    }
-    MPI_Bcast(&status, 1, MPI_INT, 0, MPI_COMM_WORLD);
+    char name[64];
+    snprintf(name, sizeof name, "test_dist_eigen (%d ranks)", world_size);
+    int status = check_summary_mpi(name);
     MPI_Finalize();
     return status;
 }

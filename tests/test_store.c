@@ -12,7 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "check.h"
+#include "check_mpi.h"
 #include "dsesweep/store.h"
 
 static dse_task_record_t make(const char *path, uint64_t checksum, const char *family, double v,
@@ -187,13 +187,7 @@ int main(int argc, char **argv)
     CHECK(rc == DSE_EIO && strstr(err.msg, "/nonexistent-dir/s.h5.tmp: cannot create the store") != NULL,
           "missing directory: %s", err.msg);
     dse_store_free(&s);
-    int failed = check_failed, passed = check_passed;
-    MPI_Allreduce(MPI_IN_PLACE, &failed, 1, MPI_INT, MPI_SUM, MPI_COMM_WORLD);
-    MPI_Allreduce(MPI_IN_PLACE, &passed, 1, MPI_INT, MPI_SUM, MPI_COMM_WORLD);
-    check_failed = failed;
-    check_passed = passed;
-    int status = rank == 0 ? check_summary("test_store") : 0;
-    MPI_Bcast(&status, 1, MPI_INT, 0, MPI_COMM_WORLD);
+    int status = check_summary_mpi("test_store");
     MPI_Finalize();
     return status;
 }

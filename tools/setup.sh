@@ -42,34 +42,32 @@ apt_update() {  # once per run: a fresh machine has no package lists
   [ "$(id -u)" = 0 ] || sudo="sudo"
   DEBIAN_FRONTEND=noninteractive $sudo apt-get update -qq && updated=1
 }
-missing=()
-for p in "${pkgs[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-  echo "setup.sh: installing ${missing[*]}" >&2
-  sudo=""
+# install_missing KIND PKG...: installs the packages that are not installed.
+# KIND required: a failure stops setup. KIND optional (the SLURM test cluster,
+# clang for the fuzzers): a failure is reported and the tests needing them
+# report themselves as skipped.
+install_missing() {
+  local kind=$1 p sudo=""
+  shift
+  local missing=()
+  for p in "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  [ ${#missing[@]} -gt 0 ] || return 0
   [ "$(id -u)" = 0 ] || sudo="sudo"
-  export DEBIAN_FRONTEND=noninteractive
-  apt_update
-  $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
-fi
-
-# Optional packages (the SLURM test cluster): a failed install is reported, not
-# fatal; the tests that need them then report themselves as skipped.
-opt_missing=()
-for p in "${optional_pkgs[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || opt_missing+=("$p")
-done
-if [ ${#opt_missing[@]} -gt 0 ]; then
-  echo "setup.sh: installing optional ${opt_missing[*]}" >&2
-  sudo=""
-  [ "$(id -u)" = 0 ] || sudo="sudo"
-  if ! apt_update >&2 || ! DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends \
-       "${opt_missing[@]}" >&2; then
-    echo "setup.sh: warning: could not install ${opt_missing[*]}; the tests needing them will be skipped" >&2
+  echo "setup.sh: installing $kind ${missing[*]}" >&2
+  if apt_update >&2 && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq \
+       --no-install-recommends "${missing[@]}" >&2; then
+    return 0
   fi
-fi
+  if [ "$kind" = required ]; then
+    echo "setup.sh: error: could not install ${missing[*]}" >&2
+    exit 1
+  fi
+  echo "setup.sh: warning: could not install ${missing[*]}; the tests needing them will be skipped" >&2
+}
+install_missing required "${pkgs[@]}"
+[ ${#optional_pkgs[@]} -eq 0 ] || install_missing optional "${optional_pkgs[@]}"
 
 cmake -S "$here" -B "$build_dir" -DCMAKE_BUILD_TYPE="$build_type" "${cmake_args[@]}" >&2
 cmake --build "$build_dir" -j "$(nproc)" >&2

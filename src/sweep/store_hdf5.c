@@ -52,6 +52,15 @@ static void agree(writer_t *w)
     if (bad && w->rc == DSE_OK) h5fail(w, "collective write (on another rank)");
 }
 
+/* Creates the group of one table (collective), agreeing on failure. */
+static hid_t table_group(writer_t *w, const char *name)
+{
+    hid_t g = w->rc == DSE_OK ? H5Gcreate2(w->file, name, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT) : -1;
+    if (g < 0) h5fail(w, "group create");
+    agree(w);
+    return g;
+}
+
 /* Rows [lo, hi) of `count` that this rank writes. */
 static void my_slice(const writer_t *w, size_t count, size_t *lo, size_t *hi)
 {
@@ -239,9 +248,7 @@ int dse_store_write(MPI_Comm comm, int root, const char *path, const dse_store_t
     string_attribute(&w, w.file, "finished", w.rank == root ? s->finished : "");
 
     dse_test_slow_io();
-    hid_t g = H5Gcreate2(w.file, "checkpoints", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-    if (g < 0) h5fail(&w, "group create");
-    agree(&w);
+    hid_t g = table_group(&w, "checkpoints");
     string_column(&w, g, "path", nc, ck_path, s);
     string_column(&w, g, "run", nc, ck_run, s);
     NUM_COLUMN(&w, g, "step", int64_t, H5T_NATIVE_INT64, nc, s->checkpoints[i].step);
@@ -254,9 +261,7 @@ int dse_store_write(MPI_Comm comm, int root, const char *path, const dse_store_t
     if (g >= 0) H5Gclose(g);
 
     dse_test_slow_io();
-    g = H5Gcreate2(w.file, "results", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-    if (g < 0) h5fail(&w, "group create");
-    agree(&w);
+    g = table_group(&w, "results");
     NUM_COLUMN(&w, g, "checkpoint", int64_t, H5T_NATIVE_INT64, nr, s->results[i].checkpoint);
     string_column(&w, g, "quantity", nr, res_quantity, s);
     string_column(&w, g, "family", nr, res_family, s);
@@ -270,9 +275,7 @@ int dse_store_write(MPI_Comm comm, int root, const char *path, const dse_store_t
     if (g >= 0) H5Gclose(g);
 
     dse_test_slow_io();
-    g = H5Gcreate2(w.file, "spectra", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-    if (g < 0) h5fail(&w, "group create");
-    agree(&w);
+    g = table_group(&w, "spectra");
     NUM_COLUMN(&w, g, "checkpoint", int64_t, H5T_NATIVE_INT64, ns, s->spectra[i].checkpoint);
     NUM_COLUMN(&w, g, "sigma", double, H5T_NATIVE_DOUBLE, ns, s->spectra[i].sigma);
     NUM_COLUMN(&w, g, "length", uint64_t, H5T_NATIVE_UINT64, ns, s->spectra[i].length);
