@@ -163,8 +163,8 @@ static void test_npy_float16(void)
                   "float16 %04x: got %g want %g", bits[k], m.data[k], want[k]);
         dse_matrix_free(&m);
     }
-    /* Big-endian float32 1.5 is 3F C0 00 00. */
-    uint8_t buf[128];
+    /* Big-endian float32 1.5 is 3F C0 00 00 (the header alone pads to 128 bytes). */
+    uint8_t buf[256];
     size_t off = npy_header(buf, 1, "{'descr': '>f4', 'fortran_order': False, 'shape': (1,), }");
     memcpy(buf + off, "\x3f\xc0\x00\x00", 4);
     write_bytes(tpath("be_literal.npy"), buf, off + 4);

@@ -8,9 +8,12 @@
 # 4 class clusters separate over 4 steps, and one run clustered by shuffled
 # labels; all share demo-out/tree/labels.npy. Then `mpiexec -n P dsesweep run
 # configs/demo.ini` fills demo-out/demo.h5 and `dsesweep report` prints, per
-# run, DSE and DSMI over the steps. DSMI rises for run_a and run_b and stays
-# near zero for run_shuffled. Safe to run again: the second run finds every
-# task in the store and computes nothing.
+# run, DSE and DSMI over the steps, a ranking by DSMI, and the correlation of
+# each quantity with the made-up accuracies of configs/demo_metadata.csv
+# (timm's results-imagenet.csv format); its plots and their CSVs go to
+# demo-out/report/. DSMI rises for run_a and run_b and stays near zero for
+# run_shuffled. Safe to run again: the second run finds every task in the
+# store and computes nothing.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 ranks=2
@@ -32,8 +35,9 @@ echo
 echo "== mpiexec -n $ranks dsesweep run configs/demo.ini"
 mpiexec -n "$ranks" "$build/dsesweep" run "$here/configs/demo.ini"
 echo
-echo "== dsesweep report demo-out/demo.h5"
-"$build/dsesweep" report "$here/demo-out/demo.h5"
+echo "== dsesweep report demo-out/demo.h5 --metadata configs/demo_metadata.csv --out demo-out/report"
+"$build/dsesweep" report "$here/demo-out/demo.h5" --metadata "$here/configs/demo_metadata.csv" \
+  --out "$here/demo-out/report"
 echo
 echo "Next: h5dump -H demo-out/demo.h5 (schema: docs/store.md),"
 echo "      $build/dsesweep export demo-out/demo.h5 --format csv"

@@ -21,7 +21,8 @@ typedef struct dse_rng {
 /* Purposes that name independent stream families. */
 enum {
     DSE_RNG_SUBSAMPLE = 1, /* max_N row draw of one problem */
-    DSE_RNG_MI_SUBSET = 2  /* DSMI/CSMI/ASMI random subsets: a = class index, b = repetition */
+    DSE_RNG_MI_SUBSET = 2, /* DSMI/CSMI/ASMI random subsets: a = class index, b = repetition */
+    DSE_RNG_BOOTSTRAP = 3  /* report bootstrap resamples: a = coefficient, b = number of pairs */
 };
 
 /* Local. Initialises the stream (seed, purpose, a, b). */

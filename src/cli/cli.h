@@ -2,6 +2,9 @@
 #ifndef DSESWEEP_CLI_H
 #define DSESWEEP_CLI_H
 
+#include "dsesweep/error.h"
+#include "dsesweep/store.h"
+
 /* Each returns the process exit status: 0 ok, 1 a computation failed,
  * 2 bad usage. */
 int dse_cli_score(int argc, char **argv);
@@ -10,5 +13,9 @@ int dse_cli_rescore(int argc, char **argv);
 int dse_cli_merge(int argc, char **argv);
 int dse_cli_export(int argc, char **argv); /* local, no MPI */
 int dse_cli_report(int argc, char **argv); /* local, no MPI */
+
+/* Local. Loads STORE as a sweep left it: the file plus any journal records
+ * not yet folded in (read-only; the journal is not cut). Caller owns *s. */
+int dse_cli_load_store(const char *path, dse_store_t *s, dse_err_t *err);
 
 #endif

@@ -1,236 +1,505 @@
-/* report_cmd.c — `dsesweep export` and `dsesweep report`: reading a store. */
-#include <cjson/cJSON.h>
+/* report_cmd.c — `dsesweep report`: per-run tables, a ranking, correlations
+ * with a metadata CSV, and plots. */
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
+#include "dsesweep/csv_table.h"
+#include "dsesweep/plot.h"
+#include "dsesweep/results_table.h"
+#include "dsesweep/stats.h"
 #include "dsesweep/store.h"
 
-/* The store as a sweep left it: file plus any journal not yet folded in. */
-static int load(const char *path, dse_store_t *s, dse_err_t *err)
+typedef struct {
+    const char *store, *metadata, *key, *target, *rank_by, *out;
+    size_t top, resamples;
+    unsigned long long seed;
+} report_opts_t;
+
+static int usage(FILE *o, int status)
 {
-    int rc = dse_store_read(path, s, err);
-    if (rc != DSE_OK) return rc;
-    char journal[4096];
-    snprintf(journal, sizeof journal, "%s.journal", path);
-    return dse_journal_replay(journal, s, NULL, 0, err); /* read-only */
+    fprintf(o, "usage: dsesweep report STORE [--rank-by COLUMN] [--top K]\n"
+               "                       [--metadata FILE.csv [--key COLUMN] [--target COLUMN]\n"
+               "                        [--bootstrap B] [--seed S]] [--out DIR]\n\n"
+               "Prints, from a store (plus any journal a running or stopped sweep left):\n"
+               "  - per run, the quantities over steps (sorted by step) and the change from\n"
+               "    the first to the last step; failed tasks show as ERR;\n"
+               "  - a ranking by one column (default: the first DSMI column, else the first):\n"
+               "    runs by their last step's value, or the steps of a single run; --top K\n"
+               "    rows (default 20, 0 for all);\n"
+               "  - with --metadata, a join of each run's last-step values with the CSV row\n"
+               "    whose --key column (default 'model') equals the run name, and the\n"
+               "    Pearson, Spearman and Kendall (tau-b) correlations of every column with\n"
+               "    the --target column (default 'top1'), each with a percentile bootstrap\n"
+               "    95%% interval (--bootstrap B resamples, default 2000, seeded by --seed,\n"
+               "    default 0), and the counts of rows joined and not joined. Numbers such as\n"
+               "    \"1,014.45\" parse as 1014.45.\n"
+               "With --out DIR it also writes PNG plots (gnuplot) with a CSV of the plotted\n"
+               "numbers beside each: over_steps_COLUMN (one line per run) when a run has\n"
+               "several steps, TARGET_vs_COLUMN (scatter, least-squares line, r in the title)\n"
+               "with --metadata, plus ranking.csv and correlations.csv.\n");
+    return status;
 }
 
-/* RFC 4180 field: quoted when it holds a comma, quote or newline. */
-static void csv_field(FILE *out, const char *s)
+static int parse_size(const char *text, size_t *out)
 {
-    if (!strpbrk(s, ",\"\n\r")) {
-        fputs(s, out);
-        return;
-    }
-    fputc('"', out);
-    for (; *s; ++s) {
-        if (*s == '"') fputc('"', out);
-        fputc(*s, out);
-    }
-    fputc('"', out);
-}
-
-static int cmp_rows(const void *a, const void *b, void *ctx)
-{
-    const dse_store_t *s = ctx;
-    const dse_store_result_t *x = &s->results[*(const size_t *)a], *y = &s->results[*(const size_t *)b];
-    const dse_store_checkpoint_t *cx = &s->checkpoints[x->checkpoint], *cy = &s->checkpoints[y->checkpoint];
-    int c = strcmp(cx->run, cy->run);
-    if (c) return c;
-    if (cx->step != cy->step) return cx->step < cy->step ? -1 : 1;
-    if ((c = strcmp(cx->path, cy->path))) return c;
-    if ((c = strcmp(x->quantity, y->quantity))) return c;
-    return (x->t > y->t) - (x->t < y->t);
-}
-
-static size_t *sorted_rows(const dse_store_t *s)
-{
-    size_t *order = malloc((s->n_results + 1) * sizeof *order);
-    for (size_t i = 0; i < s->n_results; ++i)
-        order[i] = i;
-    qsort_r(order, s->n_results, sizeof *order, cmp_rows, (void *)s);
-    return order;
-}
-
-int dse_cli_export(int argc, char **argv)
-{
-    const char *store = NULL, *format = "csv", *outpath = NULL;
-    for (int i = 1; i < argc; ++i) {
-        if (!strcmp(argv[i], "--format") && i + 1 < argc) format = argv[++i];
-        else if (!strcmp(argv[i], "--out") && i + 1 < argc) outpath = argv[++i];
-        else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-            printf("usage: dsesweep export STORE [--format csv|json] [--out FILE]\n\n"
-                   "One tidy row per (checkpoint, quantity, t): run, step, path, quantity, sigma,\n"
-                   "t, value, status, error. Failed tasks are rows with status != 0, an empty\n"
-                   "value and their error. Rows are sorted by run, step, path, quantity, t.\n");
-            return 0;
-        } else if (!store && argv[i][0] != '-') store = argv[i];
-        else {
-            fprintf(stderr, "dsesweep export: unknown argument '%s' (see `dsesweep export --help`)\n", argv[i]);
-            return 2;
-        }
-    }
-    if (!store || (strcmp(format, "csv") && strcmp(format, "json"))) {
-        fprintf(stderr, "dsesweep export: needs STORE and --format csv or json (see `dsesweep export --help`)\n");
-        return 2;
-    }
-    dse_err_t err;
-    dse_store_t s;
-    if (load(store, &s, &err) != DSE_OK) {
-        fprintf(stderr, "dsesweep export: error: %s\n", err.msg);
-        return 1;
-    }
-    FILE *out = outpath ? fopen(outpath, "w") : stdout;
-    if (!out) {
-        fprintf(stderr, "dsesweep export: error: %s: cannot create\n", outpath);
-        dse_store_free(&s);
-        return 1;
-    }
-    size_t *order = sorted_rows(&s);
-    if (!strcmp(format, "csv")) {
-        fprintf(out, "run,step,path,quantity,sigma,t,value,status,error\n");
-        for (size_t k = 0; k < s.n_results; ++k) {
-            const dse_store_result_t *r = &s.results[order[k]];
-            const dse_store_checkpoint_t *c = &s.checkpoints[r->checkpoint];
-            csv_field(out, c->run);
-            fprintf(out, ",%lld,", (long long)c->step);
-            csv_field(out, c->path);
-            fprintf(out, ",%s,%.17g,", r->quantity, r->sigma);
-            if (r->t > 0) fprintf(out, "%g", r->t);
-            fputc(',', out);
-            if (r->status == 0) fprintf(out, "%.17g", r->value);
-            fprintf(out, ",%s,", r->status == 0 ? "ok" : "error");
-            csv_field(out, r->error);
-            fputc('\n', out);
-        }
-    } else {
-        cJSON *arr = cJSON_CreateArray();
-        for (size_t k = 0; k < s.n_results; ++k) {
-            const dse_store_result_t *r = &s.results[order[k]];
-            const dse_store_checkpoint_t *c = &s.checkpoints[r->checkpoint];
-            cJSON *o = cJSON_CreateObject();
-            cJSON_AddStringToObject(o, "run", c->run);
-            cJSON_AddNumberToObject(o, "step", (double)c->step);
-            cJSON_AddStringToObject(o, "path", c->path);
-            cJSON_AddStringToObject(o, "quantity", r->quantity);
-            cJSON_AddNumberToObject(o, "sigma", r->sigma);
-            if (r->t > 0) cJSON_AddNumberToObject(o, "t", r->t);
-            else cJSON_AddNullToObject(o, "t");
-            if (r->status == 0 && isfinite(r->value)) cJSON_AddNumberToObject(o, "value", r->value);
-            else cJSON_AddNullToObject(o, "value");
-            cJSON_AddStringToObject(o, "status", r->status == 0 ? "ok" : "error");
-            cJSON_AddStringToObject(o, "error", r->error);
-            cJSON_AddItemToArray(arr, o);
-        }
-        char *text = cJSON_Print(arr);
-        fprintf(out, "%s\n", text);
-        free(text);
-        cJSON_Delete(arr);
-    }
-    free(order);
-    if (outpath) fclose(out);
-    dse_store_free(&s);
+    char *end;
+    unsigned long long v = strtoull(text, &end, 10);
+    if (!*text || *end || text[0] == '-') return -1;
+    *out = (size_t)v;
     return 0;
 }
 
-/* "DSE(t=2)" or "CSE": the report's column of a result. */
-static void column_name(const dse_store_result_t *r, char *buf, size_t cap)
+static int parse_args(int argc, char **argv, report_opts_t *o)
 {
-    if (r->t > 0)
-        snprintf(buf, cap, "%s(t=%g)", r->quantity, r->t);
-    else
-        snprintf(buf, cap, "%s", r->quantity);
+    *o = (report_opts_t){.key = "model", .target = "top1", .top = 20, .resamples = 2000};
+    for (int i = 1; i < argc; ++i) {
+        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        size_t num;
+        if (!strcmp(a, "--help") || !strcmp(a, "-h"))
+            return usage(stdout, 0) - 1;
+        else if (!strcmp(a, "--metadata") && v)
+            o->metadata = argv[++i];
+        else if (!strcmp(a, "--key") && v)
+            o->key = argv[++i];
+        else if (!strcmp(a, "--target") && v)
+            o->target = argv[++i];
+        else if (!strcmp(a, "--rank-by") && v)
+            o->rank_by = argv[++i];
+        else if (!strcmp(a, "--out") && v)
+            o->out = argv[++i];
+        else if (!strcmp(a, "--top") && v && parse_size(v, &num) == 0)
+            o->top = num, ++i;
+        else if (!strcmp(a, "--bootstrap") && v && parse_size(v, &num) == 0 && num >= 100)
+            o->resamples = num, ++i;
+        else if (!strcmp(a, "--seed") && v && parse_size(v, &num) == 0)
+            o->seed = num, ++i;
+        else if (!o->store && a[0] != '-')
+            o->store = a;
+        else {
+            fprintf(stderr, "dsesweep report: bad argument '%s' (see `dsesweep report --help`)\n",
+                    a);
+            return 2;
+        }
+    }
+    if (!o->store) {
+        fprintf(stderr, "dsesweep report: needs STORE (see `dsesweep report --help`)\n");
+        return 2;
+    }
+    return 0;
+}
+
+/* Per run: the columns over steps and the change from first to last. */
+static void print_run_tables(const dse_results_table_t *t)
+{
+    for (size_t r = 0; r < t->n_rows;) {
+        size_t end = r;
+        while (end < t->n_rows && !strcmp(t->rows[end].run, t->rows[r].run))
+            end++;
+        printf("\nrun %s\n%-8s", t->rows[r].run, "step");
+        for (size_t j = 0; j < t->n_cols; ++j)
+            printf(" %14s", t->cols[j]);
+        printf("\n");
+        for (size_t i = r; i < end; ++i) {
+            printf("%-8lld", (long long)t->rows[i].step);
+            for (size_t j = 0; j < t->n_cols; ++j) {
+                int32_t st = t->status[i * t->n_cols + j];
+                if (st < 0)
+                    printf(" %14s", "-");
+                else if (st > 0)
+                    printf(" %14s", "ERR");
+                else
+                    printf(" %14.5f", dse_results_value(t, i, j));
+            }
+            printf("\n");
+        }
+        if (end - r > 1) {
+            printf("%-8s", "change");
+            for (size_t j = 0; j < t->n_cols; ++j) {
+                /* first and last steps with a value */
+                double first = NAN, last = NAN;
+                for (size_t i = r; i < end; ++i) {
+                    double v = dse_results_value(t, i, j);
+                    if (!isfinite(v)) continue;
+                    if (!isfinite(first)) first = v;
+                    last = v;
+                }
+                if (isfinite(first))
+                    printf(" %+14.5f", last - first);
+                else
+                    printf(" %14s", "-");
+            }
+            printf("\n");
+        }
+        r = end;
+    }
+}
+
+typedef struct {
+    size_t row;
+    double value;
+} ranked_t;
+
+static int cmp_ranked(const void *a, const void *b)
+{
+    const ranked_t *x = a, *y = b;
+    if (x->value != y->value) return x->value > y->value ? -1 : 1; /* descending */
+    return (x->row > y->row) - (x->row < y->row);
+}
+
+/* Rows the ranking and the join use for column col: each run's last step
+ * with a value in col, or, when the store holds a single run, its every step
+ * with a value. Returns their count; *single_run says which. */
+static size_t ranking_rows(const dse_results_table_t *t, size_t col, size_t *rows, int *single_run)
+{
+    size_t n = 0, runs = 0;
+    for (size_t r = 0; r < t->n_rows; ++r)
+        runs += r + 1 == t->n_rows || strcmp(t->rows[r].run, t->rows[r + 1].run);
+    *single_run = runs == 1;
+    for (size_t r = 0, best = SIZE_MAX; r < t->n_rows; ++r) {
+        if (isfinite(dse_results_value(t, r, col))) {
+            if (*single_run)
+                rows[n++] = r;
+            else
+                best = r;
+        }
+        if (r + 1 == t->n_rows || strcmp(t->rows[r].run, t->rows[r + 1].run)) {
+            if (best != SIZE_MAX) rows[n++] = best;
+            best = SIZE_MAX;
+        }
+    }
+    return n;
+}
+
+static int print_ranking(const dse_results_table_t *t, long col, const report_opts_t *o,
+                         dse_err_t *err)
+{
+    size_t *rows = DSE_MALLOC(t->n_rows + 1, sizeof *rows, err);
+    ranked_t *rk = DSE_MALLOC(t->n_rows + 1, sizeof *rk, err);
+    if (!rows || !rk) {
+        free(rows);
+        free(rk);
+        return err->code;
+    }
+    int single;
+    size_t m = ranking_rows(t, (size_t)col, rows, &single);
+    for (size_t i = 0; i < m; ++i)
+        rk[i] = (ranked_t){rows[i], dse_results_value(t, rows[i], (size_t)col)};
+    qsort(rk, m, sizeof *rk, cmp_ranked);
+    size_t shown = o->top && o->top < m ? o->top : m;
+    printf("\nranking by %s, highest first (%s; %zu of %zu shown)\n", t->cols[col],
+           single ? "the steps of the only run" : "each run at its last step with a value", shown,
+           m);
+    printf("%5s  %-32s %8s %14s\n", "rank", "run", "step", t->cols[col]);
+    for (size_t i = 0; i < shown; ++i) {
+        const dse_results_row_t *r = &t->rows[rk[i].row];
+        printf("%5zu  %-32s %8lld %14.5f\n", i + 1, r->run, (long long)r->step, rk[i].value);
+    }
+    int rc = DSE_OK;
+    if (o->out) {
+        char path[4096];
+        snprintf(path, sizeof path, "%s/ranking.csv", o->out);
+        FILE *f = fopen(path, "w");
+        if (!f)
+            rc = DSE_RAISE(err, DSE_EIO, "%s: cannot create", path);
+        else {
+            fprintf(f, "rank,run,step,");
+            dse_csv_write_field(f, t->cols[col]);
+            fputc('\n', f);
+            for (size_t i = 0; i < m; ++i) {
+                fprintf(f, "%zu,", i + 1);
+                dse_csv_write_field(f, t->rows[rk[i].row].run);
+                fprintf(f, ",%lld,%.17g\n", (long long)t->rows[rk[i].row].step, rk[i].value);
+            }
+            int bad = ferror(f);
+            if (fclose(f) != 0 || bad) rc = DSE_RAISE(err, DSE_EIO, "%s: write failed", path);
+        }
+    }
+    free(rows);
+    free(rk);
+    return rc;
+}
+
+/* Up to five names, comma-separated, then "..." */
+static void print_names(const char *const *names, size_t n)
+{
+    for (size_t i = 0; i < n && i < 5; ++i)
+        printf("%s%s", i ? ", " : " (", names[i]);
+    if (n > 5) printf(", ...");
+    if (n) printf(")");
+}
+
+/* The join of runs with metadata rows, and the correlations. */
+static int correlate(const dse_results_table_t *t, const report_opts_t *o, dse_plot_set_t *plots,
+                     dse_err_t *err)
+{
+    dse_csv_table_t meta;
+    DSE_TRY(dse_csv_read(o->metadata, &meta, err));
+    long key = dse_csv_column(&meta, o->key), target = dse_csv_column(&meta, o->target);
+    if (key < 0 || target < 0) {
+        DSE_RAISE(err, DSE_EUSAGE, "%s: no column '%s' (the header has %zu columns, starting '%s')",
+                  o->metadata, key < 0 ? o->key : o->target, meta.n_cols,
+                  meta.n_cols ? meta.header[0] : "");
+        dse_csv_free(&meta);
+        return err->code;
+    }
+    size_t n_cells = t->n_rows + meta.n_rows + 1;
+    size_t *rows = DSE_MALLOC(n_cells, sizeof *rows, err);
+    double *target_of = DSE_MALLOC(n_cells, sizeof *target_of, err);
+    const char **unjoined = DSE_MALLOC(n_cells, sizeof *unjoined, err);
+    const char **unused = DSE_MALLOC(n_cells, sizeof *unused, err);
+    const char **not_number = DSE_MALLOC(n_cells, sizeof *not_number, err);
+    char *meta_used = DSE_CALLOC(meta.n_rows + 1, 1, err);
+    double *x = DSE_MALLOC(n_cells, sizeof *x, err), *y = DSE_MALLOC(n_cells, sizeof *y, err);
+    const char **labels = DSE_MALLOC(n_cells, sizeof *labels, err);
+    FILE *csv = NULL;
+    int rc = DSE_OK;
+    if (!rows || !target_of || !unjoined || !unused || !not_number || !meta_used || !x || !y ||
+        !labels) {
+        rc = err->code;
+        goto out;
+    }
+    /* Join each run (its rows share the run's target) with the first metadata
+     * row whose key is the run name. */
+    size_t n_joined = 0, n_unjoined = 0, n_unused = 0, n_nan = 0;
+    for (size_t r = 0, start = 0; r < t->n_rows; ++r) {
+        if (r + 1 < t->n_rows && !strcmp(t->rows[r].run, t->rows[r + 1].run)) continue;
+        const char *name = t->rows[r].run;
+        double value = NAN;
+        size_t m = 0;
+        while (m < meta.n_rows && strcmp(dse_csv_cell(&meta, m, (size_t)key), name))
+            m++;
+        if (m == meta.n_rows)
+            unjoined[n_unjoined++] = name;
+        else {
+            meta_used[m] = 1;
+            if (dse_parse_number(dse_csv_cell(&meta, m, (size_t)target), &value) != 0) {
+                not_number[n_nan++] = name;
+                value = NAN;
+            } else
+                n_joined++;
+        }
+        for (size_t i = start; i <= r; ++i)
+            target_of[i] = value;
+        start = r + 1;
+    }
+    int single = t->n_rows > 0 && !strcmp(t->rows[0].run, t->rows[t->n_rows - 1].run);
+    for (size_t m = 0; m < meta.n_rows; ++m)
+        if (!meta_used[m]) unused[n_unused++] = dse_csv_cell(&meta, m, (size_t)key);
+    printf("\ncorrelation with %s from %s (join: %s = run; %s)\n", o->target, o->metadata, o->key,
+           single ? "the steps of the only run" : "each run at its last step with a value");
+    printf("  joined: %zu; without a metadata row: %zu", n_joined, n_unjoined);
+    print_names(unjoined, n_unjoined);
+    printf("; metadata rows without a run: %zu", n_unused);
+    print_names(unused, n_unused);
+    if (n_nan) {
+        printf("; %s not a number: %zu", o->target, n_nan);
+        print_names(not_number, n_nan);
+    }
+    printf(
+        "\n  intervals: 95%% percentile bootstrap, %zu resamples, seed %llu (none below 5 pairs)\n",
+        o->resamples, o->seed);
+    printf("%-18s %5s", "column", "n");
+    for (int k = 0; k < DSE_N_CORRELATIONS; ++k)
+        printf("  %-26s", dse_correlation_name((dse_correlation_t)k));
+    printf("\n");
+    if (o->out) {
+        char path[4096];
+        snprintf(path, sizeof path, "%s/correlations.csv", o->out);
+        if (!(csv = fopen(path, "w"))) {
+            rc = DSE_RAISE(err, DSE_EIO, "%s: cannot create", path);
+            goto out;
+        }
+        fprintf(csv,
+                "column,target,n,pearson,pearson_lo,pearson_hi,spearman,spearman_lo,spearman_hi,"
+                "kendall,kendall_lo,kendall_hi\n");
+    }
+    for (size_t j = 0; j < t->n_cols; ++j) {
+        size_t np = 0, n = ranking_rows(t, j, rows, &single);
+        for (size_t i = 0; i < n; ++i) {
+            if (!isfinite(target_of[rows[i]])) continue;
+            x[np] = dse_results_value(t, rows[i], j);
+            y[np] = target_of[rows[i]];
+            labels[np++] = t->rows[rows[i]].run;
+        }
+        double r[DSE_N_CORRELATIONS], lo[DSE_N_CORRELATIONS], hi[DSE_N_CORRELATIONS];
+        printf("%-18s %5zu", t->cols[j], np);
+        if (csv) {
+            dse_csv_write_field(csv, t->cols[j]);
+            fputc(',', csv);
+            dse_csv_write_field(csv, o->target);
+            fprintf(csv, ",%zu", np);
+        }
+        for (int k = 0; k < DSE_N_CORRELATIONS; ++k) {
+            r[k] = dse_correlation((dse_correlation_t)k, x, y, np);
+            if (dse_bootstrap_interval((dse_correlation_t)k, x, y, np, o->resamples, 0.95, o->seed,
+                                       &lo[k], &hi[k])) {
+                rc = DSE_RAISE(err, DSE_ENOMEM, "out of memory in the bootstrap of %s", t->cols[j]);
+                goto out;
+            }
+            char cell[64];
+            if (!isfinite(r[k]))
+                snprintf(cell, sizeof cell, "n/a");
+            else if (!isfinite(lo[k]))
+                snprintf(cell, sizeof cell, "%+.3f", r[k]);
+            else
+                snprintf(cell, sizeof cell, "%+.3f [%+.3f, %+.3f]", r[k], lo[k], hi[k]);
+            printf("  %-26s", cell);
+            if (csv) fprintf(csv, ",%.17g,%.17g,%.17g", r[k], lo[k], hi[k]);
+        }
+        printf("\n");
+        if (csv) fputc('\n', csv);
+        if (plots && np >= 2) {
+            char stem[DSE_COLUMN_NAME_MAX], name[160], title[256];
+            double slope, intercept;
+            dse_line_fit(x, y, np, &slope, &intercept);
+            dse_plot_file_stem(t->cols[j], stem, sizeof stem);
+            char tstem[64];
+            dse_plot_file_stem(o->target, tstem, sizeof tstem);
+            snprintf(name, sizeof name, "%s_vs_%s", tstem, stem);
+            snprintf(title, sizeof title,
+                     "%s vs %s: Pearson r = %.3f, Spearman = %.3f, Kendall = %.3f (n = %zu)",
+                     o->target, t->cols[j], r[0], r[1], r[2], np);
+            if ((rc = dse_plot_scatter(plots, name, title, t->cols[j], o->target, labels, x, y, np,
+                                       slope, intercept, err)) != DSE_OK)
+                goto out;
+        }
+    }
+out:
+    if (csv) {
+        int bad = ferror(csv);
+        if ((fclose(csv) != 0 || bad) && rc == DSE_OK)
+            rc = DSE_RAISE(err, DSE_EIO, "%s/correlations.csv: write failed", o->out);
+    }
+    free(rows);
+    free(target_of);
+    free(unjoined);
+    free(unused);
+    free(not_number);
+    free(meta_used);
+    free(x);
+    free(y);
+    free(labels);
+    dse_csv_free(&meta);
+    return rc;
+}
+
+/* One line plot per column: the column over steps, one line per run. */
+static int plot_over_steps(const dse_results_table_t *t, dse_plot_set_t *plots, dse_err_t *err)
+{
+    size_t n_runs = 0, most_steps = 0;
+    for (size_t r = 0, start = 0; r < t->n_rows; ++r)
+        if (r + 1 == t->n_rows || strcmp(t->rows[r].run, t->rows[r + 1].run)) {
+            n_runs++;
+            most_steps = r + 1 - start > most_steps ? r + 1 - start : most_steps;
+            start = r + 1;
+        }
+    if (most_steps < 2) return DSE_OK; /* one point per run: nothing to draw over steps */
+    const char **names = DSE_MALLOC(n_runs, sizeof *names, err);
+    size_t *len = DSE_MALLOC(n_runs, sizeof *len, err);
+    const double **xs = DSE_MALLOC(n_runs, sizeof *xs, err),
+                 **ys = DSE_MALLOC(n_runs, sizeof *ys, err);
+    double *steps = DSE_MALLOC(t->n_rows, sizeof *steps, err),
+           *vals = DSE_MALLOC(t->n_rows, sizeof *vals, err);
+    int rc = DSE_OK;
+    if (!names || !len || !xs || !ys || !steps || !vals) {
+        rc = err->code;
+        goto out;
+    }
+    for (size_t j = 0; j < t->n_cols && rc == DSE_OK; ++j) {
+        size_t k = 0;
+        for (size_t r = 0, start = 0; r < t->n_rows; ++r) {
+            steps[r] = (double)t->rows[r].step;
+            vals[r] = dse_results_value(t, r, j);
+            if (r + 1 == t->n_rows || strcmp(t->rows[r].run, t->rows[r + 1].run)) {
+                names[k] = t->rows[r].run;
+                xs[k] = steps + start;
+                ys[k] = vals + start;
+                len[k++] = r + 1 - start;
+                start = r + 1;
+            }
+        }
+        char stem[DSE_COLUMN_NAME_MAX], name[96], title[128];
+        dse_plot_file_stem(t->cols[j], stem, sizeof stem);
+        snprintf(name, sizeof name, "over_steps_%s", stem);
+        snprintf(title, sizeof title, "%s over training steps", t->cols[j]);
+        rc =
+            dse_plot_lines(plots, name, title, "step", t->cols[j], n_runs, names, len, xs, ys, err);
+    }
+out:
+    free(names);
+    free(len);
+    free(xs);
+    free(ys);
+    free(steps);
+    free(vals);
+    return rc;
 }
 
 int dse_cli_report(int argc, char **argv)
 {
-    if (argc != 2 || argv[1][0] == '-') {
-        FILE *o = argc == 2 ? stdout : stderr;
-        fprintf(o, "usage: dsesweep report STORE\n\n"
-                   "Per run, a table of the quantities over steps (sorted by step) with the change\n"
-                   "from the first to the last step. Failed tasks show as ERR.\n");
-        return argc == 2 ? 0 : 2;
-    }
+    report_opts_t o;
+    int status = parse_args(argc, argv, &o);
+    if (status) return status < 0 ? 0 : status;
     dse_err_t err;
     dse_store_t s;
-    if (load(argv[1], &s, &err) != DSE_OK) {
+    if (dse_cli_load_store(o.store, &s, &err) != DSE_OK) {
         fprintf(stderr, "dsesweep report: error: %s\n", err.msg);
         return 1;
     }
-    size_t *order = sorted_rows(&s);
-    /* Columns: distinct (quantity, t) in sorted order. */
-    char cols[64][64];
-    size_t ncol = 0;
-    for (size_t k = 0; k < s.n_results && ncol < 64; ++k) {
-        char name[64];
-        column_name(&s.results[order[k]], name, sizeof name);
-        size_t j = 0;
-        while (j < ncol && strcmp(cols[j], name)) j++;
-        if (j == ncol) snprintf(cols[ncol++], sizeof cols[0], "%s", name);
+    dse_results_table_t t;
+    if (dse_results_table_build(&s, &t, &err) != DSE_OK) {
+        fprintf(stderr, "dsesweep report: error: %s\n", err.msg);
+        dse_store_free(&s);
+        return 1;
     }
-    /* Runs in order, then their checkpoints by step. */
-    size_t nrows = 0;
-    const char *run = NULL;
-    double *first = calloc(ncol, sizeof *first), *last = calloc(ncol, sizeof *last);
-    for (size_t k = 0; k <= s.n_results; ++k) {
-        const dse_store_result_t *r = k < s.n_results ? &s.results[order[k]] : NULL;
-        const dse_store_checkpoint_t *c = r ? &s.checkpoints[r->checkpoint] : NULL;
-        if (!c || !run || strcmp(c->run, run)) {
-            if (run && nrows > 1) {
-                printf("%-8s", "change");
-                for (size_t j = 0; j < ncol; ++j)
-                    printf(" %+14.5f", last[j] - first[j]);
-                printf("\n");
-            }
-            if (!c) break;
-            run = c->run;
-            nrows = 0;
-            printf("\nrun %s\n%-8s", run, "step");
-            for (size_t j = 0; j < ncol; ++j)
-                printf(" %14s", cols[j]);
-            printf("\n");
-        }
-        /* One line per checkpoint: gather its values. */
-        size_t end = k;
-        while (end < s.n_results && s.results[order[end]].checkpoint == r->checkpoint)
-            end++;
-        printf("%-8lld", (long long)c->step);
-        for (size_t j = 0; j < ncol; ++j) {
-            const dse_store_result_t *hit = NULL;
-            for (size_t m = k; m < end; ++m) {
-                const dse_store_result_t *x = &s.results[order[m]];
-                char name[64];
-                column_name(x, name, sizeof name);
-                if (!strcmp(name, cols[j])) hit = x;
-            }
-            if (!hit) printf(" %14s", "-");
-            else if (hit->status) printf(" %14s", "ERR");
-            else {
-                printf(" %14.5f", hit->value);
-                if (nrows == 0) first[j] = hit->value;
-                last[j] = hit->value;
-            }
-        }
-        printf("\n");
-        nrows++;
-        k = end - 1;
+    int rc = DSE_OK;
+    dse_plot_set_t *plots = NULL;
+    long rank_col = -1;
+    if (o.rank_by && (rank_col = dse_results_table_column(&t, o.rank_by)) < 0) {
+        rc = DSE_RAISE(&err, DSE_EUSAGE, "%s: no column '%s' to rank by (columns: %s, ...)",
+                       o.store, o.rank_by, t.n_cols ? t.cols[0] : "none");
+        goto out;
     }
+    if (rank_col < 0 && t.n_cols) {
+        rank_col = dse_results_table_column(&t, "DSMI");
+        if (rank_col < 0) rank_col = 0;
+    }
+    if (o.out && !(plots = dse_plot_open(o.out, &err))) {
+        rc = err.code;
+        goto out;
+    }
+    print_run_tables(&t);
+    if (rank_col >= 0 && (rc = print_ranking(&t, rank_col, &o, &err)) != DSE_OK) goto out;
+    if (o.metadata && (rc = correlate(&t, &o, plots, &err)) != DSE_OK) goto out;
+    if (plots && (rc = plot_over_steps(&t, plots, &err)) != DSE_OK) goto out;
     size_t failed = 0;
     for (size_t i = 0; i < s.n_results; ++i)
         failed += s.results[i].status != 0;
-    printf("\n%zu checkpoint(s), %zu result(s), %zu failed\n", s.n_checkpoints, s.n_results, failed);
+    printf("\n%zu checkpoint(s), %zu result(s), %zu failed\n", s.n_checkpoints, s.n_results,
+           failed);
     for (size_t i = 0, shown = 0; i < s.n_results && shown < 10; ++i)
-        if (s.results[i].status && (i == 0 || s.results[i].checkpoint != s.results[i - 1].checkpoint ||
-                                    strcmp(s.results[i].error, s.results[i - 1].error))) {
-            printf("  ERR %s: %s\n", s.checkpoints[s.results[i].checkpoint].path, s.results[i].error);
+        if (s.results[i].status &&
+            (i == 0 || s.results[i].checkpoint != s.results[i - 1].checkpoint ||
+             strcmp(s.results[i].error, s.results[i - 1].error))) {
+            printf("  ERR %s: %s\n", s.checkpoints[s.results[i].checkpoint].path,
+                   s.results[i].error);
             shown++;
         }
-    free(first);
-    free(last);
-    free(order);
+    if (plots) {
+        rc = dse_plot_render(plots, &err);
+        plots = NULL;
+        if (rc == DSE_OK)
+            printf("plots and their numbers: %s/ (redraw with: gnuplot %s/plots.gp)\n", o.out,
+                   o.out);
+    }
+out:
+    if (plots) dse_plot_discard(plots);
+    if (rc != DSE_OK) fprintf(stderr, "dsesweep report: error: %s\n", err.msg);
+    dse_results_table_free(&t);
     dse_store_free(&s);
-    return 0;
+    return rc == DSE_OK ? 0 : 1;
 }

@@ -77,14 +77,14 @@ static int query(dse_eigen_driver_t driver, int n, double *A, double *w, int *lw
     int iwq = 0, info = 0, m = 0, lw = -1, liw = -1;
     char jobz = 'N', uplo = 'L', range = 'A';
     double vl = 0, vu = 0, abstol = 0;
-    int il = 0, iu = 0, one = 1;
+    int il = 0, iu = 0, one = 1, lda = n > 1 ? n : 1; /* LAPACK needs LDA >= max(1, N), also at N = 0 */
     switch (driver) {
-    case DSE_EIGEN_DSYEVD: LAPACK_dsyevd(&jobz, &uplo, &n, A, &n, w, &wq, &lw, &iwq, &liw, &info); break;
+    case DSE_EIGEN_DSYEVD: LAPACK_dsyevd(&jobz, &uplo, &n, A, &lda, w, &wq, &lw, &iwq, &liw, &info); break;
     case DSE_EIGEN_DSYEVD_2STAGE:
-        LAPACK_dsyevd_2stage(&jobz, &uplo, &n, A, &n, w, &wq, &lw, &iwq, &liw, &info);
+        LAPACK_dsyevd_2stage(&jobz, &uplo, &n, A, &lda, w, &wq, &lw, &iwq, &liw, &info);
         break;
     default:
-        LAPACK_dsyevr(&jobz, &range, &uplo, &n, A, &n, &vl, &vu, &il, &iu, &abstol, &m, w, NULL,
+        LAPACK_dsyevr(&jobz, &range, &uplo, &n, A, &lda, &vl, &vu, &il, &iu, &abstol, &m, w, NULL,
                       &one, NULL, &wq, &lw, &iwq, &liw, &info);
     }
     if (info != 0)
@@ -97,7 +97,7 @@ static int query(dse_eigen_driver_t driver, int n, double *A, double *w, int *lw
 
 int dse_eigen_workspace_bytes(size_t n, dse_eigen_driver_t driver, size_t *bytes, dse_err_t *err)
 {
-    int bn, lwork, liwork;
+    int bn, lwork = 0, liwork = 0;
     DSE_TRY(dse_to_blas_int(n, &bn, "N", err));
     if (driver == DSE_EIGEN_AUTO) driver = dse_eigen_choose(n);
     double dummy = 0, w = 0;

@@ -255,10 +255,11 @@ static void walk_dir(walk_t *w, const char *root, const char *rel, int depth)
             if (!grown) break;
             names = grown;
         }
-        names[count++] = strdup(de->d_name);
+        if (!(names[count] = strdup(de->d_name))) break;
+        count++;
     }
     closedir(dp);
-    qsort(names, count, sizeof *names, cmp_names);
+    if (count > 1) qsort(names, count, sizeof *names, cmp_names); /* names is NULL when the directory is empty */
     for (size_t i = 0; i < count && w->rc == DSE_OK; ++i) {
         char childrel[PATH_MAX], child[2 * PATH_MAX + 2];
         int len = snprintf(childrel, sizeof childrel, "%s%s%s", rel, *rel ? "/" : "", names[i]);

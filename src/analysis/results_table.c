@@ -1,0 +1,137 @@
+/* results_table.c — a store's results, one row per checkpoint. */
+#include "dsesweep/results_table.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct {
+    char quantity[32];
+    double t, sigma;
+} column_key_t;
+
+static int cmp_keys(const void *a, const void *b)
+{
+    const column_key_t *x = a, *y = b;
+    int c = strcmp(x->quantity, y->quantity);
+    if (c) return c;
+    if (x->t != y->t) return x->t < y->t ? -1 : 1;
+    return (x->sigma > y->sigma) - (x->sigma < y->sigma);
+}
+
+static int cmp_checkpoints(const void *a, const void *b, void *ctx)
+{
+    const dse_store_t *s = ctx;
+    const dse_store_checkpoint_t *x = &s->checkpoints[*(const size_t *)a],
+                                 *y = &s->checkpoints[*(const size_t *)b];
+    int c = strcmp(x->run, y->run);
+    if (c) return c;
+    if (x->step != y->step) return x->step < y->step ? -1 : 1;
+    return strcmp(x->path, y->path);
+}
+
+int dse_results_table_build(const dse_store_t *s, dse_results_table_t *t, dse_err_t *err)
+{
+    memset(t, 0, sizeof *t);
+    column_key_t *keys = DSE_MALLOC(s->n_results + 1, sizeof *keys, err);
+    size_t *order = DSE_MALLOC(s->n_checkpoints + 1, sizeof *order, err);
+    int64_t *row_of = DSE_MALLOC(s->n_checkpoints + 1, sizeof *row_of, err);
+    if (!keys || !order || !row_of) goto fail;
+    /* Distinct (quantity, t, sigma). */
+    size_t nk = 0;
+    for (size_t i = 0; i < s->n_results; ++i) {
+        column_key_t k = {.t = s->results[i].t, .sigma = s->results[i].sigma};
+        snprintf(k.quantity, sizeof k.quantity, "%s", s->results[i].quantity);
+        keys[nk++] = k;
+    }
+    qsort(keys, nk, sizeof *keys, cmp_keys);
+    size_t ncol = 0;
+    for (size_t i = 0; i < nk; ++i)
+        if (ncol == 0 || cmp_keys(&keys[ncol - 1], &keys[i])) keys[ncol++] = keys[i];
+    int several_sigmas = 0;
+    for (size_t i = 1; i < ncol; ++i)
+        several_sigmas |= keys[i].sigma != keys[0].sigma;
+    t->n_cols = ncol;
+    t->n_rows = s->n_checkpoints;
+    t->cols = DSE_CALLOC(ncol + 1, sizeof *t->cols, err);
+    t->rows = DSE_CALLOC(t->n_rows + 1, sizeof *t->rows, err);
+    size_t cells = t->n_rows * ncol + 1;
+    t->values = DSE_MALLOC(cells, sizeof *t->values, err);
+    t->status = DSE_MALLOC(cells, sizeof *t->status, err);
+    t->errors = DSE_CALLOC(cells, sizeof *t->errors, err);
+    if (!t->cols || !t->rows || !t->values || !t->status || !t->errors) goto fail;
+    for (size_t j = 0; j < ncol; ++j) {
+        char params[48] = "";
+        if (keys[j].t > 0 && several_sigmas)
+            snprintf(params, sizeof params, "(t=%g,sigma=%g)", keys[j].t, keys[j].sigma);
+        else if (keys[j].t > 0)
+            snprintf(params, sizeof params, "(t=%g)", keys[j].t);
+        else if (several_sigmas)
+            snprintf(params, sizeof params, "(sigma=%g)", keys[j].sigma);
+        snprintf(t->cols[j], sizeof t->cols[j], "%s%s", keys[j].quantity, params);
+    }
+    for (size_t i = 0; i < t->n_rows * ncol; ++i) {
+        t->values[i] = NAN;
+        t->status[i] = -1;
+    }
+    for (size_t i = 0; i < s->n_checkpoints; ++i)
+        order[i] = i;
+    qsort_r(order, s->n_checkpoints, sizeof *order, cmp_checkpoints, (void *)s);
+    for (size_t r = 0; r < s->n_checkpoints; ++r) {
+        const dse_store_checkpoint_t *c = &s->checkpoints[order[r]];
+        t->rows[r] = (dse_results_row_t){
+            .run = c->run, .path = c->path, .step = c->step, .checkpoint = (int64_t)order[r]};
+        row_of[order[r]] = (int64_t)r;
+    }
+    for (size_t i = 0; i < s->n_results; ++i) {
+        const dse_store_result_t *res = &s->results[i];
+        if (res->checkpoint < 0 || (size_t)res->checkpoint >= s->n_checkpoints) continue;
+        column_key_t k = {.t = res->t, .sigma = res->sigma};
+        snprintf(k.quantity, sizeof k.quantity, "%s", res->quantity);
+        column_key_t *hit = bsearch(&k, keys, ncol, sizeof *keys, cmp_keys);
+        size_t cell = (size_t)row_of[res->checkpoint] * ncol + (size_t)(hit - keys);
+        t->status[cell] = res->status;
+        t->values[cell] = res->status == 0 ? res->value : NAN;
+        t->errors[cell] = res->status == 0 ? NULL : res->error;
+    }
+    free(keys);
+    free(order);
+    free(row_of);
+    return DSE_OK;
+fail:
+    free(keys);
+    free(order);
+    free(row_of);
+    dse_results_table_free(t);
+    return err->code;
+}
+
+void dse_results_table_free(dse_results_table_t *t)
+{
+    free(t->cols);
+    free(t->rows);
+    free(t->values);
+    free(t->status);
+    free(t->errors);
+    memset(t, 0, sizeof *t);
+}
+
+long dse_results_table_column(const dse_results_table_t *t, const char *name)
+{
+    for (size_t j = 0; j < t->n_cols; ++j)
+        if (!strcmp(t->cols[j], name)) return (long)j;
+    size_t len = strlen(name);
+    for (size_t j = 0; j < t->n_cols; ++j)
+        if (!strncmp(t->cols[j], name, len) && (t->cols[j][len] == '(' || t->cols[j][len] == '\0'))
+            return (long)j;
+    return -1;
+}
+
+size_t dse_results_table_last_steps(const dse_results_table_t *t, size_t *out)
+{
+    size_t n = 0;
+    for (size_t r = 0; r < t->n_rows; ++r)
+        if (r + 1 == t->n_rows || strcmp(t->rows[r].run, t->rows[r + 1].run)) out[n++] = r;
+    return n;
+}
