@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # setup.sh — install what dsesweep needs (Debian 12) and build it.
 #
-#   tools/setup.sh [--with-bench] [--with-slurm] [--with-fuzz] [--build-dir DIR] [--build-type TYPE]
+#   tools/setup.sh [--with-bench] [--with-slurm] [--with-fuzz] [--with-torch] [--build-dir DIR]
+#                  [--build-type TYPE]
 #                  [--cmake-arg ARG]...
 #
 # Installs only the missing Debian packages (non-interactive; safe to run any
@@ -19,6 +20,7 @@ while [ $# -gt 0 ]; do
     --with-bench) extra_pkgs+=(python3-numpy python3-sklearn); shift ;;
     --with-slurm) optional_pkgs+=(slurmctld slurmd slurm-client); shift ;;
     --with-fuzz) optional_pkgs+=(clang libclang-rt-14-dev); shift ;;
+    --with-torch) optional_pkgs+=(python3-torch python3-numpy); shift ;;
     --with-packages) read -r -a more <<<"$2"; extra_pkgs+=("${more[@]}"); shift 2 ;;
     --build-dir) build_dir=$2; shift 2 ;;
     --build-type) build_type=$2; shift 2 ;;

@@ -13,7 +13,7 @@
 #include "dsesweep/error.h"
 #include "dsesweep/store.h"
 
-#define DSE_COLUMN_NAME_MAX 64
+#define DSE_COLUMN_NAME_MAX 96
 
 typedef struct dse_results_row {
     const char *run, *path; /* borrowed from the store */

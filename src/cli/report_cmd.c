@@ -353,7 +353,7 @@ static int correlate(const dse_results_table_t *t, const report_opts_t *o, dse_p
         printf("\n");
         if (csv) fputc('\n', csv);
         if (plots && np >= 2) {
-            char stem[DSE_COLUMN_NAME_MAX], name[160], title[256];
+            char stem[DSE_COLUMN_NAME_MAX], name[2 * DSE_COLUMN_NAME_MAX], title[512];
             double slope, intercept;
             dse_line_fit(x, y, np, &slope, &intercept);
             dse_plot_file_stem(t->cols[j], stem, sizeof stem);
@@ -422,7 +422,7 @@ static int plot_over_steps(const dse_results_table_t *t, dse_plot_set_t *plots, 
                 start = r + 1;
             }
         }
-        char stem[DSE_COLUMN_NAME_MAX], name[96], title[128];
+        char stem[DSE_COLUMN_NAME_MAX], name[DSE_COLUMN_NAME_MAX + 16], title[DSE_COLUMN_NAME_MAX + 32];
         dse_plot_file_stem(t->cols[j], stem, sizeof stem);
         snprintf(name, sizeof name, "over_steps_%s", stem);
         snprintf(title, sizeof title, "%s over training steps", t->cols[j]);
