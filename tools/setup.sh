@@ -34,7 +34,7 @@ done
 # HDF5, OpenBLAS + LAPACKE, cJSON (JSON), inih (config files), PCRE2 (path regex).
 pkgs=(build-essential cmake pkgconf openmpi-bin libopenmpi-dev libscalapack-openmpi-dev
       libhdf5-openmpi-dev hdf5-tools libopenblas-dev liblapacke-dev libcjson-dev libinih-dev
-      libpcre2-dev libcsv-dev gnuplot-nox
+      libpcre2-dev libcsv-dev gnuplot-nox libarpack2-dev
       "${extra_pkgs[@]}")
 
 updated=0

@@ -9,6 +9,8 @@
 #include <string.h>
 
 #include "cli.h"
+#include "dsesweep/cluster.h"
+#include "dsesweep/npy.h"
 #include "dsesweep/score.h"
 #include "dsesweep/source.h"
 
@@ -32,8 +34,14 @@ static void score_usage(FILE *out)
             "  --seed K           seed of every random draw (default 0)\n"
             "  --repetitions R    random subsets per class for MI, >= 1 (default 5)\n"
             "  --bins B           CSE bins per dimension, >= 1 (default 2)\n"
-            "  --knn K            neighbours of the kNN adjacency (ASE_knn), >= 1 (default 10)\n"
-            "  --n-clusters C     bins for continuous scalar labels, >= 1 (default 10)\n"
+            "  --reference FILE   a vector reference X (N x D') instead of --labels: spectral\n"
+            "                     clustering (kNN graph, k = --knn, normalised Laplacian,\n"
+            "                     cluster_qr) into --n-clusters categories, spread over the ranks\n"
+            "  --write-clusters F write the reference's cluster labels to F (int64 .npy)\n"
+            "  --knn K            neighbours of the kNN adjacency (ASE_knn) and of the\n"
+            "                     reference's graph, >= 1 (default 10)\n"
+            "  --n-clusters C     bins for continuous scalar labels, clusters of --reference,\n"
+            "                     >= 1 (default 10)\n"
             "  --quantities LIST  comma list, default all: DSE, DSE_matrix_entry, CSE,\n"
             "                     ASE_gaussian, ASE_anisotropic, ASE_knn, RankMe,\n"
             "                     participation_ratio, alpha_ReQ, DSMI, CSMI, ASMI_gaussian,\n"
@@ -177,19 +185,51 @@ static void print_table(const char *emb, const char *dtype, const char *labels,
     }
 }
 
+/* Collective on MPI_COMM_WORLD: spectral clustering of the reference X into
+ * p->n_clusters categories (kNN graph with k = p->knn); rank 0 writes the
+ * labels to write_path (int64 .npy) when given. */
+static int categories_of_reference(const char *reference, size_t n, const char *emb, const dse_params_t *p,
+                                   const char *write_path, dse_categories_t *cat, dse_err_t *err)
+{
+    int32_t *labels = DSE_MALLOC(n, sizeof *labels, err);
+    double *y = DSE_MALLOC(n, sizeof *y, err);
+    int rc = labels && y ? DSE_OK : err->code;
+    rc = dse_comm_agree(MPI_COMM_WORLD, rc, err);
+    if (rc == DSE_OK)
+        rc = dse_cluster_reference(MPI_COMM_WORLD, reference, n, emb, (size_t)p->knn, (size_t)p->n_clusters, labels,
+                                   err);
+    if (rc == DSE_OK) {
+        for (size_t i = 0; i < n; ++i)
+            y[i] = labels[i];
+        if (write_path && rank0()) {
+            dse_dtype_t i64 = {DSE_DT_I64, 8, 0};
+            uint64_t shape[1] = {n};
+            rc = dse_npy_write(write_path, i64, 1, shape, 0, y, err);
+        }
+        rc = dse_comm_agree(MPI_COMM_WORLD, rc, err);
+    }
+    if (rc == DSE_OK) rc = dse_categories_from_labels(y, n, reference, cat, err);
+    if (rc == DSE_OK) rc = dse_categories_check(cat, reference, err);
+    free(labels);
+    free(y);
+    return rc;
+}
+
 int dse_cli_score(int argc, char **argv)
 {
     dse_params_t p = dse_params_default();
-    const char *labels = NULL, *quantities = "all";
+    const char *labels = NULL, *quantities = "all", *reference = NULL, *write_clusters = NULL;
     double ts[MAX_T];
     size_t nt = 0;
     int json = 0;
     enum {
         O_LABELS = 256, O_SIGMA, O_T, O_MAXN, O_SEED, O_REPS, O_BINS, O_KNN, O_NCL, O_Q, O_DRV,
-        O_JSON, O_GROUP, O_NB, O_BUDGET
+        O_JSON, O_GROUP, O_NB, O_BUDGET, O_REF, O_WCL
     };
     dse_score_opts_t opts = {0, 64, 0};
     static const struct option long_opts[] = {{"labels", required_argument, 0, O_LABELS},
+                                         {"reference", required_argument, 0, O_REF},
+                                         {"write-clusters", required_argument, 0, O_WCL},
                                          {"sigma", required_argument, 0, O_SIGMA},
                                          {"t", required_argument, 0, O_T},
                                          {"max-n", required_argument, 0, O_MAXN},
@@ -213,6 +253,8 @@ int dse_cli_score(int argc, char **argv)
     while ((c = getopt_long(argc, argv, "h", long_opts, NULL)) != -1) {
         switch (c) {
         case O_LABELS: labels = optarg; break;
+        case O_REF: reference = optarg; break;
+        case O_WCL: write_clusters = optarg; break;
         case O_SIGMA:
             if (!parse_double(optarg, &p.sigma) || !(p.sigma > 0) || !isfinite(p.sigma))
                 return bad_usage("--sigma must be a number > 0 (got '%s')", optarg);
@@ -279,6 +321,8 @@ int dse_cli_score(int argc, char **argv)
         return bad_usage("%s", optind >= argc ? "needs one EMBEDDINGS file"
                                               : "takes exactly one EMBEDDINGS file");
     const char *emb = argv[optind];
+    if (reference && labels) return bad_usage("%s", "--labels and --reference are alternatives; give one");
+    if (write_clusters && !reference) return bad_usage("%s", "--write-clusters needs --reference");
     if (nt == 0) ts[nt++] = 1.0;
     dse_err_t err;
     dse_err_clear(&err);
@@ -298,6 +342,10 @@ int dse_cli_score(int argc, char **argv)
     if (rc == DSE_OK && labels)
         rc = dse_score_load_categories(labels, dse_source_rows(src), emb, &p, &cat, &err);
     rc = dse_comm_agree(MPI_COMM_WORLD, rc, &err);
+    if (rc == DSE_OK && reference) {
+        rc = categories_of_reference(reference, dse_source_rows(src), emb, &p, write_clusters, &cat, &err);
+        labels = reference;
+    }
     if (rc == DSE_OK) {
         dse_source_rows_t reader = {src, NULL};
         dse_score_input_t in = {dse_source_rows(src), dse_source_cols(src), dse_source_rows_read,

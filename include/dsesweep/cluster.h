@@ -1,0 +1,70 @@
+/* cluster.h — spectral clustering of a vector reference X (N x D') into
+ * n_clusters categories for DSMI(Z; X) (REFERENCE.md, "Mutual information"),
+ * as scikit-learn's SpectralClustering(affinity="nearest_neighbors",
+ * assign_labels="cluster_qr") defines it:
+ *   1. the k-nearest-neighbour connectivity A (the point itself counts as one
+ *      of its k, as kneighbors_graph(include_self=True)), symmetrised as
+ *      W = (A + A^T) / 2;
+ *   2. the normalised Laplacian L = I - D^-1/2 W D^-1/2 and the eigenvectors
+ *      of its n_clusters smallest eigenvalues (the largest of D^-1/2 W D^-1/2),
+ *      each row scaled by D^-1/2 (the spectral embedding);
+ *   3. labels by column-pivoted QR (dgeqp3) of the embedding's transpose, an
+ *      SVD (dgesdd) of the pivot rows, and the arg-max of |V U Vt|.
+ * The kNN lists come from BLAS-3 distance blocks spread over the ranks.
+ */
+#ifndef DSESWEEP_CLUSTER_H
+#define DSESWEEP_CLUSTER_H
+#include <mpi.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dsesweep/error.h"
+
+/* Rows per distance block. Blocks, not ranks, fix the arithmetic, so the kNN
+ * lists are bitwise the same at every rank count. */
+#define DSE_KNN_BLOCK 256
+
+/* Local. The k nearest rows of rows [begin, end) of X (n x d, row-major),
+ * nearest first, ties to the lower index; a row is its own nearest. Squared
+ * distances |x_i|^2 + |x_j|^2 - 2 x_i.x_j from dgemm blocks of at most
+ * DSE_KNN_BLOCK x 4096. out ((end - begin) x k) is caller-owned. Needs
+ * 1 <= k <= n. Scratch: 8 * DSE_KNN_BLOCK * 4096 bytes + 8 n bytes. */
+int dse_knn_rows(const double *X, size_t n, size_t d, size_t begin, size_t end, size_t k,
+                 int64_t *out, dse_err_t *err);
+
+/* Collective on comm. Every rank holds all of X; the DSE_KNN_BLOCK-row blocks
+ * are split into contiguous ranges over the ranks and the lists are gathered
+ * on every rank into out (n x k, caller-owned). Identical at any rank count.
+ * Fails on every rank if it fails on one. */
+int dse_knn_graph(MPI_Comm comm, const double *X, size_t n, size_t d, size_t k, int64_t *out,
+                  dse_err_t *err);
+
+/* Local. Number of connected components of the symmetrised kNN graph. */
+size_t dse_knn_components(const int64_t *knn, size_t n, size_t k);
+
+/* Local. Spectral clustering labels (0..n_clusters-1, caller-owned, n) from
+ * the kNN lists. Refuses, naming `name`: n_clusters < 2, fewer samples than
+ * 2 n_clusters, and a graph with more connected components than n_clusters
+ * (the embedding would then be an arbitrary choice among them; raise k or
+ * lower n_clusters). Dense path (dsyevr, eigenvectors of the n_clusters
+ * largest eigenvalues only): O(n^2) memory, used up to DSE_CLUSTER_DENSE_MAX
+ * samples; above it the sparse Lanczos path (ARPACK dsaupd on the kNN graph,
+ * O(n k) memory). */
+#define DSE_CLUSTER_DENSE_MAX 3000
+int dse_spectral_labels(const int64_t *knn, size_t n, size_t k, size_t n_clusters, const char *name,
+                        int32_t *labels, dse_err_t *err);
+
+/* Local. The cluster_qr assignment alone: labels (n) of an n x c embedding
+ * (row-major). */
+int dse_cluster_qr(const double *embedding, size_t n, size_t c, int32_t *labels, dse_err_t *err);
+
+/* Collective on comm. Reads the reference X from spec on every rank (N x D',
+ * any dtype the readers take), checks it has n rows (else "<spec>: N' rows
+ * but <emb_name> has N rows"), D' >= 1 and finite values, builds the kNN
+ * graph over the ranks, clusters it on rank 0 and broadcasts the labels.
+ * labels (n, caller-owned) receives them. Fails on every rank if it fails on
+ * one, with the first failing rank's message. */
+int dse_cluster_reference(MPI_Comm comm, const char *spec, size_t n, const char *emb_name, size_t k,
+                          size_t n_clusters, int32_t *labels, dse_err_t *err);
+
+#endif
