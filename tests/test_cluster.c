@@ -109,11 +109,11 @@ static void test_knn(int rank)
         bad += !knn_brute_ok(x, n, d, i, k, serial + i * k);
     CHECK(bad == 0, "%zu rows whose kNN lists differ from brute force", bad);
     /* the lists are the same on every rank */
-    long long sum = 0, lo, hi;
+    unsigned long long sum = 0, lo, hi; /* unsigned: the hash wraps by design */
     for (size_t i = 0; i < n * k; ++i)
-        sum = sum * 31 + dist_knn[i];
-    MPI_Allreduce(&sum, &lo, 1, MPI_LONG_LONG, MPI_MIN, MPI_COMM_WORLD);
-    MPI_Allreduce(&sum, &hi, 1, MPI_LONG_LONG, MPI_MAX, MPI_COMM_WORLD);
+        sum = sum * 31u + (unsigned long long)dist_knn[i];
+    MPI_Allreduce(&sum, &lo, 1, MPI_UNSIGNED_LONG_LONG, MPI_MIN, MPI_COMM_WORLD);
+    MPI_Allreduce(&sum, &hi, 1, MPI_UNSIGNED_LONG_LONG, MPI_MAX, MPI_COMM_WORLD);
     CHECK(lo == hi, "every rank holds the same lists");
     free(truth);
     free(x);
