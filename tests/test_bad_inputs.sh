@@ -7,9 +7,7 @@ set -u
 mpiexec=$1 bin=$2 gen=$3 tmp=$4
 rm -rf "$tmp"; mkdir -p "$tmp/tree/good" "$tmp/tree/bad" "$tmp/outside"
 tmp=$(cd "$tmp" && pwd -P)
-passed=0 failed=0
-ok() { passed=$((passed + 1)); }
-bad() { failed=$((failed + 1)); echo "FAILED: $*" >&2; }
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 T=$tmp/tree B=$tmp/tree/bad
 npy() {  # NAME DICT DATA_BYTES: a .npy with this header and zero-filled data
   local dict=$2 len=$(( ${#2} + 1 )) pad
@@ -160,5 +158,4 @@ if command -v setpriv >/dev/null && [ "$(id -u)" = 0 ]; then
   grep -qF "$tmp/perm/tree/closed: cannot read directory: Permission denied (skipped)" <<<"$err" && ok || bad "unreadable directory not reported: $err"
   chmod 755 "$tmp/perm/tree/closed"
 fi
-echo "test_bad_inputs: $passed passed, $failed failed"
-[ "$failed" = 0 ] && [ "$passed" -gt 0 ]
+finish "test_bad_inputs"

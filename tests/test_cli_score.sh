@@ -4,9 +4,7 @@
 set -u
 bin=$1 json_get=$2 oracle=$3 tmp=$4
 mkdir -p "$tmp"
-passed=0 failed=0
-ok() { passed=$((passed + 1)); }
-bad() { failed=$((failed + 1)); echo "FAILED: $*" >&2; }
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 # expect STATUS "STDERR LINE" -- ARGS...: exact exit status and exact one-line stderr.
 expect() {
@@ -70,5 +68,4 @@ for q in DSE DSE_matrix_entry CSE ASE_gaussian ASE_anisotropic ASE_knn RankMe pa
   grep -q "^$q " <<<"$table" && ok || bad "table lacks $q"
 done
 
-echo "test_cli_score: $passed passed, $failed failed"
-[ "$failed" = 0 ] && [ "$passed" -gt 0 ]
+finish "test_cli_score"

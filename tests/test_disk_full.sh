@@ -19,9 +19,7 @@ is_small_tmpfs() {  # the filler may only ever go into our 256 kB tmpfs
     [ "$(df -k --output=size "$tmp/disk" | tail -1 | tr -d ' ')" -le 1024 ]
 }
 is_small_tmpfs || { echo "test_disk_full: the tmpfs is not in place"; exit 1; }
-passed=0 failed=0
-ok() { passed=$((passed + 1)); }
-bad() { failed=$((failed + 1)); echo "FAILED: $*" >&2; }
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 # In its own session: a failing Open MPI job SIGTERMs mpiexec's process group,
 # which must not include this script.
 run() { setsid --wait "$mpiexec" --oversubscribe --allow-run-as-root -x OPENBLAS_NUM_THREADS=1 "$@"; }
@@ -75,5 +73,4 @@ err=$(sed -E 's/error: rank [0-9]+: /error: /' <<<"$err")
 grep -qF "dsesweep run: error: $tmp/disk/s.h5.journal: journal write failed: No space left on device" <<<"$err" && [ "$st" = 1 ] \
   && ok || bad "journal on a full disk: exit $st, '$err'"
 "$bin" export "$tmp/disk/s.h5" > "$tmp/after2.csv" && cmp -s "$tmp/before2.csv" "$tmp/after2.csv" && ok || bad "store changed"
-echo "test_disk_full: $passed passed, $failed failed"
-[ "$failed" = 0 ] && [ "$passed" -gt 0 ]
+finish "test_disk_full"

@@ -25,23 +25,20 @@ if ! "$py" -c "import torch, numpy" 2>/dev/null; then
   exit 77
 fi
 rm -rf "$tmp"; mkdir -p "$tmp"
-passed=0 failed=0
-ok() { passed=$((passed + 1)); }
-bad() { failed=$((failed + 1)); echo "FAILED: $*" >&2; }
-expect() { [ "$2" = "$3" ] && ok || bad "$1: got '$3', want '$2'"; }
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 train="$py $here/tools/examples/train_mlp.py --data $tmp/data --epochs 5"
 $train --make-data --out "$tmp/runs/true" > "$tmp/train.log" 2>&1 || bad "training (true labels): $(tail -3 "$tmp/train.log")"
 $train --shuffle-labels --out "$tmp/runs/shuffled" >> "$tmp/train.log" 2>&1 || bad "training (shuffled)"
-expect "checkpoints saved" 12 "$(ls "$tmp"/runs/*/epoch_*.pt | wc -l)"
+check_eq "checkpoints saved" 12 "$(ls "$tmp"/runs/*/epoch_*.pt | wc -l)"
 
 extract() {
   "$py" "$here/tools/extract_embeddings.py" --model mlp_model:make_model --model-path "$here/tools/examples" \
     --checkpoints "$tmp/runs/*/epoch_*.pt" --samples "$tmp/data/inputs.npy" --labels "$tmp/data/labels.npy" "$@"
 }
 extract --batch-size 100 --write-labels "$tmp/labels.npy" > "$tmp/extract1.log" 2>&1
-expect "first extraction status" 0 $?
-expect "first extraction summary" "extracted 12, up to date 0, failed 0 (of 12 checkpoints)" "$(tail -1 "$tmp/extract1.log")"
+check_eq "first extraction status" 0 $?
+check_eq "first extraction summary" "extracted 12, up to date 0, failed 0 (of 12 checkpoints)" "$(tail -1 "$tmp/extract1.log")"
 "$py" - "$tmp" > "$tmp/shapes.log" 2>&1 <<'EOP'
 import glob, json, sys, numpy as np
 tmp = sys.argv[1]
@@ -59,20 +56,20 @@ EOP
 [ $? = 0 ] && ok || bad "embedding files: $(cat "$tmp/shapes.log")"
 
 extract > "$tmp/extract2.log" 2>&1
-expect "second extraction summary" "extracted 0, up to date 12, failed 0 (of 12 checkpoints)" "$(tail -1 "$tmp/extract2.log")"
+check_eq "second extraction summary" "extracted 0, up to date 12, failed 0 (of 12 checkpoints)" "$(tail -1 "$tmp/extract2.log")"
 # Changed weights: epoch 3 of the true run becomes a copy of epoch 4.
 cp "$tmp/runs/true/epoch_004.pt" "$tmp/runs/true/epoch_003.pt"
 extract > "$tmp/extract3.log" 2>&1
-expect "changed checkpoint summary" "extracted 1, up to date 11, failed 0 (of 12 checkpoints)" "$(tail -1 "$tmp/extract3.log")"
+check_eq "changed checkpoint summary" "extracted 1, up to date 11, failed 0 (of 12 checkpoints)" "$(tail -1 "$tmp/extract3.log")"
 grep -q "runs/true/epoch_003.pt -> " "$tmp/extract3.log" && ok || bad "the changed checkpoint was not the one extracted"
 # A corrupt checkpoint: reported on one line, the rest skipped, exit 3.
 mkdir -p "$tmp/bad"; cp -r "$tmp/runs/true" "$tmp/bad/"; head -c 100 "$tmp/runs/true/epoch_001.pt" > "$tmp/bad/true/epoch_001.pt"
 "$py" "$here/tools/extract_embeddings.py" --model mlp_model:make_model --model-path "$here/tools/examples" \
   --checkpoints "$tmp/bad/true/epoch_*.pt" --samples "$tmp/data/inputs.npy" --force --quiet > "$tmp/extract4.log" 2>"$tmp/extract4.err"
-expect "corrupt checkpoint status" 3 $?
-expect "corrupt checkpoint: one error line" 1 "$(wc -l < "$tmp/extract4.err")"
+check_eq "corrupt checkpoint status" 3 $?
+check_eq "corrupt checkpoint: one error line" 1 "$(wc -l < "$tmp/extract4.err")"
 grep -q "^\[2/6\] FAILED $tmp/bad/true/epoch_001.pt: cannot load: " "$tmp/extract4.err" && ok || bad "corrupt message: $(cat "$tmp/extract4.err")"
-expect "corrupt checkpoint summary" "extracted 5, up to date 0, failed 1 (of 6 checkpoints)" "$(tail -1 "$tmp/extract4.log")"
+check_eq "corrupt checkpoint summary" "extracted 5, up to date 0, failed 1 (of 6 checkpoints)" "$(tail -1 "$tmp/extract4.log")"
 # float16 on request, under another suffix.
 "$py" "$here/tools/extract_embeddings.py" --model mlp_model:make_model --model-path "$here/tools/examples" \
   --checkpoints "$tmp/runs/true/epoch_005.pt" --samples "$tmp/data/inputs.npy" --dtype float16 --suffix .half --quiet \
@@ -86,9 +83,9 @@ sed -e "s|^roots = .*|roots = $tmp/runs|" -e "s|^labels = .*|labels = $tmp/label
     -e "s|^store = .*|store = $tmp/mlp.h5|" "$here/configs/mlp_example.ini" > "$tmp/sweep.ini"
 "$mpiexec" --oversubscribe --allow-run-as-root -x OPENBLAS_NUM_THREADS=1 -n 2 "$bin" run -q "$tmp/sweep.ini" \
   > "$tmp/run.log" 2>&1
-expect "sweep status" 0 $?
-expect "store checkpoints n" "$(printf '800 %.0s' $(seq 12))" "$(h5dump -y -w 0 -d /checkpoints/n "$tmp/mlp.h5" | sed -n '/DATA {/,/}/p' | tr -d ' ,\n' | sed 's/DATA{//; s/}//' | sed 's/800/800 /g')"
-expect "store checkpoints d" "$(printf '32 %.0s' $(seq 12))" "$(h5dump -y -w 0 -d /checkpoints/d "$tmp/mlp.h5" | sed -n '/DATA {/,/}/p' | tr -d ' ,\n' | sed 's/DATA{//; s/}//' | sed 's/32/32 /g')"
+check_eq "sweep status" 0 $?
+check_eq "store checkpoints n" "$(printf '800 %.0s' $(seq 12))" "$(h5dump -y -w 0 -d /checkpoints/n "$tmp/mlp.h5" | sed -n '/DATA {/,/}/p' | tr -d ' ,\n' | sed 's/DATA{//; s/}//' | sed 's/800/800 /g')"
+check_eq "store checkpoints d" "$(printf '32 %.0s' $(seq 12))" "$(h5dump -y -w 0 -d /checkpoints/d "$tmp/mlp.h5" | sed -n '/DATA {/,/}/p' | tr -d ' ,\n' | sed 's/DATA{//; s/}//' | sed 's/32/32 /g')"
 "$bin" export "$tmp/mlp.h5" --out "$tmp/mlp.csv" || bad "export"
 "$py" - "$tmp/mlp.csv" > "$tmp/dsmi.log" 2>&1 <<'EOP'
 import csv, sys
@@ -107,5 +104,4 @@ EOP
 [ $? = 0 ] && ok || bad "DSMI over training: $(cat "$tmp/dsmi.log")"
 cat "$tmp/dsmi.log"
 
-echo "extraction: $passed passed, $failed failed"
-[ "$failed" = 0 ] && [ "$passed" -gt 0 ] && echo PASSED || { echo FAILED; exit 1; }
+finish "extraction"

@@ -12,9 +12,7 @@ set -u
 mpiexec=$1 bin=$2 gen=$3 tmp=$4
 rm -rf "$tmp"; mkdir -p "$tmp"
 tmp=$(cd "$tmp" && pwd -P)
-passed=0 failed=0
-ok() { passed=$((passed + 1)); }
-bad() { failed=$((failed + 1)); echo "FAILED: $*" >&2; }
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 "$gen" tree --out "$tmp/tree" --runs 2 --steps 3 --n 700 --d 16 --classes 4
 cfg=$tmp/kill.ini store=$tmp/kill.h5
 cat > "$cfg" <<EOC
@@ -86,5 +84,4 @@ for k in $(seq 1 20); do
   cut=$(grep -c "recovered" "$tmp/resume$k")
   echo "  kill $k: $mode, $n_before task(s) finished before SIGKILL$torn, ${skipped:-0} kept, resume ok"
 done
-echo "test_kill: $passed passed, $failed failed"
-[ "$failed" = 0 ] && [ "$passed" -gt 0 ]
+finish "test_kill"

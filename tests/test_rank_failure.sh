@@ -8,9 +8,7 @@ set -u
 mpiexec=$1 bin=$2 gen=$3 tmp=$4
 rm -rf "$tmp"; mkdir -p "$tmp"
 tmp=$(cd "$tmp" && pwd -P)
-passed=0 failed=0
-ok() { passed=$((passed + 1)); }
-bad() { failed=$((failed + 1)); echo "FAILED: $*" >&2; }
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 "$gen" tree --out "$tmp/tree" --runs 2 --steps 3 --n 400 --d 16 --classes 4
 cat > "$tmp/g.ini" <<EOC
 [sweep]
@@ -38,5 +36,4 @@ grep -qE "recovered ${kept} finished task\(s\)" <<<"$out2" && grep -qE " ${kept}
 "$bin" export "$tmp/g.h5" > "$tmp/g.csv"
 [ "$(($(wc -l < "$tmp/g.csv") - 1))" = 27 ] && ! grep -q ",error," "$tmp/g.csv" && ok || bad "the sweep did not complete: $(tail -3 "$tmp/g.csv")"
 echo "  rank 2 killed mid-task: the job ended in $((t1 - t0)) s; $kept finished task(s) kept"
-echo "test_rank_failure: $passed passed, $failed failed"
-[ "$failed" = 0 ] && [ "$passed" -gt 0 ]
+finish "test_rank_failure"

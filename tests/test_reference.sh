@@ -10,10 +10,7 @@
 set -u
 mpiexec=$1 bin=$2 jget=$3 oracle=$4 tmp=$5
 rm -rf "$tmp"; mkdir -p "$tmp"
-passed=0 failed=0
-ok() { passed=$((passed + 1)); }
-bad() { failed=$((failed + 1)); echo "FAILED: $*" >&2; }
-expect() { [ "$2" = "$3" ] && ok || bad "$1: got '$3', want '$2'"; }
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 mpi() { local np=$1; shift; "$mpiexec" --oversubscribe --allow-run-as-root -x OPENBLAS_NUM_THREADS=1 -n "$np" "$@"; }
 z=$oracle/blobs_z.npy
 common=(--sigma 3 --t 1,2 --quantities DSMI,CSMI --n-clusters 6 --json)
@@ -28,23 +25,22 @@ for q in "results[quantity=DSMI,t=1].value" "results[quantity=DSMI,t=2].value" "
   a=$("$jget" "$q" < "$tmp/ref1.json"); b=$("$jget" "$q" < "$tmp/lab.json"); c=$("$jget" "$q" < "$tmp/ref2.json")
   [ -n "$a" ] && [ "$a" = "$b" ] && [ "$a" = "$c" ] && ok || bad "$q: reference '$a', stored labels '$b', 2 ranks '$c'"
 done
-expect "categories" 6 "$("$jget" n_classes < "$tmp/ref1.json")"
+check_eq "categories" 6 "$("$jget" n_classes < "$tmp/ref1.json")"
 
 # Bad input.
 "$bin" score "$z" --sigma 3 --reference "$oracle/gauss5d_z.npy" > /dev/null 2>"$tmp/err"; st=$?
 n_g=$(python3 -c "import struct,sys; h=open(sys.argv[1],'rb').read(300); print(h[h.index(b'(')+1:h.index(b',', h.index(b'('))].decode())" "$oracle/gauss5d_z.npy")
-expect "row mismatch status" 1 "$st"
-expect "row mismatch message" "dsesweep score: error: $oracle/gauss5d_z.npy: $n_g rows but $z has 490 rows" "$(cat "$tmp/err")"
+check_eq "row mismatch status" 1 "$st"
+check_eq "row mismatch message" "dsesweep score: error: $oracle/gauss5d_z.npy: $n_g rows but $z has 490 rows" "$(cat "$tmp/err")"
 "$bin" score "$z" --sigma 3 --reference "$z" --n-clusters 300 > /dev/null 2>"$tmp/err"; st=$?
-expect "too many clusters status" 1 "$st"
-expect "too many clusters message" \
+check_eq "too many clusters status" 1 "$st"
+check_eq "too many clusters message" \
   "dsesweep score: error: $z: 490 samples for 300 clusters; need at least 2 per cluster" "$(cat "$tmp/err")"
 "$bin" score "$z" --sigma 3 --reference "$z" --n-clusters 2 > /dev/null 2>"$tmp/err"; st=$?
-expect "disconnected graph status" 1 "$st"
-expect "disconnected graph message" "dsesweep score: error: $z: the 10-nearest-neighbour graph has 6 connected components, more than n_clusters = 2; raise knn or lower n_clusters" "$(cat "$tmp/err")"
+check_eq "disconnected graph status" 1 "$st"
+check_eq "disconnected graph message" "dsesweep score: error: $z: the 10-nearest-neighbour graph has 6 connected components, more than n_clusters = 2; raise knn or lower n_clusters" "$(cat "$tmp/err")"
 "$bin" score "$z" --reference "$z" --labels "$oracle/blobs_y.npy" > /dev/null 2>"$tmp/err"; st=$?
-expect "labels and reference status" 2 "$st"
+check_eq "labels and reference status" 2 "$st"
 grep -q "alternatives" "$tmp/err" && ok || bad "labels and reference message: $(cat "$tmp/err")"
 
-echo "reference: $passed passed, $failed failed"
-[ "$failed" = 0 ] && [ "$passed" -gt 0 ] && echo PASSED || { echo FAILED; exit 1; }
+finish "reference"

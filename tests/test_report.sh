@@ -15,12 +15,7 @@ set -u
 mpiexec=$1 bin=$2 gen=$3 tmp=$4
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 rm -rf "$tmp"; mkdir -p "$tmp"
-passed=0 failed=0
-ok() { passed=$((passed + 1)); }
-bad() { failed=$((failed + 1)); echo "FAILED: $*" >&2; }
-expect() {  # LABEL WANT GOT
-  [ "$2" = "$3" ] && ok || bad "$1: got '$3', want '$2'"
-}
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 "$gen" tree --out "$tmp/tree" --runs 3 --steps 3 --n 200 --d 16 --classes 4 >/dev/null || { echo "generator failed"; exit 1; }
 head -c 300 "$tmp/tree/run_c/step_001.npy" > "$tmp/tree/run_c/step_004.npy"  # truncated
@@ -38,11 +33,11 @@ t = 1,2
 EOC
 "$mpiexec" --oversubscribe --allow-run-as-root -x OPENBLAS_NUM_THREADS=1 -n 2 "$bin" run -q "$tmp/sweep.ini" \
   2>"$tmp/run.err"
-expect "sweep exit status (3: one file failed)" 3 $?
+check_eq "sweep exit status (3: one file failed)" 3 $?
 
 # --- export -------------------------------------------------------------
-"$bin" export "$tmp/s.h5" --format csv --out "$tmp/all.csv"; expect "export csv status" 0 $?
-"$bin" export "$tmp/s.h5" --format json > "$tmp/all.json"; expect "export json status" 0 $?
+"$bin" export "$tmp/s.h5" --format csv --out "$tmp/all.csv"; check_eq "export csv status" 0 $?
+"$bin" export "$tmp/s.h5" --format json > "$tmp/all.json"; check_eq "export json status" 0 $?
 python3 - "$tmp/all.csv" "$tmp/all.json" "$tmp/s.h5" "$tmp/tree/run_c/step_004.npy" > "$tmp/export.out" 2>&1 <<'EOP'
 import csv, json, math, subprocess, sys
 csv_path, json_path, store, truncated = sys.argv[1:5]
@@ -100,16 +95,16 @@ run_shuffled,12.000,88.000,30.000,70.000,"2,500.00",224,0.900,bilinear
 resnet50.a1_in1k,81.210,18.790,95.112,4.888,25.56,288,1.000,bicubic
 EOC
 "$bin" report "$tmp/s.h5" --metadata "$tmp/meta.csv" --rank-by "DSMI(t=1)" --out "$tmp/plots" > "$tmp/report.txt" 2>&1
-expect "report status" 0 $?
+check_eq "report status" 0 $?
 grep -q "^run run_a$" "$tmp/report.txt" && grep -q "^run run_shuffled$" "$tmp/report.txt" && ok || bad "per-run tables missing"
 grep -q "^change " "$tmp/report.txt" && ok || bad "no change row"
-expect "join counts" \
+check_eq "join counts" \
   "  joined: 3; without a metadata row: 1 (run_c); metadata rows without a run: 1 (resnet50.a1_in1k)" \
   "$(grep '^  joined:' "$tmp/report.txt")"
 # The ranking is descending and the shuffled run is last.
 awk '/^ranking by DSMI\(t=1\)/ { on = 1; getline; next } on && NF == 4 { print $4 } on && NF != 4 { on = 0 }' \
   "$tmp/report.txt" > "$tmp/ranked"
-expect "ranked runs" 4 "$(wc -l < "$tmp/ranked")"
+check_eq "ranked runs" 4 "$(wc -l < "$tmp/ranked")"
 sort -g -r "$tmp/ranked" | cmp -s - "$tmp/ranked" && ok || bad "ranking not descending: $(tr '\n' ' ' < "$tmp/ranked")"
 awk '/^ranking by/ { on = 1 } on && $1 == 4 { print $2; exit }' "$tmp/report.txt" | grep -qx run_shuffled \
   && ok || bad "run_shuffled is not ranked last"
@@ -154,7 +149,7 @@ grep -q "^DSMI(t=1) *3  +" "$tmp/report.txt" && ok || bad "no DSMI(t=1) correlat
 # --- plots ----------------------------------------------------------------
 pngs=("$tmp"/plots/*.png)
 # 6 columns over steps + 6 scatters against top1
-expect "plot count" 12 "${#pngs[@]}"
+check_eq "plot count" 12 "${#pngs[@]}"
 python3 "$here/png_check.py" "${pngs[@]}" > "$tmp/png.out" 2>&1 && ok || bad "png check: $(grep -v ': ok' "$tmp/png.out")"
 for p in "${pngs[@]}"; do
   [ -s "${p%.png}.csv" ] || { bad "no CSV beside $p"; continue; }
@@ -162,26 +157,25 @@ for p in "${pngs[@]}"; do
 done
 # over_steps CSV: one row per (run, step) with a value: 4 runs x 3 steps (run_c's
 # truncated step 4 has none). The join and the ranking take run_c at step 3.
-expect "over_steps_DSMI_t_1.csv rows" 12 "$(($(wc -l < "$tmp/plots/over_steps_DSMI_t_1.csv") - 1))"
-expect "scatter CSV rows" 3 "$(($(wc -l < "$tmp/plots/top1_vs_DSMI_t_1.csv") - 1))"
+check_eq "over_steps_DSMI_t_1.csv rows" 12 "$(($(wc -l < "$tmp/plots/over_steps_DSMI_t_1.csv") - 1))"
+check_eq "scatter CSV rows" 3 "$(($(wc -l < "$tmp/plots/top1_vs_DSMI_t_1.csv") - 1))"
 
 # --- bad input ------------------------------------------------------------
 msg=$("$bin" report "$tmp/s.h5" --metadata "$tmp/meta.csv" --target accuracy 2>&1 >/dev/null); st=$?
-expect "missing target column status" 1 "$st"
-expect "missing target column message" \
+check_eq "missing target column status" 1 "$st"
+check_eq "missing target column message" \
   "dsesweep report: error: $tmp/meta.csv: no column 'accuracy' (the header has 9 columns, starting 'model')" "$msg"
 msg=$("$bin" report "$tmp/s.h5" --metadata "$tmp/nope.csv" 2>&1 >/dev/null); st=$?
-expect "missing metadata status" 1 "$st"
-expect "missing metadata message" \
+check_eq "missing metadata status" 1 "$st"
+check_eq "missing metadata message" \
   "dsesweep report: error: $tmp/nope.csv: cannot open: No such file or directory" "$msg"
 printf 'model,top1\nrun_a,1,2\n' > "$tmp/ragged.csv"
 msg=$("$bin" report "$tmp/s.h5" --metadata "$tmp/ragged.csv" 2>&1 >/dev/null)
-expect "ragged metadata message" \
+check_eq "ragged metadata message" \
   "dsesweep report: error: $tmp/ragged.csv: line 2: 3 fields where the header has 2" "$msg"
 msg=$("$bin" report "$tmp/s.h5" --rank-by ASMI 2>&1 >/dev/null); st=$?
-expect "bad rank-by status" 1 "$st"
-expect "bad rank-by message" \
+check_eq "bad rank-by status" 1 "$st"
+check_eq "bad rank-by message" \
   "dsesweep report: error: $tmp/s.h5: no column 'ASMI' to rank by (columns: CSE, ...)" "$msg"
 
-echo "report: $passed passed, $failed failed"
-[ "$failed" = 0 ] && [ "$passed" -gt 0 ] && echo PASSED || { echo FAILED; exit 1; }
+finish "report"

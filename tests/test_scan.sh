@@ -5,9 +5,7 @@
 set -u
 bin=$1 gen=$2 tmp=$3
 rm -rf "$tmp"; mkdir -p "$tmp/root/b_run" "$tmp/root/a_run/deep/er" "$tmp/outside"
-passed=0 failed=0
-ok() { passed=$((passed + 1)); }
-bad() { failed=$((failed + 1)); echo "FAILED: $*" >&2; }
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 "$gen" blobs --n 50 --d 4 --out "$tmp/root/b_run/ep10.npy"
 "$gen" blobs --n 60 --d 5 --out "$tmp/root/b_run/ep2.npy"
 "$gen" blobs --n 70 --d 6 --out "$tmp/root/a_run/deep/er/ep7.npy"
@@ -49,5 +47,4 @@ EOC
 err=$("$bin" scan "$tmp/none.ini" 2>&1 >/dev/null); st=$?
 [ "$st" = 1 ] && grep -qF "dsesweep scan: error: $tmp/none.ini: none of the 1 root(s) can be read (first: $tmp/nowhere)" <<<"$err" \
   && ok || bad "missing root: status $st, '$err'"
-echo "test_scan: $passed passed, $failed failed"
-[ "$failed" = 0 ] && [ "$passed" -gt 0 ]
+finish "test_scan"

@@ -6,7 +6,7 @@
 # placement, with and without a max_N subsample.
 set -u
 np=$1 mpiexec=$2 bin=$3 json_get=$4 oracle=$5
-passed=0 failed=0
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 run() {  # NP ARGS... -> JSON on stdout
   local n=$1; shift
   "$mpiexec" --oversubscribe --allow-run-as-root -x OPENBLAS_NUM_THREADS=1 -n "$n" "$bin" score "$@" --json
@@ -45,5 +45,4 @@ if [ $status -ne 0 ] && grep -qE "^dsesweep score: error: rank 0: N = 490 needs 
 else
   failed=$((failed + 1)); echo "FAILED: budget refusal: status $status, message '$err'" >&2
 fi
-echo "test_score_ranks ($np ranks): $passed passed, $failed failed"
-[ "$failed" = 0 ] && [ "$passed" -gt 0 ]
+finish "test_score_ranks ($np ranks)"

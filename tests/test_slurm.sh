@@ -13,9 +13,7 @@ for tool in slurmctld slurmd sbatch scontrol scancel sinfo; do
   command -v "$tool" >/dev/null || { echo "test_slurm: SKIPPED: $tool is not installed"; exit 77; }
 done
 rm -rf "$tmp"; mkdir -p "$tmp"
-passed=0 failed=0
-ok() { passed=$((passed + 1)); }
-bad() { failed=$((failed + 1)); echo "FAILED: $*" >&2; }
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cleanup() { "$repo/tests/slurm_cluster.sh" stop "$tmp/cluster"; }
 trap cleanup EXIT
 eval "$("$repo/tests/slurm_cluster.sh" start "$tmp/cluster")" || { echo "test_slurm: cannot start the cluster"; exit 1; }
@@ -109,5 +107,4 @@ restarts=$(scontrol show job "$j3" | sed -nE 's/.*Restarts=([0-9]+).*/\1/p')
 grep -qE "[1-9][0-9]* already in $tmp/requeue.h5" "$tmp/j3.out" && ok || bad "the restart did not resume from the store"
 same_store "$tmp/requeue.h5" "interrupted and requeued"
 
-echo "test_slurm: $passed passed, $failed failed"
-[ "$failed" = 0 ] && [ "$passed" -gt 0 ]
+finish "test_slurm"

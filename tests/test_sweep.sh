@@ -11,9 +11,7 @@
 set -u
 mpiexec=$1 bin=$2 gen=$3 tmp=$4
 rm -rf "$tmp"; mkdir -p "$tmp"
-passed=0 failed=0
-ok() { passed=$((passed + 1)); }
-bad() { failed=$((failed + 1)); echo "FAILED: $*" >&2; }
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 run() {  # NP CONFIG [args] -> stdout; exit status in $status
   local np=$1; shift
   out=$("$mpiexec" --oversubscribe --allow-run-as-root -x OPENBLAS_NUM_THREADS=1 -n "$np" "$bin" run "$@" 2>"$tmp/stderr"); status=$?
@@ -128,5 +126,4 @@ want=$("$bin" score "$tmp/tree/run_a/step_003.npy" --sigma 4 --t 3 --quantities 
 awk -v a="$got" -v b="$want" 'BEGIN { d = a - b; d = d < 0 ? -d : d; exit !(a != "" && d <= 1e-9 * b) }' \
   && ok || bad "rescored DSE(t=3) $got vs score $want"
 
-echo "test_sweep: $passed passed, $failed failed"
-[ "$failed" = 0 ] && [ "$passed" -gt 0 ]
+finish "test_sweep"

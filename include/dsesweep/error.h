@@ -9,6 +9,7 @@
 #define DSESWEEP_ERROR_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 enum {
     DSE_OK = 0,
@@ -75,5 +76,10 @@ void *dse_calloc(size_t count, size_t size, dse_err_t *err, const char *src_file
 /* Local. Checked narrowing to the 32-bit LAPACK/BLAS integer. Returns DSE_OK
  * and stores the value, or raises DSE_ENOMEM naming `what` when it exceeds INT_MAX. */
 int dse_to_blas_int(size_t value, int *out, const char *what, dse_err_t *err);
+
+/* Local. Closes f (a file written with stdio) and raises DSE_EIO "<path>:
+ * write failed" when an earlier write or the close itself failed, so that a
+ * full disk is not silently lost in the buffer. */
+int dse_fclose_checked(FILE *f, const char *path, dse_err_t *err);
 
 #endif

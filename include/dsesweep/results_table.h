@@ -29,6 +29,8 @@ typedef struct dse_results_table {
     double *values;      /* n_rows * n_cols; NaN where missing or failed */
     int32_t *status;     /* n_rows * n_cols; -1 missing, 0 ok, else the DSE_E* code */
     const char **errors; /* n_rows * n_cols; the failed task's message, else NULL */
+    size_t n_runs;
+    size_t *run_begin; /* n_runs + 1: run i is rows [run_begin[i], run_begin[i + 1]) */
 } dse_results_table_t;
 
 /* Local. Builds the table from a loaded store. Columns are in the order of
@@ -48,9 +50,5 @@ static inline double dse_results_value(const dse_results_table_t *t, size_t row,
 {
     return t->values[row * t->n_cols + col];
 }
-
-/* Local. Indices of the last row (highest step) of each run, in run order,
- * into out (capacity n_rows); returns their count. */
-size_t dse_results_table_last_steps(const dse_results_table_t *t, size_t *out);
 
 #endif

@@ -20,6 +20,7 @@ struct dse_plot_set {
     char dir[PLOT_DIR_MAX];
     char script[PLOT_PATH_MAX];
     FILE *gp;
+    char csv[PLOT_PATH_MAX]; /* the CSV of the plot being added */
     char **pngs;
     size_t n_pngs;
 };
@@ -71,17 +72,18 @@ dse_plot_set_t *dse_plot_open(const char *dir, dse_err_t *err)
     return ps;
 }
 
-/* Starts one plot: its CSV beside it and the script's output line. */
-static FILE *begin_plot(dse_plot_set_t *ps, const char *name, const char *title, const char *xlabel,
-                        const char *ylabel, dse_err_t *err)
+/* Starts one plot: its CSV beside it, with the header "first,xlabel,ylabel",
+ * and the script's output, title and axis lines. */
+static FILE *begin_plot(dse_plot_set_t *ps, const char *name, const char *title, const char *first,
+                        const char *xlabel, const char *ylabel, dse_err_t *err)
 {
-    char png[PLOT_PATH_MAX], csv[PLOT_PATH_MAX];
+    char png[PLOT_PATH_MAX];
     if (strlen(name) > PLOT_PATH_MAX - PLOT_DIR_MAX - 8) {
         DSE_RAISE(err, DSE_EUSAGE, "%.64s...: plot name too long", name);
         return NULL;
     }
     snprintf(png, sizeof png, "%s/%.1000s.png", ps->dir, name);
-    snprintf(csv, sizeof csv, "%s/%.1000s.csv", ps->dir, name);
+    snprintf(ps->csv, sizeof ps->csv, "%s/%.1000s.csv", ps->dir, name);
     char **grown = realloc(ps->pngs, (ps->n_pngs + 1) * sizeof *grown);
     char *copy = strdup(png);
     if (!grown || !copy) {
@@ -92,11 +94,16 @@ static FILE *begin_plot(dse_plot_set_t *ps, const char *name, const char *title,
     }
     ps->pngs = grown;
     ps->pngs[ps->n_pngs++] = copy;
-    FILE *f = fopen(csv, "w");
+    FILE *f = fopen(ps->csv, "w");
     if (!f) {
-        DSE_RAISE(err, DSE_EIO, "%s: cannot create: %s", csv, strerror(errno));
+        DSE_RAISE(err, DSE_EIO, "%s: cannot create: %s", ps->csv, strerror(errno));
         return NULL;
     }
+    fprintf(f, "%s,", first);
+    dse_csv_write_field(f, xlabel);
+    fputc(',', f);
+    dse_csv_write_field(f, ylabel);
+    fputc('\n', f);
     fprintf(ps->gp,
             "\nreset session\nset terminal pngcairo size 1000,700 noenhanced font 'sans,11'\n"
             "set datafile separator ','\nset grid\nset key outside right top\nset output ");
@@ -111,24 +118,12 @@ static FILE *begin_plot(dse_plot_set_t *ps, const char *name, const char *title,
     return f;
 }
 
-static int end_csv(FILE *f, const char *dir, const char *name, dse_err_t *err)
-{
-    int bad = ferror(f);
-    if (fclose(f) != 0 || bad) return DSE_RAISE(err, DSE_EIO, "%s/%s.csv: write failed", dir, name);
-    return DSE_OK;
-}
-
 int dse_plot_lines(dse_plot_set_t *ps, const char *name, const char *title, const char *xlabel,
                    const char *ylabel, size_t n_series, const char *const *names, const size_t *len,
                    const double *const *x, const double *const *y, dse_err_t *err)
 {
-    FILE *csv = begin_plot(ps, name, title, xlabel, ylabel, err);
+    FILE *csv = begin_plot(ps, name, title, "series", xlabel, ylabel, err);
     if (!csv) return err->code;
-    fprintf(csv, "series,");
-    dse_csv_write_field(csv, xlabel);
-    fputc(',', csv);
-    dse_csv_write_field(csv, ylabel);
-    fputc('\n', csv);
     if (n_series > 12) fprintf(ps->gp, "set key off\n");
     for (size_t k = 0; k < n_series; ++k) {
         fprintf(ps->gp, "$%s_%zu << EOD\n", "lines", k);
@@ -148,20 +143,15 @@ int dse_plot_lines(dse_plot_set_t *ps, const char *name, const char *title, cons
     }
     if (n_series == 0) fprintf(ps->gp, "NaN notitle");
     fputc('\n', ps->gp);
-    return end_csv(csv, ps->dir, name, err);
+    return dse_fclose_checked(csv, ps->csv, err);
 }
 
 int dse_plot_scatter(dse_plot_set_t *ps, const char *name, const char *title, const char *xlabel,
                      const char *ylabel, const char *const *labels, const double *x,
                      const double *y, size_t n, double slope, double intercept, dse_err_t *err)
 {
-    FILE *csv = begin_plot(ps, name, title, xlabel, ylabel, err);
+    FILE *csv = begin_plot(ps, name, title, "label", xlabel, ylabel, err);
     if (!csv) return err->code;
-    fprintf(csv, "label,");
-    dse_csv_write_field(csv, xlabel);
-    fputc(',', csv);
-    dse_csv_write_field(csv, ylabel);
-    fputc('\n', csv);
     double lo = INFINITY, hi = -INFINITY;
     fprintf(ps->gp, "$points << EOD\n");
     for (size_t i = 0; i < n; ++i) {
@@ -180,7 +170,7 @@ int dse_plot_scatter(dse_plot_set_t *ps, const char *name, const char *title, co
             lo, hi, intercept, slope);
     }
     fputc('\n', ps->gp);
-    return end_csv(csv, ps->dir, name, err);
+    return dse_fclose_checked(csv, ps->csv, err);
 }
 
 static void free_set(dse_plot_set_t *ps)
@@ -200,14 +190,9 @@ void dse_plot_discard(dse_plot_set_t *ps)
 
 int dse_plot_render(dse_plot_set_t *ps, dse_err_t *err)
 {
-    int bad = ferror(ps->gp);
-    int closed = fclose(ps->gp);
+    int rc = dse_fclose_checked(ps->gp, ps->script, err);
     ps->gp = NULL;
-    int rc = DSE_OK;
-    if (bad || closed != 0) {
-        rc = DSE_RAISE(err, DSE_EIO, "%s: write failed", ps->script);
-        goto out;
-    }
+    if (rc != DSE_OK) goto out;
     char log[PLOT_PATH_MAX];
     snprintf(log, sizeof log, "%s/plots.log", ps->dir);
     pid_t pid = fork();

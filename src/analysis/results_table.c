@@ -60,7 +60,8 @@ int dse_results_table_build(const dse_store_t *s, dse_results_table_t *t, dse_er
     t->values = DSE_MALLOC(cells, sizeof *t->values, err);
     t->status = DSE_MALLOC(cells, sizeof *t->status, err);
     t->errors = DSE_CALLOC(cells, sizeof *t->errors, err);
-    if (!t->cols || !t->rows || !t->values || !t->status || !t->errors) goto fail;
+    t->run_begin = DSE_MALLOC(t->n_rows + 1, sizeof *t->run_begin, err);
+    if (!t->cols || !t->rows || !t->values || !t->status || !t->errors || !t->run_begin) goto fail;
     for (size_t j = 0; j < ncol; ++j) {
         char params[48] = "";
         if (keys[j].t > 0 && several_sigmas)
@@ -83,7 +84,9 @@ int dse_results_table_build(const dse_store_t *s, dse_results_table_t *t, dse_er
         t->rows[r] = (dse_results_row_t){
             .run = c->run, .path = c->path, .step = c->step, .checkpoint = (int64_t)order[r]};
         row_of[order[r]] = (int64_t)r;
+        if (r == 0 || strcmp(c->run, t->rows[r - 1].run)) t->run_begin[t->n_runs++] = r;
     }
+    t->run_begin[t->n_runs] = t->n_rows;
     for (size_t i = 0; i < s->n_results; ++i) {
         const dse_store_result_t *res = &s->results[i];
         if (res->checkpoint < 0 || (size_t)res->checkpoint >= s->n_checkpoints) continue;
@@ -114,6 +117,7 @@ void dse_results_table_free(dse_results_table_t *t)
     free(t->values);
     free(t->status);
     free(t->errors);
+    free(t->run_begin);
     memset(t, 0, sizeof *t);
 }
 
@@ -126,12 +130,4 @@ long dse_results_table_column(const dse_results_table_t *t, const char *name)
         if (!strncmp(t->cols[j], name, len) && (t->cols[j][len] == '(' || t->cols[j][len] == '\0'))
             return (long)j;
     return -1;
-}
-
-size_t dse_results_table_last_steps(const dse_results_table_t *t, size_t *out)
-{
-    size_t n = 0;
-    for (size_t r = 0; r < t->n_rows; ++r)
-        if (r + 1 == t->n_rows || strcmp(t->rows[r].run, t->rows[r + 1].run)) out[n++] = r;
-    return n;
 }

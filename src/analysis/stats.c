@@ -12,25 +12,35 @@ const char *dse_correlation_name(dse_correlation_t kind)
     return (unsigned)kind < DSE_N_CORRELATIONS ? names[kind] : "?";
 }
 
+/* Means and centred sums of n pairs (two-pass): sxx = sum (x - mx)^2, and so on. */
+typedef struct {
+    double mx, my, sxx, syy, sxy;
+} moments_t;
+
+static moments_t centred_sums(const double *x, const double *y, size_t n)
+{
+    moments_t m = {0};
+    for (size_t i = 0; i < n; ++i) {
+        m.mx += x[i];
+        m.my += y[i];
+    }
+    m.mx /= (double)n;
+    m.my /= (double)n;
+    for (size_t i = 0; i < n; ++i) {
+        double dx = x[i] - m.mx, dy = y[i] - m.my;
+        m.sxy += dx * dy;
+        m.sxx += dx * dx;
+        m.syy += dy * dy;
+    }
+    return m;
+}
+
 double dse_pearson(const double *x, const double *y, size_t n)
 {
     if (n < 2) return NAN;
-    double mx = 0, my = 0;
-    for (size_t i = 0; i < n; ++i) {
-        mx += x[i];
-        my += y[i];
-    }
-    mx /= (double)n;
-    my /= (double)n;
-    double sxy = 0, sxx = 0, syy = 0;
-    for (size_t i = 0; i < n; ++i) {
-        double dx = x[i] - mx, dy = y[i] - my;
-        sxy += dx * dy;
-        sxx += dx * dx;
-        syy += dy * dy;
-    }
-    if (sxx <= 0 || syy <= 0) return NAN;
-    double r = sxy / sqrt(sxx * syy);
+    moments_t m = centred_sums(x, y, n);
+    if (m.sxx <= 0 || m.syy <= 0) return NAN;
+    double r = m.sxy / sqrt(m.sxx * m.syy);
     return r > 1 ? 1 : r < -1 ? -1 : r;
 }
 
@@ -153,19 +163,8 @@ void dse_line_fit(const double *x, const double *y, size_t n, double *slope, dou
 {
     *slope = *intercept = NAN;
     if (n < 2) return;
-    double mx = 0, my = 0;
-    for (size_t i = 0; i < n; ++i) {
-        mx += x[i];
-        my += y[i];
-    }
-    mx /= (double)n;
-    my /= (double)n;
-    double sxy = 0, sxx = 0;
-    for (size_t i = 0; i < n; ++i) {
-        sxy += (x[i] - mx) * (y[i] - my);
-        sxx += (x[i] - mx) * (x[i] - mx);
-    }
-    if (sxx <= 0) return;
-    *slope = sxy / sxx;
-    *intercept = my - *slope * mx;
+    moments_t m = centred_sums(x, y, n);
+    if (m.sxx <= 0) return;
+    *slope = m.sxy / m.sxx;
+    *intercept = m.my - *slope * m.mx;
 }

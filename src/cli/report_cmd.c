@@ -95,10 +95,8 @@ static int parse_args(int argc, char **argv, report_opts_t *o)
 /* Per run: the columns over steps and the change from first to last. */
 static void print_run_tables(const dse_results_table_t *t)
 {
-    for (size_t r = 0; r < t->n_rows;) {
-        size_t end = r;
-        while (end < t->n_rows && !strcmp(t->rows[end].run, t->rows[r].run))
-            end++;
+    for (size_t run = 0; run < t->n_runs; ++run) {
+        size_t r = t->run_begin[run], end = t->run_begin[run + 1];
         printf("\nrun %s\n%-8s", t->rows[r].run, "step");
         for (size_t j = 0; j < t->n_cols; ++j)
             printf(" %14s", t->cols[j]);
@@ -134,7 +132,6 @@ static void print_run_tables(const dse_results_table_t *t)
             }
             printf("\n");
         }
-        r = end;
     }
 }
 
@@ -155,21 +152,18 @@ static int cmp_ranked(const void *a, const void *b)
  * with a value. Returns their count; *single_run says which. */
 static size_t ranking_rows(const dse_results_table_t *t, size_t col, size_t *rows, int *single_run)
 {
-    size_t n = 0, runs = 0;
-    for (size_t r = 0; r < t->n_rows; ++r)
-        runs += r + 1 == t->n_rows || strcmp(t->rows[r].run, t->rows[r + 1].run);
-    *single_run = runs == 1;
-    for (size_t r = 0, best = SIZE_MAX; r < t->n_rows; ++r) {
-        if (isfinite(dse_results_value(t, r, col))) {
+    size_t n = 0;
+    *single_run = t->n_runs == 1;
+    for (size_t run = 0; run < t->n_runs; ++run) {
+        size_t best = SIZE_MAX;
+        for (size_t r = t->run_begin[run]; r < t->run_begin[run + 1]; ++r) {
+            if (!isfinite(dse_results_value(t, r, col))) continue;
             if (*single_run)
                 rows[n++] = r;
             else
                 best = r;
         }
-        if (r + 1 == t->n_rows || strcmp(t->rows[r].run, t->rows[r + 1].run)) {
-            if (best != SIZE_MAX) rows[n++] = best;
-            best = SIZE_MAX;
-        }
+        if (best != SIZE_MAX) rows[n++] = best;
     }
     return n;
 }
@@ -214,8 +208,7 @@ static int print_ranking(const dse_results_table_t *t, long col, const report_op
                 dse_csv_write_field(f, t->rows[rk[i].row].run);
                 fprintf(f, ",%lld,%.17g\n", (long long)t->rows[rk[i].row].step, rk[i].value);
             }
-            int bad = ferror(f);
-            if (fclose(f) != 0 || bad) rc = DSE_RAISE(err, DSE_EIO, "%s: write failed", path);
+            rc = dse_fclose_checked(f, path, err);
         }
     }
     free(rows);
@@ -256,6 +249,7 @@ static int correlate(const dse_results_table_t *t, const report_opts_t *o, dse_p
     double *x = DSE_MALLOC(n_cells, sizeof *x, err), *y = DSE_MALLOC(n_cells, sizeof *y, err);
     const char **labels = DSE_MALLOC(n_cells, sizeof *labels, err);
     FILE *csv = NULL;
+    char path[4096] = "";
     int rc = DSE_OK;
     if (!rows || !target_of || !unjoined || !unused || !not_number || !meta_used || !x || !y ||
         !labels) {
@@ -265,9 +259,8 @@ static int correlate(const dse_results_table_t *t, const report_opts_t *o, dse_p
     /* Join each run (its rows share the run's target) with the first metadata
      * row whose key is the run name. */
     size_t n_joined = 0, n_unjoined = 0, n_unused = 0, n_nan = 0;
-    for (size_t r = 0, start = 0; r < t->n_rows; ++r) {
-        if (r + 1 < t->n_rows && !strcmp(t->rows[r].run, t->rows[r + 1].run)) continue;
-        const char *name = t->rows[r].run;
+    for (size_t run = 0; run < t->n_runs; ++run) {
+        const char *name = t->rows[t->run_begin[run]].run;
         double value = NAN;
         size_t m = 0;
         while (m < meta.n_rows && strcmp(dse_csv_cell(&meta, m, (size_t)key), name))
@@ -282,11 +275,10 @@ static int correlate(const dse_results_table_t *t, const report_opts_t *o, dse_p
             } else
                 n_joined++;
         }
-        for (size_t i = start; i <= r; ++i)
+        for (size_t i = t->run_begin[run]; i < t->run_begin[run + 1]; ++i)
             target_of[i] = value;
-        start = r + 1;
     }
-    int single = t->n_rows > 0 && !strcmp(t->rows[0].run, t->rows[t->n_rows - 1].run);
+    int single = t->n_runs == 1;
     for (size_t m = 0; m < meta.n_rows; ++m)
         if (!meta_used[m]) unused[n_unused++] = dse_csv_cell(&meta, m, (size_t)key);
     printf("\ncorrelation with %s from %s (join: %s = run; %s)\n", o->target, o->metadata, o->key,
@@ -307,7 +299,6 @@ static int correlate(const dse_results_table_t *t, const report_opts_t *o, dse_p
         printf("  %-26s", dse_correlation_name((dse_correlation_t)k));
     printf("\n");
     if (o->out) {
-        char path[4096];
         snprintf(path, sizeof path, "%s/correlations.csv", o->out);
         if (!(csv = fopen(path, "w"))) {
             rc = DSE_RAISE(err, DSE_EIO, "%s: cannot create", path);
@@ -370,9 +361,11 @@ static int correlate(const dse_results_table_t *t, const report_opts_t *o, dse_p
     }
 out:
     if (csv) {
-        int bad = ferror(csv);
-        if ((fclose(csv) != 0 || bad) && rc == DSE_OK)
-            rc = DSE_RAISE(err, DSE_EIO, "%s/correlations.csv: write failed", o->out);
+        dse_err_t close_err;
+        if (dse_fclose_checked(csv, path, &close_err) != DSE_OK && rc == DSE_OK) {
+            *err = close_err;
+            rc = err->code;
+        }
     }
     free(rows);
     free(target_of);
@@ -390,13 +383,10 @@ out:
 /* One line plot per column: the column over steps, one line per run. */
 static int plot_over_steps(const dse_results_table_t *t, dse_plot_set_t *plots, dse_err_t *err)
 {
-    size_t n_runs = 0, most_steps = 0;
-    for (size_t r = 0, start = 0; r < t->n_rows; ++r)
-        if (r + 1 == t->n_rows || strcmp(t->rows[r].run, t->rows[r + 1].run)) {
-            n_runs++;
-            most_steps = r + 1 - start > most_steps ? r + 1 - start : most_steps;
-            start = r + 1;
-        }
+    size_t n_runs = t->n_runs, most_steps = 0;
+    for (size_t run = 0; run < n_runs; ++run)
+        if (t->run_begin[run + 1] - t->run_begin[run] > most_steps)
+            most_steps = t->run_begin[run + 1] - t->run_begin[run];
     if (most_steps < 2) return DSE_OK; /* one point per run: nothing to draw over steps */
     const char **names = DSE_MALLOC(n_runs, sizeof *names, err);
     size_t *len = DSE_MALLOC(n_runs, sizeof *len, err);
@@ -409,20 +399,21 @@ static int plot_over_steps(const dse_results_table_t *t, dse_plot_set_t *plots, 
         rc = err->code;
         goto out;
     }
+    /* One series per run; only the values change from column to column. */
+    for (size_t r = 0; r < t->n_rows; ++r)
+        steps[r] = (double)t->rows[r].step;
+    for (size_t run = 0; run < n_runs; ++run) {
+        size_t begin = t->run_begin[run];
+        names[run] = t->rows[begin].run;
+        xs[run] = steps + begin;
+        ys[run] = vals + begin;
+        len[run] = t->run_begin[run + 1] - begin;
+    }
     for (size_t j = 0; j < t->n_cols && rc == DSE_OK; ++j) {
-        size_t k = 0;
-        for (size_t r = 0, start = 0; r < t->n_rows; ++r) {
-            steps[r] = (double)t->rows[r].step;
+        for (size_t r = 0; r < t->n_rows; ++r)
             vals[r] = dse_results_value(t, r, j);
-            if (r + 1 == t->n_rows || strcmp(t->rows[r].run, t->rows[r + 1].run)) {
-                names[k] = t->rows[r].run;
-                xs[k] = steps + start;
-                ys[k] = vals + start;
-                len[k++] = r + 1 - start;
-                start = r + 1;
-            }
-        }
-        char stem[DSE_COLUMN_NAME_MAX], name[DSE_COLUMN_NAME_MAX + 16], title[DSE_COLUMN_NAME_MAX + 32];
+        char stem[DSE_COLUMN_NAME_MAX], name[DSE_COLUMN_NAME_MAX + 16],
+            title[DSE_COLUMN_NAME_MAX + 32];
         dse_plot_file_stem(t->cols[j], stem, sizeof stem);
         snprintf(name, sizeof name, "over_steps_%s", stem);
         snprintf(title, sizeof title, "%s over training steps", t->cols[j]);

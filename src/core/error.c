@@ -98,3 +98,10 @@ int dse_to_blas_int(size_t value, int *out, const char *what, dse_err_t *err)
     *out = (int)value;
     return DSE_OK;
 }
+
+int dse_fclose_checked(FILE *f, const char *path, dse_err_t *err)
+{
+    int bad = ferror(f);
+    if (fclose(f) != 0 || bad) return dse_err_set(err, DSE_EIO, __FILE__, __LINE__, "%s: write failed", path);
+    return DSE_OK;
+}
