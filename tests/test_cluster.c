@@ -193,10 +193,11 @@ int main(int argc, char **argv)
     int rank;
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
     test_knn(rank);
-    test_blobs(1000, 5, rank);
+    test_blobs(450, 5, rank); /* up to DSE_CLUSTER_DENSE_MAX: dense dsyevr */
+    test_blobs(1000, 5, rank); /* above: ARPACK */
     test_blobs(1000, 8, rank);
     test_blobs(1000, 10, rank);
-    test_blobs(3500, 6, rank); /* above DSE_CLUSTER_DENSE_MAX: ARPACK */
+    test_blobs(3500, 6, rank);
     if (rank == 0) test_cluster_qr_and_refusals();
     int status = check_summary_mpi("cluster");
     MPI_Finalize();

@@ -116,6 +116,63 @@ int main(int argc, char **argv)
         CHECK(dse_journal_replay(journal, &s, &n, 1, &err) == DSE_OK && n == 2, "corrupt record dropped");
         dse_store_free(&s);
     }
+    /* The reference clustering: journaled, replayed, replaced (dropping the
+     * old clustering's mi_x results), merged. */
+    enum { REF_N = 1003 };
+    static int32_t ref_labels[REF_N], other_labels[REF_N];
+    for (int i = 0; i < REF_N; ++i) {
+        ref_labels[i] = (int32_t)((i * 7) % 10);
+        other_labels[i] = (int32_t)(i % 10);
+    }
+    dse_store_reference_t ref = {"/data/x.npy",          0xfeedULL, REF_N, 50, 10, 10, 3, 1.5, 4,
+                                 "2026-11-23T04:00:00Z", ref_labels};
+    if (rank == 0) {
+        char rj[4200];
+        snprintf(rj, sizeof rj, "%s/ref.journal", dir);
+        remove(rj);
+        dse_store_t a = {0};
+        dse_task_record_t mx =
+            make("/data/a.npy", 11, DSE_STORE_FAMILY_MI_X, 0.75, q, t, v, NULL, 0);
+        dse_task_record_t my = make("/data/a.npy", 11, "mi", 0.5, q, t, v, NULL, 0);
+        CHECK(dse_journal_append_reference(rj, &ref, &err) == DSE_OK, "%s", err.msg);
+        CHECK(dse_journal_append(rj, &mx, &err) == DSE_OK &&
+                  dse_journal_append(rj, &my, &err) == DSE_OK,
+              "%s", err.msg);
+        size_t n = 0;
+        CHECK(dse_journal_replay(rj, &a, &n, 1, &err) == DSE_OK && n == 3,
+              "reference replayed (%zu)", n);
+        CHECK(a.reference.path && dse_store_reference_equal(&a.reference, &ref) &&
+                  !strcmp(a.reference.created, ref.created) && a.reference.components == 3 &&
+                  a.reference.ranks == 4 && a.reference.seconds == 1.5,
+              "the journaled clustering comes back whole");
+        CHECK(a.n_results == 4, "mi_x and mi rows (%zu)", a.n_results);
+        size_t dropped = 9;
+        CHECK(dse_store_set_reference(&a, &ref, &dropped, &err) == DSE_OK && dropped == 0 &&
+                  a.n_results == 4,
+              "the same clustering again drops nothing (%zu)", dropped);
+        dse_store_reference_t other = ref;
+        other.labels = other_labels;
+        CHECK(dse_store_set_reference(&a, &other, &dropped, &err) == DSE_OK && dropped == 2 &&
+                  a.n_results == 2 && !strcmp(a.results[0].family, "mi"),
+              "another clustering drops the 2 mi_x rows, keeps the mi rows (%zu, %zu)", dropped,
+              a.n_results);
+        CHECK(!dse_store_reference_equal(&a.reference, &ref), "labels differ");
+        dse_store_t b = {0};
+        CHECK(dse_store_set_reference(&b, &ref, NULL, &err) == DSE_OK, "%s", err.msg);
+        CHECK(dse_store_merge(&b, "b.h5", &a, "a.h5", &err) == DSE_EVALUE, "clustering conflict");
+        CHECK_STR(err.msg,
+                  "conflict: the reference clustering of b.h5 (/data/x.npy, checksum "
+                  "000000000000feed) differs from that of a.h5 (/data/x.npy, checksum "
+                  "000000000000feed)",
+                  "clustering conflict message");
+        dse_store_t c = {0};
+        CHECK(dse_store_merge(&c, "(none)", &a, "a.h5", &err) == DSE_OK &&
+                  dse_store_reference_equal(&c.reference, &a.reference),
+              "a merge takes the clustering over");
+        dse_store_free(&a);
+        dse_store_free(&b);
+        dse_store_free(&c);
+    }
     /* Parallel write, serial read: every column round-trips. */
     dse_store_t s = {0};
     if (rank == 0) {
@@ -123,6 +180,7 @@ int main(int argc, char **argv)
         s.config_text = strdup("[sweep]\nroots = x\n");
         s.fingerprint = 0x0123456789abcdefULL;
         snprintf(s.started, sizeof s.started, "2026-11-23T04:00:00Z");
+        CHECK(dse_store_set_reference(&s, &ref, NULL, &err) == DSE_OK, "%s", err.msg);
     }
     CHECK(dse_store_write(MPI_COMM_WORLD, 0, store_path, &s, &err) == DSE_OK, "%s", err.msg);
     if (rank == 0) {
@@ -146,6 +204,11 @@ int main(int argc, char **argv)
             same &= r.spectra[i].length == s.spectra[i].length &&
                     memcmp(r.spectra[i].values, s.spectra[i].values, s.spectra[i].length * 8) == 0;
         CHECK(same, "every column round-trips exactly");
+        CHECK(r.reference.path && !strcmp(r.reference.path, ref.path) &&
+                  dse_store_reference_equal(&r.reference, &ref) &&
+                  !strcmp(r.reference.created, ref.created) && r.reference.components == 3 &&
+                  r.reference.ranks == 4 && r.reference.seconds == 1.5,
+              "the /reference group round-trips (labels sliced over the ranks)");
         struct stat st;
         char tmp[4200];
         snprintf(tmp, sizeof tmp, "%s.tmp", store_path);

@@ -6,7 +6,9 @@
 #
 # Generates demo-out/tree (tools/dse_gen.c `tree`): two training runs whose
 # 4 class clusters separate over 4 steps, and one run clustered by shuffled
-# labels; all share demo-out/tree/labels.npy. Then `mpiexec -n P dsesweep run
+# labels; all share demo-out/tree/labels.npy and the "input vectors"
+# demo-out/tree/inputs.npy (400 x 20), which the sweep clusters once into 10
+# groups for DSMI_X. Then `mpiexec -n P dsesweep run
 # configs/demo.ini` fills demo-out/demo.h5 and `dsesweep report` prints, per
 # run, DSE and DSMI over the steps, a ranking by DSMI, and the correlation of
 # each quantity with the made-up accuracies of configs/demo_metadata.csv
@@ -20,7 +22,7 @@ ranks=2
 while [ $# -gt 0 ]; do
   case $1 in
     --ranks) ranks=$2; shift 2 ;;
-    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
     *) echo "demo.sh: unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -28,7 +30,11 @@ build=$("$here/tools/setup.sh" --build-dir "$here/build")
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 export OMPI_MCA_rmaps_base_oversubscribe=1 OPENBLAS_NUM_THREADS=1
 mkdir -p "$here/demo-out"
-[ -f "$here/demo-out/tree/labels.npy" ] || "$build/dse_gen" tree --out "$here/demo-out/tree"
+if [ ! -f "$here/demo-out/tree/inputs.npy" ]; then
+  # A tree from an older demo (no inputs.npy) and its store are replaced.
+  rm -rf "$here/demo-out/tree" "$here/demo-out/demo.h5" "$here/demo-out/demo.h5.journal"
+  "$build/dse_gen" tree --out "$here/demo-out/tree" --inputs 20
+fi
 echo "== dsesweep scan configs/demo.ini"
 "$build/dsesweep" scan "$here/configs/demo.ini"
 echo

@@ -30,10 +30,13 @@ static double gaussian(dse_rng_t *rng)
 
 static void usage(void)
 {
-    fprintf(stderr, "usage: dse_gen blobs --n N --d D [--classes C] [--spread S] [--seed K]\n"
-                    "                     --out Z.npy [--labels Y.npy] [--dtype f2|f4|f8]\n"
-                    "       dse_gen tree --out DIR [--runs R] [--steps T] [--n N] [--d D] "
-                    "[--classes C]\n");
+    fprintf(stderr,
+            "usage: dse_gen blobs --n N --d D [--classes C] [--spread S] [--seed K]\n"
+            "                     --out Z.npy [--labels Y.npy] [--dtype f2|f4|f8]\n"
+            "       dse_gen tree --out DIR [--runs R] [--steps T] [--n N] [--d D] "
+            "[--classes C]\n"
+            "                    [--inputs D2]   also DIR/inputs.npy: N x D2 input vectors\n"
+            "                                    grouped by the labels (a reference X)\n");
 }
 
 /* Labels 0..C-1 (i mod C), shuffled with the seed. */
@@ -98,7 +101,7 @@ int main(int argc, char **argv)
     }
     int tree = !strcmp(argv[1], "tree");
     unsigned long n = tree ? 400 : 1000, d = 32, classes = tree ? 4 : 5, seed = 0, runs = 2,
-                  steps = 4;
+                  steps = 4, inputs = 0;
     double spread = 4.0;
     const char *out = NULL, *labels = NULL, *dt = "f4";
     for (int i = 2; i + 1 < argc; i += 2) {
@@ -110,6 +113,8 @@ int main(int argc, char **argv)
         else if (!strcmp(k, "--seed")) seed = strtoul(v, NULL, 10);
         else if (!strcmp(k, "--runs")) runs = strtoul(v, NULL, 10);
         else if (!strcmp(k, "--steps")) steps = strtoul(v, NULL, 10);
+        else if (!strcmp(k, "--inputs"))
+            inputs = strtoul(v, NULL, 10);
         else if (!strcmp(k, "--out")) out = v;
         else if (!strcmp(k, "--labels")) labels = v;
         else if (!strcmp(k, "--dtype")) dt = v;
@@ -141,6 +146,18 @@ int main(int argc, char **argv)
         mkdir(out, 0755); /* one level; the parent must exist */
         snprintf(path, sizeof path, "%s/labels.npy", out);
         rc = write_labels(path, n, y);
+        if (!rc && inputs) {
+            /* The "input vectors": the same classes in D2 dimensions, apart but noisy. */
+            double *x = malloc(n * inputs * sizeof *x);
+            if (!x) {
+                fprintf(stderr, "dse_gen: out of memory\n");
+                return 1;
+            }
+            make_points(n, inputs, classes, y, 1.5, seed + 7, x);
+            snprintf(path, sizeof path, "%s/inputs.npy", out);
+            rc = write_matrix(path, dtype, n, inputs, x);
+            free(x);
+        }
         make_labels(n, classes, seed + 1000, ys); /* the shuffled run's own grouping */
         for (unsigned long r = 0; !rc && r <= runs; ++r) {
             int shuffled = r == runs;

@@ -47,10 +47,12 @@ size_t dse_knn_components(const int64_t *knn, size_t n, size_t k);
  * 2 n_clusters, and a graph with more connected components than n_clusters
  * (the embedding would then be an arbitrary choice among them; raise k or
  * lower n_clusters). Dense path (dsyevr, eigenvectors of the n_clusters
- * largest eigenvalues only): O(n^2) memory, used up to DSE_CLUSTER_DENSE_MAX
- * samples; above it the sparse Lanczos path (ARPACK dsaupd on the kNN graph,
- * O(n k) memory). */
-#define DSE_CLUSTER_DENSE_MAX 3000
+ * largest eigenvalues only): O(n^2) memory and O(n^3) time, used up to
+ * DSE_CLUSTER_DENSE_MAX samples; above it the sparse Lanczos path (ARPACK
+ * dsaupd on the kNN graph, O(n k) memory). The crossover is measured by
+ * bench/bench_cluster.sh: at N = 2000 the dense path took 1.1 s, ARPACK 0.7 s
+ * (whole command); at 2900 dense 2.1 s, at 3100 ARPACK 0.6 s. */
+#define DSE_CLUSTER_DENSE_MAX 500
 int dse_spectral_labels(const int64_t *knn, size_t n, size_t k, size_t n_clusters, const char *name,
                         int32_t *labels, dse_err_t *err);
 
@@ -58,13 +60,23 @@ int dse_spectral_labels(const int64_t *knn, size_t n, size_t k, size_t n_cluster
  * (row-major). */
 int dse_cluster_qr(const double *embedding, size_t n, size_t c, int32_t *labels, dse_err_t *err);
 
+/* What a reference clustering was made from. */
+typedef struct dse_cluster_info {
+    size_t n, d;       /* rows and columns (D') of X */
+    size_t components; /* connected components of the kNN graph */
+    double seconds;    /* wall time of load + graph + labels */
+} dse_cluster_info_t;
+
 /* Collective on comm. Reads the reference X from spec on every rank (N x D',
- * any dtype the readers take), checks it has n rows (else "<spec>: N' rows
- * but <emb_name> has N rows"), D' >= 1 and finite values, builds the kNN
- * graph over the ranks, clusters it on rank 0 and broadcasts the labels.
- * labels (n, caller-owned) receives them. Fails on every rank if it fails on
- * one, with the first failing rank's message. */
-int dse_cluster_reference(MPI_Comm comm, const char *spec, size_t n, const char *emb_name, size_t k,
-                          size_t n_clusters, int32_t *labels, dse_err_t *err);
+ * any dtype the readers take, finite values), checks D' >= 1 and, when
+ * n_expected > 0, that X has n_expected rows (else "<spec>: N' rows but
+ * <emb_name> has N rows"), builds the kNN graph over the ranks, clusters it
+ * on rank 0 and broadcasts the labels. *labels (info->n values, malloc'd,
+ * owned by the caller) holds them on every rank. Fails on every rank if it
+ * fails on one, with the first failing rank's message. Memory per rank: X as
+ * float64 (8 N D' bytes) + the lists (8 N k bytes) + one distance block. */
+int dse_cluster_reference(MPI_Comm comm, const char *spec, size_t n_expected, const char *emb_name,
+                          size_t k, size_t n_clusters, int32_t **labels, dse_cluster_info_t *info,
+                          dse_err_t *err);
 
 #endif

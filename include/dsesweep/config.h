@@ -23,6 +23,7 @@ typedef struct dse_config {
     char *path_regex;                      /* [sweep] path_regex: PCRE2 with (?<run>) (?<step>) */
     char *dataset;                         /* [sweep] dataset: name inside .h5/.safetensors */
     char *labels;                          /* [sweep] labels */
+    char *reference;                       /* [sweep] reference: input vectors X */
     char *store;                           /* [sweep] store */
     size_t memory_budget;                  /* [sweep] memory_budget (0 = automatic) */
     int group_size;                        /* [sweep] group_size: 0 auto, -1 all, k */
@@ -53,7 +54,8 @@ void dse_config_print_keys(void *out, int markdown);
 
 /* Local. A 64-bit fingerprint of what decides the numbers (quantities, the t
  * list and the other parameters, the labels file name, the dataset), not of
- * where files are or the memory budget: two configs with the same fingerprint
+ * where files are or the memory budget (the labels and reference file names
+ * count, their directories do not): two configs with the same fingerprint
  * fill the same store. */
 uint64_t dse_config_fingerprint(const dse_config_t *cfg);
 

@@ -48,6 +48,23 @@ typedef struct dse_store_spectrum {
     double *values; /* eigenvalues of K, descending (owned) */
 } dse_store_spectrum_t;
 
+/* The clustering of the sweep's vector reference X for DSMI(Z; X): made once
+ * per store, reused for every checkpoint and by every later run. */
+typedef struct dse_store_reference {
+    char *path;        /* X's path as configured; NULL: the store has no clustering */
+    uint64_t checksum; /* FNV-1a 64 of X's bytes */
+    uint64_t n, d;     /* X is n x d (D') */
+    int32_t knn, n_clusters;
+    uint64_t components; /* connected components of the kNN graph */
+    double seconds;      /* wall time of the clustering */
+    int32_t ranks;       /* ranks that built the kNN graph */
+    char created[32];    /* UTC time it was made */
+    int32_t *labels;     /* n labels 0..n_clusters-1 (owned) */
+} dse_store_reference_t;
+
+/* The task family whose results (DSMI_X, ...) use the reference clustering. */
+#define DSE_STORE_FAMILY_MI_X "mi_x"
+
 typedef struct dse_store {
     dse_store_checkpoint_t *checkpoints;
     size_t n_checkpoints, cap_checkpoints;
@@ -58,6 +75,7 @@ typedef struct dse_store {
     char *config_text;    /* attributes of the file */
     uint64_t fingerprint; /* dse_config_fingerprint of the config that made it */
     char started[32], finished[32];
+    dse_store_reference_t reference; /* path NULL: none */
 } dse_store_t;
 
 /* Local. Frees every buffer; safe on a zeroed store. */
@@ -90,6 +108,24 @@ int dse_store_apply(dse_store_t *s, const dse_task_record_t *rec, dse_err_t *err
 /* Local. 1 if the store holds results of `family` for this checkpoint path
  * with this checksum. */
 int dse_store_has(const dse_store_t *s, const char *path, uint64_t checksum, const char *family);
+
+/* Local. Frees ref's buffers and zeroes it; safe on a zeroed struct. */
+void dse_store_reference_free(dse_store_reference_t *ref);
+
+/* Local. 1 if a and b were made from the same file content with the same
+ * parameters and hold the same labels. */
+int dse_store_reference_equal(const dse_store_reference_t *a, const dse_store_reference_t *b);
+
+/* Local. Replaces the store's clustering with a copy of ref. When the store
+ * held a different one, every DSE_STORE_FAMILY_MI_X result is dropped (it
+ * belonged to the old clustering); *dropped (may be NULL) receives how many. */
+int dse_store_set_reference(dse_store_t *s, const dse_store_reference_t *ref, size_t *dropped,
+                            dse_err_t *err);
+
+/* Local. Appends the clustering ref to the journal at path and fsyncs it
+ * (replayed by dse_journal_replay like a task). */
+int dse_journal_append_reference(const char *path, const dse_store_reference_t *ref,
+                                 dse_err_t *err);
 
 /* Local. Appends rec to the journal at path and fsyncs it. */
 int dse_journal_append(const char *path, const dse_task_record_t *rec, dse_err_t *err);

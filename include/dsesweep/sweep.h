@@ -3,11 +3,15 @@
  * Rank 0 is the coordinator: it scans the tree, loads the store and its
  * journal, builds the task list (checkpoint x family: "spectral" = DSE,
  * matrix-entry and ASE from N x N kernels; "classic" = CSE, ASE-kNN, RankMe,
- * participation ratio, alpha-ReQ; "mi" = DSMI, CSMI, ASMI), skips what the
- * store already holds for the same file content, and hands tasks out largest
- * first to worker groups as they come free. Each finished task is journaled
- * (fsync) before the next one is handed out. At the end all ranks write the
- * store together with parallel HDF5. With one rank, rank 0 does it all.
+ * participation ratio, alpha-ReQ; "mi" = DSMI, CSMI, ASMI against the labels;
+ * "mi_x" = the same against the spectral clusters of the reference X, named
+ * DSMI_X, ...), skips what the store already holds for the same file
+ * content, and hands tasks out largest first to worker groups as they come
+ * free. The reference X is clustered once per store, over all ranks, before
+ * any task; the labels are journaled, stored in /reference and reused. Each
+ * finished task is journaled (fsync) before the next one is handed out. At
+ * the end all ranks write the store together with parallel HDF5. With one
+ * rank, rank 0 does it all.
  */
 #ifndef DSESWEEP_SWEEP_H
 #define DSESWEEP_SWEEP_H
@@ -25,6 +29,8 @@ typedef struct dse_sweep_opts {
     const char *store_override; /* NULL: cfg->store */
     double grace_seconds;       /* after SIGUSR1/SIGTERM: wait this long for in-flight tasks
                                    (0: 60 s), then abandon them (they are recomputed next run) */
+    int recluster;              /* cluster the reference X again even if the store holds a
+                                   clustering; its mi_x results are then recomputed */
 } dse_sweep_opts_t;
 
 typedef struct dse_sweep_summary {
@@ -35,6 +41,8 @@ typedef struct dse_sweep_summary {
     size_t tasks_failed;  /* of those, failed (recorded with their error) */
     size_t tasks_left;    /* not run because a stop signal came (0 normally) */
     int stop_signal;      /* SIGUSR1 or SIGTERM if one stopped the sweep early, else 0 */
+    char reference_error[DSE_ERR_MSG_MAX]; /* rank 0: why no mi_x task ran although a
+                                              reference is configured ("" otherwise) */
     double seconds;
 } dse_sweep_summary_t;
 

@@ -14,6 +14,11 @@ int dse_cli_merge(int argc, char **argv);
 int dse_cli_export(int argc, char **argv); /* local, no MPI */
 int dse_cli_report(int argc, char **argv); /* local, no MPI */
 
+struct cJSON;
+/* Local. Adds name: v to the JSON object o printed with %.17g, so that it
+ * reads back as the same double (cJSON's own printing may keep 15 digits). */
+void dse_cli_json_exact(struct cJSON *o, const char *name, double v);
+
 /* Local. Loads STORE as a sweep left it: the file plus any journal records
  * not yet folded in (read-only; the journal is not cut). Caller owns *s. */
 int dse_cli_load_store(const char *path, dse_store_t *s, dse_err_t *err);

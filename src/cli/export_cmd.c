@@ -7,6 +7,7 @@
 
 #include "cli.h"
 #include "dsesweep/csv_table.h"
+#include "dsesweep/npy.h"
 #include "dsesweep/store.h"
 
 int dse_cli_load_store(const char *path, dse_store_t *s, dse_err_t *err)
@@ -44,7 +45,7 @@ static size_t *sorted_rows(const dse_store_t *s)
 
 /* cJSON prints 15 significant digits when they read back within an epsilon;
  * export writes %.17g so that every double round-trips exactly. */
-static void add_exact_number(cJSON *o, const char *name, double v)
+void dse_cli_json_exact(cJSON *o, const char *name, double v)
 {
     char text[32];
     snprintf(text, sizeof text, "%.17g", v);
@@ -53,17 +54,22 @@ static void add_exact_number(cJSON *o, const char *name, double v)
 
 int dse_cli_export(int argc, char **argv)
 {
-    const char *store = NULL, *format = "csv", *outpath = NULL;
+    const char *store = NULL, *format = "csv", *outpath = NULL, *clusters = NULL;
     for (int i = 1; i < argc; ++i) {
         if (!strcmp(argv[i], "--format") && i + 1 < argc)
             format = argv[++i];
         else if (!strcmp(argv[i], "--out") && i + 1 < argc)
             outpath = argv[++i];
+        else if (!strcmp(argv[i], "--clusters") && i + 1 < argc)
+            clusters = argv[++i];
         else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-            printf("usage: dsesweep export STORE [--format csv|json] [--out FILE]\n\n"
+            printf("usage: dsesweep export STORE [--format csv|json] [--out FILE]\n"
+                   "       dsesweep export STORE --clusters LABELS.npy\n\n"
                    "One tidy row per (checkpoint, quantity, t): run, step, path, quantity, sigma,\n"
                    "t, value, status, error. Failed tasks are rows with status != 0, an empty\n"
-                   "value and their error. Rows are sorted by run, step, path, quantity, t.\n");
+                   "value and their error. Rows are sorted by run, step, path, quantity, t.\n"
+                   "--clusters writes the store's reference clustering (the categories of\n"
+                   "DSMI_X, ...) as an int64 .npy of N labels instead.\n");
             return 0;
         } else if (!store && argv[i][0] != '-')
             store = argv[i];
@@ -84,6 +90,23 @@ int dse_cli_export(int argc, char **argv)
     if (dse_cli_load_store(store, &s, &err) != DSE_OK) {
         fprintf(stderr, "dsesweep export: error: %s\n", err.msg);
         return 1;
+    }
+    if (clusters) {
+        int rc = DSE_OK;
+        if (!s.reference.path) {
+            rc = DSE_RAISE(&err, DSE_EUSAGE, "%s: the store has no reference clustering", store);
+        } else {
+            double *y = DSE_MALLOC((size_t)s.reference.n + 1, sizeof *y, &err);
+            for (uint64_t i = 0; y && i < s.reference.n; ++i)
+                y[i] = s.reference.labels[i];
+            dse_dtype_t i64 = {DSE_DT_I64, 8, 0};
+            uint64_t shape[1] = {s.reference.n};
+            rc = y ? dse_npy_write(clusters, i64, 1, shape, 0, y, &err) : err.code;
+            free(y);
+        }
+        dse_store_free(&s);
+        if (rc != DSE_OK) fprintf(stderr, "dsesweep export: error: %s\n", err.msg);
+        return rc == DSE_OK ? 0 : 1;
     }
     FILE *out = outpath ? fopen(outpath, "w") : stdout;
     if (!out) {
@@ -118,13 +141,13 @@ int dse_cli_export(int argc, char **argv)
             cJSON_AddNumberToObject(o, "step", (double)c->step);
             cJSON_AddStringToObject(o, "path", c->path);
             cJSON_AddStringToObject(o, "quantity", r->quantity);
-            add_exact_number(o, "sigma", r->sigma);
+            dse_cli_json_exact(o, "sigma", r->sigma);
             if (r->t > 0)
-                add_exact_number(o, "t", r->t);
+                dse_cli_json_exact(o, "t", r->t);
             else
                 cJSON_AddNullToObject(o, "t");
             if (r->status == 0 && isfinite(r->value))
-                add_exact_number(o, "value", r->value);
+                dse_cli_json_exact(o, "value", r->value);
             else
                 cJSON_AddNullToObject(o, "value");
             cJSON_AddStringToObject(o, "status", r->status == 0 ? "ok" : "error");

@@ -217,6 +217,24 @@ static int print_ranking(const dse_results_table_t *t, long col, const report_op
 }
 
 /* Up to five names, comma-separated, then "..." */
+/* One paragraph on the reference clustering behind the *_X columns. */
+static void print_reference(const dse_store_reference_t *r)
+{
+    if (!r->path) return;
+    size_t *sizes = calloc((size_t)r->n_clusters + 1, sizeof *sizes);
+    if (!sizes) return;
+    for (uint64_t i = 0; i < r->n; ++i)
+        if (r->labels[i] >= 0 && r->labels[i] < r->n_clusters) sizes[r->labels[i]]++;
+    printf("\n*_X columns: MI against %d spectral clusters of the reference %s (%llu x %llu, "
+           "k = %d, %llu graph component(s), made %s)\n  cluster sizes:",
+           (int)r->n_clusters, r->path, (unsigned long long)r->n, (unsigned long long)r->d,
+           (int)r->knn, (unsigned long long)r->components, r->created);
+    for (int c = 0; c < r->n_clusters; ++c)
+        printf(" %zu", sizes[c]);
+    printf("\n");
+    free(sizes);
+}
+
 static void print_names(const char *const *names, size_t n)
 {
     for (size_t i = 0; i < n && i < 5; ++i)
@@ -464,6 +482,7 @@ int dse_cli_report(int argc, char **argv)
         goto out;
     }
     print_run_tables(&t);
+    print_reference(&s.reference);
     if (rank_col >= 0 && (rc = print_ranking(&t, rank_col, &o, &err)) != DSE_OK) goto out;
     if (o.metadata && (rc = correlate(&t, &o, plots, &err)) != DSE_OK) goto out;
     if (plots && (rc = plot_over_steps(&t, plots, &err)) != DSE_OK) goto out;

@@ -155,7 +155,7 @@ static void print_json(const char *emb, const char *dtype, const char *labels,
         else
             cJSON_AddNullToObject(r, "t");
         if (isfinite(s->entries[i].value))
-            cJSON_AddNumberToObject(r, "value", s->entries[i].value);
+            dse_cli_json_exact(r, "value", s->entries[i].value);
         else
             cJSON_AddNullToObject(r, "value");
         cJSON_AddItemToArray(results, r);
@@ -191,13 +191,14 @@ static void print_table(const char *emb, const char *dtype, const char *labels,
 static int categories_of_reference(const char *reference, size_t n, const char *emb, const dse_params_t *p,
                                    const char *write_path, dse_categories_t *cat, dse_err_t *err)
 {
-    int32_t *labels = DSE_MALLOC(n, sizeof *labels, err);
+    int32_t *labels = NULL;
+    dse_cluster_info_t info;
     double *y = DSE_MALLOC(n, sizeof *y, err);
-    int rc = labels && y ? DSE_OK : err->code;
+    int rc = y ? DSE_OK : err->code;
     rc = dse_comm_agree(MPI_COMM_WORLD, rc, err);
     if (rc == DSE_OK)
-        rc = dse_cluster_reference(MPI_COMM_WORLD, reference, n, emb, (size_t)p->knn, (size_t)p->n_clusters, labels,
-                                   err);
+        rc = dse_cluster_reference(MPI_COMM_WORLD, reference, n, emb, (size_t)p->knn,
+                                   (size_t)p->n_clusters, &labels, &info, err);
     if (rc == DSE_OK) {
         for (size_t i = 0; i < n; ++i)
             y[i] = labels[i];

@@ -36,19 +36,28 @@ static void run_help(FILE *out, const char *cmd)
                      "run, step, N and D, unreadable files and directories, the task count, and the\n"
                      "estimated memory and time.\n");
     else
-        fprintf(out, "usage: mpiexec -n P dsesweep run CONFIG [--quiet|--verbose] [--shard I/N]\n"
-                     "                                 [--store PATH] [--grace SECONDS]\n\n"
-                     "Scores every checkpoint of the config's tree with every requested quantity and\n"
-                     "writes one HDF5 store (schema: docs/store.md). Rank 0 coordinates; the other\n"
-                     "ranks form worker groups. Running again computes only what is missing or whose\n"
-                     "file changed. --shard I/N does checkpoints I, I+N, I+2N, ... only; --store\n"
-                     "writes another store (one per shard, then `dsesweep merge`).\n\n"
-                     "On SIGUSR1 or SIGTERM (SLURM's warning before the time limit) no new task is\n"
-                     "handed out; in-flight tasks finish, or are abandoned after --grace seconds\n"
-                     "(default 60); the store is written and the exit status is 4.\n\n"
-                     "Exit status: 0 all tasks done, 3 the sweep finished but some tasks failed\n"
-                     "(their errors are in the store), 4 stopped by a signal with work left (run\n"
-                     "again to resume), 1 the sweep could not run, 2 bad usage.\n");
+        fprintf(out,
+                "usage: mpiexec -n P dsesweep run CONFIG [--quiet|--verbose] [--shard I/N]\n"
+                "                                 [--store PATH] [--grace SECONDS]\n"
+                "                                 [--recluster]\n\n"
+                "Scores every checkpoint of the config's tree with every requested quantity and\n"
+                "writes one HDF5 store (schema: docs/store.md). Rank 0 coordinates; the other\n"
+                "ranks form worker groups. Running again computes only what is missing or whose\n"
+                "file changed. --shard I/N does checkpoints I, I+N, I+2N, ... only; --store\n"
+                "writes another store (one per shard, then `dsesweep merge`).\n\n"
+                "With `reference = X.npy` the input vectors X are clustered once, over all\n"
+                "ranks, before any task (kNN graph with k = knn, n_clusters spectral\n"
+                "clusters); the labels go to the store's /reference group and every later run\n"
+                "reuses them. DSMI_X, CSMI_X, ... are MI against those clusters, beside DSMI\n"
+                "against the labels. If X changes, its mi_x results are kept and none is\n"
+                "computed until --recluster clusters X again (and recomputes them).\n\n"
+                "On SIGUSR1 or SIGTERM (SLURM's warning before the time limit) no new task is\n"
+                "handed out; in-flight tasks finish, or are abandoned after --grace seconds\n"
+                "(default 60); the store is written and the exit status is 4.\n\n"
+                "Exit status: 0 all tasks done, 3 the sweep finished but some tasks failed\n"
+                "(their errors are in the store) or the reference X changed, 4 stopped by a\n"
+                "signal with work left (run again to resume), 1 the sweep could not run,\n"
+                "2 bad usage.\n");
     fprintf(out, "\nConfig keys (docs/config.md):\n");
     dse_config_print_keys(out, 0);
 }
@@ -69,14 +78,12 @@ static int parse_shard(const char *s, int *index, int *count)
 
 int dse_cli_sweep(const char *cmd, int argc, char **argv)
 {
-    dse_sweep_opts_t o = {0, 0, 1, NULL, 0};
-    static const struct option opts[] = {{"quiet", no_argument, 0, 'q'},
-                                         {"verbose", no_argument, 0, 'v'},
-                                         {"shard", required_argument, 0, 's'},
-                                         {"store", required_argument, 0, 'o'},
-                                         {"grace", required_argument, 0, 'g'},
-                                         {"help", no_argument, 0, 'h'},
-                                         {0, 0, 0, 0}};
+    dse_sweep_opts_t o = {0, 0, 1, NULL, 0, 0};
+    static const struct option opts[] = {
+        {"quiet", no_argument, 0, 'q'},       {"verbose", no_argument, 0, 'v'},
+        {"shard", required_argument, 0, 's'}, {"store", required_argument, 0, 'o'},
+        {"grace", required_argument, 0, 'g'}, {"recluster", no_argument, 0, 'r'},
+        {"help", no_argument, 0, 'h'},        {0, 0, 0, 0}};
     opterr = 0;
     optind = 1;
     int c;
@@ -89,6 +96,9 @@ int dse_cli_sweep(const char *cmd, int argc, char **argv)
                 return usage_error(cmd, "--shard takes I/N with 0 <= I < N (got '%s')", optarg);
             break;
         case 'o': o.store_override = optarg; break;
+        case 'r':
+            o.recluster = 1;
+            break;
         case 'g': {
             char *end;
             o.grace_seconds = strtod(optarg, &end);
@@ -127,7 +137,11 @@ int dse_cli_sweep(const char *cmd, int argc, char **argv)
         if (rc == DSE_OK && is_rank0() && sum.stop_signal)
             printf("dsesweep: stopped by %s with %zu task(s) left; run again to resume\n",
                    sum.stop_signal == SIGTERM ? "SIGTERM" : "SIGUSR1", sum.tasks_left);
-        status = rc != DSE_OK ? 1 : sum.stop_signal ? 4 : (sum.tasks_failed ? 3 : 0);
+        if (rc == DSE_OK && is_rank0() && sum.reference_error[0])
+            fprintf(stderr, "dsesweep %s: error: no mi_x task run: %s\n", cmd, sum.reference_error);
+        int ref_refused = sum.reference_error[0] != '\0';
+        MPI_Bcast(&ref_refused, 1, MPI_INT, 0, MPI_COMM_WORLD);
+        status = rc != DSE_OK ? 1 : sum.stop_signal ? 4 : (sum.tasks_failed || ref_refused ? 3 : 0);
     }
     if (rc != DSE_OK && is_rank0()) fprintf(stderr, "dsesweep %s: error: %s\n", cmd, err.msg);
     dse_config_free(&cfg);

@@ -424,32 +424,51 @@ int dse_spectral_labels(const int64_t *knn, size_t n, size_t k, size_t n_cluster
     return rc;
 }
 
-int dse_cluster_reference(MPI_Comm comm, const char *spec, size_t n, const char *emb_name, size_t k,
-                          size_t n_clusters, int32_t *labels, dse_err_t *err)
+int dse_cluster_reference(MPI_Comm comm, const char *spec, size_t n_expected, const char *emb_name,
+                          size_t k, size_t n_clusters, int32_t **labels, dse_cluster_info_t *info,
+                          dse_err_t *err)
 {
     int rank;
     MPI_Comm_rank(comm, &rank);
+    double t0 = MPI_Wtime();
+    memset(info, 0, sizeof *info);
+    *labels = NULL;
     dse_matrix_t x = {0};
     int64_t *knn = NULL;
     int rc = dse_matrix_load(spec, &x, err);
-    if (rc == DSE_OK && x.rows != n)
-        rc = DSE_RAISE(err, DSE_EVALUE, "%s: %zu rows but %s has %zu rows", spec, x.rows, emb_name,
-                       n);
+    size_t n = x.rows;
+    if (rc == DSE_OK && n_expected && n != n_expected)
+        rc = DSE_RAISE(err, DSE_EVALUE, "%s: %zu rows but %s has %zu rows", spec, n, emb_name,
+                       n_expected);
     if (rc == DSE_OK && x.cols == 0)
         rc = DSE_RAISE(err, DSE_EVALUE, "%s: no features (D' = 0)", spec);
     if (rc == DSE_OK && k > n)
         rc = DSE_RAISE(err, DSE_EVALUE, "%s: %zu samples for a %zu-nearest-neighbour graph", spec,
                        n, k);
-    if (rc == DSE_OK && !(knn = DSE_MALLOC(n * k, sizeof *knn, err))) rc = err->code;
-    rc = dse_comm_agree(comm, rc, err);
-    if (rc == DSE_OK) rc = dse_knn_graph(comm, x.data, n, x.cols, k, knn, err);
-    if (rc == DSE_OK && rank == 0)
-        rc = dse_spectral_labels(knn, n, k, n_clusters, spec, labels, err);
-    rc = dse_comm_agree(comm, rc, err);
     if (rc == DSE_OK && n > (size_t)INT32_MAX)
         rc = DSE_RAISE(err, DSE_ENOMEM, "%s: too many rows to broadcast", spec);
-    if (rc == DSE_OK && MPI_Bcast(labels, (int)n, MPI_INT32_T, 0, comm) != MPI_SUCCESS)
+    if (rc == DSE_OK && !(knn = DSE_MALLOC(n * k, sizeof *knn, err))) rc = err->code;
+    if (rc == DSE_OK && !(*labels = DSE_MALLOC(n + 1, sizeof **labels, err))) rc = err->code;
+    rc = dse_comm_agree(comm, rc, err);
+    if (rc == DSE_OK) rc = dse_knn_graph(comm, x.data, n, x.cols, k, knn, err);
+    if (rc == DSE_OK && rank == 0) {
+        rc = dse_spectral_labels(knn, n, k, n_clusters, spec, *labels, err);
+        info->components = dse_knn_components(knn, n, k);
+    }
+    rc = dse_comm_agree(comm, rc, err);
+    unsigned long long comps = info->components;
+    if (rc == DSE_OK && (MPI_Bcast(*labels, (int)n, MPI_INT32_T, 0, comm) != MPI_SUCCESS ||
+                         MPI_Bcast(&comps, 1, MPI_UNSIGNED_LONG_LONG, 0, comm) != MPI_SUCCESS))
         rc = DSE_RAISE(err, DSE_EMPI, "%s: broadcasting the cluster labels failed", spec);
+    if (rc == DSE_OK) {
+        info->n = n;
+        info->d = x.cols;
+        info->components = (size_t)comps;
+        info->seconds = MPI_Wtime() - t0;
+    } else {
+        free(*labels);
+        *labels = NULL;
+    }
     free(knn);
     dse_matrix_free(&x);
     return rc;

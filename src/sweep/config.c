@@ -49,6 +49,10 @@ static const key_spec_t keys[] = {
     {"sweep", "labels", K_PATH, "", 0, 0,
      "labels shared by every checkpoint (integer: classes; float N x 1: binned); "
      "empty: no mutual information"},
+    {"sweep", "reference", K_PATH, "", 0, 0,
+     "input vectors X (N x D') shared by every checkpoint: clustered once per store (kNN "
+     "graph with k = knn, n_clusters spectral clusters) for DSMI_X, CSMI_X, ...; "
+     "empty: none"},
     {"sweep", "store", K_PATH, NULL, 0, 0, "the HDF5 store the sweep fills (created if missing)"},
     {"sweep", "memory_budget", K_BYTES, "0", 0, 1e18,
      "bytes per rank (suffix K/M/G/T = 1024^k); 0: automatic (80% of RAM / ranks per node, "
@@ -66,9 +70,10 @@ static const key_spec_t keys[] = {
     {"quantities", "repetitions", K_INT, "5", 1, 100000, "random subsets per class for MI"},
     {"quantities", "seed", K_UINT64, "0", 0, 1.8e19, "seed of every random draw"},
     {"quantities", "bins", K_INT, "2", 1, 65535, "CSE bins per dimension"},
-    {"quantities", "knn", K_INT, "10", 1, 1e9, "k of the kNN adjacency (ASE_knn)"},
+    {"quantities", "knn", K_INT, "10", 1, 1e9,
+     "k of the kNN adjacency (ASE_knn) and of the reference's kNN graph"},
     {"quantities", "n_clusters", K_INT, "10", 1, 1e6,
-     "bins for continuous scalar labels"},
+     "bins for continuous scalar labels; clusters of the reference"},
 };
 #define N_KEYS (sizeof keys / sizeof keys[0])
 
@@ -209,6 +214,7 @@ static int set_key(parse_state_t *st, const key_spec_t *k, const char *value, in
     if (!strcmp(k->name, "path_regex")) str = &c->path_regex;
     if (!strcmp(k->name, "dataset")) str = &c->dataset;
     if (!strcmp(k->name, "labels")) str = &c->labels;
+    if (!strcmp(k->name, "reference")) str = &c->reference;
     if (!strcmp(k->name, "store")) str = &c->store;
     if (str) {
         if (k->type == K_PATH && k->def == NULL && !*value)
@@ -409,6 +415,7 @@ void dse_config_free(dse_config_t *c)
     free(c->path_regex);
     free(c->dataset);
     free(c->labels);
+    free(c->reference);
     free(c->store);
     memset(c, 0, sizeof *c);
 }
@@ -427,5 +434,11 @@ uint64_t dse_config_fingerprint(const dse_config_t *c)
     const char *lb = c->labels ? strrchr(c->labels, '/') : NULL;
     lb = lb ? lb + 1 : (c->labels ? c->labels : "");
     h = dse_fnv1a(h, lb, strlen(lb));
+    if (c->reference && *c->reference) { /* absent: the fingerprint of earlier stores */
+        const char *rb = strrchr(c->reference, '/');
+        rb = rb ? rb + 1 : c->reference;
+        h = dse_fnv1a(h, "\n", 1);
+        h = dse_fnv1a(h, rb, strlen(rb));
+    }
     return h;
 }

@@ -41,7 +41,56 @@ void dse_store_free(dse_store_t *s)
     free(s->results);
     free(s->spectra);
     free(s->config_text);
+    dse_store_reference_free(&s->reference);
     memset(s, 0, sizeof *s);
+}
+
+void dse_store_reference_free(dse_store_reference_t *ref)
+{
+    if (!ref) return;
+    free(ref->path);
+    free(ref->labels);
+    memset(ref, 0, sizeof *ref);
+}
+
+int dse_store_reference_equal(const dse_store_reference_t *a, const dse_store_reference_t *b)
+{
+    if (!a->path || !b->path) return !a->path && !b->path;
+    return a->checksum == b->checksum && a->n == b->n && a->d == b->d && a->knn == b->knn &&
+           a->n_clusters == b->n_clusters &&
+           (a->n == 0 || !memcmp(a->labels, b->labels, (size_t)a->n * sizeof *a->labels));
+}
+
+int dse_store_set_reference(dse_store_t *s, const dse_store_reference_t *ref, size_t *dropped,
+                            dse_err_t *err)
+{
+    if (dropped) *dropped = 0;
+    dse_store_reference_t copy = *ref;
+    copy.path = strdup(ref->path ? ref->path : "");
+    copy.labels = malloc((size_t)ref->n * sizeof *copy.labels + 1);
+    if (!copy.path || !copy.labels) {
+        free(copy.path);
+        free(copy.labels);
+        return DSE_RAISE(err, DSE_ENOMEM, "cannot store the reference clustering");
+    }
+    memcpy(copy.labels, ref->labels, (size_t)ref->n * sizeof *copy.labels);
+    if (s->reference.path && !dse_store_reference_equal(&s->reference, ref)) {
+        /* The old clustering's results describe other categories: drop them. */
+        size_t w = 0;
+        for (size_t i = 0; i < s->n_results; ++i) {
+            dse_store_result_t *r = &s->results[i];
+            if (!strcmp(r->family, DSE_STORE_FAMILY_MI_X)) {
+                free(r->error);
+                if (dropped) (*dropped)++;
+            } else {
+                s->results[w++] = *r;
+            }
+        }
+        s->n_results = w;
+    }
+    dse_store_reference_free(&s->reference);
+    s->reference = copy;
+    return DSE_OK;
 }
 
 int64_t dse_store_find_checkpoint(const dse_store_t *s, const char *path)
@@ -176,6 +225,43 @@ void dse_test_slow_io(void)
     nanosleep(&ts, NULL);
 }
 
+/* Appends one framed record (the JSON object o, consumed, and `count`
+ * doubles) to the journal at path and fsyncs it. */
+static int append_record(const char *path, cJSON *o, const double *payload, size_t count,
+                         dse_err_t *err)
+{
+    char *json = cJSON_PrintUnformatted(o);
+    cJSON_Delete(o);
+    if (!json) return DSE_RAISE(err, DSE_ENOMEM, "cannot encode a journal record");
+    if (count > UINT32_MAX) {
+        free(json);
+        return DSE_RAISE(err, DSE_EVALUE, "%s: a journal record of %zu values is too long", path,
+                         count);
+    }
+    uint32_t jl = (uint32_t)strlen(json), sl = (uint32_t)count;
+    uint64_t sum = dse_fnv1a(dse_fnv1a(DSE_FNV_OFFSET, json, jl), payload, sl * sizeof(double));
+    unsigned char head[20];
+    memcpy(head, "DSEJ", 4);
+    memcpy(head + 4, &jl, 4);
+    memcpy(head + 8, &sl, 4);
+    memcpy(head + 12, &sum, 8);
+    int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    int rc = DSE_OK;
+    if (fd < 0) {
+        rc = DSE_RAISE(err, DSE_EIO, "%s: cannot open the journal: %s", path, strerror(errno));
+    } else {
+        int torn = write_all(fd, head, sizeof head);
+        dse_test_slow_io(); /* a kill here leaves a torn record */
+        if (torn || write_all(fd, json, jl) ||
+            (sl && write_all(fd, payload, sl * sizeof(double))) || fsync(fd) != 0)
+            rc = DSE_RAISE(err, DSE_EIO, "%s: journal write failed: %s", path, strerror(errno));
+        if (close(fd) != 0 && rc == DSE_OK)
+            rc = DSE_RAISE(err, DSE_EIO, "%s: journal close failed: %s", path, strerror(errno));
+    }
+    free(json);
+    return rc;
+}
+
 int dse_journal_append(const char *path, const dse_task_record_t *rec, dse_err_t *err)
 {
     cJSON *o = cJSON_CreateObject();
@@ -205,30 +291,27 @@ int dse_journal_append(const char *path, const dse_task_record_t *rec, dse_err_t
         cJSON_AddStringToObject(e, "v", v);
         cJSON_AddItemToArray(entries, e);
     }
-    char *json = cJSON_PrintUnformatted(o);
-    cJSON_Delete(o);
-    if (!json) return DSE_RAISE(err, DSE_ENOMEM, "cannot encode a journal record");
-    uint32_t jl = (uint32_t)strlen(json), sl = (uint32_t)rec->spectrum_length;
-    uint64_t sum = dse_fnv1a(dse_fnv1a(DSE_FNV_OFFSET, json, jl), rec->spectrum, sl * sizeof(double));
-    unsigned char head[20];
-    memcpy(head, "DSEJ", 4);
-    memcpy(head + 4, &jl, 4);
-    memcpy(head + 8, &sl, 4);
-    memcpy(head + 12, &sum, 8);
-    int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-    int rc = DSE_OK;
-    if (fd < 0) {
-        rc = DSE_RAISE(err, DSE_EIO, "%s: cannot open the journal: %s", path, strerror(errno));
-    } else {
-        int torn = write_all(fd, head, sizeof head);
-        dse_test_slow_io(); /* a kill here leaves a torn record */
-        if (torn || write_all(fd, json, jl) ||
-            (sl && write_all(fd, rec->spectrum, sl * sizeof(double))) || fsync(fd) != 0)
-            rc = DSE_RAISE(err, DSE_EIO, "%s: journal write failed: %s", path, strerror(errno));
-        if (close(fd) != 0 && rc == DSE_OK)
-            rc = DSE_RAISE(err, DSE_EIO, "%s: journal close failed: %s", path, strerror(errno));
-    }
-    free(json);
+    return append_record(path, o, rec->spectrum, rec->spectrum_length, err);
+}
+
+int dse_journal_append_reference(const char *path, const dse_store_reference_t *ref, dse_err_t *err)
+{
+    double *labels = malloc((size_t)ref->n * sizeof *labels + 1);
+    if (!labels) return DSE_RAISE(err, DSE_ENOMEM, "cannot encode the reference clustering");
+    for (uint64_t i = 0; i < ref->n; ++i)
+        labels[i] = ref->labels[i];
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "kind", "reference");
+    cJSON_AddStringToObject(o, "path", ref->path);
+    char nums[256];
+    snprintf(nums, sizeof nums, "%llu %llu %llu %d %d %llu %d", (unsigned long long)ref->checksum,
+             (unsigned long long)ref->n, (unsigned long long)ref->d, (int)ref->knn,
+             (int)ref->n_clusters, (unsigned long long)ref->components, (int)ref->ranks);
+    cJSON_AddStringToObject(o, "nums", nums);
+    cJSON_AddNumberToObject(o, "seconds", ref->seconds);
+    cJSON_AddStringToObject(o, "created", ref->created);
+    int rc = append_record(path, o, labels, (size_t)ref->n, err);
+    free(labels);
     return rc;
 }
 
@@ -244,12 +327,54 @@ static double num_of(const cJSON *o, const char *k)
     return cJSON_IsNumber(v) ? v->valuedouble : 0.0;
 }
 
+/* Applies a decoded reference-clustering record (labels as doubles). */
+static int apply_reference(dse_store_t *s, const cJSON *o, const double *labels, uint32_t count,
+                           dse_err_t *err)
+{
+    dse_store_reference_t ref;
+    memset(&ref, 0, sizeof ref);
+    unsigned long long sum, n, d, comps;
+    int knn, nc, ranks;
+    if (sscanf(str_of(o, "nums"), "%llu %llu %llu %d %d %llu %d", &sum, &n, &d, &knn, &nc, &comps,
+               &ranks) != 7 ||
+        n != count)
+        return DSE_RAISE(err, DSE_EFORMAT, "corrupt journal record");
+    ref.path = (char *)str_of(o, "path");
+    ref.checksum = sum;
+    ref.n = n;
+    ref.d = d;
+    ref.knn = knn;
+    ref.n_clusters = nc;
+    ref.components = comps;
+    ref.ranks = ranks;
+    ref.seconds = num_of(o, "seconds");
+    snprintf(ref.created, sizeof ref.created, "%s", str_of(o, "created"));
+    ref.labels = malloc((size_t)n * sizeof *ref.labels + 1);
+    if (!ref.labels) return DSE_RAISE(err, DSE_ENOMEM, "cannot replay the reference clustering");
+    int rc = nc >= 1 ? DSE_OK : DSE_RAISE(err, DSE_EFORMAT, "corrupt journal record");
+    for (size_t i = 0; rc == DSE_OK && i < n; ++i) {
+        /* Checked before the conversion: the doubles come from a file. */
+        if (!(labels[i] >= 0 && labels[i] < nc && labels[i] == floor(labels[i])))
+            rc = DSE_RAISE(err, DSE_EFORMAT, "corrupt journal record");
+        else
+            ref.labels[i] = (int32_t)labels[i];
+    }
+    if (rc == DSE_OK) rc = dse_store_set_reference(s, &ref, NULL, err);
+    free(ref.labels);
+    return rc;
+}
+
 /* Applies one decoded record. */
 static int apply_json(dse_store_t *s, const char *json, const double *spectrum, uint32_t sl,
                       dse_err_t *err)
 {
     cJSON *o = cJSON_Parse(json);
     if (!o) return DSE_RAISE(err, DSE_EFORMAT, "corrupt journal record");
+    if (!strcmp(str_of(o, "kind"), "reference")) {
+        int rc = apply_reference(s, o, spectrum, sl, err);
+        cJSON_Delete(o);
+        return rc;
+    }
     dse_task_record_t rec;
     memset(&rec, 0, sizeof rec);
     rec.checkpoint.path = (char *)str_of(o, "path");
@@ -371,6 +496,16 @@ int dse_store_merge(dse_store_t *dst, const char *dst_name, const dse_store_t *s
         dst->config_text = strdup(src->config_text);
         dst->fingerprint = src->fingerprint;
         memcpy(dst->started, src->started, sizeof dst->started);
+    }
+    if (src->reference.path) {
+        if (dst->reference.path && !dse_store_reference_equal(&dst->reference, &src->reference))
+            return DSE_RAISE(err, DSE_EVALUE,
+                             "conflict: the reference clustering of %s (%s, checksum %016llx) "
+                             "differs from that of %s (%s, checksum %016llx)",
+                             dst_name, dst->reference.path,
+                             (unsigned long long)dst->reference.checksum, src_name,
+                             src->reference.path, (unsigned long long)src->reference.checksum);
+        if (!dst->reference.path) DSE_TRY(dse_store_set_reference(dst, &src->reference, NULL, err));
     }
     /* Map src checkpoint rows to dst rows. */
     int64_t *map = malloc((src->n_checkpoints + 1) * sizeof *map);

@@ -172,6 +172,52 @@ static void string_attribute(writer_t *w, hid_t obj, const char *name, const cha
     agree(w);
 }
 
+/* A scalar numeric attribute with the root's value (`bytes` bytes of `type`). */
+static void number_attribute(writer_t *w, hid_t obj, const char *name, hid_t type,
+                             const void *root_value, size_t bytes)
+{
+    if (w->rc != DSE_OK) return; /* agreed: every rank returns here */
+    unsigned char v[16] = {0};
+    if (w->rank == w->root) memcpy(v, root_value, bytes);
+    MPI_Bcast(v, (int)bytes, MPI_BYTE, w->root, w->comm);
+    hid_t space = H5Screate(H5S_SCALAR);
+    hid_t a = H5Acreate2(obj, name, type, space, H5P_DEFAULT, H5P_DEFAULT);
+    if (a < 0 || H5Awrite(a, type, v) < 0) h5fail(w, "attribute write");
+    if (a >= 0) H5Aclose(a);
+    H5Sclose(space);
+    agree(w);
+}
+
+/* The /reference group: the clustering of X (labels + what it was made from). */
+static void write_reference(writer_t *w, const dse_store_reference_t *r)
+{
+    int have = w->rank == w->root && r->path != NULL;
+    MPI_Bcast(&have, 1, MPI_INT, w->root, w->comm);
+    if (!have) return;
+    unsigned long long n = w->rank == w->root ? r->n : 0;
+    MPI_Bcast(&n, 1, MPI_UNSIGNED_LONG_LONG, w->root, w->comm);
+    hid_t g = table_group(w, "reference");
+    char sum[32] = "";
+    if (w->rank == w->root) snprintf(sum, sizeof sum, "%016llx", (unsigned long long)r->checksum);
+    string_attribute(w, g, "path", w->rank == w->root ? r->path : "");
+    string_attribute(w, g, "checksum", sum);
+    string_attribute(w, g, "created", w->rank == w->root ? r->created : "");
+    number_attribute(w, g, "n", H5T_NATIVE_UINT64, &r->n, sizeof r->n);
+    number_attribute(w, g, "d", H5T_NATIVE_UINT64, &r->d, sizeof r->d);
+    number_attribute(w, g, "knn", H5T_NATIVE_INT32, &r->knn, sizeof r->knn);
+    number_attribute(w, g, "n_clusters", H5T_NATIVE_INT32, &r->n_clusters, sizeof r->n_clusters);
+    number_attribute(w, g, "components", H5T_NATIVE_UINT64, &r->components, sizeof r->components);
+    number_attribute(w, g, "seconds", H5T_NATIVE_DOUBLE, &r->seconds, sizeof r->seconds);
+    number_attribute(w, g, "ranks", H5T_NATIVE_INT32, &r->ranks, sizeof r->ranks);
+    int32_t *all =
+        bcast_buffer(w, w->rank == w->root ? r->labels : NULL, (size_t)n * sizeof(int32_t));
+    if (!all) h5fail(w, "labels buffer");
+    agree(w);
+    if (all) write_column(w, g, "labels", H5T_NATIVE_INT32, all, (size_t)n, sizeof(int32_t));
+    free(all);
+    if (g >= 0) H5Gclose(g);
+}
+
 /* Rank root: a generous estimate of the file's bytes (data, string widths,
  * HDF5 metadata) so that a full disk is refused before HDF5 is involved. */
 static double estimated_bytes(const dse_store_t *s)
@@ -188,6 +234,8 @@ static double estimated_bytes(const dse_store_t *s)
     b += (double)s->n_results * (double)(ew + 32 + 16 + 8 * 5 + 4 * 2);
     for (size_t i = 0; i < s->n_spectra; ++i)
         b += 8.0 * (double)s->spectra[i].length + 32;
+    b += 4.0 * (double)s->reference.n +
+         (s->reference.path ? 1024.0 + (double)strlen(s->reference.path) : 0);
     return 1.25 * b;
 }
 
@@ -299,6 +347,9 @@ int dse_store_write(MPI_Comm comm, int root, const char *path, const dse_store_t
     free(offsets);
     if (g >= 0) H5Gclose(g);
 
+    dse_test_slow_io();
+    write_reference(&w, &s->reference);
+
     H5Pclose(w.dxpl);
     if (w.rc != DSE_OK) {
         /* A collective write failed part-way (quota, a disk filled by someone
@@ -396,6 +447,48 @@ static char *read_string_attribute(hid_t file, const char *name)
     H5Tclose(t);
     H5Aclose(a);
     return v;
+}
+
+static int read_number_attribute(hid_t obj, const char *name, hid_t type, void *out)
+{
+    if (H5Aexists(obj, name) <= 0) return -1;
+    hid_t a = H5Aopen(obj, name, H5P_DEFAULT);
+    if (a < 0) return -1;
+    herr_t r = H5Aread(a, type, out);
+    H5Aclose(a);
+    return r < 0 ? -1 : 0;
+}
+
+/* The /reference group, when the store has one. Returns 0 on success. */
+static int read_reference(hid_t f, dse_store_reference_t *r)
+{
+    if (H5Lexists(f, "reference", H5P_DEFAULT) <= 0) return 0;
+    hid_t g = H5Gopen2(f, "reference", H5P_DEFAULT);
+    if (g < 0) return -1;
+    int bad = read_number_attribute(g, "n", H5T_NATIVE_UINT64, &r->n) < 0 ||
+              read_number_attribute(g, "d", H5T_NATIVE_UINT64, &r->d) < 0 ||
+              read_number_attribute(g, "knn", H5T_NATIVE_INT32, &r->knn) < 0 ||
+              read_number_attribute(g, "n_clusters", H5T_NATIVE_INT32, &r->n_clusters) < 0 ||
+              read_number_attribute(g, "components", H5T_NATIVE_UINT64, &r->components) < 0 ||
+              read_number_attribute(g, "seconds", H5T_NATIVE_DOUBLE, &r->seconds) < 0 ||
+              read_number_attribute(g, "ranks", H5T_NATIVE_INT32, &r->ranks) < 0;
+    char *sum = read_string_attribute(g, "checksum"),
+         *created = read_string_attribute(g, "created");
+    r->path = read_string_attribute(g, "path");
+    if (sum) r->checksum = strtoull(sum, NULL, 16);
+    if (created) snprintf(r->created, sizeof r->created, "%s", created);
+    free(sum);
+    free(created);
+    bad |= !r->path || !*r->path || column_length(g, "labels") != r->n;
+    if (!bad) {
+        r->labels = malloc((size_t)r->n * sizeof *r->labels + 1);
+        bad = !r->labels || read_column(g, "labels", H5T_NATIVE_INT32, r->labels, (size_t)r->n) < 0;
+    }
+    for (uint64_t i = 0; !bad && i < r->n; ++i)
+        bad = r->labels[i] < 0 || r->labels[i] >= r->n_clusters;
+    H5Gclose(g);
+    if (bad) dse_store_reference_free(r);
+    return bad ? -1 : 0;
 }
 
 int dse_store_read(const char *path, dse_store_t *s, dse_err_t *err)
@@ -505,6 +598,11 @@ int dse_store_read(const char *path, dse_store_t *s, dse_err_t *err)
     free(u64);
     free(f64);
     free(i32);
+    if (!bad && read_reference(f, &s->reference) != 0) {
+        rc = DSE_RAISE(err, DSE_EFORMAT,
+                       "%s: the store is damaged (its /reference group cannot be read)", path);
+        bad = 1;
+    }
     H5Fclose(f);
     if (bad) {
         if (rc == DSE_OK) rc = DSE_RAISE(err, DSE_EFORMAT, "%s: the store is damaged (a table cannot be read)", path);

@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include <time.h>
 
+#include "dsesweep/cluster.h"
 #include "dsesweep/dist.h"
 #include "dsesweep/entropy.h"
 #include "dsesweep/group.h"
@@ -39,7 +40,9 @@ void dse_sweep_install_signal_handlers(void)
     sigaction(SIGTERM, &sa, NULL);
 }
 
-/* The three task families and the quantities each one computes. */
+/* The four task families and the quantities each one computes. "mi" is MI
+ * against the labels Y, "mi_x" the same quantities against the clusters of
+ * the reference X (named DSMI_X, CSMI_X, ...). */
 static const struct {
     const char *name;
     unsigned bits;
@@ -47,8 +50,36 @@ static const struct {
     {"spectral", DSE_Q_DSE | DSE_Q_MATRIX_ENTRY | DSE_Q_ASE_GAUSSIAN | DSE_Q_ASE_ANISOTROPIC},
     {"classic", DSE_Q_CSE | DSE_Q_ASE_KNN | DSE_Q_RANKME | DSE_Q_PARTICIPATION | DSE_Q_ALPHA_REQ},
     {"mi", DSE_Q_MI_ALL},
+    {DSE_STORE_FAMILY_MI_X, DSE_Q_MI_ALL},
 };
-#define N_FAMILIES 3
+#define N_FAMILIES 4
+#define FAM_MI 2
+#define FAM_MI_X 3
+
+/* The categories an MI family runs over, on every rank. */
+typedef struct {
+    const dse_categories_t *cat; /* NULL: not available (see error) */
+    const char *error;           /* why not, when the family is wanted */
+    const char *file;            /* labels or reference file, for messages */
+    const char *unit;            /* "labels" or "rows", for the count mismatch */
+} mi_categories_t;
+
+/* Name of an MI quantity against the reference X (static). */
+static const char *mi_x_name(unsigned bit)
+{
+    switch (bit) {
+    case DSE_Q_DSMI:
+        return "DSMI_X";
+    case DSE_Q_CSMI:
+        return "CSMI_X";
+    case DSE_Q_ASMI_GAUSSIAN:
+        return "ASMI_gaussian_X";
+    case DSE_Q_ASMI_ANISOTROPIC:
+        return "ASMI_anisotropic_X";
+    default:
+        return "ASMI_knn_X";
+    }
+}
 
 typedef struct {
     size_t checkpoint; /* index in the scan */
@@ -56,18 +87,19 @@ typedef struct {
     double cost;
 } sweep_task_t;
 
-/* Quantity names of a family's bits, in report order, with their t. */
-static size_t family_entries(const dse_config_t *cfg, int fam, int with_labels,
-                             const char **names, double *ts)
+/* Quantity names of a family's bits, in report order, with their t; base
+ * (may be NULL) receives the names the score gives them. */
+static size_t family_entries(const dse_config_t *cfg, int fam, const char **names, double *ts,
+                             const char **base)
 {
     size_t k = 0;
     unsigned bits = cfg->quantities & families[fam].bits;
-    if (!with_labels) bits &= ~(unsigned)DSE_Q_MI_ALL;
     for (unsigned b = 1; b <= DSE_Q_ASMI_KNN; b <<= 1) {
         if (!(bits & b)) continue;
         int uses_t = b == DSE_Q_DSE || b == DSE_Q_DSMI;
         for (int i = 0; i < (uses_t ? cfg->n_t : 1); ++i) {
-            names[k] = dse_quantity_name(b);
+            names[k] = fam == FAM_MI_X ? mi_x_name(b) : dse_quantity_name(b);
+            if (base) base[k] = dse_quantity_name(b);
             ts[k] = uses_t ? cfg->t[i] : 0;
             k++;
         }
@@ -106,10 +138,17 @@ typedef struct {
     size_t spectrum_length;
 } task_outcome_t;
 
+/* msg without the "rank R: " that dse_comm_agree puts before a message. */
+static const char *without_rank(const char *msg)
+{
+    if (strncmp(msg, "rank ", 5)) return msg;
+    const char *colon = strstr(msg, ": ");
+    return colon ? colon + 2 : msg;
+}
+
 /* Collective on g_comm: scores one checkpoint for one family. */
 static void run_task(MPI_Comm g_comm, const dse_config_t *cfg, const dse_scan_t *scan,
-                     const dse_categories_t *cat, const char *labels_error, const sweep_task_t *t,
-                     task_outcome_t *o)
+                     const mi_categories_t *mi, const sweep_task_t *t, task_outcome_t *o)
 {
     memset(o, 0, sizeof *o);
     double t0 = now();
@@ -118,17 +157,20 @@ static void run_task(MPI_Comm g_comm, const dse_config_t *cfg, const dse_scan_t 
     test_fail_hook();
     dse_err_t err;
     dse_err_clear(&err);
-    const char *names[256];
+    const char *names[256], *base[256];
     double ts[256];
-    size_t ne = family_entries(cfg, t->family, cat != NULL || labels_error, names, ts);
+    size_t ne = family_entries(cfg, t->family, names, ts, base);
     o->n_entries = ne;
+    int is_mi = families[t->family].bits == DSE_Q_MI_ALL;
+    const dse_categories_t *cat = is_mi ? mi[t->family].cat : NULL;
     int rc = DSE_OK;
     if (c->error) rc = DSE_RAISE(&err, DSE_EFORMAT, "%s", c->error);
-    if (rc == DSE_OK && families[t->family].bits == DSE_Q_MI_ALL && labels_error)
-        rc = DSE_RAISE(&err, DSE_EVALUE, "%s", labels_error);
-    if (rc == DSE_OK && cat && families[t->family].bits == DSE_Q_MI_ALL && cat->n != c->n)
-        rc = DSE_RAISE(&err, DSE_EVALUE, "%s: %zu labels but %s has %llu rows", cfg->labels,
-                       cat->n, c->path, (unsigned long long)c->n);
+    if (rc == DSE_OK && is_mi && !cat)
+        rc = DSE_RAISE(&err, DSE_EVALUE, "%s",
+                       mi[t->family].error ? mi[t->family].error : "no categories");
+    if (rc == DSE_OK && cat && cat->n != c->n)
+        rc = DSE_RAISE(&err, DSE_EVALUE, "%s: %zu %s but %s has %llu rows", mi[t->family].file,
+                       cat->n, mi[t->family].unit, c->path, (unsigned long long)c->n);
     dse_source_t *src = NULL;
     if (rc == DSE_OK) rc = dse_source_open(c->spec, &src, &err);
     if (rc == DSE_OK) rc = dse_source_check_embeddings(src, &err);
@@ -137,7 +179,7 @@ static void run_task(MPI_Comm g_comm, const dse_config_t *cfg, const dse_scan_t 
     if (rc == DSE_OK) {
         dse_source_rows_t reader = {src, NULL};
         dse_score_input_t in = {dse_source_rows(src), dse_source_cols(src), dse_source_rows_read,
-                                &reader, families[t->family].bits == DSE_Q_MI_ALL ? cat : NULL};
+                                &reader, cat};
         dse_score_opts_t so = {cfg->group_size, 64, cfg->memory_budget};
         rc = dse_score_run(g_comm, &in, &cfg->params, cfg->quantities & families[t->family].bits,
                            cfg->t, (size_t)cfg->n_t, &so, &s, &err);
@@ -150,7 +192,7 @@ static void run_task(MPI_Comm g_comm, const dse_config_t *cfg, const dse_scan_t 
         for (size_t i = 0; i < ne; ++i) {
             o->values[i] = NAN;
             for (size_t j = 0; j < s.n_entries; ++j)
-                if (!strcmp(s.entries[j].quantity, names[i]) && s.entries[j].t == ts[i])
+                if (!strcmp(s.entries[j].quantity, base[i]) && s.entries[j].t == ts[i])
                     o->values[i] = s.entries[j].value;
         }
         o->n_used = s.n_used;
@@ -162,13 +204,8 @@ static void run_task(MPI_Comm g_comm, const dse_config_t *cfg, const dse_scan_t 
     }
     if (rc != DSE_OK) {
         /* One rank already named: drop the "rank 0: " of a one-rank group. */
-        const char *msg = err.msg;
-        if (o->ranks == 1 && !strncmp(msg, "rank ", 5)) {
-            const char *colon = strstr(msg, ": ");
-            if (colon) msg = colon + 2;
-        }
         o->status = rc;
-        snprintf(o->error, sizeof o->error, "%s", msg);
+        snprintf(o->error, sizeof o->error, "%s", o->ranks == 1 ? without_rank(err.msg) : err.msg);
     }
     dse_score_free(&s);
     o->seconds = now() - t0;
@@ -184,7 +221,6 @@ typedef struct {
     int verbose;
     size_t done, total, failed;
     double t_start;
-    int any_cat;
 } coordinator_t;
 
 static void progress(coordinator_t *co, const sweep_task_t *t, const task_outcome_t *o,
@@ -203,7 +239,7 @@ static void progress(coordinator_t *co, const sweep_task_t *t, const task_outcom
     if (co->verbose > 0 && !o->status) {
         const char *names[256];
         double ts[256];
-        size_t ne = family_entries(co->cfg, t->family, co->any_cat, names, ts);
+        size_t ne = family_entries(co->cfg, t->family, names, ts, NULL);
         for (size_t i = 0; i < ne; ++i)
             printf("        %-22s t=%-3g %.10g\n", names[i], ts[i], o->values[i]);
     }
@@ -217,7 +253,7 @@ static int record(coordinator_t *co, const sweep_task_t *t, const task_outcome_t
     const dse_checkpoint_t *c = &co->scan->items[t->checkpoint];
     const char *names[256];
     double ts[256];
-    size_t ne = family_entries(co->cfg, t->family, co->any_cat, names, ts);
+    size_t ne = family_entries(co->cfg, t->family, names, ts, NULL);
     dse_task_record_t rec;
     memset(&rec, 0, sizeof rec);
     rec.checkpoint.path = c->path;
@@ -330,6 +366,156 @@ static int load_labels(MPI_Comm comm, const dse_config_t *cfg, dse_categories_t 
     return DSE_OK;
 }
 
+/* The reference clustering's state in one run. */
+enum {
+    REF_NONE,   /* no reference configured (or no MI quantity) */
+    REF_READY,  /* categories available: the mi_x tasks run */
+    REF_FAILED, /* X could not be clustered: each mi_x task fails with the reason */
+    REF_REFUSED /* X changed since the store's clustering: no mi_x task runs, the
+                   stored results stay (--recluster replaces them) */
+};
+
+/* Rank 0: what to do with the configured reference given the store's
+ * clustering: 0 cluster X now, 1 reuse the store's, 2 refuse (X changed). */
+static int reference_action(const dse_config_t *cfg, const dse_sweep_opts_t *o,
+                            const dse_store_reference_t *r, uint64_t *checksum, char *why,
+                            size_t cap)
+{
+    dse_err_t e;
+    int readable = dse_file_checksum(cfg->reference, checksum, &e) == DSE_OK;
+    if (!r->path || o->recluster) return 0;
+    if (!readable) {
+        /* The labels are in the store: X itself is no longer needed. */
+        fprintf(stderr, "dsesweep: warning: %s; using the store's clustering of it (made %s)\n",
+                e.msg, r->created);
+        return 1;
+    }
+    if (*checksum == r->checksum && r->knn == cfg->params.knn &&
+        r->n_clusters == cfg->params.n_clusters)
+        return 1;
+    size_t n = 0, d = 0;
+    dse_source_t *src = NULL;
+    if (dse_source_open(cfg->reference, &src, &e) == DSE_OK) {
+        n = dse_source_rows(src);
+        d = dse_source_cols(src);
+    }
+    dse_source_close(&src);
+    char shape[160];
+    if (d != r->d)
+        snprintf(shape, sizeof shape,
+                 "D' = %zu, but the store's clustering was made from D' = %llu", d,
+                 (unsigned long long)r->d);
+    else if (n != r->n)
+        snprintf(shape, sizeof shape, "%zu rows, but the store's clustering was made from %llu", n,
+                 (unsigned long long)r->n);
+    else
+        snprintf(shape, sizeof shape,
+                 "same shape %zu x %zu, other content (checksum %016llx, the store's %016llx)", n,
+                 d, (unsigned long long)*checksum, (unsigned long long)r->checksum);
+    snprintf(why, cap,
+             "%s: the reference changed since the store's clustering (%s); its mi_x results are "
+             "kept and none is computed: run with --recluster to cluster it again and recompute "
+             "them, or use another store",
+             cfg->reference, shape);
+    return 2;
+}
+
+/* Collective on comm. Makes the categories of the reference X: the store's
+ * clustering when it was made from the same file, else a new distributed
+ * clustering, journaled (durable) and put in the store before any task runs.
+ * Returns an error only when the journal cannot be written; problems with X
+ * itself set *state (REF_FAILED / REF_REFUSED) and why. */
+static int prepare_reference(MPI_Comm comm, const dse_config_t *cfg, const dse_sweep_opts_t *o,
+                             const char *journal, dse_store_t *store, dse_categories_t *cat,
+                             int *state, char *why, size_t cap, dse_err_t *err)
+{
+    *state = REF_NONE;
+    why[0] = '\0';
+    if (!cfg->reference || !*cfg->reference || !(cfg->quantities & DSE_Q_MI_ALL)) return DSE_OK;
+    int rank, size;
+    MPI_Comm_rank(comm, &rank);
+    MPI_Comm_size(comm, &size);
+    uint64_t checksum = 0;
+    int action = rank == 0 ? reference_action(cfg, o, &store->reference, &checksum, why, cap) : 0;
+    MPI_Bcast(&action, 1, MPI_INT, 0, comm);
+    if (action == 2) {
+        *state = REF_REFUSED;
+        if (rank == 0 && o->verbose >= 0) fprintf(stderr, "dsesweep: error: %s\n", why);
+        return DSE_OK;
+    }
+    int32_t *labels = NULL;
+    unsigned long long n = 0;
+    dse_err_t e;
+    dse_err_clear(&e);
+    int rc = DSE_OK;
+    if (action == 1) {
+        n = rank == 0 ? store->reference.n : 0;
+        MPI_Bcast(&n, 1, MPI_UNSIGNED_LONG_LONG, 0, comm);
+        labels = malloc((size_t)n * sizeof *labels + 1);
+        rc = dse_comm_agree(
+            comm, labels ? DSE_OK : DSE_RAISE(err, DSE_ENOMEM, "cannot allocate the labels"), err);
+        if (rc != DSE_OK) return rc;
+        if (rank == 0) memcpy(labels, store->reference.labels, (size_t)n * sizeof *labels);
+        MPI_Bcast(labels, (int)n, MPI_INT32_T, 0, comm);
+        if (rank == 0 && o->verbose >= 0)
+            printf("dsesweep: reference %s: the store's clustering (%llu x %llu, %d clusters, "
+                   "made %s) is reused\n",
+                   cfg->reference, n, (unsigned long long)store->reference.d,
+                   (int)store->reference.n_clusters, store->reference.created);
+    } else {
+        dse_cluster_info_t info;
+        int crc = dse_cluster_reference(comm, cfg->reference, 0, "", (size_t)cfg->params.knn,
+                                        (size_t)cfg->params.n_clusters, &labels, &info, &e);
+        if (crc != DSE_OK) {
+            *state = REF_FAILED; /* the same X fails on every rank: no rank to name */
+            snprintf(why, cap, "%s", without_rank(e.msg));
+            if (rank == 0 && o->verbose >= 0)
+                fprintf(stderr, "dsesweep: error: %s (every mi_x task fails with this)\n", why);
+            return DSE_OK;
+        }
+        n = info.n;
+        if (rank == 0) {
+            dse_store_reference_t ref = {0};
+            ref.path = cfg->reference;
+            ref.checksum = checksum;
+            ref.n = info.n;
+            ref.d = info.d;
+            ref.knn = cfg->params.knn;
+            ref.n_clusters = cfg->params.n_clusters;
+            ref.components = info.components;
+            ref.seconds = info.seconds;
+            ref.ranks = size;
+            ref.labels = labels;
+            dse_store_timestamp(ref.created, sizeof ref.created);
+            size_t dropped = 0;
+            rc = dse_journal_append_reference(journal, &ref, err);
+            if (rc == DSE_OK) rc = dse_store_set_reference(store, &ref, &dropped, err);
+            if (rc == DSE_OK && o->verbose >= 0) {
+                printf("dsesweep: reference %s (%zu x %zu): %d clusters (k = %d, %zu graph "
+                       "component(s)) in %.2f s on %d rank(s)",
+                       cfg->reference, info.n, info.d, cfg->params.n_clusters, cfg->params.knn,
+                       info.components, info.seconds, size);
+                if (dropped) printf("; %zu mi_x result(s) of the old clustering dropped", dropped);
+                printf("\n");
+            }
+        }
+        rc = dse_comm_agree(comm, rc, err);
+    }
+    double *y = rc == DSE_OK ? malloc((size_t)n * sizeof *y + 1) : NULL;
+    int crc = y ? DSE_OK : DSE_RAISE(&e, DSE_ENOMEM, "cannot allocate the reference's categories");
+    for (size_t i = 0; y && i < n; ++i)
+        y[i] = labels[i];
+    if (crc == DSE_OK) crc = dse_categories_from_labels(y, (size_t)n, cfg->reference, cat, &e);
+    if (crc == DSE_OK) crc = dse_categories_check(cat, cfg->reference, &e);
+    if (rc == DSE_OK) {
+        *state = crc == DSE_OK ? REF_READY : REF_FAILED;
+        if (crc != DSE_OK) snprintf(why, cap, "%s", e.msg);
+    }
+    free(y);
+    free(labels);
+    return rc;
+}
+
 static const char *store_path(const dse_config_t *cfg, const dse_sweep_opts_t *o)
 {
     return o && o->store_override ? o->store_override : cfg->store;
@@ -364,7 +550,7 @@ int dse_sweep_run(MPI_Comm comm, const dse_config_t *cfg, const dse_sweep_opts_t
 {
     double t_start = now();
     memset(summary, 0, sizeof *summary);
-    dse_sweep_opts_t o = opts ? *opts : (dse_sweep_opts_t){0, 0, 1, NULL, 0};
+    dse_sweep_opts_t o = opts ? *opts : (dse_sweep_opts_t){0, 0, 1, NULL, 0, 0};
     if (o.shard_count < 1) o.shard_count = 1;
     int rank, size;
     MPI_Comm_rank(comm, &rank);
@@ -416,6 +602,26 @@ int dse_sweep_run(MPI_Comm comm, const dse_config_t *cfg, const dse_sweep_opts_t
     load_labels(comm, cfg, &cat, &have_cat, labels_error, sizeof labels_error);
     int mi_wanted = (cfg->quantities & DSE_Q_MI_ALL) && cfg->labels && *cfg->labels;
 
+    /* 3b. The reference X's clustering, once per store (all ranks). */
+    char journal[4096];
+    snprintf(journal, sizeof journal, "%s.journal", path);
+    dse_categories_t xcat = {0};
+    int ref_state = REF_NONE;
+    char ref_error[DSE_ERR_MSG_MAX];
+    rc = prepare_reference(comm, cfg, &o, journal, &store, &xcat, &ref_state, ref_error,
+                           sizeof ref_error, err);
+    if (rc != DSE_OK) {
+        dse_categories_free(&cat);
+        goto out_store;
+    }
+    if (ref_state == REF_REFUSED && rank == 0)
+        snprintf(summary->reference_error, sizeof summary->reference_error, "%s", ref_error);
+    int wanted[N_FAMILIES] = {1, 1, mi_wanted, ref_state == REF_READY || ref_state == REF_FAILED};
+    mi_categories_t mi[N_FAMILIES] = {{0}};
+    mi[FAM_MI] = (mi_categories_t){have_cat ? &cat : NULL, labels_error, cfg->labels, "labels"};
+    mi[FAM_MI_X] =
+        (mi_categories_t){ref_state == REF_READY ? &xcat : NULL, ref_error, cfg->reference, "rows"};
+
     /* 4. The task list: every (checkpoint in this shard) x family, minus the done. */
     sweep_task_t *tasks = calloc(scan.count * N_FAMILIES + 1, sizeof *tasks);
     size_t ntask = 0;
@@ -426,7 +632,7 @@ int dse_sweep_run(MPI_Comm comm, const dse_config_t *cfg, const dse_sweep_opts_t
             summary->checkpoints++;
             for (int f = 0; f < N_FAMILIES; ++f) {
                 unsigned bits = cfg->quantities & families[f].bits;
-                if (f == 2 && !mi_wanted) bits = 0;
+                if (!wanted[f]) bits = 0;
                 if (!bits) continue;
                 summary->tasks_total++;
                 if (dse_store_has(&store, scan.items[i].path, scan.items[i].checksum,
@@ -444,7 +650,9 @@ int dse_sweep_run(MPI_Comm comm, const dse_config_t *cfg, const dse_sweep_opts_t
             if (todo[i * N_FAMILIES + (size_t)f]) {
                 double n = (double)scan.items[i].n;
                 if (cfg->params.max_n && n > (double)cfg->params.max_n) n = (double)cfg->params.max_n;
-                double cost = f == 2 ? n * n * n * 0.2 * (cfg->params.repetitions + 1) : n * n * n;
+                double cost = families[f].bits == DSE_Q_MI_ALL
+                                  ? n * n * n * 0.2 * (cfg->params.repetitions + 1)
+                                  : n * n * n;
                 tasks[ntask++] = (sweep_task_t){i, f, cost};
             }
     qsort(tasks, ntask, sizeof *tasks, cmp_task); /* largest first */
@@ -474,11 +682,9 @@ int dse_sweep_run(MPI_Comm comm, const dse_config_t *cfg, const dse_sweep_opts_t
     MPI_Comm g_comm = MPI_COMM_NULL;
     MPI_Comm_split(comm, color, rank, &g_comm);
 
-    coordinator_t co = {cfg, &scan, &store, "", o.verbose, 0, ntask, 0, now(), have_cat || mi_wanted};
-    snprintf(co.journal, sizeof co.journal, "%s.journal", path);
+    coordinator_t co = {cfg, &scan, &store, "", o.verbose, 0, ntask, 0, now()};
+    snprintf(co.journal, sizeof co.journal, "%s", journal);
     int fatal = DSE_OK;
-    const dse_categories_t *catp = have_cat ? &cat : NULL;
-    const char *lerr = mi_wanted && !have_cat ? labels_error : NULL;
     if (rank == 0 && o.verbose >= 0)
         printf("dsesweep: %zu checkpoint(s), %zu task(s) to run, %zu already in %s; %d rank(s), "
                "%d worker group(s) of %d\n",
@@ -488,7 +694,7 @@ int dse_sweep_run(MPI_Comm comm, const dse_config_t *cfg, const dse_sweep_opts_t
     if (size == 1) {
         for (size_t i = 0; i < ntask && fatal == DSE_OK && !stop_signal; ++i) {
             task_outcome_t out;
-            run_task(g_comm, cfg, &scan, catp, lerr, &tasks[i], &out);
+            run_task(g_comm, cfg, &scan, mi, &tasks[i], &out);
             fatal = record(&co, &tasks[i], &out, err);
             progress(&co, &tasks[i], &out, 0);
             free(out.spectrum);
@@ -545,7 +751,7 @@ int dse_sweep_run(MPI_Comm comm, const dse_config_t *cfg, const dse_sweep_opts_t
             MPI_Bcast(&msg, 1, MPI_LONG_LONG, 0, g_comm);
             if (msg < 0) break;
             task_outcome_t out;
-            run_task(g_comm, cfg, &scan, catp, lerr, &tasks[msg], &out);
+            run_task(g_comm, cfg, &scan, mi, &tasks[msg], &out);
             if (grank == 0) send_outcome(&out, 0, comm);
             free(out.spectrum);
         }
@@ -572,6 +778,7 @@ int dse_sweep_run(MPI_Comm comm, const dse_config_t *cfg, const dse_sweep_opts_t
     rc = fatal;
     free(tasks);
     dse_categories_free(&cat);
+    dse_categories_free(&xcat);
 out_store:
     dse_store_free(&store);
 out_scan:
@@ -599,8 +806,10 @@ int dse_sweep_scan_report(MPI_Comm comm, const dse_config_t *cfg, const dse_swee
     printf("%-4s %-16s %8s %8s %6s  %s\n", "#", "run", "step", "N", "D", "path");
     size_t count = 0, fams = 0, max_n = 0, max_d = 0, bad = 0;
     double flops = 0;
+    int with_ref = cfg->reference && *cfg->reference;
     for (int f = 0; f < N_FAMILIES; ++f)
-        fams += (cfg->quantities & families[f].bits) && (f < 2 || (cfg->labels && *cfg->labels));
+        fams += (cfg->quantities & families[f].bits) &&
+                (f < FAM_MI || (f == FAM_MI ? cfg->labels && *cfg->labels : with_ref));
     for (size_t i = 0; i < scan.count; ++i) {
         if ((int)(i % (size_t)shards) != shard) continue;
         const dse_checkpoint_t *c = &scan.items[i];
@@ -616,11 +825,25 @@ int dse_sweep_scan_report(MPI_Comm comm, const dse_config_t *cfg, const dse_swee
         if (cfg->params.max_n && n > cfg->params.max_n) n = cfg->params.max_n;
         if (n > max_n) max_n = n, max_d = c->d;
         flops += 4.0 / 3.0 * (double)n * n * n + 2.0 * (double)n * n * (double)c->d;
-        if (cfg->labels && *cfg->labels && (cfg->quantities & DSE_Q_MI_ALL))
-            flops += 4.0 / 3.0 * (double)n * n * n * (cfg->params.repetitions + 1) / 25.0;
+        int mi_families = (cfg->labels && *cfg->labels) + with_ref;
+        if (cfg->quantities & DSE_Q_MI_ALL)
+            flops +=
+                mi_families * 4.0 / 3.0 * (double)n * n * n * (cfg->params.repetitions + 1) / 25.0;
     }
     for (size_t i = 0; i < scan.n_warnings; ++i)
         printf("warning: %s\n", scan.warnings[i]);
+    if (with_ref) {
+        dse_source_t *src = NULL;
+        dse_err_t e;
+        if (dse_source_open(cfg->reference, &src, &e) == DSE_OK)
+            printf(
+                "reference X: %s (%zu x %zu), clustered once per store into %d groups (k = %d)\n",
+                cfg->reference, dse_source_rows(src), dse_source_cols(src), cfg->params.n_clusters,
+                cfg->params.knn);
+        else
+            printf("reference X: ERROR: %s\n", e.msg);
+        dse_source_close(&src);
+    }
     char a[32], b[32];
     size_t need = dse_dist_bytes_per_rank(max_n, max_d, 1, 1, 64);
     /* Rate model: 2 GFLOP/s per rank effective for the eigensolver (docs/scaling.md). */
