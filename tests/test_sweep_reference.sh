@@ -11,7 +11,7 @@
 #    old DSMI_X rows are kept, nothing mi_x runs, a new checkpoint still gets
 #    DSE and DSMI; --recluster then recomputes DSMI_X for every checkpoint;
 #  - bad X (NaN, other row count, too many clusters, a disconnected graph, a
-#    missing file): exit 3, every mi_x row fails with one line naming X, and
+#    missing file, over the memory budget): exit 3, every mi_x row fails with one line naming X, and
 #    DSE and DSMI are computed all the same;
 #  - shard stores merge (identical clustering), and shards clustered from
 #    different X are a "conflict:".
@@ -36,6 +36,7 @@ include = run_*/step_*.npy
 labels = $tmp/tree/labels.npy
 reference = ${REF:-$x}
 store = $tmp/$name.h5
+${SWEEP_EXTRA:-}
 [quantities]
 compute = DSE,DSMI,CSMI
 sigma = 4
@@ -162,6 +163,7 @@ bad_case rows "$tmp/rows250.npy" 6 "$tmp/rows250.npy: 250 rows but $tmp/tree/run
 bad_case many "$x" 200 "$x: 300 samples for 200 clusters; need at least 2 per cluster"
 bad_case disconnected "$tmp/apart.npy" 2 "$tmp/apart.npy: the 10-nearest-neighbour graph has 4 connected components, more than n_clusters = 2; raise knn or lower n_clusters"
 bad_case missing "$tmp/no_such.npy" 6 "$tmp/no_such.npy: *"
+SWEEP_EXTRA="memory_budget = 4M" bad_case budget "$x" 6 "$x: clustering this 300 x 12 reference needs * per rank (X is held by every rank), over the budget of * per rank; raise memory_budget or run fewer ranks per node"
 
 # --- shards merge; different X conflict -------------------------------------------------
 config s0; config s1

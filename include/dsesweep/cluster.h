@@ -60,6 +60,13 @@ int dse_spectral_labels(const int64_t *knn, size_t n, size_t k, size_t n_cluster
  * (row-major). */
 int dse_cluster_qr(const double *embedding, size_t n, size_t c, int32_t *labels, dse_err_t *err);
 
+/* Local. Peak bytes on the busiest rank (rank 0) to cluster an n x d
+ * reference: X as float64 (8 n d, on every rank), the kNN lists (8 n k), one
+ * distance block, the symmetrised graph (up to 2 n k entries), the dense
+ * matrix (n <= DSE_CLUSTER_DENSE_MAX) or ARPACK's Lanczos vectors, and the
+ * embedding. */
+size_t dse_cluster_bytes_per_rank(size_t n, size_t d, size_t k, size_t n_clusters);
+
 /* What a reference clustering was made from. */
 typedef struct dse_cluster_info {
     size_t n, d;       /* rows and columns (D') of X */

@@ -424,6 +424,20 @@ int dse_spectral_labels(const int64_t *knn, size_t n, size_t k, size_t n_cluster
     return rc;
 }
 
+size_t dse_cluster_bytes_per_rank(size_t n, size_t d, size_t k, size_t n_clusters)
+{
+    double c = (double)n_clusters, N = (double)n;
+    double ncv = 2 * c + 1 > 20 ? 2 * c + 1 : 20;
+    double bytes =
+        8.0 * N * (double)d                                       /* X */
+        + 8.0 * N * (double)k                                     /* kNN lists */
+        + 8.0 * DSE_KNN_BLOCK * (KNN_PANEL + (double)k) + 8.0 * N /* block, norms */
+        + 2.0 * N * (double)k * (8 + 8 + 8) + 8.0 * N             /* graph + build scratch */
+        + (n <= DSE_CLUSTER_DENSE_MAX ? 8.0 * N * N : 8.0 * N * (ncv + 3) + 8.0 * ncv * (ncv + 8)) +
+        3 * 8.0 * N * c + 4.0 * N; /* embedding, QR copy, labels */
+    return bytes > (double)SIZE_MAX ? SIZE_MAX : (size_t)bytes;
+}
+
 int dse_cluster_reference(MPI_Comm comm, const char *spec, size_t n_expected, const char *emb_name,
                           size_t k, size_t n_clusters, int32_t **labels, dse_cluster_info_t *info,
                           dse_err_t *err)

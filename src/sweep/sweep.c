@@ -420,6 +420,35 @@ static int reference_action(const dse_config_t *cfg, const dse_sweep_opts_t *o,
     return 2;
 }
 
+/* Collective on comm. Refuses, before X is loaded, a clustering that does
+ * not fit the per-rank memory budget (every rank holds all of X). */
+static int reference_fits(MPI_Comm comm, const dse_config_t *cfg, dse_err_t *err)
+{
+    int rank;
+    MPI_Comm_rank(comm, &rank);
+    size_t budget = cfg->memory_budget ? cfg->memory_budget : dse_memory_default_budget(comm);
+    int rc = DSE_OK;
+    if (rank == 0) {
+        dse_source_t *src = NULL;
+        if (dse_source_open(cfg->reference, &src, err) == DSE_OK) {
+            size_t n = dse_source_rows(src), d = dse_source_cols(src);
+            size_t need = dse_cluster_bytes_per_rank(n, d, (size_t)cfg->params.knn,
+                                                     (size_t)cfg->params.n_clusters);
+            char a[32], b[32];
+            if (need > budget)
+                rc = DSE_RAISE(err, DSE_ENOMEM,
+                               "%s: clustering this %zu x %zu reference needs %s per rank (X is "
+                               "held by every rank), over the budget of %s per rank; raise "
+                               "memory_budget or run fewer ranks per node",
+                               cfg->reference, n, d, dse_format_bytes((double)need, a, sizeof a),
+                               dse_format_bytes((double)budget, b, sizeof b));
+        }
+        /* An unreadable X is reported by the clustering itself. */
+        dse_source_close(&src);
+    }
+    return dse_comm_agree(comm, rc, err);
+}
+
 /* Collective on comm. Makes the categories of the reference X: the store's
  * clustering when it was made from the same file, else a new distributed
  * clustering, journaled (durable) and put in the store before any task runs.
@@ -464,7 +493,9 @@ static int prepare_reference(MPI_Comm comm, const dse_config_t *cfg, const dse_s
                    (int)store->reference.n_clusters, store->reference.created);
     } else {
         dse_cluster_info_t info;
-        int crc = dse_cluster_reference(comm, cfg->reference, 0, "", (size_t)cfg->params.knn,
+        int crc = reference_fits(comm, cfg, &e);
+        if (crc == DSE_OK)
+            crc = dse_cluster_reference(comm, cfg->reference, 0, "", (size_t)cfg->params.knn,
                                         (size_t)cfg->params.n_clusters, &labels, &info, &e);
         if (crc != DSE_OK) {
             *state = REF_FAILED; /* the same X fails on every rank: no rank to name */
@@ -835,12 +866,16 @@ int dse_sweep_scan_report(MPI_Comm comm, const dse_config_t *cfg, const dse_swee
     if (with_ref) {
         dse_source_t *src = NULL;
         dse_err_t e;
-        if (dse_source_open(cfg->reference, &src, &e) == DSE_OK)
-            printf(
-                "reference X: %s (%zu x %zu), clustered once per store into %d groups (k = %d)\n",
-                cfg->reference, dse_source_rows(src), dse_source_cols(src), cfg->params.n_clusters,
-                cfg->params.knn);
-        else
+        if (dse_source_open(cfg->reference, &src, &e) == DSE_OK) {
+            size_t n = dse_source_rows(src), d = dse_source_cols(src);
+            char m[32];
+            size_t need = dse_cluster_bytes_per_rank(n, d, (size_t)cfg->params.knn,
+                                                     (size_t)cfg->params.n_clusters);
+            printf("reference X: %s (%zu x %zu), clustered once per store into %d groups (k = "
+                   "%d), %s per rank\n",
+                   cfg->reference, n, d, cfg->params.n_clusters, cfg->params.knn,
+                   dse_format_bytes((double)need, m, sizeof m));
+        } else
             printf("reference X: ERROR: %s\n", e.msg);
         dse_source_close(&src);
     }
