@@ -244,6 +244,19 @@ int main(int argc, char **argv)
         dse_store_free(&m);
         dse_store_free(&x);
         dse_store_free(&y);
+        /* put_value: updates a row in place, else appends one. */
+        dse_store_t p = {0};
+        dse_store_apply(&p, &ra, &err);
+        int added = -1;
+        CHECK(dse_store_put_value(&p, 0, "DSE", "spectral", 2, 3, 0.125, &added, &err) == DSE_OK &&
+                  added == 0 && p.n_results == 2 && p.results[1].value == 0.125,
+              "put_value updates the DSE t=2 row (added %d, rows %zu)", added, p.n_results);
+        CHECK(dse_store_put_value(&p, 0, "DSE", "spectral", 5, 3, 0.5, &added, &err) == DSE_OK &&
+                  added == 1 && p.n_results == 3 && p.results[2].t == 5 &&
+                  !strcmp(p.results[2].family, "spectral") && p.results[2].status == 0 &&
+                  !strcmp(p.results[2].error, ""),
+              "put_value appends DSE t=5 (added %d, rows %zu)", added, p.n_results);
+        dse_store_free(&p);
     }
     /* A store in a missing directory: a clear error on every rank. */
     int rc = dse_store_write(MPI_COMM_WORLD, 0, "/nonexistent-dir/s.h5", &s, &err);

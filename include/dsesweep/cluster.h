@@ -18,6 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "dsesweep/categories.h"
 #include "dsesweep/error.h"
 
 /* Rows per distance block. Blocks, not ranks, fix the arithmetic, so the kNN
@@ -59,6 +60,15 @@ int dse_spectral_labels(const int64_t *knn, size_t n, size_t k, size_t n_cluster
 /* Local. The cluster_qr assignment alone: labels (n) of an n x c embedding
  * (row-major). */
 int dse_cluster_qr(const double *embedding, size_t n, size_t c, int32_t *labels, dse_err_t *err);
+
+/* Local. The categories of cluster labels (n, 0-based), checked to carry
+ * mutual information (dse_categories_check), named `name` in messages. cat
+ * is owned by the caller (dse_categories_free). */
+int dse_cluster_categories(const int32_t *labels, size_t n, const char *name, dse_categories_t *cat,
+                           dse_err_t *err);
+
+/* Local. Writes cluster labels (n) to path as an int64 .npy. */
+int dse_cluster_labels_write(const char *path, const int32_t *labels, size_t n, dse_err_t *err);
 
 /* Local. Peak bytes on the busiest rank (rank 0) to cluster an n x d
  * reference: X as float64 (8 n d, on every rank), the kNN lists (8 n k), one

@@ -105,6 +105,13 @@ typedef struct dse_task_record {
  * of that checkpoint, and stores the spectrum. */
 int dse_store_apply(dse_store_t *s, const dse_task_record_t *rec, dse_err_t *err);
 
+/* Local. Sets the result (checkpoint row, quantity, t) to an ok value:
+ * updates the row if there is one, else appends it with family and sigma;
+ * *added (may be NULL) is 1 when a row was appended. */
+int dse_store_put_value(dse_store_t *s, int64_t checkpoint, const char *quantity,
+                        const char *family, double t, double sigma, double value, int *added,
+                        dse_err_t *err);
+
 /* Local. 1 if the store holds results of `family` for this checkpoint path
  * with this checksum. */
 int dse_store_has(const dse_store_t *s, const char *path, uint64_t checksum, const char *family);

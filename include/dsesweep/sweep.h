@@ -41,8 +41,8 @@ typedef struct dse_sweep_summary {
     size_t tasks_failed;  /* of those, failed (recorded with their error) */
     size_t tasks_left;    /* not run because a stop signal came (0 normally) */
     int stop_signal;      /* SIGUSR1 or SIGTERM if one stopped the sweep early, else 0 */
-    char reference_error[DSE_ERR_MSG_MAX]; /* rank 0: why no mi_x task ran although a
-                                              reference is configured ("" otherwise) */
+    char reference_error[DSE_ERR_MSG_MAX]; /* why no mi_x task ran although a reference
+                                              is configured ("" otherwise) */
     double seconds;
 } dse_sweep_summary_t;
 

@@ -7,7 +7,7 @@
 
 #include "cli.h"
 #include "dsesweep/csv_table.h"
-#include "dsesweep/npy.h"
+#include "dsesweep/cluster.h"
 #include "dsesweep/store.h"
 
 int dse_cli_load_store(const char *path, dse_store_t *s, dse_err_t *err)
@@ -96,13 +96,8 @@ int dse_cli_export(int argc, char **argv)
         if (!s.reference.path) {
             rc = DSE_RAISE(&err, DSE_EUSAGE, "%s: the store has no reference clustering", store);
         } else {
-            double *y = DSE_MALLOC((size_t)s.reference.n + 1, sizeof *y, &err);
-            for (uint64_t i = 0; y && i < s.reference.n; ++i)
-                y[i] = s.reference.labels[i];
-            dse_dtype_t i64 = {DSE_DT_I64, 8, 0};
-            uint64_t shape[1] = {s.reference.n};
-            rc = y ? dse_npy_write(clusters, i64, 1, shape, 0, y, &err) : err.code;
-            free(y);
+            rc =
+                dse_cluster_labels_write(clusters, s.reference.labels, (size_t)s.reference.n, &err);
         }
         dse_store_free(&s);
         if (rc != DSE_OK) fprintf(stderr, "dsesweep export: error: %s\n", err.msg);

@@ -10,7 +10,6 @@
 
 #include "cli.h"
 #include "dsesweep/cluster.h"
-#include "dsesweep/npy.h"
 #include "dsesweep/score.h"
 #include "dsesweep/source.h"
 
@@ -193,26 +192,14 @@ static int categories_of_reference(const char *reference, size_t n, const char *
 {
     int32_t *labels = NULL;
     dse_cluster_info_t info;
-    double *y = DSE_MALLOC(n, sizeof *y, err);
-    int rc = y ? DSE_OK : err->code;
-    rc = dse_comm_agree(MPI_COMM_WORLD, rc, err);
-    if (rc == DSE_OK)
-        rc = dse_cluster_reference(MPI_COMM_WORLD, reference, n, emb, (size_t)p->knn,
+    int rc = dse_cluster_reference(MPI_COMM_WORLD, reference, n, emb, (size_t)p->knn,
                                    (size_t)p->n_clusters, &labels, &info, err);
     if (rc == DSE_OK) {
-        for (size_t i = 0; i < n; ++i)
-            y[i] = labels[i];
-        if (write_path && rank0()) {
-            dse_dtype_t i64 = {DSE_DT_I64, 8, 0};
-            uint64_t shape[1] = {n};
-            rc = dse_npy_write(write_path, i64, 1, shape, 0, y, err);
-        }
+        if (write_path && rank0()) rc = dse_cluster_labels_write(write_path, labels, n, err);
         rc = dse_comm_agree(MPI_COMM_WORLD, rc, err);
     }
-    if (rc == DSE_OK) rc = dse_categories_from_labels(y, n, reference, cat, err);
-    if (rc == DSE_OK) rc = dse_categories_check(cat, reference, err);
+    if (rc == DSE_OK) rc = dse_cluster_categories(labels, n, reference, cat, err);
     free(labels);
-    free(y);
     return rc;
 }
 

@@ -140,7 +140,6 @@ int dse_cli_sweep(const char *cmd, int argc, char **argv)
         if (rc == DSE_OK && is_rank0() && sum.reference_error[0])
             fprintf(stderr, "dsesweep %s: error: no mi_x task run: %s\n", cmd, sum.reference_error);
         int ref_refused = sum.reference_error[0] != '\0';
-        MPI_Bcast(&ref_refused, 1, MPI_INT, 0, MPI_COMM_WORLD);
         status = rc != DSE_OK ? 1 : sum.stop_signal ? 4 : (sum.tasks_failed || ref_refused ? 3 : 0);
     }
     if (rc != DSE_OK && is_rank0()) fprintf(stderr, "dsesweep %s: error: %s\n", cmd, err.msg);

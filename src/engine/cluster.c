@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "dsesweep/group.h"
+#include "dsesweep/npy.h"
 #include "dsesweep/source.h"
 
 #define KNN_PANEL 4096 /* columns per distance panel */
@@ -421,6 +422,37 @@ int dse_spectral_labels(const int64_t *knn, size_t n, size_t k, size_t n_cluster
     free(isd);
     free(V);
     sym_graph_free(&g);
+    return rc;
+}
+
+/* The labels as the doubles that the categories and the .npy writer take. */
+static double *labels_as_doubles(const int32_t *labels, size_t n, dse_err_t *err)
+{
+    double *y = DSE_MALLOC(n + 1, sizeof *y, err);
+    for (size_t i = 0; y && i < n; ++i)
+        y[i] = labels[i];
+    return y;
+}
+
+int dse_cluster_categories(const int32_t *labels, size_t n, const char *name, dse_categories_t *cat,
+                           dse_err_t *err)
+{
+    double *y = labels_as_doubles(labels, n, err);
+    if (!y) return err->code;
+    int rc = dse_categories_from_labels(y, n, name, cat, err);
+    if (rc == DSE_OK) rc = dse_categories_check(cat, name, err);
+    free(y);
+    return rc;
+}
+
+int dse_cluster_labels_write(const char *path, const int32_t *labels, size_t n, dse_err_t *err)
+{
+    double *y = labels_as_doubles(labels, n, err);
+    if (!y) return err->code;
+    dse_dtype_t i64 = {DSE_DT_I64, 8, 0};
+    uint64_t shape[1] = {n};
+    int rc = dse_npy_write(path, i64, 1, shape, 0, y, err);
+    free(y);
     return rc;
 }
 

@@ -100,16 +100,56 @@ int64_t dse_store_find_checkpoint(const dse_store_t *s, const char *path)
     return -1;
 }
 
+/* Doubles the capacity of the table whose row pointer is at rows_ptr. */
+static int grow_table(void *rows_ptr, size_t *cap, size_t elem, dse_err_t *err)
+{
+    void *rows;
+    memcpy(&rows, rows_ptr, sizeof rows);
+    size_t c = *cap ? 2 * *cap : 64;
+    void *grown = realloc(rows, c * elem);
+    if (!grown) return DSE_RAISE(err, DSE_ENOMEM, "cannot grow a store table");
+    memcpy(rows_ptr, &grown, sizeof grown);
+    *cap = c;
+    return DSE_OK;
+}
+
+/* Room for one more row in table arr (n rows, capacity cap): DSE_OK or DSE_ENOMEM. */
 #define GROW(arr, n, cap, err)                                                                     \
-    do {                                                                                           \
-        if ((n) == (cap)) {                                                                        \
-            size_t c_ = (cap) ? 2 * (cap) : 64;                                                    \
-            void *g_ = realloc((arr), c_ * sizeof *(arr));                                         \
-            if (!g_) return DSE_RAISE((err), DSE_ENOMEM, "cannot grow a store table");            \
-            (arr) = g_;                                                                            \
-            (cap) = c_;                                                                            \
-        }                                                                                          \
-    } while (0)
+    ((n) < (cap) ? DSE_OK : grow_table(&(arr), &(cap), sizeof *(arr), (err)))
+
+int dse_store_put_value(dse_store_t *s, int64_t checkpoint, const char *quantity,
+                        const char *family, double t, double sigma, double value, int *added,
+                        dse_err_t *err)
+{
+    if (added) *added = 0;
+    dse_store_result_t *row = NULL;
+    for (size_t i = 0; i < s->n_results && !row; ++i)
+        if (s->results[i].checkpoint == checkpoint && s->results[i].t == t &&
+            !strcmp(s->results[i].quantity, quantity))
+            row = &s->results[i];
+    if (!row) {
+        char *none = strdup("");
+        int rc = none ? GROW(s->results, s->n_results, s->cap_results, err)
+                      : DSE_RAISE(err, DSE_ENOMEM, "cannot add a result");
+        if (rc != DSE_OK) {
+            free(none);
+            return rc;
+        }
+        row = &s->results[s->n_results++];
+        memset(row, 0, sizeof *row);
+        row->checkpoint = checkpoint;
+        snprintf(row->quantity, sizeof row->quantity, "%s", quantity);
+        snprintf(row->family, sizeof row->family, "%s", family);
+        row->t = t;
+        row->sigma = sigma;
+        row->error = none;
+        row->ranks = 1;
+        if (added) *added = 1;
+    }
+    row->value = value;
+    row->status = 0;
+    return DSE_OK;
+}
 
 int dse_store_has(const dse_store_t *s, const char *path, uint64_t checksum, const char *family)
 {
@@ -149,7 +189,7 @@ int dse_store_apply(dse_store_t *s, const dse_task_record_t *rec, dse_err_t *err
     const dse_store_checkpoint_t *c = &rec->checkpoint;
     int64_t k = dse_store_find_checkpoint(s, c->path);
     if (k < 0) {
-        GROW(s->checkpoints, s->n_checkpoints, s->cap_checkpoints, err);
+        DSE_TRY(GROW(s->checkpoints, s->n_checkpoints, s->cap_checkpoints, err));
         k = (int64_t)s->n_checkpoints++;
         dse_store_checkpoint_t *row = &s->checkpoints[k];
         *row = *c;
@@ -166,7 +206,7 @@ int dse_store_apply(dse_store_t *s, const dse_task_record_t *rec, dse_err_t *err
     }
     drop_rows(s, k, rec->family);
     for (size_t i = 0; i < rec->n_entries; ++i) {
-        GROW(s->results, s->n_results, s->cap_results, err);
+        DSE_TRY(GROW(s->results, s->n_results, s->cap_results, err));
         dse_store_result_t *r = &s->results[s->n_results++];
         memset(r, 0, sizeof *r);
         r->checkpoint = k;
@@ -181,7 +221,7 @@ int dse_store_apply(dse_store_t *s, const dse_task_record_t *rec, dse_err_t *err
         r->ranks = rec->ranks;
     }
     if (rec->spectrum_length) {
-        GROW(s->spectra, s->n_spectra, s->cap_spectra, err);
+        DSE_TRY(GROW(s->spectra, s->n_spectra, s->cap_spectra, err));
         dse_store_spectrum_t *sp = &s->spectra[s->n_spectra];
         sp->values = malloc(rec->spectrum_length * sizeof *sp->values);
         if (!sp->values) return DSE_RAISE(err, DSE_ENOMEM, "cannot store a spectrum");
@@ -522,16 +562,7 @@ int dse_store_merge(dse_store_t *dst, const char *dst_name, const dse_store_t *s
             break;
         }
         if (k < 0) {
-            if (dst->n_checkpoints == dst->cap_checkpoints) {
-                size_t cap = dst->cap_checkpoints ? 2 * dst->cap_checkpoints : 64;
-                void *g = realloc(dst->checkpoints, cap * sizeof *dst->checkpoints);
-                if (!g) {
-                    rc = DSE_RAISE(err, DSE_ENOMEM, "cannot merge");
-                    break;
-                }
-                dst->checkpoints = g;
-                dst->cap_checkpoints = cap;
-            }
+            if ((rc = GROW(dst->checkpoints, dst->n_checkpoints, dst->cap_checkpoints, err))) break;
             k = (int64_t)dst->n_checkpoints++;
             dst->checkpoints[k] = *c;
             dst->checkpoints[k].path = strdup(c->path);
@@ -560,16 +591,7 @@ int dse_store_merge(dse_store_t *dst, const char *dst_name, const dse_store_t *s
                                same->status, dst_name, r->value, r->status, src_name);
             continue;
         }
-        if (dst->n_results == dst->cap_results) {
-            size_t cap = dst->cap_results ? 2 * dst->cap_results : 64;
-            void *g = realloc(dst->results, cap * sizeof *dst->results);
-            if (!g) {
-                rc = DSE_RAISE(err, DSE_ENOMEM, "cannot merge");
-                break;
-            }
-            dst->results = g;
-            dst->cap_results = cap;
-        }
+        if ((rc = GROW(dst->results, dst->n_results, dst->cap_results, err))) break;
         dse_store_result_t *row = &dst->results[dst->n_results++];
         *row = *r;
         row->checkpoint = k;
@@ -582,16 +604,7 @@ int dse_store_merge(dse_store_t *dst, const char *dst_name, const dse_store_t *s
         for (size_t j = 0; j < dst->n_spectra && !have; ++j)
             have = dst->spectra[j].checkpoint == k && dst->spectra[j].sigma == sp->sigma;
         if (have) continue;
-        if (dst->n_spectra == dst->cap_spectra) {
-            size_t cap = dst->cap_spectra ? 2 * dst->cap_spectra : 64;
-            void *g = realloc(dst->spectra, cap * sizeof *dst->spectra);
-            if (!g) {
-                rc = DSE_RAISE(err, DSE_ENOMEM, "cannot merge");
-                break;
-            }
-            dst->spectra = g;
-            dst->cap_spectra = cap;
-        }
+        if ((rc = GROW(dst->spectra, dst->n_spectra, dst->cap_spectra, err))) break;
         dse_store_spectrum_t *row = &dst->spectra[dst->n_spectra++];
         *row = *sp;
         row->checkpoint = k;

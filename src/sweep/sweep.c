@@ -532,17 +532,11 @@ static int prepare_reference(MPI_Comm comm, const dse_config_t *cfg, const dse_s
         }
         rc = dse_comm_agree(comm, rc, err);
     }
-    double *y = rc == DSE_OK ? malloc((size_t)n * sizeof *y + 1) : NULL;
-    int crc = y ? DSE_OK : DSE_RAISE(&e, DSE_ENOMEM, "cannot allocate the reference's categories");
-    for (size_t i = 0; y && i < n; ++i)
-        y[i] = labels[i];
-    if (crc == DSE_OK) crc = dse_categories_from_labels(y, (size_t)n, cfg->reference, cat, &e);
-    if (crc == DSE_OK) crc = dse_categories_check(cat, cfg->reference, &e);
     if (rc == DSE_OK) {
+        int crc = dse_cluster_categories(labels, (size_t)n, cfg->reference, cat, &e);
         *state = crc == DSE_OK ? REF_READY : REF_FAILED;
         if (crc != DSE_OK) snprintf(why, cap, "%s", e.msg);
     }
-    free(y);
     free(labels);
     return rc;
 }
@@ -806,6 +800,7 @@ int dse_sweep_run(MPI_Comm comm, const dse_config_t *cfg, const dse_sweep_opts_t
     MPI_Bcast(&summary->tasks_failed, 1, MPI_UNSIGNED_LONG, 0, comm);
     MPI_Bcast(&summary->tasks_left, 1, MPI_UNSIGNED_LONG, 0, comm);
     MPI_Bcast(&summary->stop_signal, 1, MPI_INT, 0, comm);
+    MPI_Bcast(summary->reference_error, (int)sizeof summary->reference_error, MPI_CHAR, 0, comm);
     rc = fatal;
     free(tasks);
     dse_categories_free(&cat);
@@ -909,36 +904,11 @@ int dse_sweep_rescore(MPI_Comm comm, const char *path, const double *ts, size_t 
             const dse_store_spectrum_t *sp = &store.spectra[s];
             for (size_t k = 0; k < nt; ++k) {
                 double v = dse_entropy_spectral(sp->values, sp->length, ts[k]);
-                /* Replace a DSE row at this t, else append one. */
-                dse_store_result_t *row = NULL;
-                for (size_t i = 0; i < store.n_results; ++i)
-                    if (store.results[i].checkpoint == sp->checkpoint &&
-                        !strcmp(store.results[i].quantity, "DSE") && store.results[i].t == ts[k])
-                        row = &store.results[i];
-                if (!row) {
-                    if (store.n_results == store.cap_results) {
-                        size_t cap = store.cap_results ? 2 * store.cap_results : 64;
-                        dse_store_result_t *g = realloc(store.results, cap * sizeof *g);
-                        if (!g) {
-                            rc = DSE_RAISE(err, DSE_ENOMEM, "cannot grow the results");
-                            break;
-                        }
-                        store.results = g;
-                        store.cap_results = cap;
-                    }
-                    row = &store.results[store.n_results++];
-                    memset(row, 0, sizeof *row);
-                    row->checkpoint = sp->checkpoint;
-                    snprintf(row->quantity, sizeof row->quantity, "DSE");
-                    snprintf(row->family, sizeof row->family, "spectral");
-                    row->t = ts[k];
-                    row->sigma = sp->sigma;
-                    row->error = strdup("");
-                    row->ranks = 1;
-                    (*added)++;
-                }
-                row->value = v;
-                row->status = 0;
+                int appended = 0;
+                rc = dse_store_put_value(&store, sp->checkpoint, "DSE", "spectral", ts[k],
+                                         sp->sigma, v, &appended, err);
+                *added += (size_t)appended;
+                if (rc != DSE_OK) break;
             }
         }
     }
