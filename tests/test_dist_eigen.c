@@ -13,6 +13,7 @@
 
 #include "check_mpi.h"
 #include "dsesweep/dist.h"
+#include "dsesweep/measure.h"
 #include "dsesweep/npy.h"
 #include "dsesweep/rng.h"
 #include "dsesweep/source.h"
@@ -47,7 +48,7 @@ static void compare_grid(const char *label, const double *z, size_t n, size_t d,
     dse_err_t err;
     dse_err_clear(&err);
     double *ref = malloc(n * sizeof *ref), *w = malloc(n * sizeof *w);
-    CHECK(dse_measure_kernel_spectrum(n, d, z, sigma, DSE_KERNEL_ANISOTROPIC, DSE_EIGEN_DSYEVD,
+    CHECK(dse_kernel_spectrum(n, d, z, sigma, DSE_KERNEL_ANISOTROPIC, DSE_EIGEN_DSYEVD,
                                       ref, &err) == DSE_OK,
           "%s", err.msg);
     dse_group_t *g;

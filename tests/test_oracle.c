@@ -63,7 +63,7 @@ static void spectrum_case(const dse_matrix_t *z, double sigma, dse_kernel_kind_t
 {
     dse_err_t err;
     dse_err_clear(&err);
-    int rc = dse_measure_kernel_spectrum(z->rows, z->cols, z->data, sigma, kind, driver, eig, &err);
+    int rc = dse_kernel_spectrum(z->rows, z->cols, z->data, sigma, kind, driver, eig, &err);
     CHECK(rc == DSE_OK, "spectrum: %s", err.msg);
 }
 

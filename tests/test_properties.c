@@ -34,7 +34,7 @@ static void test_spectrum_bounds_and_drivers(void)
         double *z = random_matrix(n, d, 10 + n, 6.0);
         double *ref = malloc(n * sizeof *ref), *eig = malloc(n * sizeof *eig);
         dse_err_t err;
-        CHECK(dse_measure_kernel_spectrum(n, d, z, 1.5, DSE_KERNEL_ANISOTROPIC, DSE_EIGEN_DSYEVD,
+        CHECK(dse_kernel_spectrum(n, d, z, 1.5, DSE_KERNEL_ANISOTROPIC, DSE_EIGEN_DSYEVD,
                                           ref, &err) == DSE_OK,
               "%s", err.msg);
         CHECK_ABS(ref[0], 1.0, 1e-12, "largest eigenvalue of K is 1");
@@ -46,7 +46,7 @@ static void test_spectrum_bounds_and_drivers(void)
         }
         CHECK(lo >= -1e-12 && hi <= 1 + 1e-12, "N=%zu: eigenvalues in [%g, %g]", n, lo, hi);
         for (int drv = DSE_EIGEN_DSYEVR; drv <= DSE_EIGEN_DSYEVD_2STAGE; ++drv) {
-            CHECK(dse_measure_kernel_spectrum(n, d, z, 1.5, DSE_KERNEL_ANISOTROPIC,
+            CHECK(dse_kernel_spectrum(n, d, z, 1.5, DSE_KERNEL_ANISOTROPIC,
                                               (dse_eigen_driver_t)drv, eig, &err) == DSE_OK,
                   "%s", err.msg);
             double worst = 0;
@@ -81,10 +81,10 @@ static void test_permutation_invariance(void)
         memcpy(zp + i * d, z + perm[i] * d, d * sizeof *z);
     double *e1 = malloc(n * sizeof *e1), *e2 = malloc(n * sizeof *e2);
     dse_err_t err;
-    CHECK(dse_measure_kernel_spectrum(n, d, z, 2.0, DSE_KERNEL_ANISOTROPIC, DSE_EIGEN_AUTO, e1,
+    CHECK(dse_kernel_spectrum(n, d, z, 2.0, DSE_KERNEL_ANISOTROPIC, DSE_EIGEN_AUTO, e1,
                                       &err) == DSE_OK,
           "%s", err.msg);
-    CHECK(dse_measure_kernel_spectrum(n, d, zp, 2.0, DSE_KERNEL_ANISOTROPIC, DSE_EIGEN_AUTO, e2,
+    CHECK(dse_kernel_spectrum(n, d, zp, 2.0, DSE_KERNEL_ANISOTROPIC, DSE_EIGEN_AUTO, e2,
                                       &err) == DSE_OK,
           "%s", err.msg);
     for (double t = 1; t <= 3; ++t)

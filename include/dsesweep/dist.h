@@ -16,19 +16,9 @@
 #include <stddef.h>
 
 #include "dsesweep/group.h"
-#include "dsesweep/measure.h"
-
-/* Fills out (count x d, row-major, caller-owned) with the embeddings of the
- * problem positions pos[0..count) (ascending). Local; may fail. */
-typedef int (*dse_row_reader_fn)(void *ctx, const size_t *pos, size_t count, double *out,
-                                 dse_err_t *err);
-
-/* A reader over a source: position p is file row rows[p] (rows NULL: p). */
-typedef struct dse_source_rows {
-    struct dse_source *src;
-    const size_t *rows;
-} dse_source_rows_t;
-int dse_source_rows_read(void *ctx, const size_t *pos, size_t count, double *out, dse_err_t *err);
+#include "dsesweep/kernel.h"
+#include "dsesweep/memory.h"
+#include "dsesweep/source.h"
 
 /* Local block-cyclic layout of an n x n matrix on a group's grid. */
 typedef struct dse_layout {
@@ -92,12 +82,13 @@ size_t dse_dist_bytes_per_rank(size_t n, size_t d, int nprow, int npcol, int nb)
  * fits budget bytes per rank; 0 when none does. */
 int dse_dist_group_size(size_t n, size_t d, int nb, size_t budget, int max_ranks);
 
-/* Collective on comm. A per-rank memory budget: $DSE_MEMORY_BUDGET bytes if
- * set, else SLURM_MEM_PER_CPU / SLURM_MEM_PER_NODE, else 80% of physical
- * memory divided by the ranks on this node. */
-size_t dse_memory_default_budget(MPI_Comm comm);
-
-/* Local. "12.3 GB"-style text of a byte count into buf. Returns buf. */
-const char *dse_format_bytes(double bytes, char *buf, size_t cap);
+/* Local. The one group-sizing rule, used by `score` and by the sweep: how many
+ * of `available` ranks compute the spectrum of an n x d problem.
+ * requested > 0: exactly that many (clamped to available); requested < 0: all
+ * of them; 0: 1 when one rank fits the budget, else the fewest that fit.
+ * Raises DSE_ENOMEM "N = n needs X per rank even on all P ranks; the budget
+ * is Y per rank (use more ranks or a smaller max_N)" when none fits. */
+int dse_dist_choose_group(size_t n, size_t d, int nb, size_t budget, int requested, int available,
+                          int *ranks, dse_err_t *err);
 
 #endif

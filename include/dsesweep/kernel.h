@@ -11,7 +11,13 @@
 
 #include <stddef.h>
 
+#include "dsesweep/eigen.h"
 #include "dsesweep/error.h"
+
+typedef enum dse_kernel_kind {
+    DSE_KERNEL_ANISOTROPIC, /* K = D^-1/2 G D^-1/2: the diffusion spectrum */
+    DSE_KERNEL_GAUSSIAN     /* G itself (ASE "gaussian") */
+} dse_kernel_kind_t;
 
 /* Local. norms[i] = |z_i|^2 for the n rows of Z (row-major n x d). */
 void dse_kernel_row_norms(size_t n, size_t d, const double *Z, double *norms);
@@ -52,5 +58,11 @@ void dse_kernel_scale_lower(size_t n, double *a, const double *s);
  * Gaussian's lower triangle first. rowsum (n, may be NULL) receives r_i. */
 int dse_kernel_build_lower(size_t n, size_t d, const double *Z, double sigma, double *K,
                            double *G_out, double *rowsum, dse_err_t *err);
+
+/* Local. Eigenvalues of K (or of G) of the n rows of Z (row-major n x d) into
+ * eig (n, caller-owned), descending: the kernel in an n x n work matrix
+ * (allocated and freed here, 8 n^2 bytes), then the LAPACK driver. */
+int dse_kernel_spectrum(size_t n, size_t d, const double *Z, double sigma, dse_kernel_kind_t kind,
+                        dse_eigen_driver_t driver, double *eig, dse_err_t *err);
 
 #endif

@@ -13,16 +13,7 @@
 
 #include "dsesweep/eigen.h"
 #include "dsesweep/error.h"
-
-typedef enum dse_kernel_kind {
-    DSE_KERNEL_ANISOTROPIC, /* K = D^-1/2 G D^-1/2: the diffusion spectrum */
-    DSE_KERNEL_GAUSSIAN     /* G itself (ASE "gaussian") */
-} dse_kernel_kind_t;
-
-/* Local. Eigenvalues of K (or of G) of the n rows of Z into eig (n). */
-int dse_measure_kernel_spectrum(size_t n, size_t d, const double *Z, double sigma,
-                                dse_kernel_kind_t kind, dse_eigen_driver_t driver, double *eig,
-                                dse_err_t *err);
+#include "dsesweep/kernel.h"
 
 /* Local. Moduli of the eigenvalues of the binarised kNN adjacency
  * A(i,j) = [d(i,j) <= k-th smallest distance of row i] (self included, ties

@@ -103,11 +103,4 @@ void dse_score_free(dse_score_t *out);
 int dse_score_load_categories(const char *spec, size_t n, const char *embeddings_name,
                               const dse_params_t *p, dse_categories_t *cat, dse_err_t *err);
 
-/* A row reader over an in-memory row-major matrix (ctx: dse_memory_rows_t). */
-typedef struct dse_memory_rows {
-    const double *z;
-    size_t d;
-} dse_memory_rows_t;
-int dse_memory_rows_read(void *ctx, const size_t *pos, size_t count, double *out, dse_err_t *err);
-
 #endif

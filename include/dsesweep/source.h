@@ -69,4 +69,38 @@ int dse_matrix_load(const char *spec, dse_matrix_t *m, dse_err_t *err);
 /* Local. Frees m's buffers and zeroes it; safe on a zeroed matrix. */
 void dse_matrix_free(dse_matrix_t *m);
 
+/* ---- row readers: how the engine asks for samples ------------------------ */
+
+/* Fills out (count x d, row-major, caller-owned) with the embeddings of the
+ * problem positions pos[0..count) (ascending). Local; may fail. */
+typedef int (*dse_row_reader_fn)(void *ctx, const size_t *pos, size_t count, double *out,
+                                 dse_err_t *err);
+
+/* A reader over a source: position p is file row rows[p] (rows NULL: p).
+ * Both borrowed. */
+typedef struct dse_source_rows {
+    struct dse_source *src;
+    const size_t *rows;
+} dse_source_rows_t;
+/* Local. dse_row_reader_fn over a dse_source_rows_t. */
+int dse_source_rows_read(void *ctx, const size_t *pos, size_t count, double *out, dse_err_t *err);
+
+/* A reader over an in-memory row-major matrix with d columns (borrowed). */
+typedef struct dse_memory_rows {
+    const double *z;
+    size_t d;
+} dse_memory_rows_t;
+/* Local. dse_row_reader_fn over a dse_memory_rows_t. */
+int dse_memory_rows_read(void *ctx, const size_t *pos, size_t count, double *out, dse_err_t *err);
+
+/* A reader that maps positions: position p is position map[p] of the inner
+ * reader (map NULL: identity). All borrowed. */
+typedef struct dse_mapped_rows {
+    dse_row_reader_fn read;
+    void *ctx;
+    const size_t *map;
+} dse_mapped_rows_t;
+/* Local. dse_row_reader_fn over a dse_mapped_rows_t. */
+int dse_mapped_rows_read(void *ctx, const size_t *pos, size_t count, double *out, dse_err_t *err);
+
 #endif

@@ -10,6 +10,7 @@
 
 #include "cli.h"
 #include "dsesweep/cluster.h"
+#include "dsesweep/memory.h"
 #include "dsesweep/score.h"
 #include "dsesweep/source.h"
 
@@ -296,9 +297,10 @@ int dse_cli_score(int argc, char **argv)
                 return bad_usage("--nb must be an integer in [1, 4096] (got '%s')", optarg);
             break;
         case O_BUDGET:
-            if (!parse_ulong(optarg, &ull) || ull == 0)
-                return bad_usage("--memory-budget must be a byte count > 0 (got '%s')", optarg);
-            opts.budget_bytes = (size_t)ull;
+            if (!dse_parse_bytes(optarg, &opts.budget_bytes) || opts.budget_bytes == 0)
+                return bad_usage("--memory-budget must be a byte count > 0 such as 2G or 512M "
+                                 "(got '%s')",
+                                 optarg);
             break;
         case 'h': score_usage(stdout); return 0;
         default:

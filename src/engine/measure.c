@@ -19,24 +19,6 @@ static double *alloc_square(size_t n, dse_err_t *err)
     return DSE_MALLOC(n * n, sizeof(double), err);
 }
 
-int dse_measure_kernel_spectrum(size_t n, size_t d, const double *Z, double sigma,
-                                dse_kernel_kind_t kind, dse_eigen_driver_t driver, double *eig,
-                                dse_err_t *err)
-{
-    double *K = alloc_square(n, err);
-    if (!K) return err->code;
-    int rc;
-    if (kind == DSE_KERNEL_ANISOTROPIC) {
-        rc = dse_kernel_build_lower(n, d, Z, sigma, K, NULL, NULL, err);
-    } else {
-        rc = dse_kernel_sqdist_lower(n, d, Z, K, err);
-        if (rc == DSE_OK) dse_kernel_gaussian_lower(n, K, sigma);
-    }
-    if (rc == DSE_OK) rc = dse_eigen_symmetric(n, K, eig, driver, err);
-    free(K);
-    return rc;
-}
-
 static int cmp_double(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;

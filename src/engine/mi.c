@@ -56,11 +56,11 @@ int dse_family_evaluate(dse_family_t f, size_t count, size_t d, const double *su
     switch (f) {
     case DSE_FAMILY_DSE:
     case DSE_FAMILY_ASE_ANISOTROPIC:
-        rc = dse_measure_kernel_spectrum(count, d, sub, p->sigma, DSE_KERNEL_ANISOTROPIC, p->driver,
+        rc = dse_kernel_spectrum(count, d, sub, p->sigma, DSE_KERNEL_ANISOTROPIC, p->driver,
                                          v, err);
         break;
     case DSE_FAMILY_ASE_GAUSSIAN:
-        rc = dse_measure_kernel_spectrum(count, d, sub, p->sigma, DSE_KERNEL_GAUSSIAN, p->driver, v,
+        rc = dse_kernel_spectrum(count, d, sub, p->sigma, DSE_KERNEL_GAUSSIAN, p->driver, v,
                                          err);
         break;
     case DSE_FAMILY_ASE_KNN: rc = dse_measure_knn_spectrum(count, d, sub, p->knn, v, err); break;

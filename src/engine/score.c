@@ -200,35 +200,6 @@ static int assign_owners(task_list_t *tl, int size, dse_err_t *err)
 
 /* ---- running tasks ------------------------------------------------------ */
 
-int dse_memory_rows_read(void *ctx, const size_t *pos, size_t count, double *out, dse_err_t *err)
-{
-    (void)err;
-    const dse_memory_rows_t *m = ctx;
-    for (size_t i = 0; i < count; ++i)
-        memcpy(out + i * m->d, m->z + pos[i] * m->d, m->d * sizeof *out);
-    return DSE_OK;
-}
-
-/* A reader over problem positions: position p is input position map[p]. */
-typedef struct {
-    dse_row_reader_fn read;
-    void *ctx;
-    const size_t *map; /* NULL: identity */
-} mapped_rows_t;
-
-static int mapped_read(void *ctx, const size_t *pos, size_t count, double *out, dse_err_t *err)
-{
-    mapped_rows_t *m = ctx;
-    if (!m->map) return m->read(m->ctx, pos, count, out, err);
-    size_t *inner = DSE_MALLOC(count + 1, sizeof *inner, err);
-    if (!inner) return err->code;
-    for (size_t i = 0; i < count; ++i)
-        inner[i] = m->map[pos[i]];
-    int rc = m->read(m->ctx, inner, count, out, err);
-    free(inner);
-    return rc;
-}
-
 /* Reads the given input rows into a new buffer. */
 static int gather(const dse_score_input_t *in, const size_t *rows, size_t count, double **out,
                   dse_err_t *err)
@@ -273,7 +244,7 @@ static int run_single(const dse_score_input_t *in, const dse_params_t *p, const 
     switch (t->kind) {
     case T_SPECTRUM_ANISO:
     case T_SPECTRUM_GAUSS:
-        rc = dse_measure_kernel_spectrum(count, d, z, p->sigma,
+        rc = dse_kernel_spectrum(count, d, z, p->sigma,
                                          t->kind == T_SPECTRUM_ANISO ? DSE_KERNEL_ANISOTROPIC
                                                                      : DSE_KERNEL_GAUSSIAN,
                                          p->driver, out, err);
@@ -301,7 +272,7 @@ static int run_big(const dse_group_t *g, const dse_score_input_t *in, const dse_
                    const size_t *sub, const task_t *t, const dse_score_opts_t *o, size_t budget,
                    double *res, dse_dist_stats_t *stats, dse_err_t *err)
 {
-    mapped_rows_t mr = {in->read, in->ctx, sub};
+    dse_mapped_rows_t mr = {in->read, in->ctx, sub};
     double *w = DSE_MALLOC(t->rows + 1, sizeof *w, err);
     int rc = dse_group_agree(g, w ? DSE_OK : err->code, err);
     if (rc != DSE_OK) {
@@ -309,9 +280,9 @@ static int run_big(const dse_group_t *g, const dse_score_input_t *in, const dse_
         return rc;
     }
     if (t->kind == T_MATRIX_ENTRY)
-        rc = dse_dist_matrix_entry(g, t->rows, in->d, mapped_read, &mr, p->sigma, o->nb, w, err);
+        rc = dse_dist_matrix_entry(g, t->rows, in->d, dse_mapped_rows_read, &mr, p->sigma, o->nb, w, err);
     else
-        rc = dse_dist_spectrum(g, t->rows, in->d, mapped_read, &mr, p->sigma,
+        rc = dse_dist_spectrum(g, t->rows, in->d, dse_mapped_rows_read, &mr, p->sigma,
                                t->kind == T_SPECTRUM_ANISO ? DSE_KERNEL_ANISOTROPIC
                                                            : DSE_KERNEL_GAUSSIAN,
                                p->driver, o->nb, budget, w,
@@ -422,7 +393,7 @@ int dse_score_run(MPI_Comm comm, const dse_score_input_t *in, const dse_params_t
     DSE_MPI_CHECK(MPI_Comm_rank(comm, &rank), err);
     DSE_MPI_CHECK(MPI_Comm_size(comm, &size), err);
     dse_score_opts_t o = opts ? *opts : (dse_score_opts_t){0, 0, 0};
-    size_t budget = o.budget_bytes ? o.budget_bytes : dse_memory_default_budget(comm);
+    size_t budget = dse_memory_budget(o.budget_bytes, comm);
     out->n = in->n;
     out->d = in->d;
     if (in->cat && in->cat->n != in->n)
@@ -438,28 +409,8 @@ int dse_score_run(MPI_Comm comm, const dse_score_input_t *in, const dse_params_t
     if (rc == DSE_OK) rc = build_tasks(in, p, bits, n_used, &tl, err);
     /* The big group: who computes the n_used x n_used spectra. */
     int g = 1;
-    if (rc == DSE_OK) {
-        if (o.group_size < 0)
-            g = size;
-        else if (o.group_size > 0)
-            g = o.group_size < size ? o.group_size : size;
-        else if (dse_dist_bytes_per_rank(n_used, in->d, 1, 1, o.nb) > budget) {
-            g = dse_dist_group_size(n_used, in->d, o.nb, budget, size);
-            if (g == 0) {
-                char a[32], b[32];
-                int r, c;
-                dse_group_grid_shape(size, &r, &c);
-                rc = DSE_RAISE(err, DSE_ENOMEM,
-                               "N = %zu needs %s per rank even on all %d ranks; the budget is %s "
-                               "per rank (use more ranks or a smaller max_N)",
-                               n_used,
-                               dse_format_bytes((double)dse_dist_bytes_per_rank(n_used, in->d, r,
-                                                                                c, o.nb),
-                                                a, sizeof a),
-                               size, dse_format_bytes((double)budget, b, sizeof b));
-            }
-        }
-    }
+    if (rc == DSE_OK)
+        rc = dse_dist_choose_group(n_used, in->d, o.nb, budget, o.group_size, size, &g, err);
     out->big_group_size = g;
     size_t total = 0;
     for (size_t i = 0; rc == DSE_OK && i < tl.count; ++i) {

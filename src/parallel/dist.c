@@ -11,7 +11,6 @@
 #include "blacs.h"
 #include "dsesweep/entropy.h"
 #include "dsesweep/kernel.h"
-#include "dsesweep/source.h"
 
 static double wall(void)
 {
@@ -20,30 +19,6 @@ static double wall(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-const char *dse_format_bytes(double bytes, char *buf, size_t cap)
-{
-    static const char *units[] = {"B", "kB", "MB", "GB", "TB", "PB"};
-    int u = 0;
-    while (bytes >= 1000.0 && u < 5) {
-        bytes /= 1000.0;
-        u++;
-    }
-    snprintf(buf, cap, u ? "%.1f %s" : "%.0f %s", bytes, units[u]);
-    return buf;
-}
-
-int dse_source_rows_read(void *ctx, const size_t *pos, size_t count, double *out, dse_err_t *err)
-{
-    dse_source_rows_t *r = ctx;
-    if (!r->rows) return dse_source_read_rows(r->src, pos, count, out, err);
-    size_t *file_rows = DSE_MALLOC(count ? count : 1, sizeof *file_rows, err);
-    if (!file_rows) return err->code;
-    for (size_t i = 0; i < count; ++i)
-        file_rows[i] = r->rows[pos[i]];
-    int rc = dse_source_read_rows(r->src, file_rows, count, out, err);
-    free(file_rows);
-    return rc;
-}
 
 /* Global index of local index l in a block-cyclic distribution. */
 static size_t local_to_global(int l, int nb, int iproc, int nprocs)
@@ -277,22 +252,24 @@ int dse_dist_group_size(size_t n, size_t d, int nb, size_t budget, int max_ranks
     return 0;
 }
 
-size_t dse_memory_default_budget(MPI_Comm comm)
+int dse_dist_choose_group(size_t n, size_t d, int nb, size_t budget, int requested, int available,
+                          int *ranks, dse_err_t *err)
 {
-    const char *env = getenv("DSE_MEMORY_BUDGET");
-    if (env && *env) return (size_t)strtoull(env, NULL, 10);
-    MPI_Comm node;
-    int local = 1;
-    if (MPI_Comm_split_type(comm, MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &node) == MPI_SUCCESS) {
-        MPI_Comm_size(node, &local);
-        MPI_Comm_free(&node);
+    if (nb <= 0) nb = 64;
+    if (requested != 0) {
+        *ranks = requested < 0 || requested > available ? available : requested;
+        return DSE_OK;
     }
-    const char *per_cpu = getenv("SLURM_MEM_PER_CPU"), *per_node = getenv("SLURM_MEM_PER_NODE");
-    if (per_cpu && *per_cpu) return (size_t)strtoull(per_cpu, NULL, 10) * 1000000ULL;
-    if (per_node && *per_node)
-        return (size_t)strtoull(per_node, NULL, 10) * 1000000ULL / (size_t)local;
-    double phys = (double)sysconf(_SC_PHYS_PAGES) * (double)sysconf(_SC_PAGE_SIZE);
-    return (size_t)(0.8 * phys / local);
+    *ranks = dse_dist_group_size(n, d, nb, budget, available);
+    if (*ranks > 0) return DSE_OK;
+    char a[32], b[32];
+    int r, c;
+    dse_group_grid_shape(available, &r, &c);
+    return DSE_RAISE(err, DSE_ENOMEM,
+                     "N = %zu needs %s per rank even on all %d ranks; the budget is %s per rank "
+                     "(use more ranks or a smaller max_N)",
+                     n, dse_format_bytes((double)dse_dist_bytes_per_rank(n, d, r, c, nb), a, sizeof a),
+                     available, dse_format_bytes((double)budget, b, sizeof b));
 }
 
 int dse_dist_spectrum(const dse_group_t *g, size_t n, size_t d, dse_row_reader_fn read, void *ctx,
@@ -326,7 +303,7 @@ int dse_dist_spectrum(const dse_group_t *g, size_t n, size_t d, dse_row_reader_f
         if (rc == DSE_OK) rc = read(ctx, pos, n, z, err);
         if (st) st->t_read = wall() - t0;
         t0 = wall();
-        if (rc == DSE_OK) rc = dse_measure_kernel_spectrum(n, d, z, sigma, kind, driver, w, err);
+        if (rc == DSE_OK) rc = dse_kernel_spectrum(n, d, z, sigma, kind, driver, w, err);
         if (st) {
             st->t_eigen = wall() - t0;
             st->bytes_local = need;

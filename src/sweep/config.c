@@ -1,5 +1,7 @@
 /* config.c — the sweep configuration, table-driven on top of inih. */
 #include "dsesweep/config.h"
+
+#include "dsesweep/memory.h"
 #include "dsesweep/hash.h"
 
 #include <errno.h>
@@ -157,31 +159,6 @@ static char *trim(char *s)
     return s;
 }
 
-static int parse_bytes(const char *v, size_t *out)
-{
-    char *end;
-    errno = 0;
-    if (*v == '-') return 0;
-    unsigned long long x = strtoull(v, &end, 10);
-    if (errno || end == v) return 0;
-    unsigned long long mult = 1;
-    if (*end) {
-        switch (*end) {
-        case 'K': case 'k': mult = 1ULL << 10; break;
-        case 'M': case 'm': mult = 1ULL << 20; break;
-        case 'G': case 'g': mult = 1ULL << 30; break;
-        case 'T': case 't': mult = 1ULL << 40; break;
-        default: return 0;
-        }
-        end++;
-        if (*end == 'B' || *end == 'b') end++;
-        if (*end) return 0;
-    }
-    if (x > SIZE_MAX / mult) return 0;
-    *out = (size_t)(x * mult);
-    return 1;
-}
-
 /* Sets one key from its text; returns 0 on success or fills the error. */
 static int set_key(parse_state_t *st, const key_spec_t *k, const char *value, int line)
 {
@@ -275,7 +252,7 @@ static int set_key(parse_state_t *st, const key_spec_t *k, const char *value, in
         return DSE_OK;
     }
     case K_BYTES:
-        if (!parse_bytes(value, &c->memory_budget))
+        if (!dse_parse_bytes(value, &c->memory_budget))
             return BAD("%s must be a byte count such as 8G or 500M (got '%s')", k->name, value);
         return DSE_OK;
     case K_GROUP:

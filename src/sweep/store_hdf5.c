@@ -17,7 +17,7 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
-#include "dsesweep/dist.h"
+#include "dsesweep/memory.h"
 
 #include "dsesweep/group.h"
 #include "dsesweep/store.h"

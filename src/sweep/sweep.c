@@ -426,7 +426,7 @@ static int reference_fits(MPI_Comm comm, const dse_config_t *cfg, dse_err_t *err
 {
     int rank;
     MPI_Comm_rank(comm, &rank);
-    size_t budget = cfg->memory_budget ? cfg->memory_budget : dse_memory_default_budget(comm);
+    size_t budget = dse_memory_budget(cfg->memory_budget, comm);
     int rc = DSE_OK;
     if (rank == 0) {
         dse_source_t *src = NULL;
@@ -691,7 +691,7 @@ int dse_sweep_run(MPI_Comm comm, const dse_config_t *cfg, const dse_sweep_opts_t
         else if (cfg->group_size < 0) gsize = workers;
         else {
             /* The largest problem decides: fewest ranks that fit the budget. */
-            size_t budget = cfg->memory_budget ? cfg->memory_budget : dse_memory_default_budget(comm);
+            size_t budget = dse_memory_budget(cfg->memory_budget, comm);
             for (size_t i = 0; i < ntask; ++i) {
                 size_t n = scan.items[tasks[i].checkpoint].n;
                 if (cfg->params.max_n && n > cfg->params.max_n) n = cfg->params.max_n;
@@ -828,7 +828,7 @@ int dse_sweep_scan_report(MPI_Comm comm, const dse_config_t *cfg, const dse_swee
     }
     int shards = opts && opts->shard_count > 1 ? opts->shard_count : 1;
     int shard = opts ? opts->shard_index : 0;
-    size_t budget = cfg->memory_budget ? cfg->memory_budget : dse_memory_default_budget(MPI_COMM_SELF);
+    size_t budget = dse_memory_budget(cfg->memory_budget, MPI_COMM_SELF);
     printf("%-4s %-16s %8s %8s %6s  %s\n", "#", "run", "step", "N", "D", "path");
     size_t count = 0, fams = 0, max_n = 0, max_d = 0, bad = 0;
     double flops = 0;

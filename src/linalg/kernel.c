@@ -132,3 +132,21 @@ int dse_kernel_build_lower(size_t n, size_t d, const double *Z, double sigma, do
     free(r);
     return DSE_OK;
 }
+
+int dse_kernel_spectrum(size_t n, size_t d, const double *Z, double sigma,
+                                dse_kernel_kind_t kind, dse_eigen_driver_t driver, double *eig,
+                                dse_err_t *err)
+{
+    double *K = DSE_MALLOC(n * n + 1, sizeof *K, err);
+    if (!K) return err->code;
+    int rc;
+    if (kind == DSE_KERNEL_ANISOTROPIC) {
+        rc = dse_kernel_build_lower(n, d, Z, sigma, K, NULL, NULL, err);
+    } else {
+        rc = dse_kernel_sqdist_lower(n, d, Z, K, err);
+        if (rc == DSE_OK) dse_kernel_gaussian_lower(n, K, sigma);
+    }
+    if (rc == DSE_OK) rc = dse_eigen_symmetric(n, K, eig, driver, err);
+    free(K);
+    return rc;
+}
