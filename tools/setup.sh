@@ -31,10 +31,11 @@ while [ $# -gt 0 ]; do
 done
 
 # The project's Debian packages: compiler and build, MPI, ScaLAPACK, parallel
-# HDF5, OpenBLAS + LAPACKE, cJSON (JSON), inih (config files), PCRE2 (path regex).
+# HDF5, OpenBLAS + LAPACKE, cJSON (JSON), inih (config files), PCRE2 (path regex),
+# clang-format (the style check is a test).
 pkgs=(build-essential cmake pkgconf openmpi-bin libopenmpi-dev libscalapack-openmpi-dev
       libhdf5-openmpi-dev hdf5-tools libopenblas-dev liblapacke-dev libcjson-dev libinih-dev
-      libpcre2-dev libcsv-dev gnuplot-nox libarpack2-dev
+      libpcre2-dev libcsv-dev gnuplot-nox libarpack2-dev clang-format
       "${extra_pkgs[@]}")
 
 updated=0

@@ -41,23 +41,28 @@ void dse_group_destroy(dse_group_t **g);
 
 /* Collective on comm. Every rank passes its local status rc and err; returns
  * the lowest-ranked failure's status (DSE_OK if none) on every rank, and on
- * failure every rank's err holds that rank's message prefixed "rank R: ".
+ * failure every rank's err holds that rank's message prefixed "rank R: " and
+ * its call chain, plus the caller's file:line (the macro passes them).
  * Never leaves a rank behind: all ranks call it the same number of times. */
-int dse_comm_agree(MPI_Comm comm, int rc, dse_err_t *err);
+int dse_comm_agree_at(MPI_Comm comm, int rc, dse_err_t *err, const char *src_file, int src_line);
+#define dse_comm_agree(comm, rc, err) dse_comm_agree_at((comm), (rc), (err), __FILE__, __LINE__)
 
 /* Collective on the group: dse_comm_agree over g->comm. */
-int dse_group_agree(const dse_group_t *g, int rc, dse_err_t *err);
+int dse_group_agree_at(const dse_group_t *g, int rc, dse_err_t *err, const char *src_file,
+                       int src_line);
+#define dse_group_agree(g, rc, err) dse_group_agree_at((g), (rc), (err), __FILE__, __LINE__)
 
-/* Local. Turns an MPI error code into a DSE_EMPI error naming the call. */
-int dse_mpi_error(int mpi_rc, const char *call, const char *src_file, int src_line,
-                  dse_err_t *err);
-
-/* Check an MPI call; on failure raise DSE_EMPI with MPI_Error_string. */
-#define DSE_MPI_CHECK(call, err)                                                                   \
-    do {                                                                                           \
-        int dse_mpi_rc_ = (call);                                                                  \
-        if (dse_mpi_rc_ != MPI_SUCCESS)                                                            \
-            return dse_mpi_error(dse_mpi_rc_, #call, __FILE__, __LINE__, (err));                   \
-    } while (0)
+/* The MPI error policy (one for the whole program): MPI errors are fatal.
+ * After an MPI error the state of a communicator is undefined in MPI-3, so no
+ * rank could safely take part in the next collective; instead of return
+ * codes checked at each of the calls, dse_mpi_set_error_policy() installs on
+ * MPI_COMM_WORLD and MPI_COMM_SELF (inherited by every communicator made from
+ * them) a handler that prints "dsesweep: rank R: fatal MPI error: <MPI's
+ * text>" on one line and aborts the job with exit status 1. MPI calls are
+ * therefore not checked one by one. MPI-IO file errors are not covered: they
+ * return codes, which HDF5 checks and reports (sweep/store_hdf5.c).
+ *
+ * Local (call once, right after MPI_Init). */
+void dse_mpi_set_error_policy(void);
 
 #endif

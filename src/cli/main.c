@@ -1,4 +1,4 @@
-/* main.c — the dsesweep program: dispatch to subcommands. */
+/* main.c — the dsesweep program: one table of commands, one dispatch. */
 #include <mpi.h>
 #include <signal.h>
 #include <stdio.h>
@@ -6,29 +6,82 @@
 
 #include "cli.h"
 #include "dsesweep/config.h"
+#include "dsesweep/group.h"
 #include "dsesweep/version.h"
+
+static int cmd_sweep(int argc, char **argv)
+{
+    return dse_cli_sweep(argv[0], argc, argv);
+}
+
+static int cmd_config_keys(int argc, char **argv)
+{
+    dse_config_print_keys(stdout, argc > 1 && !strcmp(argv[1], "--markdown"));
+    return 0;
+}
+
+static int cmd_version(int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    printf("dsesweep %s\n", DSESWEEP_VERSION);
+    return 0;
+}
+
+static int cmd_help(int argc, char **argv);
+
+/* The commands: name, usage, summary, whether it runs under MPI, handler
+ * (called with argv[0] = the command's name). The usage text, the dispatch
+ * and the MPI decision all come from this one table. */
+static const struct command {
+    const char *name, *args, *summary;
+    int uses_mpi;
+    int (*run)(int argc, char **argv);
+} commands[] = {
+    {"score", "EMBEDDINGS [options]", "every quantity for one embeddings file", 1, dse_cli_score},
+    {"scan", "CONFIG", "what a sweep would do, without computing", 1, cmd_sweep},
+    {"run", "CONFIG", "the sweep: every checkpoint, one HDF5 store (under mpiexec -n P)", 1,
+     cmd_sweep},
+    {"rescore", "STORE --t T,...", "DSE at new t from stored spectra", 1, dse_cli_rescore},
+    {"merge", "SHARD... -o STORE", "merge shard stores into one", 1, dse_cli_merge},
+    {"report", "STORE", "per run, the quantities over steps", 0, dse_cli_report},
+    {"export", "STORE --format csv|json", "one tidy row per result", 0, dse_cli_export},
+    {"config-keys", "[--markdown]", "every sweep config key with type, default, help", 0,
+     cmd_config_keys},
+    {"version", "", "print the version", 0, cmd_version},
+    {"help", "", "this help", 0, cmd_help},
+};
+#define N_COMMANDS (sizeof commands / sizeof commands[0])
 
 static void usage(FILE *out)
 {
     fprintf(out,
-            "dsesweep %s — Diffusion Spectral Entropy and Mutual Information at scale\n"
-            "\n"
-            "usage: dsesweep COMMAND [ARGS]\n"
-            "\n"
-            "commands:\n"
-            "  score EMBEDDINGS [options]   every quantity for one embeddings file\n"
-            "  scan CONFIG                  what a sweep would do, without computing\n"
-            "  run CONFIG                   the sweep: every checkpoint, one HDF5 store\n"
-            "                               (under mpiexec -n P)\n"
-            "  rescore STORE --t T,...      DSE at new t from stored spectra\n"
-            "  merge SHARD... -o STORE      merge shard stores into one\n"
-            "  report STORE                 per run, the quantities over steps\n"
-            "  export STORE --format csv|json  one tidy row per result\n"
-            "  config-keys [--markdown]     every sweep config key with type, default, help\n"
-            "  version                      print the version\n"
-            "\n"
-            "Run `dsesweep COMMAND --help` for a command's options.\n",
+            "dsesweep %s — Diffusion Spectral Entropy and Mutual Information at scale\n\n"
+            "usage: dsesweep COMMAND [ARGS]\n\ncommands:\n",
             DSESWEEP_VERSION);
+    for (size_t i = 0; i < N_COMMANDS; ++i) {
+        char head[64];
+        snprintf(head, sizeof head, "%s %s", commands[i].name, commands[i].args);
+        fprintf(out, "  %-30s %s\n", head, commands[i].summary);
+    }
+    fprintf(out, "\nRun `dsesweep COMMAND --help` for a command's options.\n");
+}
+
+static int cmd_help(int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    usage(stdout);
+    return 0;
+}
+
+static const struct command *find_command(const char *name)
+{
+    if (!strcmp(name, "--version")) name = "version";
+    if (!strcmp(name, "--help") || !strcmp(name, "-h")) name = "help";
+    for (size_t i = 0; i < N_COMMANDS; ++i)
+        if (!strcmp(commands[i].name, name)) return &commands[i];
+    return NULL;
 }
 
 int main(int argc, char **argv)
@@ -37,44 +90,22 @@ int main(int argc, char **argv)
         usage(stderr);
         return 2;
     }
-    const char *cmd = argv[1];
-    int mpi_cmd = !strcmp(cmd, "score") || !strcmp(cmd, "scan") || !strcmp(cmd, "run") ||
-                  !strcmp(cmd, "rescore") || !strcmp(cmd, "merge");
+    const struct command *cmd = find_command(argv[1]);
+    if (!cmd) {
+        fprintf(stderr, "dsesweep: unknown command '%s' (try `dsesweep --help`)\n", argv[1]);
+        return 2;
+    }
     /* A file-size limit (ulimit -f) must become a write error with a message,
      * not a silent SIGXFSZ death. */
     signal(SIGXFSZ, SIG_IGN);
-    if (mpi_cmd) {
-        /* Commands that compute run under MPI (a singleton without mpiexec). */
-        if (MPI_Init(&argc, &argv) != MPI_SUCCESS) {
-            fprintf(stderr, "dsesweep: MPI_Init failed\n");
-            return 1;
-        }
-        int status;
-        if (!strcmp(cmd, "score"))
-            status = dse_cli_score(argc - 1, argv + 1);
-        else if (!strcmp(cmd, "rescore"))
-            status = dse_cli_rescore(argc - 1, argv + 1);
-        else if (!strcmp(cmd, "merge"))
-            status = dse_cli_merge(argc - 1, argv + 1);
-        else
-            status = dse_cli_sweep(cmd, argc - 1, argv + 1);
-        MPI_Finalize();
-        return status;
+    if (!cmd->uses_mpi) return cmd->run(argc - 1, argv + 1);
+    /* Commands that compute run under MPI (a singleton without mpiexec). */
+    if (MPI_Init(&argc, &argv) != MPI_SUCCESS) {
+        fprintf(stderr, "dsesweep: MPI_Init failed\n");
+        return 1;
     }
-    if (strcmp(cmd, "config-keys") == 0) {
-        dse_config_print_keys(stdout, argc > 2 && !strcmp(argv[2], "--markdown"));
-        return 0;
-    }
-    if (strcmp(cmd, "export") == 0) return dse_cli_export(argc - 1, argv + 1);
-    if (strcmp(cmd, "report") == 0) return dse_cli_report(argc - 1, argv + 1);
-    if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
-        printf("dsesweep %s\n", DSESWEEP_VERSION);
-        return 0;
-    }
-    if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
-        usage(stdout);
-        return 0;
-    }
-    fprintf(stderr, "dsesweep: unknown command '%s' (try `dsesweep --help`)\n", cmd);
-    return 2;
+    dse_mpi_set_error_policy();
+    int status = cmd->run(argc - 1, argv + 1);
+    MPI_Finalize();
+    return status;
 }

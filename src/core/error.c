@@ -16,6 +16,53 @@ void dse_err_clear(dse_err_t *err)
     err->src_file = NULL;
     err->src_line = 0;
     err->agreed = 0;
+    err->trace[0] = '\0';
+}
+
+/* The path from the project's top directory ("src/engine/score.c"). */
+static const char *short_path(const char *path)
+{
+    static const char *tops[] = {"/src/", "/tests/", "/tools/", "/bench/"};
+    const char *best = NULL;
+    for (size_t i = 0; i < sizeof tops / sizeof tops[0]; ++i) {
+        const char *p = strstr(path, tops[i]);
+        if (p && (!best || p > best)) best = p;
+    }
+    return best ? best + 1 : path;
+}
+
+/* Appends "file:line" as one more line of the chain (or "..." once full). */
+static void trace_append(dse_err_t *err, const char *src_file, int src_line)
+{
+    size_t used = strlen(err->trace);
+    char frame[256];
+    int len = snprintf(frame, sizeof frame, "%s%s:%d", used ? "\n" : "",
+                       short_path(src_file ? src_file : "?"), src_line);
+    if (len < 0) return;
+    if (used + (size_t)len + 5 < sizeof err->trace) {
+        memcpy(err->trace + used, frame, (size_t)len + 1);
+    } else if (used + 5 <= sizeof err->trace && strcmp(err->trace + used - 3, "...") != 0) {
+        memcpy(err->trace + used, "\n...", 5);
+    }
+}
+
+int dse_err_pass(dse_err_t *err, int status, const char *src_file, int src_line)
+{
+    if (err && status != DSE_OK && err->code != DSE_OK) trace_append(err, src_file, src_line);
+    return status;
+}
+
+void dse_err_report(FILE *out, const char *prog, const dse_err_t *err)
+{
+    fprintf(out, "%s: error: %s\n", prog, err->msg);
+    const char *want = getenv("DSE_TRACEBACK");
+    if (!want || strcmp(want, "1") != 0 || !err->trace[0]) return;
+    const char *line = err->trace;
+    while (*line) {
+        size_t len = strcspn(line, "\n");
+        fprintf(out, "  at %.*s\n", (int)len, line);
+        line += len + (line[len] == '\n');
+    }
 }
 
 int dse_err_set(dse_err_t *err, int code, const char *src_file, int src_line, const char *fmt, ...)
@@ -25,6 +72,8 @@ int dse_err_set(dse_err_t *err, int code, const char *src_file, int src_line, co
     err->src_file = src_file;
     err->src_line = src_line;
     err->agreed = 0;
+    err->trace[0] = '\0';
+    trace_append(err, src_file, src_line);
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(err->msg, sizeof err->msg, fmt, ap);

@@ -390,8 +390,8 @@ int dse_score_run(MPI_Comm comm, const dse_score_input_t *in, const dse_params_t
     double t_start = now_seconds();
     memset(out, 0, sizeof *out);
     int rank, size;
-    DSE_MPI_CHECK(MPI_Comm_rank(comm, &rank), err);
-    DSE_MPI_CHECK(MPI_Comm_size(comm, &size), err);
+    MPI_Comm_rank(comm, &rank);
+    MPI_Comm_size(comm, &size);
     dse_score_opts_t o = opts ? *opts : (dse_score_opts_t){0, 0, 0};
     size_t budget = dse_memory_budget(o.budget_bytes, comm);
     out->n = in->n;
@@ -428,7 +428,7 @@ int dse_score_run(MPI_Comm comm, const dse_score_input_t *in, const dse_params_t
     /* Big tasks on ranks 0..g-1; everyone else goes straight to its own tasks. */
     if (rc == DSE_OK && g > 1) {
         MPI_Comm sub_comm = MPI_COMM_NULL;
-        DSE_MPI_CHECK(MPI_Comm_split(comm, rank < g ? 0 : MPI_UNDEFINED, rank, &sub_comm), err);
+        MPI_Comm_split(comm, rank < g ? 0 : MPI_UNDEFINED, rank, &sub_comm);
         if (sub_comm != MPI_COMM_NULL) {
             dse_group_t *grp = NULL;
             rc = dse_group_create(sub_comm, 0, 0, &grp, err);
@@ -448,9 +448,8 @@ int dse_score_run(MPI_Comm comm, const dse_score_input_t *in, const dse_params_t
     if (rc == DSE_OK && size > 1) {
         int bt;
         rc = dse_to_blas_int(total + 1, &bt, "result count", err);
-        if (rc == DSE_OK && MPI_Reduce(rank == 0 ? MPI_IN_PLACE : res, res, bt, MPI_DOUBLE,
-                                       MPI_SUM, 0, comm) != MPI_SUCCESS)
-            rc = DSE_RAISE(err, DSE_EMPI, "MPI_Reduce of the results failed");
+        if (rc == DSE_OK)
+            MPI_Reduce(rank == 0 ? MPI_IN_PLACE : res, res, bt, MPI_DOUBLE, MPI_SUM, 0, comm);
     }
     if (rc == DSE_OK && rank == 0) rc = report(in, p, bits, ts, nt, &tl, res, out, err);
     rc = dse_comm_agree(comm, rc, err);

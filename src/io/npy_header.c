@@ -96,11 +96,12 @@ static int parse_descr(const char *s, dse_dtype_t *dt)
     return 0;
 }
 
-int dse_npy_parse_header(const uint8_t *buf, size_t len, const char *name, dse_npy_header_t *hdr,
-                         dse_err_t *err)
+/* The magic, the version and the header length: sets major, minor and
+ * data_offset, and the dictionary's span in buf. */
+static int parse_prefix(const uint8_t *buf, size_t len, const char *name, dse_npy_header_t *hdr,
+                        cursor_t *dict, dse_err_t *err)
 {
     static const uint8_t magic[6] = {0x93, 'N', 'U', 'M', 'P', 'Y'};
-    memset(hdr, 0, sizeof *hdr);
     if (len < 10)
         return DSE_RAISE(err, DSE_EFORMAT, "%s: truncated header (%zu bytes; a .npy needs at least 10)",
                          name, len);
@@ -128,70 +129,68 @@ int dse_npy_parse_header(const uint8_t *buf, size_t len, const char *name, dse_n
                          "%s: truncated header (header claims %llu bytes, only %zu present)", name,
                          (unsigned long long)(prefix + header_len), len);
     hdr->data_offset = prefix + header_len;
+    *dict = (cursor_t){(const char *)buf + prefix, (const char *)buf + prefix + header_len};
+    return DSE_OK;
+}
 
-    cursor_t c = {(const char *)buf + prefix, (const char *)buf + prefix + header_len};
-    char descr[64] = "";
-    int have_descr = 0, have_order = 0, have_shape = 0;
-    if (!accept(&c, '{')) return DSE_RAISE(err, DSE_EFORMAT, "%s: corrupt header (no '{')", name);
-    while (!accept(&c, '}')) {
-        char key[32];
-        if (!read_string(&c, key, sizeof key) || !accept(&c, ':'))
-            return DSE_RAISE(err, DSE_EFORMAT, "%s: corrupt header (expected 'key': value)", name);
-        if (strcmp(key, "descr") == 0 && !have_descr) {
-            if (!read_string(&c, descr, sizeof descr)) {
-                skip_space(&c);
-                if (c.p < c.end && *c.p == '[')
-                    return DSE_RAISE(err, DSE_EDTYPE,
-                                     "%s: unsupported dtype (structured array); need a plain "
-                                     "float or integer array",
-                                     name);
-                return DSE_RAISE(err, DSE_EFORMAT, "%s: corrupt header (bad 'descr')", name);
-            }
-            have_descr = 1;
-        } else if (strcmp(key, "fortran_order") == 0 && !have_order) {
-            if (read_word(&c, "True"))
-                hdr->fortran_order = 1;
-            else if (read_word(&c, "False"))
-                hdr->fortran_order = 0;
-            else
-                return DSE_RAISE(err, DSE_EFORMAT, "%s: corrupt header (bad 'fortran_order')", name);
-            have_order = 1;
-        } else if (strcmp(key, "shape") == 0 && !have_shape) {
-            if (!accept(&c, '('))
+/* The 'shape' value: a tuple of non-negative integers. */
+static int parse_shape(cursor_t *c, const char *name, dse_npy_header_t *hdr, dse_err_t *err)
+{
+    if (!accept(c, '(')) return DSE_RAISE(err, DSE_EFORMAT, "%s: corrupt header (bad 'shape')", name);
+    while (!accept(c, ')')) {
+        if (hdr->ndim == DSE_NPY_MAX_DIMS)
+            return DSE_RAISE(err, DSE_EFORMAT, "%s: more than %d dimensions", name,
+                             DSE_NPY_MAX_DIMS);
+        if (!read_uint(c, &hdr->shape[hdr->ndim]))
+            return DSE_RAISE(err, DSE_EFORMAT, "%s: corrupt header (bad 'shape')", name);
+        hdr->ndim++;
+        if (!accept(c, ',')) {
+            if (!accept(c, ')'))
                 return DSE_RAISE(err, DSE_EFORMAT, "%s: corrupt header (bad 'shape')", name);
-            while (!accept(&c, ')')) {
-                if (hdr->ndim == DSE_NPY_MAX_DIMS)
-                    return DSE_RAISE(err, DSE_EFORMAT, "%s: more than %d dimensions", name,
-                                     DSE_NPY_MAX_DIMS);
-                if (!read_uint(&c, &hdr->shape[hdr->ndim]))
-                    return DSE_RAISE(err, DSE_EFORMAT, "%s: corrupt header (bad 'shape')", name);
-                hdr->ndim++;
-                if (!accept(&c, ',')) {
-                    if (!accept(&c, ')'))
-                        return DSE_RAISE(err, DSE_EFORMAT, "%s: corrupt header (bad 'shape')",
-                                         name);
-                    break;
-                }
-            }
-            have_shape = 1;
-        } else {
-            return DSE_RAISE(err, DSE_EFORMAT, "%s: corrupt header (unexpected key '%s')", name,
-                             key);
-        }
-        if (!accept(&c, ',')) {
-            if (!accept(&c, '}'))
-                return DSE_RAISE(err, DSE_EFORMAT, "%s: corrupt header (expected ',' or '}')",
-                                 name);
             break;
         }
     }
-    if (!have_descr || !have_order || !have_shape)
-        return DSE_RAISE(err, DSE_EFORMAT, "%s: corrupt header (missing %s)", name,
-                         !have_descr ? "'descr'" : !have_order ? "'fortran_order'" : "'shape'");
-    if (!parse_descr(descr, &hdr->dtype))
-        return DSE_RAISE(err, DSE_EDTYPE,
-                         "%s: unsupported dtype '%s' (need float16/32/64, int8-64, uint8-64 or bool)",
-                         name, descr);
+    return DSE_OK;
+}
+
+/* One 'key': value pair of the dictionary; seen[] marks descr, fortran_order, shape. */
+static int parse_entry(cursor_t *c, const char *name, dse_npy_header_t *hdr, char *descr,
+                       size_t descr_cap, int seen[3], dse_err_t *err)
+{
+    char key[32];
+    if (!read_string(c, key, sizeof key) || !accept(c, ':'))
+        return DSE_RAISE(err, DSE_EFORMAT, "%s: corrupt header (expected 'key': value)", name);
+    if (strcmp(key, "descr") == 0 && !seen[0]) {
+        if (!read_string(c, descr, descr_cap)) {
+            skip_space(c);
+            if (c->p < c->end && *c->p == '[')
+                return DSE_RAISE(err, DSE_EDTYPE,
+                                 "%s: unsupported dtype (structured array); need a plain "
+                                 "float or integer array",
+                                 name);
+            return DSE_RAISE(err, DSE_EFORMAT, "%s: corrupt header (bad 'descr')", name);
+        }
+        seen[0] = 1;
+    } else if (strcmp(key, "fortran_order") == 0 && !seen[1]) {
+        if (read_word(c, "True"))
+            hdr->fortran_order = 1;
+        else if (read_word(c, "False"))
+            hdr->fortran_order = 0;
+        else
+            return DSE_RAISE(err, DSE_EFORMAT, "%s: corrupt header (bad 'fortran_order')", name);
+        seen[1] = 1;
+    } else if (strcmp(key, "shape") == 0 && !seen[2]) {
+        DSE_TRY(parse_shape(c, name, hdr, err));
+        seen[2] = 1;
+    } else {
+        return DSE_RAISE(err, DSE_EFORMAT, "%s: corrupt header (unexpected key '%s')", name, key);
+    }
+    return DSE_OK;
+}
+
+/* Element count and data bytes from shape and dtype, refusing 64-bit overflow. */
+static int set_sizes(const char *name, dse_npy_header_t *hdr, dse_err_t *err)
+{
     uint64_t count = 1;
     for (int i = 0; i < hdr->ndim; ++i) {
         if (hdr->shape[i] != 0 && count > UINT64_MAX / hdr->shape[i])
@@ -203,6 +202,34 @@ int dse_npy_parse_header(const uint8_t *buf, size_t len, const char *name, dse_n
     hdr->count = count;
     hdr->data_bytes = count * (uint64_t)hdr->dtype.size;
     return DSE_OK;
+}
+
+int dse_npy_parse_header(const uint8_t *buf, size_t len, const char *name, dse_npy_header_t *hdr,
+                         dse_err_t *err)
+{
+    memset(hdr, 0, sizeof *hdr);
+    cursor_t c = {NULL, NULL};
+    DSE_TRY(parse_prefix(buf, len, name, hdr, &c, err));
+    char descr[64] = "";
+    int seen[3] = {0, 0, 0};
+    if (!accept(&c, '{')) return DSE_RAISE(err, DSE_EFORMAT, "%s: corrupt header (no '{')", name);
+    while (!accept(&c, '}')) {
+        DSE_TRY(parse_entry(&c, name, hdr, descr, sizeof descr, seen, err));
+        if (!accept(&c, ',')) {
+            if (!accept(&c, '}'))
+                return DSE_RAISE(err, DSE_EFORMAT, "%s: corrupt header (expected ',' or '}')",
+                                 name);
+            break;
+        }
+    }
+    if (!seen[0] || !seen[1] || !seen[2])
+        return DSE_RAISE(err, DSE_EFORMAT, "%s: corrupt header (missing %s)", name,
+                         !seen[0] ? "'descr'" : !seen[1] ? "'fortran_order'" : "'shape'");
+    if (!parse_descr(descr, &hdr->dtype))
+        return DSE_RAISE(err, DSE_EDTYPE,
+                         "%s: unsupported dtype '%s' (need float16/32/64, int8-64, uint8-64 or bool)",
+                         name, descr);
+    return set_sizes(name, hdr, err);
 }
 
 void dse_npy_shape_string(const dse_npy_header_t *hdr, char *out, size_t cap)

@@ -18,28 +18,39 @@ void dse_group_grid_shape(int p, int *nprow, int *npcol)
     *npcol = p / r;
 }
 
-int dse_mpi_error(int mpi_rc, const char *call, const char *src_file, int src_line,
-                  dse_err_t *err)
+static void on_mpi_error(MPI_Comm *comm, int *code, ...)
 {
     char text[MPI_MAX_ERROR_STRING] = "";
-    int len = 0;
-    MPI_Error_string(mpi_rc, text, &len);
-    return dse_err_set(err, DSE_EMPI, src_file, src_line, "MPI call %s failed: %s", call, text);
+    int len = 0, world = 0;
+    MPI_Error_string(*code, text, &len);
+    MPI_Comm_rank(MPI_COMM_WORLD, &world);
+    fprintf(stderr, "dsesweep: rank %d: fatal MPI error: %s\n", world, text);
+    fflush(stderr);
+    MPI_Abort(*comm == MPI_COMM_NULL ? MPI_COMM_WORLD : *comm, 1);
 }
 
-int dse_comm_agree(MPI_Comm comm, int rc, dse_err_t *err)
+void dse_mpi_set_error_policy(void)
+{
+    MPI_Errhandler h;
+    MPI_Comm_create_errhandler(on_mpi_error, &h);
+    MPI_Comm_set_errhandler(MPI_COMM_WORLD, h);
+    MPI_Comm_set_errhandler(MPI_COMM_SELF, h);
+    MPI_Errhandler_free(&h);
+}
+
+int dse_comm_agree_at(MPI_Comm comm, int rc, dse_err_t *err, const char *src_file, int src_line)
 {
     int rank, size;
     MPI_Comm_rank(comm, &rank);
     MPI_Comm_size(comm, &size);
     /* The lowest failing rank wins; its status and message go to everyone. */
     int mine = rc != DSE_OK ? rank : size, first = size;
-    if (MPI_Allreduce(&mine, &first, 1, MPI_INT, MPI_MIN, comm) != MPI_SUCCESS)
-        return DSE_RAISE(err, DSE_EMPI, "MPI_Allreduce failed while agreeing on a failure");
+    MPI_Allreduce(&mine, &first, 1, MPI_INT, MPI_MIN, comm);
     if (first == size) return DSE_OK;
     struct {
         int code, line, agreed, world;
         char msg[DSE_ERR_MSG_MAX];
+        char trace[DSE_ERR_TRACE_MAX];
     } packet;
     memset(&packet, 0, sizeof packet);
     if (rank == first) {
@@ -48,6 +59,7 @@ int dse_comm_agree(MPI_Comm comm, int rc, dse_err_t *err)
         packet.agreed = err ? err->agreed : 0;
         MPI_Comm_rank(MPI_COMM_WORLD, &packet.world);
         snprintf(packet.msg, sizeof packet.msg, "%s", err ? err->msg : "failed");
+        snprintf(packet.trace, sizeof packet.trace, "%s", err ? err->trace : "");
     }
     MPI_Bcast(&packet, (int)sizeof packet, MPI_BYTE, first, comm);
     int world_size = 1;
@@ -61,32 +73,32 @@ int dse_comm_agree(MPI_Comm comm, int rc, dse_err_t *err)
             dse_err_set(err, packet.code, err->src_file, packet.line, "rank %d: %s", packet.world,
                         packet.msg);
         err->agreed = 1;
+        /* The failing rank's chain, then where this rank learned of it. */
+        memcpy(err->trace, packet.trace, sizeof err->trace);
+        dse_err_pass(err, packet.code, src_file, src_line);
     }
     return packet.code;
 }
 
-int dse_group_agree(const dse_group_t *g, int rc, dse_err_t *err)
+int dse_group_agree_at(const dse_group_t *g, int rc, dse_err_t *err, const char *src_file,
+                       int src_line)
 {
-    return dse_comm_agree(g->comm, rc, err);
+    return dse_comm_agree_at(g->comm, rc, err, src_file, src_line);
 }
 
 int dse_group_create(MPI_Comm parent, int nprow, int npcol, dse_group_t **out, dse_err_t *err)
 {
     *out = NULL;
     int size;
-    DSE_MPI_CHECK(MPI_Comm_size(parent, &size), err);
+    MPI_Comm_size(parent, &size);
     if (nprow <= 0 || npcol <= 0) dse_group_grid_shape(size, &nprow, &npcol);
     if (nprow * npcol != size)
         return DSE_RAISE(err, DSE_EUSAGE, "a %d x %d grid does not use the %d ranks of the group",
                          nprow, npcol, size);
-    dse_group_t *g = calloc(1, sizeof *g);
-    if (!g) return DSE_RAISE(err, DSE_ENOMEM, "cannot allocate a process group");
-    g->comm = g->row_comm = g->col_comm = MPI_COMM_NULL;
-    int rc = MPI_Comm_dup(parent, &g->comm);
-    if (rc != MPI_SUCCESS) {
-        free(g);
-        return dse_mpi_error(rc, "MPI_Comm_dup", __FILE__, __LINE__, err);
-    }
+    dse_group_t *g = DSE_CALLOC(1, sizeof *g, err);
+    if (!g) return err->code;
+    g->row_comm = g->col_comm = MPI_COMM_NULL;
+    MPI_Comm_dup(parent, &g->comm);
     MPI_Comm_rank(g->comm, &g->rank);
     MPI_Comm_rank(MPI_COMM_WORLD, &g->world_rank);
     g->size = size;
