@@ -1,10 +1,12 @@
 /* memory.c — the per-rank memory budget and byte sizes as text. */
 #include "dsesweep/memory.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 const char *dse_format_bytes(double bytes, char *buf, size_t cap)
@@ -19,24 +21,12 @@ const char *dse_format_bytes(double bytes, char *buf, size_t cap)
     return buf;
 }
 
+/* 1024^k for the suffix K, M, G or T (either case), else 0. */
 static unsigned long long suffix_multiplier(char c)
 {
-    switch (c) {
-    case 'K':
-    case 'k':
-        return 1ULL << 10;
-    case 'M':
-    case 'm':
-        return 1ULL << 20;
-    case 'G':
-    case 'g':
-        return 1ULL << 30;
-    case 'T':
-    case 't':
-        return 1ULL << 40;
-    default:
-        return 0;
-    }
+    static const char suffixes[] = "KMGT";
+    const char *at = c ? strchr(suffixes, toupper((unsigned char)c)) : NULL;
+    return at ? 1ULL << (10 * (at - suffixes + 1)) : 0;
 }
 
 int dse_parse_bytes(const char *text, size_t *out)
