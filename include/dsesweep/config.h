@@ -9,7 +9,7 @@
 #include <stdint.h>
 
 #include "dsesweep/error.h"
-#include "dsesweep/mi.h"
+#include "dsesweep/params.h"
 
 #define DSE_CONFIG_MAX_ROOTS 16
 #define DSE_CONFIG_MAX_T 32
@@ -27,10 +27,10 @@ typedef struct dse_config {
     char *store;                           /* [sweep] store */
     size_t memory_budget;                  /* [sweep] memory_budget (0 = automatic) */
     int group_size;                        /* [sweep] group_size: 0 auto, -1 all, k */
-    unsigned quantities;                   /* [quantities] compute */
+    uint64_t quantities;                   /* [quantities] compute (DSE_Q bits) */
     double t[DSE_CONFIG_MAX_T];            /* [quantities] t */
     int n_t;
-    dse_params_t params;                   /* sigma, max_n, repetitions, seed, bins, knn, n_clusters */
+    dse_params_t params;                   /* sigma, alpha, max_n, repetitions, seed, bins, knn, n_clusters */
 } dse_config_t;
 
 /* Local. Parses the INI file at path. Unknown sections or keys, bad values,

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "cli.h"
 #include "dsesweep/cluster.h"
@@ -42,10 +43,9 @@ static void score_usage(FILE *out)
             "                     reference's graph, >= 1 (default 10)\n"
             "  --n-clusters C     bins for continuous scalar labels, clusters of --reference,\n"
             "                     >= 1 (default 10)\n"
-            "  --quantities LIST  comma list, default all: DSE, DSE_matrix_entry, CSE,\n"
-            "                     ASE_gaussian, ASE_anisotropic, ASE_knn, RankMe,\n"
-            "                     participation_ratio, alpha_ReQ, DSMI, CSMI, ASMI_gaussian,\n"
-            "                     ASMI_anisotropic, ASMI_knn (MI ones need --labels)\n"
+            "  --quantities LIST  comma list of the quantities below, or all (default all);\n"
+            "                     --quantities help lists them alone\n"
+            "  --alpha A          Renyi order of MatrixEntropy, > 0 (default 1: von Neumann)\n"
             "  --driver NAME      eigensolver: auto, dsyevd, dsyevr, dsyevd_2stage (default auto)\n"
             "  --group-size G     ranks that build and solve the N x N problems: auto (one rank\n"
             "                     when it fits the memory budget, else the fewest that fit),\n"
@@ -59,7 +59,10 @@ static void score_usage(FILE *out)
             "\n"
             "Run it under mpiexec to use several ranks; the values do not depend on the rank\n"
             "count (to 1e-10 where an eigensolve is distributed).\n"
-            "Exit status: 0 ok, 1 the input or the computation failed, 2 bad usage.\n");
+            "Exit status: 0 ok, 1 the input or the computation failed, 2 bad usage.\n"
+            "\n"
+            "quantities (name, sweep family, what it is):\n");
+    dse_quantity_print_help(out, 2);
 }
 
 static int rank0(void)
@@ -149,7 +152,7 @@ static void print_json(const char *emb, const char *dtype, const char *labels,
     cJSON *results = cJSON_AddArrayToObject(root, "results");
     for (size_t i = 0; i < s->n_entries; ++i) {
         cJSON *r = cJSON_CreateObject();
-        cJSON_AddStringToObject(r, "quantity", s->entries[i].quantity);
+        cJSON_AddStringToObject(r, "quantity", dse_quantity_name(s->entries[i].quantity));
         if (s->entries[i].t > 0)
             cJSON_AddNumberToObject(r, "t", s->entries[i].t);
         else
@@ -181,7 +184,8 @@ static void print_table(const char *emb, const char *dtype, const char *labels,
     for (size_t i = 0; i < s->n_entries; ++i) {
         char t[16] = "-";
         if (s->entries[i].t > 0) snprintf(t, sizeof t, "%g", s->entries[i].t);
-        printf("%-22s %4s  %.12g\n", s->entries[i].quantity, t, s->entries[i].value);
+        printf("%-22s %4s  %.12g\n", dse_quantity_name(s->entries[i].quantity), t,
+               s->entries[i].value);
     }
 }
 
@@ -213,7 +217,7 @@ int dse_cli_score(int argc, char **argv)
     int json = 0;
     enum {
         O_LABELS = 256, O_SIGMA, O_T, O_MAXN, O_SEED, O_REPS, O_BINS, O_KNN, O_NCL, O_Q, O_DRV,
-        O_JSON, O_GROUP, O_NB, O_BUDGET, O_REF, O_WCL
+        O_JSON, O_GROUP, O_NB, O_BUDGET, O_REF, O_WCL, O_ALPHA
     };
     dse_score_opts_t opts = {0, 64, 0};
     static const struct option long_opts[] = {{"labels", required_argument, 0, O_LABELS},
@@ -228,6 +232,7 @@ int dse_cli_score(int argc, char **argv)
                                          {"knn", required_argument, 0, O_KNN},
                                          {"n-clusters", required_argument, 0, O_NCL},
                                          {"quantities", required_argument, 0, O_Q},
+                                         {"alpha", required_argument, 0, O_ALPHA},
                                          {"driver", required_argument, 0, O_DRV},
                                          {"json", no_argument, 0, O_JSON},
                                          {"group-size", required_argument, 0, O_GROUP},
@@ -277,6 +282,10 @@ int dse_cli_score(int argc, char **argv)
                 return bad_usage("--n-clusters must be an integer >= 1 (got '%s')", optarg);
             break;
         case O_Q: quantities = optarg; break;
+        case O_ALPHA:
+            if (!parse_double(optarg, &p.alpha) || !(p.alpha > 0) || !isfinite(p.alpha))
+                return bad_usage("--alpha must be a number > 0 (got '%s')", optarg);
+            break;
         case O_DRV:
             if (dse_eigen_driver_parse(optarg, &p.driver) != DSE_OK)
                 return bad_usage("--driver must be auto, dsyevd, dsyevr or dsyevd_2stage (got '%s')",
@@ -316,7 +325,11 @@ int dse_cli_score(int argc, char **argv)
     if (nt == 0) ts[nt++] = 1.0;
     dse_err_t err;
     dse_err_clear(&err);
-    unsigned bits;
+    if (!strcasecmp(quantities, "help")) {
+        if (rank0()) dse_quantity_print_help(stdout, 0);
+        return 0;
+    }
+    uint64_t bits;
     if (dse_quantity_parse(quantities, &bits, &err) != DSE_OK) {
         if (rank0()) fprintf(stderr, "dsesweep score: %s\n", err.msg);
         return 2;

@@ -62,10 +62,10 @@ static const key_spec_t keys[] = {
     {"sweep", "group_size", K_GROUP, "auto", 1, 1e6,
      "ranks per N x N problem: auto (fewest that fit the budget), all, or a count"},
     {"quantities", "compute", K_QUANTITIES, "DSE,DSMI", 0, 0,
-     "quantities, comma-separated: DSE, DSE_matrix_entry, CSE, ASE_gaussian, "
-     "ASE_anisotropic, ASE_knn, RankMe, participation_ratio, alpha_ReQ, DSMI, CSMI, "
-     "ASMI_gaussian, ASMI_anisotropic, ASMI_knn, or all"},
+     "quantities, comma-separated, or all (the list: `dsesweep score --quantities help`)"},
     {"quantities", "sigma", K_DOUBLE, "10", 1e-300, 1e300, "Gaussian kernel bandwidth (> 0)"},
+    {"quantities", "alpha", K_DOUBLE, "1", 1e-300, 1e300,
+     "Renyi order of MatrixEntropy (> 0; 1: von Neumann)"},
     {"quantities", "t", K_INT_LIST, "1", 1, 1000000, "diffusion powers t, comma-separated"},
     {"quantities", "max_n", K_INT, "10000", 0, 1e9,
      "subsample a checkpoint to this many rows when it has more (0: never)"},
@@ -206,7 +206,7 @@ static int set_key(parse_state_t *st, const key_spec_t *k, const char *value, in
         double v = strtod(value, &end);
         if (errno || end == value || *end || !isfinite(v) || v < k->min || v > k->max)
             return BAD("%s must be a number > 0 (got '%s')", k->name, value);
-        c->params.sigma = v;
+        *(strcmp(k->name, "alpha") ? &c->params.sigma : &c->params.alpha) = v;
         return DSE_OK;
     }
     case K_INT:
@@ -401,7 +401,12 @@ uint64_t dse_config_fingerprint(const dse_config_t *c)
 {
     uint64_t h = DSE_FNV_OFFSET;
     const dse_params_t *p = &c->params;
-    h = dse_fnv1a(h, &c->quantities, sizeof c->quantities);
+    /* The mask as the 32-bit value earlier stores hashed while it fits. */
+    uint32_t q32 = (uint32_t)c->quantities;
+    if (c->quantities >> 32)
+        h = dse_fnv1a(h, &c->quantities, sizeof c->quantities);
+    else
+        h = dse_fnv1a(h, &q32, sizeof q32);
     h = dse_fnv1a(h, &p->sigma, sizeof p->sigma);
     uint64_t ints[7] = {p->max_n, p->seed, (uint64_t)p->repetitions, (uint64_t)p->cse_bins,
                         (uint64_t)p->knn, (uint64_t)p->n_clusters, 0};
@@ -411,6 +416,8 @@ uint64_t dse_config_fingerprint(const dse_config_t *c)
     const char *lb = c->labels ? strrchr(c->labels, '/') : NULL;
     lb = lb ? lb + 1 : (c->labels ? c->labels : "");
     h = dse_fnv1a(h, lb, strlen(lb));
+    if (p->alpha != 1.0) /* the default: the fingerprint of earlier stores */
+        h = dse_fnv1a(h, &p->alpha, sizeof p->alpha);
     if (c->reference && *c->reference) { /* absent: the fingerprint of earlier stores */
         const char *rb = strrchr(c->reference, '/');
         rb = rb ? rb + 1 : c->reference;
