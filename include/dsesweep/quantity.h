@@ -76,7 +76,10 @@
     X(ASMI_ANISOTROPIC, "ASMI_anisotropic", MI, 0, CATEGORIES, ASE_ANISOTROPIC, SHARED, NULL,      \
       NULL, NULL, "adjacency spectral mutual information, anisotropic kernel")                     \
     X(ASMI_KNN, "ASMI_knn", MI, 0, CATEGORIES, ASE_KNN, SHARED, NULL, NULL, NULL,                  \
-      "adjacency spectral mutual information, kNN adjacency")
+      "adjacency spectral mutual information, kNN adjacency")                                     \
+    X(MATRIX_ENTROPY, "MatrixEntropy", CLASSIC, 0, NOTHING, MATRIX_ENTROPY, THIN,                  \
+      dse_measure_matrix_entropy, NULL, dse_q_finish_value,                                        \
+      "Renyi entropy of order alpha of the trace-normalised Gram matrix Z Z^T / tr")
 /* clang-format on */
 
 /* ---- ids and selection bits (compile-time constants) ------------------- */

@@ -316,6 +316,10 @@ int dse_cli_score(int argc, char **argv)
             return bad_usage("unknown or incomplete option '%s'", argv[optind - 1]);
         }
     }
+    if (!strcasecmp(quantities, "help")) {
+        if (rank0()) dse_quantity_print_help(stdout, 0);
+        return 0;
+    }
     if (optind != argc - 1)
         return bad_usage("%s", optind >= argc ? "needs one EMBEDDINGS file"
                                               : "takes exactly one EMBEDDINGS file");
@@ -325,10 +329,6 @@ int dse_cli_score(int argc, char **argv)
     if (nt == 0) ts[nt++] = 1.0;
     dse_err_t err;
     dse_err_clear(&err);
-    if (!strcasecmp(quantities, "help")) {
-        if (rank0()) dse_quantity_print_help(stdout, 0);
-        return 0;
-    }
     uint64_t bits;
     if (dse_quantity_parse(quantities, &bits, &err) != DSE_OK) {
         if (rank0()) fprintf(stderr, "dsesweep score: %s\n", err.msg);
