@@ -24,8 +24,6 @@
 #include "dsesweep/params.h"
 #include "dsesweep/quantity.h"
 
-
-
 /* Local. Rows task `task` will have (its subset size after the max_N cap),
  * without drawing them. */
 size_t dse_mi_task_size(const dse_categories_t *cat, const dse_params_t *p, size_t task);
@@ -49,15 +47,15 @@ typedef struct dse_mi_result {
 /* Local. Combines evaluated tasks (values[task], nvalues[task]) of quantity
  * q at power t (ignored unless q uses t). out's arrays are malloc'd; release
  * with dse_mi_result_free. */
-int dse_mi_combine(const dse_categories_t *cat, const dse_params_t *p, dse_quantity_id_t q, double t,
-                   double *const *values, const size_t *nvalues, dse_mi_result_t *out,
+int dse_mi_combine(const dse_categories_t *cat, const dse_params_t *p, dse_quantity_id_t q,
+                   double t, double *const *values, const size_t *nvalues, dse_mi_result_t *out,
                    dse_err_t *err);
 
 /* Local. Single-rank driver: evaluates every task once and combines it at
  * each of the nt powers ts into out[0..nt) (caller-owned array). */
-int dse_mi_compute(dse_quantity_id_t q, size_t n, size_t d, const double *Z, const dse_categories_t *cat,
-                   const dse_params_t *p, const double *ts, size_t nt, dse_mi_result_t *out,
-                   dse_err_t *err);
+int dse_mi_compute(dse_quantity_id_t q, size_t n, size_t d, const double *Z,
+                   const dse_categories_t *cat, const dse_params_t *p, const double *ts, size_t nt,
+                   dse_mi_result_t *out, dse_err_t *err);
 
 /* Local. Frees out's arrays; safe on a zeroed result. */
 void dse_mi_result_free(dse_mi_result_t *r);

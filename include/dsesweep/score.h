@@ -64,13 +64,13 @@ typedef struct dse_score_opts {
 
 typedef struct dse_score_entry {
     dse_quantity_id_t quantity; /* its row in the quantity table (name: dse_quantity_name) */
-    double t;             /* the power t, or 0 where t does not apply */
+    double t;                   /* the power t, or 0 where t does not apply */
     double value;
 } dse_score_entry_t;
 
 typedef struct dse_score {
-    size_t n, d;                /* shape of the input */
-    size_t n_used;              /* rows after the max_N subsample */
+    size_t n, d;   /* shape of the input */
+    size_t n_used; /* rows after the max_N subsample */
     size_t n_entries;
     dse_score_entry_t *entries; /* owned */
     double *spectrum;           /* n_used eigenvalues of K, descending (NULL if not computed) */

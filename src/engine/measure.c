@@ -204,7 +204,8 @@ int dse_measure_rankme(size_t n, size_t d, const double *Z, double *out, dse_err
 int dse_measure_covariance_spectrum(size_t n, size_t d, const double *Z, double *eig,
                                     dse_err_t *err)
 {
-    if (n < 2) return DSE_RAISE(err, DSE_EVALUE, "a covariance needs at least 2 samples (N = %zu)", n);
+    if (n < 2)
+        return DSE_RAISE(err, DSE_EVALUE, "a covariance needs at least 2 samples (N = %zu)", n);
     int bn, bd;
     DSE_TRY(dse_to_blas_int(n, &bn, "N", err));
     DSE_TRY(dse_to_blas_int(d, &bd, "D", err));

@@ -48,8 +48,8 @@ int dse_mi_task_rows(const dse_categories_t *cat, const dse_params_t *p, size_t 
     return DSE_OK;
 }
 
-int dse_mi_combine(const dse_categories_t *cat, const dse_params_t *p, dse_quantity_id_t q, double t,
-                   double *const *values, const size_t *nvalues, dse_mi_result_t *out,
+int dse_mi_combine(const dse_categories_t *cat, const dse_params_t *p, dse_quantity_id_t q,
+                   double t, double *const *values, const size_t *nvalues, dse_mi_result_t *out,
                    dse_err_t *err)
 {
     memset(out, 0, sizeof *out);
@@ -84,12 +84,11 @@ int dse_mi_combine(const dse_categories_t *cat, const dse_params_t *p, dse_quant
     return DSE_OK;
 }
 
-int dse_mi_compute(dse_quantity_id_t q, size_t n, size_t d, const double *Z, const dse_categories_t *cat,
-                   const dse_params_t *p, const double *ts, size_t nt, dse_mi_result_t *out,
-                   dse_err_t *err)
+int dse_mi_compute(dse_quantity_id_t q, size_t n, size_t d, const double *Z,
+                   const dse_categories_t *cat, const dse_params_t *p, const double *ts, size_t nt,
+                   dse_mi_result_t *out, dse_err_t *err)
 {
-    if (cat->n != n)
-        return DSE_RAISE(err, DSE_EVALUE, "%zu labels for %zu samples", cat->n, n);
+    if (cat->n != n) return DSE_RAISE(err, DSE_EVALUE, "%zu labels for %zu samples", cat->n, n);
     if (p->repetitions < 1)
         return DSE_RAISE(err, DSE_EUSAGE, "repetitions must be >= 1 (got %d)", p->repetitions);
     size_t ntask = dse_mi_task_count(cat, p);

@@ -75,10 +75,9 @@ static int dse_q_gauss_spectrum_dist(const dse_group_t *g, size_t m, size_t d,
                              budget, out, NULL, err);
 }
 
-static int dse_q_matrix_entry_dist(const dse_group_t *g, size_t m, size_t d,
-                                   dse_row_reader_fn read, void *ctx, const dse_params_t *p,
-                                   int nb, size_t budget, double *out, dse_dist_stats_t *stats,
-                                   dse_err_t *err)
+static int dse_q_matrix_entry_dist(const dse_group_t *g, size_t m, size_t d, dse_row_reader_fn read,
+                                   void *ctx, const dse_params_t *p, int nb, size_t budget,
+                                   double *out, dse_dist_stats_t *stats, dse_err_t *err)
 {
     (void)budget;
     (void)stats;
@@ -129,10 +128,18 @@ static double dse_q_finish_alpha_req(const double *v, size_t nv, double t, const
 #define ROW_NAME_X_SPECTRAL(NAME) NULL
 #define ROW_NAME_X_CLASSIC(NAME) NULL
 #define ROW(ID, NAME, FAMILY, USES_T, NEEDS, FROM, SHAPE, COMPUTE, DIST, FINISH, HELP)             \
-    {DSE_QID_##ID,       NAME,           ROW_NAME_X_##FAMILY(NAME),                                \
-     HELP,               DSE_QFAMILY_##FAMILY, USES_T,                                             \
-     DSE_QNEEDS_##NEEDS, DSE_QID_##FROM, DSE_QSHAPE_##SHAPE,                                       \
-     COMPUTE,            DIST,           FINISH},
+    {DSE_QID_##ID,                                                                                 \
+     NAME,                                                                                         \
+     ROW_NAME_X_##FAMILY(NAME),                                                                    \
+     HELP,                                                                                         \
+     DSE_QFAMILY_##FAMILY,                                                                         \
+     USES_T,                                                                                       \
+     DSE_QNEEDS_##NEEDS,                                                                           \
+     DSE_QID_##FROM,                                                                               \
+     DSE_QSHAPE_##SHAPE,                                                                           \
+     COMPUTE,                                                                                      \
+     DIST,                                                                                         \
+     FINISH},
 static const dse_quantity_t rows[] = {DSE_QUANTITY_TABLE(ROW)};
 #undef ROW
 
@@ -173,11 +180,15 @@ const char *dse_quantity_family_name(dse_qfamily_t f)
 uint64_t dse_quantity_family_bits(dse_qfamily_t f)
 {
     switch (f) {
-    case DSE_QFAMILY_SPECTRAL: return DSE_Q_SPECTRAL;
-    case DSE_QFAMILY_CLASSIC: return DSE_Q_CLASSIC;
+    case DSE_QFAMILY_SPECTRAL:
+        return DSE_Q_SPECTRAL;
+    case DSE_QFAMILY_CLASSIC:
+        return DSE_Q_CLASSIC;
     case DSE_QFAMILY_MI:
-    case DSE_QFAMILY_MI_X: return DSE_Q_MI_ALL;
-    default: return DSE_Q_ALL;
+    case DSE_QFAMILY_MI_X:
+        return DSE_Q_MI_ALL;
+    default:
+        return DSE_Q_ALL;
     }
 }
 
@@ -206,9 +217,12 @@ size_t dse_quantity_length(dse_quantity_id_t id, size_t m, size_t d)
 {
     switch (shape_of(id)) {
     case DSE_QSHAPE_KERNEL:
-    case DSE_QSHAPE_KNN: return m;
-    case DSE_QSHAPE_COVARIANCE: return m >= 2 ? d : 0;
-    default: return 1;
+    case DSE_QSHAPE_KNN:
+        return m;
+    case DSE_QSHAPE_COVARIANCE:
+        return m >= 2 ? d : 0;
+    default:
+        return 1;
     }
 }
 
@@ -216,13 +230,20 @@ static double shape_cost(dse_qshape_t s, double m, double d)
 {
     double r = m < d ? m : d;
     switch (s) {
-    case DSE_QSHAPE_KERNEL: return m * m * m;
-    case DSE_QSHAPE_PAIRS: return m * m * d;
-    case DSE_QSHAPE_KNN: return 10 * m * m * m;
-    case DSE_QSHAPE_BINS: return 20 * m * d;
-    case DSE_QSHAPE_THIN: return m * d * r + r * r * r;
-    case DSE_QSHAPE_COVARIANCE: return m * d * d + d * d * d;
-    default: return 0;
+    case DSE_QSHAPE_KERNEL:
+        return m * m * m;
+    case DSE_QSHAPE_PAIRS:
+        return m * m * d;
+    case DSE_QSHAPE_KNN:
+        return 10 * m * m * m;
+    case DSE_QSHAPE_BINS:
+        return 20 * m * d;
+    case DSE_QSHAPE_THIN:
+        return m * d * r + r * r * r;
+    case DSE_QSHAPE_COVARIANCE:
+        return m * d * d + d * d * d;
+    default:
+        return 0;
     }
 }
 
@@ -232,11 +253,16 @@ static double shape_bytes(dse_qshape_t s, double m, double d)
     switch (s) {
     case DSE_QSHAPE_KERNEL:
     case DSE_QSHAPE_PAIRS:
-    case DSE_QSHAPE_KNN: return 8 * m * m + 8 * m * d;
-    case DSE_QSHAPE_BINS: return 16 * m * d;
-    case DSE_QSHAPE_THIN: return 16 * m * d + 8 * r * r;
-    case DSE_QSHAPE_COVARIANCE: return 16 * m * d + 8 * d * d;
-    default: return 0;
+    case DSE_QSHAPE_KNN:
+        return 8 * m * m + 8 * m * d;
+    case DSE_QSHAPE_BINS:
+        return 16 * m * d;
+    case DSE_QSHAPE_THIN:
+        return 16 * m * d + 8 * r * r;
+    case DSE_QSHAPE_COVARIANCE:
+        return 16 * m * d + 8 * d * d;
+    default:
+        return 0;
     }
 }
 
@@ -244,8 +270,7 @@ double dse_quantity_cost(uint64_t bits, size_t m, size_t d)
 {
     uint64_t done = 0;
     double flops = 0;
-    DSE_QUANTITY_FOREACH(q, bits, DSE_QFAMILY_COUNT)
-    {
+    DSE_QUANTITY_FOREACH (q, bits, DSE_QFAMILY_COUNT) {
         dse_quantity_id_t b = dse_quantity_basis(q);
         if (done & DSE_Q_BIT(b)) continue;
         done |= DSE_Q_BIT(b);
@@ -257,8 +282,7 @@ double dse_quantity_cost(uint64_t bits, size_t m, size_t d)
 double dse_quantity_bytes(uint64_t bits, size_t m, size_t d)
 {
     double peak = 0;
-    DSE_QUANTITY_FOREACH(q, bits, DSE_QFAMILY_COUNT)
-    {
+    DSE_QUANTITY_FOREACH (q, bits, DSE_QFAMILY_COUNT) {
         double b = shape_bytes(shape_of(q), (double)m, (double)d);
         if (b > peak) peak = b;
     }
@@ -267,8 +291,8 @@ double dse_quantity_bytes(uint64_t bits, size_t m, size_t d)
 
 int dse_quantity_distributable(uint64_t bits)
 {
-    DSE_QUANTITY_FOREACH(q, bits, DSE_QFAMILY_COUNT)
-    if (rows[dse_quantity_basis(q)].dist) return 1;
+    DSE_QUANTITY_FOREACH (q, bits, DSE_QFAMILY_COUNT)
+        if (rows[dse_quantity_basis(q)].dist) return 1;
     return 0;
 }
 

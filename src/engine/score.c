@@ -68,13 +68,13 @@ static int add_task(task_list_t *tl, dse_quantity_id_t q, int mi, size_t mi_task
 static int build_tasks(const dse_score_input_t *in, const dse_params_t *p, uint64_t bits,
                        size_t n_used, task_list_t *tl, dse_err_t *err)
 {
-    DSE_QUANTITY_FOREACH(q, bits & ~DSE_Q_MI_ALL, DSE_QFAMILY_COUNT)
-    DSE_TRY(add_task(tl, q, 0, 0, n_used, in->d, err));
+    DSE_QUANTITY_FOREACH (q, bits & ~DSE_Q_MI_ALL, DSE_QFAMILY_COUNT)
+        DSE_TRY(add_task(tl, q, 0, 0, n_used, in->d, err));
     if (!in->cat) return DSE_OK;
     size_t ntask = dse_mi_task_count(in->cat, p);
-    DSE_QUANTITY_FOREACH(q, bits, DSE_QFAMILY_MI)
-    for (size_t k = 0; k < ntask; ++k)
-        DSE_TRY(add_task(tl, q, 1, k, dse_mi_task_size(in->cat, p, k), in->d, err));
+    DSE_QUANTITY_FOREACH (q, bits, DSE_QFAMILY_MI)
+        for (size_t k = 0; k < ntask; ++k)
+            DSE_TRY(add_task(tl, q, 1, k, dse_mi_task_size(in->cat, p, k), in->d, err));
     return DSE_OK;
 }
 
@@ -215,8 +215,7 @@ static int report_plain(const dse_params_t *p, uint64_t bits, const double *ts, 
         if (!e->out->spectrum) return err->code;
         memcpy(e->out->spectrum, res + t->offset, t->len * sizeof *res);
     }
-    DSE_QUANTITY_FOREACH(q, bits & ~DSE_Q_MI_ALL, DSE_QFAMILY_COUNT)
-    {
+    DSE_QUANTITY_FOREACH (q, bits & ~DSE_Q_MI_ALL, DSE_QFAMILY_COUNT) {
         if (!(t = find_task(tl, dse_quantity_basis(q), 0, 0))) continue;
         int uses_t = dse_quantity_get(q)->uses_t;
         for (size_t i = 0; i < (uses_t ? nt : 1); ++i) {
@@ -261,8 +260,8 @@ static int report(const dse_score_input_t *in, const dse_params_t *p, uint64_t b
     double **values = DSE_CALLOC(ntask + 1, sizeof *values, err);
     size_t *nvalues = values ? DSE_CALLOC(ntask + 1, sizeof *nvalues, err) : NULL;
     int rc = nvalues ? DSE_OK : err->code;
-    DSE_QUANTITY_FOREACH(q, bits, DSE_QFAMILY_MI)
-    if (rc == DSE_OK) rc = report_mi_one(in, p, q, ts, nt, tl, res, values, nvalues, &e, err);
+    DSE_QUANTITY_FOREACH (q, bits, DSE_QFAMILY_MI)
+        if (rc == DSE_OK) rc = report_mi_one(in, p, q, ts, nt, tl, res, values, nvalues, &e, err);
     free(values);
     free(nvalues);
     return rc;
@@ -337,8 +336,8 @@ int dse_score_run(MPI_Comm comm, const dse_score_input_t *in, const dse_params_t
     if (rc == DSE_OK && size > 1) {
         int bt;
         rc = dse_to_blas_int(total + 1, &bt, "result count", err);
-        if (rc == DSE_OK && MPI_Reduce(rank == 0 ? MPI_IN_PLACE : res, res, bt, MPI_DOUBLE,
-                                       MPI_SUM, 0, comm) != MPI_SUCCESS)
+        if (rc == DSE_OK && MPI_Reduce(rank == 0 ? MPI_IN_PLACE : res, res, bt, MPI_DOUBLE, MPI_SUM,
+                                       0, comm) != MPI_SUCCESS)
             rc = DSE_RAISE(err, DSE_EMPI, "MPI_Reduce of the results failed");
     }
     if (rc == DSE_OK && rank == 0) rc = report(in, p, bits, ts, nt, &tl, res, out, err);

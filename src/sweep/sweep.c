@@ -77,10 +77,11 @@ static size_t family_entries(const dse_config_t *cfg, int fam, const char **name
 {
     size_t k = 0;
     uint64_t bits = cfg->quantities & families[fam].bits;
-    DSE_QUANTITY_FOREACH(b, bits, DSE_QFAMILY_COUNT) {
+    DSE_QUANTITY_FOREACH (b, bits, DSE_QFAMILY_COUNT) {
         int uses_t = dse_quantity_get(b)->uses_t;
         for (int i = 0; i < (uses_t ? cfg->n_t : 1); ++i) {
-            names[k] = dse_quantity_store_name(b, fam == FAM_MI_X ? DSE_QFAMILY_MI_X : DSE_QFAMILY_MI);
+            names[k] =
+                dse_quantity_store_name(b, fam == FAM_MI_X ? DSE_QFAMILY_MI_X : DSE_QFAMILY_MI);
             if (base) base[k] = dse_quantity_name(b);
             ts[k] = uses_t ? cfg->t[i] : 0;
             k++;
@@ -174,7 +175,8 @@ static void run_task(MPI_Comm g_comm, const dse_config_t *cfg, const dse_scan_t 
         for (size_t i = 0; i < ne; ++i) {
             o->values[i] = NAN;
             for (size_t j = 0; j < s.n_entries; ++j)
-                if (!strcmp(dse_quantity_name(s.entries[j].quantity), base[i]) && s.entries[j].t == ts[i])
+                if (!strcmp(dse_quantity_name(s.entries[j].quantity), base[i]) &&
+                    s.entries[j].t == ts[i])
                     o->values[i] = s.entries[j].value;
         }
         o->n_used = s.n_used;
