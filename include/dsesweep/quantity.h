@@ -29,8 +29,9 @@
  *           (dse_quantity_finish_fn); NULL for MI rows (FROM's finish is used
  *           per subset, then the MI formula)
  *   HELP    one line for --help
- * Row order is report order and bit order. Append new rows at the end: the
- * bit positions are part of the sweep's configuration fingerprint.
+ * Row order is bit order and report order (label-free rows first, then the
+ * MI rows, each in row order). Append new rows at the end: the bit
+ * positions are part of the sweep's configuration fingerprint.
  */
 #ifndef DSESWEEP_QUANTITY_H
 #define DSESWEEP_QUANTITY_H
