@@ -42,7 +42,7 @@ head -c 60 "$z" > "$tmp/cut.npy"
 expect 1 "dsesweep score: error: $tmp/cut.npy: truncated header (header claims 128 bytes, only 60 present)" -- score "$tmp/cut.npy"
 head -c 1000 "$z" > "$tmp/short.npy"
 expect 1 "dsesweep score: error: $tmp/short.npy: shape (490, 32) needs 62720 bytes of data but the file holds 872" -- score "$tmp/short.npy"
-expect 2 "dsesweep score: unknown quantity 'entropy' (known: all, DSE, DSE_matrix_entry, CSE, ASE_gaussian, ASE_anisotropic, ASE_knn, RankMe, participation_ratio, alpha_ReQ, DSMI, CSMI, ASMI_gaussian, ASMI_anisotropic, ASMI_knn)" -- score "$z" --quantities entropy
+expect 2 "dsesweep score: unknown quantity 'entropy' (known: all, DSE, DSE_matrix_entry, CSE, ASE_gaussian, ASE_anisotropic, ASE_knn, RankMe, participation_ratio, alpha_ReQ, DSMI, CSMI, ASMI_gaussian, ASMI_anisotropic, ASMI_knn, MatrixEntropy)" -- score "$z" --quantities entropy
 
 # JSON output carries the oracle values.
 out=$("$bin" score "$z" --sigma 3 --t 1,2 --labels "$y" --json); [ $? = 0 ] && ok || bad "score --json failed"

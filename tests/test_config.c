@@ -69,7 +69,7 @@ int main(void)
                  "sweep.ini:5: compute: unknown quantity 'entropy' (known: all, DSE, "
                  "DSE_matrix_entry, CSE, ASE_gaussian, ASE_anisotropic, ASE_knn, RankMe, "
                  "participation_ratio, alpha_ReQ, DSMI, CSMI, ASMI_gaussian, ASMI_anisotropic, "
-                 "ASMI_knn)");
+                 "ASMI_knn, MatrixEntropy)");
     expect_error("[sweep]\nroots = a\nstore = s.h5\nmemory_budget = lots\n",
                  "sweep.ini:4: memory_budget must be a byte count such as 8G or 500M (got 'lots')");
     expect_error("[sweep]\nroots = a\nstore = s.h5\ngroup_size = 0\n",

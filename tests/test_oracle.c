@@ -133,7 +133,7 @@ static void run_case(const cJSON *c, int index)
             p.seed = (uint64_t)num(c, "seed");
             double t = num(c, "t");
             dse_mi_result_t r;
-            CHECK(dse_mi_compute(DSE_FAMILY_DSE, z.rows, z.cols, z.data, &cat, &p, &t, 1, &r,
+            CHECK(dse_mi_compute(DSE_QID_DSE, z.rows, z.cols, z.data, &cat, &p, &t, 1, &r,
                                  &err) == DSE_OK,
                   "%s", err.msg);
             double ref_estimate = 0, var = 0;

@@ -9,28 +9,28 @@
 #include <stdint.h>
 
 #include "dsesweep/error.h"
-#include "dsesweep/mi.h"
+#include "dsesweep/params.h"
 
 #define DSE_CONFIG_MAX_ROOTS 16
 #define DSE_CONFIG_MAX_T 32
 
 typedef struct dse_config {
-    char *path;                            /* the file parsed (owned) */
-    char *text;                            /* its full text (owned), stored in the store */
-    char *roots[DSE_CONFIG_MAX_ROOTS];     /* [sweep] roots */
+    char *path;                        /* the file parsed (owned) */
+    char *text;                        /* its full text (owned), stored in the store */
+    char *roots[DSE_CONFIG_MAX_ROOTS]; /* [sweep] roots */
     int n_roots;
-    char *include;                         /* [sweep] include: glob on the path below a root */
-    char *path_regex;                      /* [sweep] path_regex: PCRE2 with (?<run>) (?<step>) */
-    char *dataset;                         /* [sweep] dataset: name inside .h5/.safetensors */
-    char *labels;                          /* [sweep] labels */
-    char *reference;                       /* [sweep] reference: input vectors X */
-    char *store;                           /* [sweep] store */
-    size_t memory_budget;                  /* [sweep] memory_budget (0 = automatic) */
-    int group_size;                        /* [sweep] group_size: 0 auto, -1 all, k */
-    unsigned quantities;                   /* [quantities] compute */
-    double t[DSE_CONFIG_MAX_T];            /* [quantities] t */
+    char *include;              /* [sweep] include: glob on the path below a root */
+    char *path_regex;           /* [sweep] path_regex: PCRE2 with (?<run>) (?<step>) */
+    char *dataset;              /* [sweep] dataset: name inside .h5/.safetensors */
+    char *labels;               /* [sweep] labels */
+    char *reference;            /* [sweep] reference: input vectors X */
+    char *store;                /* [sweep] store */
+    size_t memory_budget;       /* [sweep] memory_budget (0 = automatic) */
+    int group_size;             /* [sweep] group_size: 0 auto, -1 all, k */
+    uint64_t quantities;        /* [quantities] compute (DSE_Q bits) */
+    double t[DSE_CONFIG_MAX_T]; /* [quantities] t */
     int n_t;
-    dse_params_t params;                   /* sigma, max_n, repetitions, seed, bins, knn, n_clusters */
+    dse_params_t params; /* sigma, alpha, max_n, repetitions, seed, bins, knn, n_clusters */
 } dse_config_t;
 
 /* Local. Parses the INI file at path. Unknown sections or keys, bad values,

@@ -14,6 +14,7 @@
 #include "dsesweep/eigen.h"
 #include "dsesweep/error.h"
 #include "dsesweep/kernel.h"
+#include "dsesweep/params.h"
 
 /* Local. Moduli of the eigenvalues of the binarised kNN adjacency
  * A(i,j) = [d(i,j) <= k-th smallest distance of row i] (self included, ties
@@ -37,6 +38,14 @@ int dse_measure_rankme(size_t n, size_t d, const double *Z, double *out, dse_err
  * (d), descending, clamped at 0. n >= 2. */
 int dse_measure_covariance_spectrum(size_t n, size_t d, const double *Z, double *eig,
                                     dse_err_t *err);
+
+/* Local. MatrixEntropy (Giraldo, Rao & Principe 2014): the Renyi entropy of
+ * order p->alpha, in bits, of the eigenvalues of Z Z^T / tr(Z Z^T) (rows as
+ * given, not centred), from the min(n, d)-sized Gram matrix (dsyrk, then
+ * eigenvalues only with p->driver). alpha = 1: -sum l log2 l over l > 0.
+ * *out is NaN for an all-zero Z. A dse_quantity_compute_fn. */
+int dse_measure_matrix_entropy(size_t n, size_t d, const double *Z, const dse_params_t *p,
+                               double *out, dse_err_t *err);
 
 /* Local. Participation ratio (sum mu)^2 / sum mu^2 of a covariance spectrum. */
 double dse_measure_participation_ratio(const double *mu, size_t d);

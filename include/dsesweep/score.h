@@ -3,12 +3,15 @@
  *
  * The unit of work of `dsesweep score` and of one sweep task. The work is a
  * deterministic task list built identically on every rank:
- *   - the diffusion spectrum (serves DSE at every t and ASE-anisotropic), the
- *     Gaussian spectrum (ASE-gaussian) and matrix-entry DSE: on the whole
- *     communicator (block-cyclic, pdsyevr) when they do not fit one rank's
- *     memory budget or a group is asked for, else on one rank;
- *   - CSE, ASE-kNN, RankMe, the covariance spectrum and every MI subset task:
- *     on single ranks, assigned largest first.
+ *   - one task per shared computation ("basis" in quantity.h: the diffusion
+ *     spectrum serves DSE at every t and ASE-anisotropic, the covariance
+ *     spectrum participation_ratio and alpha_ReQ), each computed once;
+ *     computations with a distributed form (the kernel spectra, matrix-entry
+ *     DSE) run on a group of ranks (block-cyclic, pdsyevr) when they do not
+ *     fit one rank's memory budget or a group is asked for;
+ *   - every other computation and every MI subset task (one per subset and
+ *     basis, shared by MI quantities of the same basis): on single ranks,
+ *     assigned largest first.
  * Each task's rows depend only on the seed and the task, and every task runs
  * the same code whichever rank runs it, so results do not depend on the rank
  * count (single-rank tasks: bit for bit; distributed spectra: to 1e-10).
@@ -18,39 +21,31 @@
 
 #include <mpi.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "dsesweep/categories.h"
 #include "dsesweep/dist.h"
 #include "dsesweep/error.h"
-#include "dsesweep/mi.h"
+#include "dsesweep/params.h"
+#include "dsesweep/quantity.h"
 
-/* Quantity selection bits. */
-enum {
-    DSE_Q_DSE = 1u << 0,
-    DSE_Q_MATRIX_ENTRY = 1u << 1,
-    DSE_Q_CSE = 1u << 2,
-    DSE_Q_ASE_GAUSSIAN = 1u << 3,
-    DSE_Q_ASE_ANISOTROPIC = 1u << 4,
-    DSE_Q_ASE_KNN = 1u << 5,
-    DSE_Q_RANKME = 1u << 6,
-    DSE_Q_PARTICIPATION = 1u << 7,
-    DSE_Q_ALPHA_REQ = 1u << 8,
-    DSE_Q_DSMI = 1u << 9,
-    DSE_Q_CSMI = 1u << 10,
-    DSE_Q_ASMI_GAUSSIAN = 1u << 11,
-    DSE_Q_ASMI_ANISOTROPIC = 1u << 12,
-    DSE_Q_ASMI_KNN = 1u << 13,
-    DSE_Q_ALL = (1u << 14) - 1,
-    DSE_Q_MI_ALL = DSE_Q_DSMI | DSE_Q_CSMI | DSE_Q_ASMI_GAUSSIAN | DSE_Q_ASMI_ANISOTROPIC |
-                   DSE_Q_ASMI_KNN
-};
-
-/* Local. Parses a comma list of quantity names ("DSE,DSMI,CSE", "all") into
- * bits. Names are those of dse_quantity_name, case-insensitive. */
-int dse_quantity_parse(const char *list, unsigned *bits, dse_err_t *err);
-
-/* Local. Name of one quantity bit ("DSE", "DSE_matrix_entry", ...). Static. */
-const char *dse_quantity_name(unsigned bit);
+/* The selection bits of the quantity table (quantity.h) under their former
+ * names, for code not yet rewired to DSE_Q(ID) (src/sweep/sweep.c). Derived
+ * from the table's ids, never set by hand. New code: DSE_Q(ID). */
+#define DSE_Q_DSE DSE_Q(DSE)
+#define DSE_Q_MATRIX_ENTRY DSE_Q(MATRIX_ENTRY)
+#define DSE_Q_CSE DSE_Q(CSE)
+#define DSE_Q_ASE_GAUSSIAN DSE_Q(ASE_GAUSSIAN)
+#define DSE_Q_ASE_ANISOTROPIC DSE_Q(ASE_ANISOTROPIC)
+#define DSE_Q_ASE_KNN DSE_Q(ASE_KNN)
+#define DSE_Q_RANKME DSE_Q(RANKME)
+#define DSE_Q_PARTICIPATION DSE_Q(PARTICIPATION)
+#define DSE_Q_ALPHA_REQ DSE_Q(ALPHA_REQ)
+#define DSE_Q_DSMI DSE_Q(DSMI)
+#define DSE_Q_CSMI DSE_Q(CSMI)
+#define DSE_Q_ASMI_GAUSSIAN DSE_Q(ASMI_GAUSSIAN)
+#define DSE_Q_ASMI_ANISOTROPIC DSE_Q(ASMI_ANISOTROPIC)
+#define DSE_Q_ASMI_KNN DSE_Q(ASMI_KNN)
 
 /* What to score: n x d samples behind a row reader (positions 0..n-1). */
 typedef struct dse_score_input {
@@ -68,14 +63,14 @@ typedef struct dse_score_opts {
 } dse_score_opts_t;
 
 typedef struct dse_score_entry {
-    const char *quantity; /* static name */
-    double t;             /* the power t, or 0 where t does not apply */
+    dse_quantity_id_t quantity; /* its row in the quantity table (name: dse_quantity_name) */
+    double t;                   /* the power t, or 0 where t does not apply */
     double value;
 } dse_score_entry_t;
 
 typedef struct dse_score {
-    size_t n, d;                /* shape of the input */
-    size_t n_used;              /* rows after the max_N subsample */
+    size_t n, d;   /* shape of the input */
+    size_t n_used; /* rows after the max_N subsample */
     size_t n_entries;
     dse_score_entry_t *entries; /* owned */
     double *spectrum;           /* n_used eigenvalues of K, descending (NULL if not computed) */
@@ -89,7 +84,7 @@ typedef struct dse_score {
  * nt powers ts. On rank 0 out holds everything; on other ranks out is
  * zeroed but for n, d and n_used. Any failure (on any rank) fails every rank
  * with the first failing rank's message. Release with dse_score_free. */
-int dse_score_run(MPI_Comm comm, const dse_score_input_t *in, const dse_params_t *p, unsigned bits,
+int dse_score_run(MPI_Comm comm, const dse_score_input_t *in, const dse_params_t *p, uint64_t bits,
                   const double *ts, size_t nt, const dse_score_opts_t *opts, dse_score_t *out,
                   dse_err_t *err);
 

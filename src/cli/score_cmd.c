@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "cli.h"
 #include "dsesweep/cluster.h"
@@ -42,10 +43,9 @@ static void score_usage(FILE *out)
             "                     reference's graph, >= 1 (default 10)\n"
             "  --n-clusters C     bins for continuous scalar labels, clusters of --reference,\n"
             "                     >= 1 (default 10)\n"
-            "  --quantities LIST  comma list, default all: DSE, DSE_matrix_entry, CSE,\n"
-            "                     ASE_gaussian, ASE_anisotropic, ASE_knn, RankMe,\n"
-            "                     participation_ratio, alpha_ReQ, DSMI, CSMI, ASMI_gaussian,\n"
-            "                     ASMI_anisotropic, ASMI_knn (MI ones need --labels)\n"
+            "  --quantities LIST  comma list of the quantities below, or all (default all);\n"
+            "                     --quantities help lists them alone\n"
+            "  --alpha A          Renyi order of MatrixEntropy, > 0 (default 1: von Neumann)\n"
             "  --driver NAME      eigensolver: auto, dsyevd, dsyevr, dsyevd_2stage (default auto)\n"
             "  --group-size G     ranks that build and solve the N x N problems: auto (one rank\n"
             "                     when it fits the memory budget, else the fewest that fit),\n"
@@ -59,7 +59,10 @@ static void score_usage(FILE *out)
             "\n"
             "Run it under mpiexec to use several ranks; the values do not depend on the rank\n"
             "count (to 1e-10 where an eigensolve is distributed).\n"
-            "Exit status: 0 ok, 1 the input or the computation failed, 2 bad usage.\n");
+            "Exit status: 0 ok, 1 the input or the computation failed, 2 bad usage.\n"
+            "\n"
+            "quantities (name, sweep family, what it is):\n");
+    dse_quantity_print_help(out, 2);
 }
 
 static int rank0(void)
@@ -149,7 +152,7 @@ static void print_json(const char *emb, const char *dtype, const char *labels,
     cJSON *results = cJSON_AddArrayToObject(root, "results");
     for (size_t i = 0; i < s->n_entries; ++i) {
         cJSON *r = cJSON_CreateObject();
-        cJSON_AddStringToObject(r, "quantity", s->entries[i].quantity);
+        cJSON_AddStringToObject(r, "quantity", dse_quantity_name(s->entries[i].quantity));
         if (s->entries[i].t > 0)
             cJSON_AddNumberToObject(r, "t", s->entries[i].t);
         else
@@ -181,15 +184,17 @@ static void print_table(const char *emb, const char *dtype, const char *labels,
     for (size_t i = 0; i < s->n_entries; ++i) {
         char t[16] = "-";
         if (s->entries[i].t > 0) snprintf(t, sizeof t, "%g", s->entries[i].t);
-        printf("%-22s %4s  %.12g\n", s->entries[i].quantity, t, s->entries[i].value);
+        printf("%-22s %4s  %.12g\n", dse_quantity_name(s->entries[i].quantity), t,
+               s->entries[i].value);
     }
 }
 
 /* Collective on MPI_COMM_WORLD: spectral clustering of the reference X into
  * p->n_clusters categories (kNN graph with k = p->knn); rank 0 writes the
  * labels to write_path (int64 .npy) when given. */
-static int categories_of_reference(const char *reference, size_t n, const char *emb, const dse_params_t *p,
-                                   const char *write_path, dse_categories_t *cat, dse_err_t *err)
+static int categories_of_reference(const char *reference, size_t n, const char *emb,
+                                   const dse_params_t *p, const char *write_path,
+                                   dse_categories_t *cat, dse_err_t *err)
 {
     int32_t *labels = NULL;
     dse_cluster_info_t info;
@@ -204,123 +209,137 @@ static int categories_of_reference(const char *reference, size_t n, const char *
     return rc;
 }
 
-int dse_cli_score(int argc, char **argv)
-{
-    dse_params_t p = dse_params_default();
-    const char *labels = NULL, *quantities = "all", *reference = NULL, *write_clusters = NULL;
+/* Everything `dsesweep score` takes from its command line. */
+typedef struct {
+    dse_params_t p;
+    dse_score_opts_t opts;
+    const char *labels, *quantities, *reference, *write_clusters;
     double ts[MAX_T];
-    size_t nt = 0;
-    int json = 0;
-    enum {
-        O_LABELS = 256, O_SIGMA, O_T, O_MAXN, O_SEED, O_REPS, O_BINS, O_KNN, O_NCL, O_Q, O_DRV,
-        O_JSON, O_GROUP, O_NB, O_BUDGET, O_REF, O_WCL
-    };
-    dse_score_opts_t opts = {0, 64, 0};
-    static const struct option long_opts[] = {{"labels", required_argument, 0, O_LABELS},
-                                         {"reference", required_argument, 0, O_REF},
-                                         {"write-clusters", required_argument, 0, O_WCL},
-                                         {"sigma", required_argument, 0, O_SIGMA},
-                                         {"t", required_argument, 0, O_T},
-                                         {"max-n", required_argument, 0, O_MAXN},
-                                         {"seed", required_argument, 0, O_SEED},
-                                         {"repetitions", required_argument, 0, O_REPS},
-                                         {"bins", required_argument, 0, O_BINS},
-                                         {"knn", required_argument, 0, O_KNN},
-                                         {"n-clusters", required_argument, 0, O_NCL},
-                                         {"quantities", required_argument, 0, O_Q},
-                                         {"driver", required_argument, 0, O_DRV},
-                                         {"json", no_argument, 0, O_JSON},
-                                         {"group-size", required_argument, 0, O_GROUP},
-                                         {"nb", required_argument, 0, O_NB},
-                                         {"memory-budget", required_argument, 0, O_BUDGET},
-                                         {"help", no_argument, 0, 'h'},
-                                         {0, 0, 0, 0}};
-    opterr = 0;
-    optind = 1;
-    int c;
+    size_t nt;
+    int json;
+} score_args_t;
+
+enum {
+    O_LABELS = 256,
+    O_SIGMA,
+    O_T,
+    O_MAXN,
+    O_SEED,
+    O_REPS,
+    O_BINS,
+    O_KNN,
+    O_NCL,
+    O_Q,
+    O_DRV,
+    O_JSON,
+    O_GROUP,
+    O_NB,
+    O_BUDGET,
+    O_REF,
+    O_WCL,
+    O_ALPHA
+};
+
+/* Applies one option (getopt code c, its argument optarg; prev: the word
+ * it came from, for messages). Returns -1 to go on, else the exit status. */
+static int score_option(int c, score_args_t *a, const char *prev)
+{
     unsigned long long ull;
-    while ((c = getopt_long(argc, argv, "h", long_opts, NULL)) != -1) {
-        switch (c) {
-        case O_LABELS: labels = optarg; break;
-        case O_REF: reference = optarg; break;
-        case O_WCL: write_clusters = optarg; break;
-        case O_SIGMA:
-            if (!parse_double(optarg, &p.sigma) || !(p.sigma > 0) || !isfinite(p.sigma))
-                return bad_usage("--sigma must be a number > 0 (got '%s')", optarg);
-            break;
-        case O_T:
-            if (!add_t_list(optarg, ts, &nt))
-                return bad_usage("--t takes integers >= 1 (got '%s')", optarg);
-            break;
-        case O_MAXN:
-            if (!parse_ulong(optarg, &ull)) return bad_usage("--max-n must be an integer >= 0 (got '%s')", optarg);
-            p.max_n = (size_t)ull;
-            break;
-        case O_SEED:
-            if (!parse_ulong(optarg, &ull)) return bad_usage("--seed must be an integer >= 0 (got '%s')", optarg);
-            p.seed = ull;
-            break;
-        case O_REPS:
-            if (!parse_int_min(optarg, 1, &p.repetitions))
-                return bad_usage("--repetitions must be an integer >= 1 (got '%s')", optarg);
-            break;
-        case O_BINS:
-            if (!parse_int_min(optarg, 1, &p.cse_bins) || p.cse_bins > 65535)
-                return bad_usage("--bins must be an integer in [1, 65535] (got '%s')", optarg);
-            break;
-        case O_KNN:
-            if (!parse_int_min(optarg, 1, &p.knn))
-                return bad_usage("--knn must be an integer >= 1 (got '%s')", optarg);
-            break;
-        case O_NCL:
-            if (!parse_int_min(optarg, 1, &p.n_clusters))
-                return bad_usage("--n-clusters must be an integer >= 1 (got '%s')", optarg);
-            break;
-        case O_Q: quantities = optarg; break;
-        case O_DRV:
-            if (dse_eigen_driver_parse(optarg, &p.driver) != DSE_OK)
-                return bad_usage("--driver must be auto, dsyevd, dsyevr or dsyevd_2stage (got '%s')",
-                                 optarg);
-            break;
-        case O_JSON: json = 1; break;
-        case O_GROUP:
-            if (!strcmp(optarg, "auto"))
-                opts.group_size = 0;
-            else if (!strcmp(optarg, "all"))
-                opts.group_size = -1;
-            else if (!parse_int_min(optarg, 1, &opts.group_size))
-                return bad_usage("--group-size must be auto, all or an integer >= 1 (got '%s')",
-                                 optarg);
-            break;
-        case O_NB:
-            if (!parse_int_min(optarg, 1, &opts.nb) || opts.nb > 4096)
-                return bad_usage("--nb must be an integer in [1, 4096] (got '%s')", optarg);
-            break;
-        case O_BUDGET:
-            if (!dse_parse_bytes(optarg, &opts.budget_bytes) || opts.budget_bytes == 0)
-                return bad_usage("--memory-budget must be a byte count > 0 such as 2G or 512M "
-                                 "(got '%s')",
-                                 optarg);
-            break;
-        case 'h': score_usage(stdout); return 0;
-        default:
-            return bad_usage("unknown or incomplete option '%s'", argv[optind - 1]);
-        }
+    switch (c) {
+    case O_LABELS:
+        a->labels = optarg;
+        break;
+    case O_REF:
+        a->reference = optarg;
+        break;
+    case O_WCL:
+        a->write_clusters = optarg;
+        break;
+    case O_SIGMA:
+        if (!parse_double(optarg, &a->p.sigma) || !(a->p.sigma > 0) || !isfinite(a->p.sigma))
+            return bad_usage("--sigma must be a number > 0 (got '%s')", optarg);
+        break;
+    case O_T:
+        if (!add_t_list(optarg, a->ts, &a->nt))
+            return bad_usage("--t takes integers >= 1 (got '%s')", optarg);
+        break;
+    case O_MAXN:
+        if (!parse_ulong(optarg, &ull))
+            return bad_usage("--max-n must be an integer >= 0 (got '%s')", optarg);
+        a->p.max_n = (size_t)ull;
+        break;
+    case O_SEED:
+        if (!parse_ulong(optarg, &ull))
+            return bad_usage("--seed must be an integer >= 0 (got '%s')", optarg);
+        a->p.seed = ull;
+        break;
+    case O_REPS:
+        if (!parse_int_min(optarg, 1, &a->p.repetitions))
+            return bad_usage("--repetitions must be an integer >= 1 (got '%s')", optarg);
+        break;
+    case O_BINS:
+        if (!parse_int_min(optarg, 1, &a->p.cse_bins) || a->p.cse_bins > 65535)
+            return bad_usage("--bins must be an integer in [1, 65535] (got '%s')", optarg);
+        break;
+    case O_KNN:
+        if (!parse_int_min(optarg, 1, &a->p.knn))
+            return bad_usage("--knn must be an integer >= 1 (got '%s')", optarg);
+        break;
+    case O_NCL:
+        if (!parse_int_min(optarg, 1, &a->p.n_clusters))
+            return bad_usage("--n-clusters must be an integer >= 1 (got '%s')", optarg);
+        break;
+    case O_Q:
+        a->quantities = optarg;
+        break;
+    case O_ALPHA:
+        if (!parse_double(optarg, &a->p.alpha) || !(a->p.alpha > 0) || !isfinite(a->p.alpha))
+            return bad_usage("--alpha must be a number > 0 (got '%s')", optarg);
+        break;
+    case O_DRV:
+        if (dse_eigen_driver_parse(optarg, &a->p.driver) != DSE_OK)
+            return bad_usage("--driver must be auto, dsyevd, dsyevr or dsyevd_2stage (got '%s')",
+                             optarg);
+        break;
+    case O_JSON:
+        a->json = 1;
+        break;
+    case O_GROUP:
+        if (!strcmp(optarg, "auto"))
+            a->opts.group_size = 0;
+        else if (!strcmp(optarg, "all"))
+            a->opts.group_size = -1;
+        else if (!parse_int_min(optarg, 1, &a->opts.group_size))
+            return bad_usage("--group-size must be auto, all or an integer >= 1 (got '%s')",
+                             optarg);
+        break;
+    case O_NB:
+        if (!parse_int_min(optarg, 1, &a->opts.nb) || a->opts.nb > 4096)
+            return bad_usage("--nb must be an integer in [1, 4096] (got '%s')", optarg);
+        break;
+    case O_BUDGET:
+        if (!dse_parse_bytes(optarg, &a->opts.budget_bytes) || a->opts.budget_bytes == 0)
+            return bad_usage("--memory-budget must be a byte count > 0 such as 2G or 512M "
+                             "(got '%s')",
+                             optarg);
+        break;
+    case 'h':
+        score_usage(stdout);
+        return 0;
+    default:
+        return bad_usage("unknown or incomplete option '%s'", prev);
     }
-    if (optind != argc - 1)
-        return bad_usage("%s", optind >= argc ? "needs one EMBEDDINGS file"
-                                              : "takes exactly one EMBEDDINGS file");
-    const char *emb = argv[optind];
-    if (reference && labels) return bad_usage("%s", "--labels and --reference are alternatives; give one");
-    if (write_clusters && !reference) return bad_usage("%s", "--write-clusters needs --reference");
-    if (nt == 0) ts[nt++] = 1.0;
+    return -1;
+}
+
+/* Collective on MPI_COMM_WORLD: scores the file emb for bits with a's
+ * options; rank 0 prints the result or the error. Returns the exit status. */
+static int score_file(const score_args_t *a, const char *emb, uint64_t bits)
+{
+    const dse_params_t *p = &a->p;
+    const char *labels = a->labels;
     dse_err_t err;
     dse_err_clear(&err);
-    unsigned bits;
-    if (dse_quantity_parse(quantities, &bits, &err) != DSE_OK) {
-        if (rank0()) fprintf(stderr, "dsesweep score: %s\n", err.msg);
-        return 2;
-    }
     int ranks = 1;
     MPI_Comm_size(MPI_COMM_WORLD, &ranks);
     /* Every rank opens the file (header only) and reads just the rows its tasks need. */
@@ -330,23 +349,24 @@ int dse_cli_score(int argc, char **argv)
     int rc = dse_source_open(emb, &src, &err);
     if (rc == DSE_OK) rc = dse_source_check_embeddings(src, &err);
     if (rc == DSE_OK && labels)
-        rc = dse_score_load_categories(labels, dse_source_rows(src), emb, &p, &cat, &err);
+        rc = dse_score_load_categories(labels, dse_source_rows(src), emb, p, &cat, &err);
     rc = dse_comm_agree(MPI_COMM_WORLD, rc, &err);
-    if (rc == DSE_OK && reference) {
-        rc = categories_of_reference(reference, dse_source_rows(src), emb, &p, write_clusters, &cat, &err);
-        labels = reference;
+    if (rc == DSE_OK && a->reference) {
+        rc = categories_of_reference(a->reference, dse_source_rows(src), emb, p, a->write_clusters,
+                                     &cat, &err);
+        labels = a->reference;
     }
     if (rc == DSE_OK) {
         dse_source_rows_t reader = {src, NULL};
         dse_score_input_t in = {dse_source_rows(src), dse_source_cols(src), dse_source_rows_read,
                                 &reader, labels ? &cat : NULL};
-        rc = dse_score_run(MPI_COMM_WORLD, &in, &p, bits, ts, nt, &opts, &s, &err);
+        rc = dse_score_run(MPI_COMM_WORLD, &in, p, bits, a->ts, a->nt, &a->opts, &s, &err);
     }
     if (rank0()) {
-        if (rc == DSE_OK && json)
-            print_json(emb, dse_source_dtype(src), labels, &p, &s, ranks);
+        if (rc == DSE_OK && a->json)
+            print_json(emb, dse_source_dtype(src), labels, p, &s, ranks);
         else if (rc == DSE_OK)
-            print_table(emb, dse_source_dtype(src), labels, &p, &s, ranks);
+            print_table(emb, dse_source_dtype(src), labels, p, &s, ranks);
         else
             fprintf(stderr, "dsesweep score: error: %s\n", err.msg);
     }
@@ -354,4 +374,56 @@ int dse_cli_score(int argc, char **argv)
     dse_categories_free(&cat);
     dse_source_close(&src);
     return rc == DSE_OK ? 0 : (rc == DSE_EUSAGE ? 2 : 1);
+}
+
+int dse_cli_score(int argc, char **argv)
+{
+    score_args_t a = {.p = dse_params_default(), .opts = {0, 64, 0}, .quantities = "all"};
+    static const struct option long_opts[] = {{"labels", required_argument, 0, O_LABELS},
+                                              {"reference", required_argument, 0, O_REF},
+                                              {"write-clusters", required_argument, 0, O_WCL},
+                                              {"sigma", required_argument, 0, O_SIGMA},
+                                              {"t", required_argument, 0, O_T},
+                                              {"max-n", required_argument, 0, O_MAXN},
+                                              {"seed", required_argument, 0, O_SEED},
+                                              {"repetitions", required_argument, 0, O_REPS},
+                                              {"bins", required_argument, 0, O_BINS},
+                                              {"knn", required_argument, 0, O_KNN},
+                                              {"n-clusters", required_argument, 0, O_NCL},
+                                              {"quantities", required_argument, 0, O_Q},
+                                              {"alpha", required_argument, 0, O_ALPHA},
+                                              {"driver", required_argument, 0, O_DRV},
+                                              {"json", no_argument, 0, O_JSON},
+                                              {"group-size", required_argument, 0, O_GROUP},
+                                              {"nb", required_argument, 0, O_NB},
+                                              {"memory-budget", required_argument, 0, O_BUDGET},
+                                              {"help", no_argument, 0, 'h'},
+                                              {0, 0, 0, 0}};
+    opterr = 0;
+    optind = 1;
+    int c;
+    while ((c = getopt_long(argc, argv, "h", long_opts, NULL)) != -1) {
+        int st = score_option(c, &a, argv[optind - 1]);
+        if (st >= 0) return st;
+    }
+    if (!strcasecmp(a.quantities, "help")) {
+        if (rank0()) dse_quantity_print_help(stdout, 0);
+        return 0;
+    }
+    if (optind != argc - 1)
+        return bad_usage("%s", optind >= argc ? "needs one EMBEDDINGS file"
+                                              : "takes exactly one EMBEDDINGS file");
+    if (a.reference && a.labels)
+        return bad_usage("%s", "--labels and --reference are alternatives; give one");
+    if (a.write_clusters && !a.reference)
+        return bad_usage("%s", "--write-clusters needs --reference");
+    if (a.nt == 0) a.ts[a.nt++] = 1.0;
+    dse_err_t err;
+    dse_err_clear(&err);
+    uint64_t bits;
+    if (dse_quantity_parse(a.quantities, &bits, &err) != DSE_OK) {
+        if (rank0()) fprintf(stderr, "dsesweep score: %s\n", err.msg);
+        return 2;
+    }
+    return score_file(&a, argv[optind], bits);
 }

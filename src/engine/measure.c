@@ -204,7 +204,8 @@ int dse_measure_rankme(size_t n, size_t d, const double *Z, double *out, dse_err
 int dse_measure_covariance_spectrum(size_t n, size_t d, const double *Z, double *eig,
                                     dse_err_t *err)
 {
-    if (n < 2) return DSE_RAISE(err, DSE_EVALUE, "a covariance needs at least 2 samples (N = %zu)", n);
+    if (n < 2)
+        return DSE_RAISE(err, DSE_EVALUE, "a covariance needs at least 2 samples (N = %zu)", n);
     int bn, bd;
     DSE_TRY(dse_to_blas_int(n, &bn, "N", err));
     DSE_TRY(dse_to_blas_int(d, &bd, "D", err));
@@ -233,6 +234,48 @@ int dse_measure_covariance_spectrum(size_t n, size_t d, const double *Z, double 
     free(mean);
     free(C);
     free(X);
+    return rc;
+}
+
+/* The Renyi entropy (bits) of order alpha of the eigenvalues w / tr, over
+ * those > 0. */
+static double renyi_bits(const double *w, size_t r, double tr, double alpha)
+{
+    double sum = 0.0;
+    for (size_t i = 0; i < r; ++i) {
+        double l = w[i] / tr;
+        if (l <= 0.0) continue;
+        sum += alpha == 1.0 ? -l * log2(l) : pow(l, alpha);
+    }
+    return alpha == 1.0 ? sum : log2(sum) / (1.0 - alpha);
+}
+
+int dse_measure_matrix_entropy(size_t n, size_t d, const double *Z, const dse_params_t *p,
+                               double *out, dse_err_t *err)
+{
+    size_t r = n < d ? n : d;
+    int bn, bd;
+    DSE_TRY(dse_to_blas_int(n, &bn, "N", err));
+    DSE_TRY(dse_to_blas_int(d, &bd, "D", err));
+    double *G = alloc_square(r, err);
+    double *w = G ? DSE_MALLOC(r + 1, sizeof *w, err) : NULL;
+    if (!w) {
+        free(G);
+        return err->code;
+    }
+    /* Z row-major n x d is A = Z^T column-major d x n (ld d): Z^T Z = A A^T
+     * (d x d) when d < n, else Z Z^T = A^T A (n x n); same nonzero spectrum. */
+    if (d < n)
+        cblas_dsyrk(CblasColMajor, CblasLower, CblasNoTrans, bd, bn, 1.0, Z, bd, 0.0, G, bd);
+    else
+        cblas_dsyrk(CblasColMajor, CblasLower, CblasTrans, bn, bd, 1.0, Z, bd, 0.0, G, bn);
+    double tr = 0.0;
+    for (size_t i = 0; i < r; ++i)
+        tr += G[i * r + i];
+    int rc = dse_eigen_symmetric(r, G, w, p->driver, err);
+    if (rc == DSE_OK) *out = tr > 0.0 ? renyi_bits(w, r, tr, p->alpha) : NAN;
+    free(w);
+    free(G);
     return rc;
 }
 

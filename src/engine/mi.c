@@ -9,79 +9,6 @@
 #include "dsesweep/measure.h"
 #include "dsesweep/rng.h"
 
-dse_params_t dse_params_default(void)
-{
-    dse_params_t p = {.sigma = 10.0,
-                      .max_n = 10000,
-                      .seed = 0,
-                      .repetitions = 5,
-                      .cse_bins = 2,
-                      .knn = 10,
-                      .n_clusters = 10,
-                      .driver = DSE_EIGEN_AUTO};
-    return p;
-}
-
-const char *dse_family_entropy_name(dse_family_t f)
-{
-    static const char *names[] = {"DSE", "CSE", "ASE_gaussian", "ASE_anisotropic", "ASE_knn"};
-    return f < DSE_FAMILY_COUNT ? names[f] : "?";
-}
-
-const char *dse_family_mi_name(dse_family_t f)
-{
-    static const char *names[] = {"DSMI", "CSMI", "ASMI_gaussian", "ASMI_anisotropic", "ASMI_knn"};
-    return f < DSE_FAMILY_COUNT ? names[f] : "?";
-}
-
-int dse_family_uses_t(dse_family_t f)
-{
-    return f == DSE_FAMILY_DSE;
-}
-
-size_t dse_family_result_length(dse_family_t f, size_t count)
-{
-    return f == DSE_FAMILY_CSE ? 1 : count;
-}
-
-int dse_family_evaluate(dse_family_t f, size_t count, size_t d, const double *sub,
-                        const dse_params_t *p, double **values, size_t *nvalues, dse_err_t *err)
-{
-    *values = NULL;
-    *nvalues = 0;
-    size_t nv = dse_family_result_length(f, count);
-    double *v = DSE_MALLOC(nv, sizeof *v, err);
-    if (!v) return err->code;
-    int rc;
-    switch (f) {
-    case DSE_FAMILY_DSE:
-    case DSE_FAMILY_ASE_ANISOTROPIC:
-        rc = dse_kernel_spectrum(count, d, sub, p->sigma, DSE_KERNEL_ANISOTROPIC, p->driver,
-                                         v, err);
-        break;
-    case DSE_FAMILY_ASE_GAUSSIAN:
-        rc = dse_kernel_spectrum(count, d, sub, p->sigma, DSE_KERNEL_GAUSSIAN, p->driver, v,
-                                         err);
-        break;
-    case DSE_FAMILY_ASE_KNN: rc = dse_measure_knn_spectrum(count, d, sub, p->knn, v, err); break;
-    case DSE_FAMILY_CSE: rc = dse_measure_cse(count, d, sub, p->cse_bins, v, err); break;
-    default: rc = DSE_RAISE(err, DSE_EUSAGE, "unknown quantity family %d", (int)f);
-    }
-    if (rc != DSE_OK) {
-        free(v);
-        return rc;
-    }
-    *values = v;
-    *nvalues = nv;
-    return DSE_OK;
-}
-
-double dse_family_entropy(dse_family_t f, const double *values, size_t nvalues, double t)
-{
-    if (f == DSE_FAMILY_CSE) return values[0];
-    return dse_entropy_spectral(values, nvalues, dse_family_uses_t(f) ? t : 1.0);
-}
-
 size_t dse_mi_task_count(const dse_categories_t *cat, const dse_params_t *p)
 {
     return cat->n_classes * (size_t)(p->repetitions + 1);
@@ -121,8 +48,8 @@ int dse_mi_task_rows(const dse_categories_t *cat, const dse_params_t *p, size_t 
     return DSE_OK;
 }
 
-int dse_mi_combine(const dse_categories_t *cat, const dse_params_t *p, dse_family_t f, double t,
-                   double *const *values, const size_t *nvalues, dse_mi_result_t *out,
+int dse_mi_combine(const dse_categories_t *cat, const dse_params_t *p, dse_quantity_id_t q,
+                   double t, double *const *values, const size_t *nvalues, dse_mi_result_t *out,
                    dse_err_t *err)
 {
     memset(out, 0, sizeof *out);
@@ -138,10 +65,10 @@ int dse_mi_combine(const dse_categories_t *cat, const dse_params_t *p, dse_famil
     double mi = 0.0;
     for (size_t c = 0; c < k; ++c) {
         size_t base = c * per;
-        double cond = dse_family_entropy(f, values[base], nvalues[base], t);
+        double cond = dse_quantity_finish(q, values[base], nvalues[base], t, p);
         double sum = 0.0, sum2 = 0.0;
         for (size_t r = 1; r < per; ++r) {
-            double h = dse_family_entropy(f, values[base + r], nvalues[base + r], t);
+            double h = dse_quantity_finish(q, values[base + r], nvalues[base + r], t, p);
             sum += h;
             sum2 += h * h;
         }
@@ -157,12 +84,11 @@ int dse_mi_combine(const dse_categories_t *cat, const dse_params_t *p, dse_famil
     return DSE_OK;
 }
 
-int dse_mi_compute(dse_family_t f, size_t n, size_t d, const double *Z, const dse_categories_t *cat,
-                   const dse_params_t *p, const double *ts, size_t nt, dse_mi_result_t *out,
-                   dse_err_t *err)
+int dse_mi_compute(dse_quantity_id_t q, size_t n, size_t d, const double *Z,
+                   const dse_categories_t *cat, const dse_params_t *p, const double *ts, size_t nt,
+                   dse_mi_result_t *out, dse_err_t *err)
 {
-    if (cat->n != n)
-        return DSE_RAISE(err, DSE_EVALUE, "%zu labels for %zu samples", cat->n, n);
+    if (cat->n != n) return DSE_RAISE(err, DSE_EVALUE, "%zu labels for %zu samples", cat->n, n);
     if (p->repetitions < 1)
         return DSE_RAISE(err, DSE_EUSAGE, "repetitions must be >= 1 (got %d)", p->repetitions);
     size_t ntask = dse_mi_task_count(cat, p);
@@ -176,11 +102,11 @@ int dse_mi_compute(dse_family_t f, size_t n, size_t d, const double *Z, const ds
         double *sub = NULL;
         if (rc == DSE_OK) rc = dse_measure_gather_rows(d, Z, rows, count, &sub, err);
         if (rc == DSE_OK)
-            rc = dse_family_evaluate(f, count, d, sub, p, &values[task], &nvalues[task], err);
+            rc = dse_quantity_evaluate(q, count, d, sub, p, &values[task], &nvalues[task], err);
         free(sub);
     }
     for (size_t i = 0; rc == DSE_OK && i < nt; ++i)
-        rc = dse_mi_combine(cat, p, f, ts[i], values, nvalues, &out[i], err);
+        rc = dse_mi_combine(cat, p, q, ts[i], values, nvalues, &out[i], err);
     for (size_t task = 0; values && task < ntask; ++task)
         free(values[task]);
     free(values);

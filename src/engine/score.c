@@ -1,99 +1,28 @@
-/* score.c — all quantities for one embeddings matrix on one rank. */
+/* score.c — all quantities for one embeddings matrix, on any number of ranks. */
 #include "dsesweep/score.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
-#include "dsesweep/entropy.h"
 #include "dsesweep/measure.h"
 #include "dsesweep/group.h"
+#include "dsesweep/mi.h"
 #include "dsesweep/source.h"
-
-static const struct {
-    unsigned bit;
-    const char *name;
-} quantity_names[] = {
-    {DSE_Q_DSE, "DSE"},
-    {DSE_Q_MATRIX_ENTRY, "DSE_matrix_entry"},
-    {DSE_Q_CSE, "CSE"},
-    {DSE_Q_ASE_GAUSSIAN, "ASE_gaussian"},
-    {DSE_Q_ASE_ANISOTROPIC, "ASE_anisotropic"},
-    {DSE_Q_ASE_KNN, "ASE_knn"},
-    {DSE_Q_RANKME, "RankMe"},
-    {DSE_Q_PARTICIPATION, "participation_ratio"},
-    {DSE_Q_ALPHA_REQ, "alpha_ReQ"},
-    {DSE_Q_DSMI, "DSMI"},
-    {DSE_Q_CSMI, "CSMI"},
-    {DSE_Q_ASMI_GAUSSIAN, "ASMI_gaussian"},
-    {DSE_Q_ASMI_ANISOTROPIC, "ASMI_anisotropic"},
-    {DSE_Q_ASMI_KNN, "ASMI_knn"},
-};
-#define N_QUANTITIES (sizeof quantity_names / sizeof quantity_names[0])
-
-const char *dse_quantity_name(unsigned bit)
-{
-    for (size_t i = 0; i < N_QUANTITIES; ++i)
-        if (quantity_names[i].bit == bit) return quantity_names[i].name;
-    return "?";
-}
-
-int dse_quantity_parse(const char *list, unsigned *bits, dse_err_t *err)
-{
-    *bits = 0;
-    char *copy = strdup(list), *save = NULL;
-    if (!copy) return DSE_RAISE(err, DSE_ENOMEM, "cannot allocate");
-    int rc = DSE_OK;
-    for (char *tok = strtok_r(copy, ",", &save); tok && rc == DSE_OK;
-         tok = strtok_r(NULL, ",", &save)) {
-        while (*tok == ' ' || *tok == '\t')
-            tok++;
-        for (size_t n = strlen(tok); n > 0 && (tok[n - 1] == ' ' || tok[n - 1] == '\t'); --n)
-            tok[n - 1] = '\0';
-        if (strcasecmp(tok, "all") == 0) {
-            *bits |= DSE_Q_ALL;
-            continue;
-        }
-        size_t i = 0;
-        while (i < N_QUANTITIES && strcasecmp(tok, quantity_names[i].name) != 0)
-            i++;
-        if (i == N_QUANTITIES)
-            rc = DSE_RAISE(err, DSE_EUSAGE,
-                           "unknown quantity '%s' (known: all, DSE, DSE_matrix_entry, CSE, "
-                           "ASE_gaussian, ASE_anisotropic, ASE_knn, RankMe, participation_ratio, "
-                           "alpha_ReQ, DSMI, CSMI, ASMI_gaussian, ASMI_anisotropic, ASMI_knn)",
-                           tok);
-        else
-            *bits |= quantity_names[i].bit;
-    }
-    free(copy);
-    if (rc == DSE_OK && *bits == 0) rc = DSE_RAISE(err, DSE_EUSAGE, "no quantity selected");
-    return rc;
-}
 
 /* ---- the task list ------------------------------------------------------ */
 
-typedef enum {
-    T_SPECTRUM_ANISO, /* eigenvalues of K: DSE at every t, ASE_anisotropic */
-    T_SPECTRUM_GAUSS, /* eigenvalues of G: ASE_gaussian */
-    T_MATRIX_ENTRY,
-    T_CSE,
-    T_KNN,
-    T_RANKME,
-    T_COVARIANCE, /* covariance spectrum: participation ratio, alpha-ReQ */
-    T_MI          /* one subset of one MI family */
-} task_kind_t;
-
+/* One computation: a basis row of the quantity table on the subsample rows,
+ * or on one MI subset. */
 typedef struct {
-    task_kind_t kind;
-    dse_family_t family; /* T_MI */
-    size_t mi_task;      /* T_MI: index in the family's task list */
-    size_t rows;         /* rows the task works on */
-    size_t offset, len;  /* its slot in the flat result buffer */
-    double cost;         /* estimated flops, for largest-first assignment */
-    int big;             /* runs on the big group */
-    int owner;           /* rank that runs it (single-rank tasks) */
+    dse_quantity_id_t basis; /* the row that owns the computation */
+    int mi;                  /* 1: an MI subset task */
+    size_t mi_task;          /* mi: index in the MI task list */
+    size_t rows;             /* rows the task works on */
+    size_t offset, len;      /* its slot in the flat result buffer */
+    double cost;             /* estimated flops, for largest-first assignment */
+    int big;                 /* runs on the big group */
+    int owner;               /* rank that runs it (single-rank tasks) */
 } task_t;
 
 typedef struct {
@@ -101,8 +30,23 @@ typedef struct {
     size_t count, cap;
 } task_list_t;
 
-static int add_task(task_list_t *tl, task_t t, dse_err_t *err)
+static const task_t *find_task(const task_list_t *tl, dse_quantity_id_t basis, int mi,
+                               size_t mi_task)
 {
+    for (size_t i = 0; i < tl->count; ++i)
+        if (tl->t[i].basis == basis && tl->t[i].mi == mi && tl->t[i].mi_task == mi_task)
+            return &tl->t[i];
+    return NULL;
+}
+
+/* Adds the computation of q's basis on `rows` rows unless it is listed
+ * already (shared bases run once) or does not apply (length 0). */
+static int add_task(task_list_t *tl, dse_quantity_id_t q, int mi, size_t mi_task, size_t rows,
+                    size_t d, dse_err_t *err)
+{
+    dse_quantity_id_t b = dse_quantity_basis(q);
+    size_t len = dse_quantity_length(b, rows, d);
+    if (find_task(tl, b, mi, mi_task) || (len == 0 && !mi)) return DSE_OK;
     if (tl->count == tl->cap) {
         size_t cap = tl->cap ? 2 * tl->cap : 64;
         task_t *grown = realloc(tl->t, cap * sizeof *grown);
@@ -110,57 +54,27 @@ static int add_task(task_list_t *tl, task_t t, dse_err_t *err)
         tl->t = grown;
         tl->cap = cap;
     }
-    tl->t[tl->count++] = t;
+    tl->t[tl->count++] = (task_t){.basis = b,
+                                  .mi = mi,
+                                  .mi_task = mi_task,
+                                  .rows = rows,
+                                  .len = len,
+                                  .cost = dse_quantity_cost(DSE_Q_BIT(b), rows, d)};
     return DSE_OK;
 }
 
-static double cube(size_t n)
-{
-    return (double)n * (double)n * (double)n;
-}
-
-/* MI families in the order the results are reported. */
-static const struct {
-    unsigned bit;
-    dse_family_t family;
-} mi_families[] = {{DSE_Q_DSMI, DSE_FAMILY_DSE},
-                   {DSE_Q_CSMI, DSE_FAMILY_CSE},
-                   {DSE_Q_ASMI_GAUSSIAN, DSE_FAMILY_ASE_GAUSSIAN},
-                   {DSE_Q_ASMI_ANISOTROPIC, DSE_FAMILY_ASE_ANISOTROPIC},
-                   {DSE_Q_ASMI_KNN, DSE_FAMILY_ASE_KNN}};
-#define N_MI_FAMILIES (sizeof mi_families / sizeof mi_families[0])
-
-static int build_tasks(const dse_score_input_t *in, const dse_params_t *p, unsigned bits,
+/* The tasks of bits in table order: first the quantities on the subsample,
+ * then every subset of every MI quantity. */
+static int build_tasks(const dse_score_input_t *in, const dse_params_t *p, uint64_t bits,
                        size_t n_used, task_list_t *tl, dse_err_t *err)
 {
-    size_t d = in->d, m = n_used;
-    task_t t;
-#define ADD(kind_, len_, cost_)                                                                        do {                                                                                                   memset(&t, 0, sizeof t);                                                                           t.kind = (kind_);                                                                                  t.rows = m;                                                                                        t.len = (len_);                                                                                    t.cost = (cost_);                                                                                  DSE_TRY(add_task(tl, t, err));                                                                 } while (0)
-    if (bits & (DSE_Q_DSE | DSE_Q_ASE_ANISOTROPIC)) ADD(T_SPECTRUM_ANISO, m, cube(m));
-    if (bits & DSE_Q_ASE_GAUSSIAN) ADD(T_SPECTRUM_GAUSS, m, cube(m));
-    if (bits & DSE_Q_MATRIX_ENTRY) ADD(T_MATRIX_ENTRY, 1, (double)m * m * d);
-    if (bits & DSE_Q_CSE) ADD(T_CSE, 1, (double)m * d * 20);
-    if (bits & DSE_Q_ASE_KNN) ADD(T_KNN, m, 10 * cube(m));
-    if (bits & DSE_Q_RANKME) ADD(T_RANKME, 1, (double)m * d * d);
-    if ((bits & (DSE_Q_PARTICIPATION | DSE_Q_ALPHA_REQ)) && m >= 2)
-        ADD(T_COVARIANCE, d, (double)m * d * d + cube(d));
-#undef ADD
+    DSE_QUANTITY_FOREACH (q, bits & ~DSE_Q_MI_ALL, DSE_QFAMILY_COUNT)
+        DSE_TRY(add_task(tl, q, 0, 0, n_used, in->d, err));
     if (!in->cat) return DSE_OK;
-    for (size_t f = 0; f < N_MI_FAMILIES; ++f) {
-        if (!(bits & mi_families[f].bit)) continue;
-        size_t ntask = dse_mi_task_count(in->cat, p);
-        for (size_t k = 0; k < ntask; ++k) {
-            memset(&t, 0, sizeof t);
-            t.kind = T_MI;
-            t.family = mi_families[f].family;
-            t.mi_task = k;
-            t.rows = dse_mi_task_size(in->cat, p, k);
-            t.len = dse_family_result_length(t.family, t.rows);
-            t.cost = t.family == DSE_FAMILY_CSE ? (double)t.rows * d * 20
-                                                : (t.family == DSE_FAMILY_ASE_KNN ? 10 : 1) * cube(t.rows);
-            DSE_TRY(add_task(tl, t, err));
-        }
-    }
+    size_t ntask = dse_mi_task_count(in->cat, p);
+    DSE_QUANTITY_FOREACH (q, bits, DSE_QFAMILY_MI)
+        for (size_t k = 0; k < ntask; ++k)
+            DSE_TRY(add_task(tl, q, 1, k, dse_mi_task_size(in->cat, p, k), in->d, err));
     return DSE_OK;
 }
 
@@ -214,55 +128,38 @@ static int gather(const dse_score_input_t *in, const size_t *rows, size_t count,
     return rc;
 }
 
+/* Refuses, with the figures, a single-rank task over the per-rank budget. */
+static int check_budget(const task_t *t, size_t d, size_t budget, dse_err_t *err)
+{
+    double need = dse_quantity_bytes(DSE_Q_BIT(t->basis), t->rows, d);
+    if (!budget || need <= (double)budget) return DSE_OK;
+    char a[32], b[32];
+    return DSE_RAISE(err, DSE_ENOMEM,
+                     "a %zu-sample single-rank task needs %s but the budget is %s per rank",
+                     t->rows, dse_format_bytes(need, a, sizeof a),
+                     dse_format_bytes((double)budget, b, sizeof b));
+}
+
 /* Runs one single-rank task and writes its result into res[t->offset ...]. */
 static int run_single(const dse_score_input_t *in, const dse_params_t *p, const size_t *sub,
                       const task_t *t, size_t budget, double *res, dse_err_t *err)
 {
-    size_t d = in->d, m = t->rows;
-    double need = 8.0 * (double)m * (double)m + 8.0 * (double)m * (double)d;
-    if (t->kind != T_CSE && t->kind != T_RANKME && t->kind != T_COVARIANCE && budget &&
-        need > (double)budget) {
-        char a[32], b[32];
-        return DSE_RAISE(err, DSE_ENOMEM, "a %zu-sample single-rank task needs %s but the budget is %s per rank",
-                         m, dse_format_bytes(need, a, sizeof a), dse_format_bytes((double)budget, b, sizeof b));
-    }
+    DSE_TRY(check_budget(t, in->d, budget, err));
     size_t *rows = DSE_MALLOC(in->n + 1, sizeof *rows, err);
     if (!rows) return err->code;
-    size_t count = m;
+    size_t count = t->rows;
     int rc = DSE_OK;
-    if (t->kind == T_MI) {
+    if (t->mi) {
         rc = dse_mi_task_rows(in->cat, p, t->mi_task, rows, &count, err);
     } else {
-        for (size_t i = 0; i < m; ++i)
+        for (size_t i = 0; i < count; ++i)
             rows[i] = sub ? sub[i] : i;
     }
     double *z = NULL;
     if (rc == DSE_OK) rc = gather(in, rows, count, &z, err);
     free(rows);
     if (rc != DSE_OK) return rc;
-    double *out = res + t->offset;
-    switch (t->kind) {
-    case T_SPECTRUM_ANISO:
-    case T_SPECTRUM_GAUSS:
-        rc = dse_kernel_spectrum(count, d, z, p->sigma,
-                                         t->kind == T_SPECTRUM_ANISO ? DSE_KERNEL_ANISOTROPIC
-                                                                     : DSE_KERNEL_GAUSSIAN,
-                                         p->driver, out, err);
-        break;
-    case T_MATRIX_ENTRY: rc = dse_measure_matrix_entry(count, d, z, p->sigma, out, err); break;
-    case T_CSE: rc = dse_measure_cse(count, d, z, p->cse_bins, out, err); break;
-    case T_KNN: rc = dse_measure_knn_spectrum(count, d, z, p->knn, out, err); break;
-    case T_RANKME: rc = dse_measure_rankme(count, d, z, out, err); break;
-    case T_COVARIANCE: rc = dse_measure_covariance_spectrum(count, d, z, out, err); break;
-    case T_MI: {
-        double *v = NULL;
-        size_t nv = 0;
-        rc = dse_family_evaluate(t->family, count, d, z, p, &v, &nv, err);
-        if (rc == DSE_OK) memcpy(out, v, nv * sizeof *v);
-        free(v);
-        break;
-    }
-    }
+    rc = dse_quantity_get(t->basis)->compute(count, in->d, z, p, res + t->offset, err);
     free(z);
     return rc;
 }
@@ -279,14 +176,8 @@ static int run_big(const dse_group_t *g, const dse_score_input_t *in, const dse_
         free(w);
         return rc;
     }
-    if (t->kind == T_MATRIX_ENTRY)
-        rc = dse_dist_matrix_entry(g, t->rows, in->d, dse_mapped_rows_read, &mr, p->sigma, o->nb, w, err);
-    else
-        rc = dse_dist_spectrum(g, t->rows, in->d, dse_mapped_rows_read, &mr, p->sigma,
-                               t->kind == T_SPECTRUM_ANISO ? DSE_KERNEL_ANISOTROPIC
-                                                           : DSE_KERNEL_GAUSSIAN,
-                               p->driver, o->nb, budget, w,
-                               t->kind == T_SPECTRUM_ANISO ? stats : NULL, err);
+    rc = dse_quantity_get(t->basis)->dist(g, t->rows, in->d, dse_mapped_rows_read, &mr, p, o->nb,
+                                          budget, w, stats, err);
     if (rc == DSE_OK && g->rank == 0) memcpy(res + t->offset, w, t->len * sizeof *w);
     free(w);
     return rc;
@@ -300,7 +191,7 @@ typedef struct {
     dse_err_t *err;
 } entries_t;
 
-static int push(entries_t *e, const char *quantity, double t, double value)
+static int push(entries_t *e, dse_quantity_id_t q, double t, double value)
 {
     if (e->out->n_entries == e->cap) {
         size_t cap = e->cap ? 2 * e->cap : 32;
@@ -309,70 +200,68 @@ static int push(entries_t *e, const char *quantity, double t, double value)
         e->out->entries = grown;
         e->cap = cap;
     }
-    e->out->entries[e->out->n_entries++] = (dse_score_entry_t){quantity, t, value};
+    e->out->entries[e->out->n_entries++] = (dse_score_entry_t){q, t, value};
     return DSE_OK;
 }
 
-static const task_t *find_task(const task_list_t *tl, task_kind_t kind)
+/* Rank 0: the quantities on the subsample, in table order, one entry per t
+ * for those that use t; DSE's spectrum is kept in out->spectrum. */
+static int report_plain(const dse_params_t *p, uint64_t bits, const double *ts, size_t nt,
+                        const task_list_t *tl, const double *res, entries_t *e, dse_err_t *err)
 {
-    for (size_t i = 0; i < tl->count; ++i)
-        if (tl->t[i].kind == kind) return &tl->t[i];
-    return NULL;
+    const task_t *t = find_task(tl, DSE_QID_DSE, 0, 0);
+    if (t) {
+        e->out->spectrum = DSE_MALLOC(t->len + 1, sizeof *e->out->spectrum, err);
+        if (!e->out->spectrum) return err->code;
+        memcpy(e->out->spectrum, res + t->offset, t->len * sizeof *res);
+    }
+    DSE_QUANTITY_FOREACH (q, bits & ~DSE_Q_MI_ALL, DSE_QFAMILY_COUNT) {
+        if (!(t = find_task(tl, dse_quantity_basis(q), 0, 0))) continue;
+        int uses_t = dse_quantity_get(q)->uses_t;
+        for (size_t i = 0; i < (uses_t ? nt : 1); ++i) {
+            double power = uses_t ? ts[i] : 1.0;
+            DSE_TRY(push(e, q, uses_t ? ts[i] : 0,
+                         dse_quantity_finish(q, res + t->offset, t->len, power, p)));
+        }
+    }
+    return DSE_OK;
 }
 
-/* Rank 0: turns the flat results into report entries. */
-static int report(const dse_score_input_t *in, const dse_params_t *p, unsigned bits,
+/* Rank 0: one MI quantity at every t it takes, from its subset tasks. */
+static int report_mi_one(const dse_score_input_t *in, const dse_params_t *p, dse_quantity_id_t q,
+                         const double *ts, size_t nt, const task_list_t *tl, const double *res,
+                         double **values, size_t *nvalues, entries_t *e, dse_err_t *err)
+{
+    size_t ntask = dse_mi_task_count(in->cat, p);
+    for (size_t k = 0; k < ntask; ++k) {
+        const task_t *t = find_task(tl, dse_quantity_basis(q), 1, k);
+        values[k] = (double *)res + t->offset;
+        nvalues[k] = t->len;
+    }
+    int uses_t = dse_quantity_get(q)->uses_t, rc = DSE_OK;
+    for (size_t i = 0; rc == DSE_OK && i < (uses_t ? nt : 1); ++i) {
+        dse_mi_result_t r;
+        rc = dse_mi_combine(in->cat, p, q, uses_t ? ts[i] : 1.0, values, nvalues, &r, err);
+        if (rc == DSE_OK) rc = push(e, q, uses_t ? ts[i] : 0, r.value);
+        dse_mi_result_free(&r);
+    }
+    return rc;
+}
+
+/* Rank 0: turns the flat results into report entries, in table order. */
+static int report(const dse_score_input_t *in, const dse_params_t *p, uint64_t bits,
                   const double *ts, size_t nt, const task_list_t *tl, const double *res,
                   dse_score_t *out, dse_err_t *err)
 {
     entries_t e = {out, 0, err};
-    const task_t *t;
-    if ((t = find_task(tl, T_SPECTRUM_ANISO))) {
-        out->spectrum = DSE_MALLOC(t->len, sizeof *out->spectrum, err);
-        if (!out->spectrum) return err->code;
-        memcpy(out->spectrum, res + t->offset, t->len * sizeof *res);
-        for (size_t i = 0; (bits & DSE_Q_DSE) && i < nt; ++i)
-            DSE_TRY(push(&e, "DSE", ts[i], dse_entropy_spectral(res + t->offset, t->len, ts[i])));
-    }
-    if ((t = find_task(tl, T_MATRIX_ENTRY))) DSE_TRY(push(&e, "DSE_matrix_entry", 0, res[t->offset]));
-    if ((t = find_task(tl, T_CSE))) DSE_TRY(push(&e, "CSE", 0, res[t->offset]));
-    if ((t = find_task(tl, T_SPECTRUM_GAUSS)))
-        DSE_TRY(push(&e, "ASE_gaussian", 0, dse_entropy_spectral(res + t->offset, t->len, 1.0)));
-    if ((bits & DSE_Q_ASE_ANISOTROPIC) && (t = find_task(tl, T_SPECTRUM_ANISO)))
-        DSE_TRY(push(&e, "ASE_anisotropic", 0, dse_entropy_spectral(res + t->offset, t->len, 1.0)));
-    if ((t = find_task(tl, T_KNN)))
-        DSE_TRY(push(&e, "ASE_knn", 0, dse_entropy_spectral(res + t->offset, t->len, 1.0)));
-    if ((t = find_task(tl, T_RANKME))) DSE_TRY(push(&e, "RankMe", 0, res[t->offset]));
-    if ((t = find_task(tl, T_COVARIANCE))) {
-        if (bits & DSE_Q_PARTICIPATION)
-            DSE_TRY(push(&e, "participation_ratio", 0,
-                         dse_measure_participation_ratio(res + t->offset, t->len)));
-        if (bits & DSE_Q_ALPHA_REQ)
-            DSE_TRY(push(&e, "alpha_ReQ", 0, dse_measure_alpha_req(res + t->offset, t->len)));
-    }
+    DSE_TRY(report_plain(p, bits, ts, nt, tl, res, &e, err));
     if (!in->cat) return DSE_OK;
     size_t ntask = dse_mi_task_count(in->cat, p);
-    double **values = DSE_CALLOC(ntask, sizeof *values, err);
-    size_t *nvalues = values ? DSE_CALLOC(ntask, sizeof *nvalues, err) : NULL;
+    double **values = DSE_CALLOC(ntask + 1, sizeof *values, err);
+    size_t *nvalues = values ? DSE_CALLOC(ntask + 1, sizeof *nvalues, err) : NULL;
     int rc = nvalues ? DSE_OK : err->code;
-    for (size_t f = 0; rc == DSE_OK && f < N_MI_FAMILIES; ++f) {
-        if (!(bits & mi_families[f].bit)) continue;
-        dse_family_t fam = mi_families[f].family;
-        for (size_t i = 0; i < tl->count; ++i)
-            if (tl->t[i].kind == T_MI && tl->t[i].family == fam) {
-                values[tl->t[i].mi_task] = (double *)res + tl->t[i].offset;
-                nvalues[tl->t[i].mi_task] = tl->t[i].len;
-            }
-        size_t nts = dse_family_uses_t(fam) ? nt : 1;
-        for (size_t i = 0; rc == DSE_OK && i < nts; ++i) {
-            dse_mi_result_t r;
-            rc = dse_mi_combine(in->cat, p, fam, dse_family_uses_t(fam) ? ts[i] : 1.0, values,
-                                nvalues, &r, err);
-            if (rc == DSE_OK)
-                rc = push(&e, dse_family_mi_name(fam), dse_family_uses_t(fam) ? ts[i] : 0, r.value);
-            dse_mi_result_free(&r);
-        }
-    }
+    DSE_QUANTITY_FOREACH (q, bits, DSE_QFAMILY_MI)
+        if (rc == DSE_OK) rc = report_mi_one(in, p, q, ts, nt, tl, res, values, nvalues, &e, err);
     free(values);
     free(nvalues);
     return rc;
@@ -383,7 +272,7 @@ static double now_seconds(void)
     return MPI_Wtime();
 }
 
-int dse_score_run(MPI_Comm comm, const dse_score_input_t *in, const dse_params_t *p, unsigned bits,
+int dse_score_run(MPI_Comm comm, const dse_score_input_t *in, const dse_params_t *p, uint64_t bits,
                   const double *ts, size_t nt, const dse_score_opts_t *opts, dse_score_t *out,
                   dse_err_t *err)
 {
@@ -398,7 +287,7 @@ int dse_score_run(MPI_Comm comm, const dse_score_input_t *in, const dse_params_t
     out->d = in->d;
     if (in->cat && in->cat->n != in->n)
         return DSE_RAISE(err, DSE_EVALUE, "%zu labels for %zu samples", in->cat->n, in->n);
-    if (!in->cat) bits &= ~(unsigned)DSE_Q_MI_ALL;
+    if (!in->cat) bits &= ~DSE_Q_MI_ALL;
     if (in->cat) out->n_classes = in->cat->n_classes;
 
     /* The subsample (same on every rank: it depends on the seed only). */
@@ -415,8 +304,7 @@ int dse_score_run(MPI_Comm comm, const dse_score_input_t *in, const dse_params_t
     size_t total = 0;
     for (size_t i = 0; rc == DSE_OK && i < tl.count; ++i) {
         task_t *t = &tl.t[i];
-        t->big = g > 1 && (t->kind == T_SPECTRUM_ANISO || t->kind == T_SPECTRUM_GAUSS ||
-                           t->kind == T_MATRIX_ENTRY);
+        t->big = g > 1 && !t->mi && dse_quantity_get(t->basis)->dist != NULL;
         t->offset = total;
         total += t->len;
     }

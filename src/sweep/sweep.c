@@ -45,10 +45,10 @@ void dse_sweep_install_signal_handlers(void)
  * the reference X (named DSMI_X, CSMI_X, ...). */
 static const struct {
     const char *name;
-    unsigned bits;
+    uint64_t bits;
 } families[] = {
-    {"spectral", DSE_Q_DSE | DSE_Q_MATRIX_ENTRY | DSE_Q_ASE_GAUSSIAN | DSE_Q_ASE_ANISOTROPIC},
-    {"classic", DSE_Q_CSE | DSE_Q_ASE_KNN | DSE_Q_RANKME | DSE_Q_PARTICIPATION | DSE_Q_ALPHA_REQ},
+    {"spectral", DSE_Q_SPECTRAL}, /* the masks come from the quantity table (quantity.h) */
+    {"classic", DSE_Q_CLASSIC},
     {"mi", DSE_Q_MI_ALL},
     {DSE_STORE_FAMILY_MI_X, DSE_Q_MI_ALL},
 };
@@ -64,23 +64,6 @@ typedef struct {
     const char *unit;            /* "labels" or "rows", for the count mismatch */
 } mi_categories_t;
 
-/* Name of an MI quantity against the reference X (static). */
-static const char *mi_x_name(unsigned bit)
-{
-    switch (bit) {
-    case DSE_Q_DSMI:
-        return "DSMI_X";
-    case DSE_Q_CSMI:
-        return "CSMI_X";
-    case DSE_Q_ASMI_GAUSSIAN:
-        return "ASMI_gaussian_X";
-    case DSE_Q_ASMI_ANISOTROPIC:
-        return "ASMI_anisotropic_X";
-    default:
-        return "ASMI_knn_X";
-    }
-}
-
 typedef struct {
     size_t checkpoint; /* index in the scan */
     int family;
@@ -93,12 +76,12 @@ static size_t family_entries(const dse_config_t *cfg, int fam, const char **name
                              const char **base)
 {
     size_t k = 0;
-    unsigned bits = cfg->quantities & families[fam].bits;
-    for (unsigned b = 1; b <= DSE_Q_ASMI_KNN; b <<= 1) {
-        if (!(bits & b)) continue;
-        int uses_t = b == DSE_Q_DSE || b == DSE_Q_DSMI;
+    uint64_t bits = cfg->quantities & families[fam].bits;
+    DSE_QUANTITY_FOREACH (b, bits, DSE_QFAMILY_COUNT) {
+        int uses_t = dse_quantity_get(b)->uses_t;
         for (int i = 0; i < (uses_t ? cfg->n_t : 1); ++i) {
-            names[k] = fam == FAM_MI_X ? mi_x_name(b) : dse_quantity_name(b);
+            names[k] =
+                dse_quantity_store_name(b, fam == FAM_MI_X ? DSE_QFAMILY_MI_X : DSE_QFAMILY_MI);
             if (base) base[k] = dse_quantity_name(b);
             ts[k] = uses_t ? cfg->t[i] : 0;
             k++;
@@ -192,7 +175,8 @@ static void run_task(MPI_Comm g_comm, const dse_config_t *cfg, const dse_scan_t 
         for (size_t i = 0; i < ne; ++i) {
             o->values[i] = NAN;
             for (size_t j = 0; j < s.n_entries; ++j)
-                if (!strcmp(s.entries[j].quantity, base[i]) && s.entries[j].t == ts[i])
+                if (!strcmp(dse_quantity_name(s.entries[j].quantity), base[i]) &&
+                    s.entries[j].t == ts[i])
                     o->values[i] = s.entries[j].value;
         }
         o->n_used = s.n_used;
@@ -656,7 +640,7 @@ int dse_sweep_run(MPI_Comm comm, const dse_config_t *cfg, const dse_sweep_opts_t
             if ((int)(i % (size_t)o.shard_count) != o.shard_index) continue;
             summary->checkpoints++;
             for (int f = 0; f < N_FAMILIES; ++f) {
-                unsigned bits = cfg->quantities & families[f].bits;
+                uint64_t bits = cfg->quantities & families[f].bits;
                 if (!wanted[f]) bits = 0;
                 if (!bits) continue;
                 summary->tasks_total++;

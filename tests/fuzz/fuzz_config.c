@@ -20,7 +20,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         dse_config_fingerprint(&cfg);
         dse_config_free(&cfg);
     }
-    unsigned bits;
+    uint64_t bits;
     dse_quantity_parse(text, &bits, &err);
     free(text);
     return 0;

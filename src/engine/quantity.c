@@ -1,0 +1,389 @@
+/* quantity.c — the quantity table expanded, and what reads it. */
+#include "dsesweep/quantity.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "dsesweep/entropy.h"
+#include "dsesweep/kernel.h"
+#include "dsesweep/measure.h"
+
+/* ---- adapters: the existing measures behind dse_quantity_compute_fn ------ */
+
+static int dse_q_aniso_spectrum(size_t m, size_t d, const double *z, const dse_params_t *p,
+                                double *out, dse_err_t *err)
+{
+    return dse_kernel_spectrum(m, d, z, p->sigma, DSE_KERNEL_ANISOTROPIC, p->driver, out, err);
+}
+
+static int dse_q_gauss_spectrum(size_t m, size_t d, const double *z, const dse_params_t *p,
+                                double *out, dse_err_t *err)
+{
+    return dse_kernel_spectrum(m, d, z, p->sigma, DSE_KERNEL_GAUSSIAN, p->driver, out, err);
+}
+
+static int dse_q_matrix_entry(size_t m, size_t d, const double *z, const dse_params_t *p,
+                              double *out, dse_err_t *err)
+{
+    return dse_measure_matrix_entry(m, d, z, p->sigma, out, err);
+}
+
+static int dse_q_cse(size_t m, size_t d, const double *z, const dse_params_t *p, double *out,
+                     dse_err_t *err)
+{
+    return dse_measure_cse(m, d, z, p->cse_bins, out, err);
+}
+
+static int dse_q_knn_spectrum(size_t m, size_t d, const double *z, const dse_params_t *p,
+                              double *out, dse_err_t *err)
+{
+    return dse_measure_knn_spectrum(m, d, z, p->knn, out, err);
+}
+
+static int dse_q_rankme(size_t m, size_t d, const double *z, const dse_params_t *p, double *out,
+                        dse_err_t *err)
+{
+    (void)p;
+    return dse_measure_rankme(m, d, z, out, err);
+}
+
+static int dse_q_covariance_spectrum(size_t m, size_t d, const double *z, const dse_params_t *p,
+                                     double *out, dse_err_t *err)
+{
+    (void)p;
+    return dse_measure_covariance_spectrum(m, d, z, out, err);
+}
+
+static int dse_q_aniso_spectrum_dist(const dse_group_t *g, size_t m, size_t d,
+                                     dse_row_reader_fn read, void *ctx, const dse_params_t *p,
+                                     int nb, size_t budget, double *out, dse_dist_stats_t *stats,
+                                     dse_err_t *err)
+{
+    return dse_dist_spectrum(g, m, d, read, ctx, p->sigma, DSE_KERNEL_ANISOTROPIC, p->driver, nb,
+                             budget, out, stats, err);
+}
+
+/* The Gaussian spectrum's phases are not reported (stats: the diffusion's). */
+static int dse_q_gauss_spectrum_dist(const dse_group_t *g, size_t m, size_t d,
+                                     dse_row_reader_fn read, void *ctx, const dse_params_t *p,
+                                     int nb, size_t budget, double *out, dse_dist_stats_t *stats,
+                                     dse_err_t *err)
+{
+    (void)stats;
+    return dse_dist_spectrum(g, m, d, read, ctx, p->sigma, DSE_KERNEL_GAUSSIAN, p->driver, nb,
+                             budget, out, NULL, err);
+}
+
+static int dse_q_matrix_entry_dist(const dse_group_t *g, size_t m, size_t d, dse_row_reader_fn read,
+                                   void *ctx, const dse_params_t *p, int nb, size_t budget,
+                                   double *out, dse_dist_stats_t *stats, dse_err_t *err)
+{
+    (void)budget;
+    (void)stats;
+    return dse_dist_matrix_entry(g, m, d, read, ctx, p->sigma, nb, out, err);
+}
+
+/* ---- finishers ------------------------------------------------------------ */
+
+static double dse_q_finish_value(const double *v, size_t nv, double t, const dse_params_t *p)
+{
+    (void)nv;
+    (void)t;
+    (void)p;
+    return v[0];
+}
+
+static double dse_q_finish_entropy(const double *v, size_t nv, double t, const dse_params_t *p)
+{
+    (void)t;
+    (void)p;
+    return dse_entropy_spectral(v, nv, 1.0);
+}
+
+static double dse_q_finish_entropy_t(const double *v, size_t nv, double t, const dse_params_t *p)
+{
+    (void)p;
+    return dse_entropy_spectral(v, nv, t);
+}
+
+static double dse_q_finish_participation(const double *v, size_t nv, double t,
+                                         const dse_params_t *p)
+{
+    (void)t;
+    (void)p;
+    return dse_measure_participation_ratio(v, nv);
+}
+
+static double dse_q_finish_alpha_req(const double *v, size_t nv, double t, const dse_params_t *p)
+{
+    (void)t;
+    (void)p;
+    return dse_measure_alpha_req(v, nv);
+}
+
+/* ---- the table ------------------------------------------------------------- */
+
+#define ROW_NAME_X_MI(NAME) NAME "_X"
+#define ROW_NAME_X_SPECTRAL(NAME) NULL
+#define ROW_NAME_X_CLASSIC(NAME) NULL
+#define ROW(ID, NAME, FAMILY, USES_T, NEEDS, FROM, SHAPE, COMPUTE, DIST, FINISH, HELP)             \
+    {DSE_QID_##ID,                                                                                 \
+     NAME,                                                                                         \
+     ROW_NAME_X_##FAMILY(NAME),                                                                    \
+     HELP,                                                                                         \
+     DSE_QFAMILY_##FAMILY,                                                                         \
+     USES_T,                                                                                       \
+     DSE_QNEEDS_##NEEDS,                                                                           \
+     DSE_QID_##FROM,                                                                               \
+     DSE_QSHAPE_##SHAPE,                                                                           \
+     COMPUTE,                                                                                      \
+     DIST,                                                                                         \
+     FINISH},
+static const dse_quantity_t rows[] = {DSE_QUANTITY_TABLE(ROW)};
+#undef ROW
+
+_Static_assert(sizeof rows / sizeof rows[0] == DSE_QID_COUNT, "one row per id");
+
+static const char *const family_names[] = {"spectral", "classic", "mi", "mi_x"};
+
+const dse_quantity_t *dse_quantity_get(dse_quantity_id_t id)
+{
+    return (unsigned)id < DSE_QID_COUNT ? &rows[id] : NULL;
+}
+
+const char *dse_quantity_name(dse_quantity_id_t id)
+{
+    return (unsigned)id < DSE_QID_COUNT ? rows[id].name : "?";
+}
+
+dse_quantity_id_t dse_quantity_basis(dse_quantity_id_t id)
+{
+    /* The table has no cycles: FROM points to a row that computes, or to one
+     * whose FROM does (at most two steps: ASMI_anisotropic -> ASE_anisotropic
+     * -> DSE). The bound guards a bad edit of the table. */
+    for (int step = 0; step < DSE_QID_COUNT && !rows[id].compute; ++step)
+        id = rows[id].from;
+    return id;
+}
+
+dse_quantity_id_t dse_quantity_source(dse_quantity_id_t id)
+{
+    return rows[id].family == DSE_QFAMILY_MI ? rows[id].from : id;
+}
+
+const char *dse_quantity_family_name(dse_qfamily_t f)
+{
+    return (unsigned)f < DSE_QFAMILY_COUNT ? family_names[f] : "?";
+}
+
+uint64_t dse_quantity_family_bits(dse_qfamily_t f)
+{
+    switch (f) {
+    case DSE_QFAMILY_SPECTRAL:
+        return DSE_Q_SPECTRAL;
+    case DSE_QFAMILY_CLASSIC:
+        return DSE_Q_CLASSIC;
+    case DSE_QFAMILY_MI:
+    case DSE_QFAMILY_MI_X:
+        return DSE_Q_MI_ALL;
+    default:
+        return DSE_Q_ALL;
+    }
+}
+
+dse_quantity_id_t dse_quantity_next(uint64_t bits, dse_qfamily_t f, int from)
+{
+    uint64_t want = bits & dse_quantity_family_bits(f);
+    for (int q = from < 0 ? 0 : from; q < DSE_QID_COUNT; ++q)
+        if (want & DSE_Q_BIT(q)) return (dse_quantity_id_t)q;
+    return DSE_QID_COUNT;
+}
+
+const char *dse_quantity_store_name(dse_quantity_id_t id, dse_qfamily_t f)
+{
+    if ((unsigned)id >= DSE_QID_COUNT) return "?";
+    return f == DSE_QFAMILY_MI_X && rows[id].name_x ? rows[id].name_x : rows[id].name;
+}
+
+/* ---- models ------------------------------------------------------------------ */
+
+static dse_qshape_t shape_of(dse_quantity_id_t id)
+{
+    return rows[dse_quantity_basis(id)].shape;
+}
+
+size_t dse_quantity_length(dse_quantity_id_t id, size_t m, size_t d)
+{
+    switch (shape_of(id)) {
+    case DSE_QSHAPE_KERNEL:
+    case DSE_QSHAPE_KNN:
+        return m;
+    case DSE_QSHAPE_COVARIANCE:
+        return m >= 2 ? d : 0;
+    default:
+        return 1;
+    }
+}
+
+static double shape_cost(dse_qshape_t s, double m, double d)
+{
+    double r = m < d ? m : d;
+    switch (s) {
+    case DSE_QSHAPE_KERNEL:
+        return m * m * m;
+    case DSE_QSHAPE_PAIRS:
+        return m * m * d;
+    case DSE_QSHAPE_KNN:
+        return 10 * m * m * m;
+    case DSE_QSHAPE_BINS:
+        return 20 * m * d;
+    case DSE_QSHAPE_THIN:
+        return m * d * r + r * r * r;
+    case DSE_QSHAPE_COVARIANCE:
+        return m * d * d + d * d * d;
+    default:
+        return 0;
+    }
+}
+
+static double shape_bytes(dse_qshape_t s, double m, double d)
+{
+    double r = m < d ? m : d;
+    switch (s) {
+    case DSE_QSHAPE_KERNEL:
+    case DSE_QSHAPE_PAIRS:
+    case DSE_QSHAPE_KNN:
+        return 8 * m * m + 8 * m * d;
+    case DSE_QSHAPE_BINS:
+        return 16 * m * d;
+    case DSE_QSHAPE_THIN:
+        return 16 * m * d + 8 * r * r;
+    case DSE_QSHAPE_COVARIANCE:
+        return 16 * m * d + 8 * d * d;
+    default:
+        return 0;
+    }
+}
+
+double dse_quantity_cost(uint64_t bits, size_t m, size_t d)
+{
+    uint64_t done = 0;
+    double flops = 0;
+    DSE_QUANTITY_FOREACH (q, bits, DSE_QFAMILY_COUNT) {
+        dse_quantity_id_t b = dse_quantity_basis(q);
+        if (done & DSE_Q_BIT(b)) continue;
+        done |= DSE_Q_BIT(b);
+        flops += shape_cost(rows[b].shape, (double)m, (double)d);
+    }
+    return flops;
+}
+
+double dse_quantity_bytes(uint64_t bits, size_t m, size_t d)
+{
+    double peak = 0;
+    DSE_QUANTITY_FOREACH (q, bits, DSE_QFAMILY_COUNT) {
+        double b = shape_bytes(shape_of(q), (double)m, (double)d);
+        if (b > peak) peak = b;
+    }
+    return peak;
+}
+
+int dse_quantity_distributable(uint64_t bits)
+{
+    DSE_QUANTITY_FOREACH (q, bits, DSE_QFAMILY_COUNT)
+        if (rows[dse_quantity_basis(q)].dist) return 1;
+    return 0;
+}
+
+/* ---- evaluating ---------------------------------------------------------------- */
+
+int dse_quantity_evaluate(dse_quantity_id_t id, size_t m, size_t d, const double *z,
+                          const dse_params_t *p, double **values, size_t *nvalues, dse_err_t *err)
+{
+    *values = NULL;
+    *nvalues = 0;
+    if ((unsigned)id >= DSE_QID_COUNT)
+        return DSE_RAISE(err, DSE_EUSAGE, "unknown quantity id %d", (int)id);
+    dse_quantity_id_t b = dse_quantity_basis(id);
+    size_t nv = dse_quantity_length(b, m, d);
+    double *v = DSE_MALLOC(nv + 1, sizeof *v, err);
+    if (!v) return err->code;
+    int rc = rows[b].compute(m, d, z, p, v, err);
+    if (rc != DSE_OK) {
+        free(v);
+        return rc;
+    }
+    *values = v;
+    *nvalues = nv;
+    return DSE_OK;
+}
+
+double dse_quantity_finish(dse_quantity_id_t id, const double *v, size_t nv, double t,
+                           const dse_params_t *p)
+{
+    const dse_quantity_t *q = &rows[dse_quantity_source(id)];
+    return q->finish(v, nv, q->uses_t ? t : 1.0, p);
+}
+
+/* ---- names in and out -------------------------------------------------------------- */
+
+char *dse_quantity_known(char *buf, size_t size)
+{
+    size_t len = (size_t)snprintf(buf, size, "all");
+    for (int q = 0; q < DSE_QID_COUNT && len < size; ++q)
+        len += (size_t)snprintf(buf + len, size - len, ", %s", rows[q].name);
+    return buf;
+}
+
+/* Trims blanks around tok in place. */
+static char *trim(char *tok)
+{
+    while (*tok == ' ' || *tok == '\t')
+        tok++;
+    for (size_t n = strlen(tok); n > 0 && (tok[n - 1] == ' ' || tok[n - 1] == '\t'); --n)
+        tok[n - 1] = '\0';
+    return tok;
+}
+
+/* The bits of one name; 0 when unknown. */
+static uint64_t bits_of(const char *name)
+{
+    if (strcasecmp(name, "all") == 0) return DSE_Q_ALL;
+    for (int q = 0; q < DSE_QID_COUNT; ++q)
+        if (strcasecmp(name, rows[q].name) == 0) return DSE_Q_BIT(q);
+    return 0;
+}
+
+int dse_quantity_parse(const char *list, uint64_t *bits, dse_err_t *err)
+{
+    *bits = 0;
+    char *copy = DSE_MALLOC(strlen(list) + 1, 1, err), *save = NULL;
+    if (!copy) return err->code;
+    memcpy(copy, list, strlen(list) + 1);
+    int rc = DSE_OK;
+    for (char *tok = strtok_r(copy, ",", &save); tok && rc == DSE_OK;
+         tok = strtok_r(NULL, ",", &save)) {
+        tok = trim(tok);
+        uint64_t b = bits_of(tok);
+        if (b == 0) {
+            char known[1024];
+            rc = DSE_RAISE(err, DSE_EUSAGE, "unknown quantity '%s' (known: %s)", tok,
+                           dse_quantity_known(known, sizeof known));
+        }
+        *bits |= b;
+    }
+    free(copy);
+    if (rc == DSE_OK && *bits == 0) rc = DSE_RAISE(err, DSE_EUSAGE, "no quantity selected");
+    return rc;
+}
+
+void dse_quantity_print_help(FILE *out, int indent)
+{
+    for (int q = 0; q < DSE_QID_COUNT; ++q) {
+        const dse_quantity_t *r = &rows[q];
+        fprintf(out, "%*s%-20s %-8s %s%s%s\n", indent, "", r->name, family_names[r->family],
+                r->help, r->uses_t ? " (per t)" : "",
+                r->needs == DSE_QNEEDS_CATEGORIES ? " [needs --labels or --reference]" : "");
+    }
+}
