@@ -368,7 +368,7 @@ static int score_file(const score_args_t *a, const char *emb, uint64_t bits)
         else if (rc == DSE_OK)
             print_table(emb, dse_source_dtype(src), labels, p, &s, ranks);
         else
-            fprintf(stderr, "dsesweep score: error: %s\n", err.msg);
+            dse_err_report(stderr, "dsesweep score", &err);
     }
     dse_score_free(&s);
     dse_categories_free(&cat);
