@@ -73,6 +73,10 @@ void *dse_calloc(size_t count, size_t size, dse_err_t *err, const char *src_file
 #define DSE_MALLOC(count, size, err) dse_malloc((count), (size), (err), __FILE__, __LINE__)
 #define DSE_CALLOC(count, size, err) dse_calloc((count), (size), (err), __FILE__, __LINE__)
 
+/* Checked strdup (NULL text copies as ""): the caller owns and frees the copy. */
+char *dse_strdup(const char *text, dse_err_t *err, const char *src_file, int src_line);
+#define DSE_STRDUP(text, err) dse_strdup((text), (err), __FILE__, __LINE__)
+
 /* Local. Checked narrowing to the 32-bit LAPACK/BLAS integer. Returns DSE_OK
  * and stores the value, or raises DSE_ENOMEM naming `what` when it exceeds INT_MAX. */
 int dse_to_blas_int(size_t value, int *out, const char *what, dse_err_t *err);

@@ -454,15 +454,16 @@ int dse_cli_report(int argc, char **argv)
     int status = parse_args(argc, argv, &o);
     if (status) return status < 0 ? 0 : status;
     dse_err_t err;
-    dse_store_t s;
-    if (dse_cli_load_store(o.store, &s, &err) != DSE_OK) {
+    dse_store_handle_t *h = NULL;
+    if (dse_store_open(MPI_COMM_NULL, o.store, DSE_STORE_READ_ONLY, &h, &err) != DSE_OK) {
         fprintf(stderr, "dsesweep report: error: %s\n", err.msg);
         return 1;
     }
+    const dse_store_t *sp = dse_store_tables(h);
     dse_results_table_t t;
-    if (dse_results_table_build(&s, &t, &err) != DSE_OK) {
+    if (dse_results_table_build(sp, &t, &err) != DSE_OK) {
         fprintf(stderr, "dsesweep report: error: %s\n", err.msg);
-        dse_store_free(&s);
+        dse_store_close(&h);
         return 1;
     }
     int rc = DSE_OK;
@@ -482,21 +483,21 @@ int dse_cli_report(int argc, char **argv)
         goto out;
     }
     print_run_tables(&t);
-    print_reference(&s.reference);
+    print_reference(&sp->reference);
     if (rank_col >= 0 && (rc = print_ranking(&t, rank_col, &o, &err)) != DSE_OK) goto out;
     if (o.metadata && (rc = correlate(&t, &o, plots, &err)) != DSE_OK) goto out;
     if (plots && (rc = plot_over_steps(&t, plots, &err)) != DSE_OK) goto out;
     size_t failed = 0;
-    for (size_t i = 0; i < s.n_results; ++i)
-        failed += s.results[i].status != 0;
-    printf("\n%zu checkpoint(s), %zu result(s), %zu failed\n", s.n_checkpoints, s.n_results,
+    for (size_t i = 0; i < sp->n_results; ++i)
+        failed += sp->results[i].status != 0;
+    printf("\n%zu checkpoint(s), %zu result(s), %zu failed\n", sp->n_checkpoints, sp->n_results,
            failed);
-    for (size_t i = 0, shown = 0; i < s.n_results && shown < 10; ++i)
-        if (s.results[i].status &&
-            (i == 0 || s.results[i].checkpoint != s.results[i - 1].checkpoint ||
-             strcmp(s.results[i].error, s.results[i - 1].error))) {
-            printf("  ERR %s: %s\n", s.checkpoints[s.results[i].checkpoint].path,
-                   s.results[i].error);
+    for (size_t i = 0, shown = 0; i < sp->n_results && shown < 10; ++i)
+        if (sp->results[i].status &&
+            (i == 0 || sp->results[i].checkpoint != sp->results[i - 1].checkpoint ||
+             strcmp(sp->results[i].error, sp->results[i - 1].error))) {
+            printf("  ERR %s: %s\n", sp->checkpoints[sp->results[i].checkpoint].path,
+                   sp->results[i].error);
             shown++;
         }
     if (plots) {
@@ -510,6 +511,6 @@ out:
     if (plots) dse_plot_discard(plots);
     if (rc != DSE_OK) fprintf(stderr, "dsesweep report: error: %s\n", err.msg);
     dse_results_table_free(&t);
-    dse_store_free(&s);
+    dse_store_close(&h);
     return rc == DSE_OK ? 0 : 1;
 }

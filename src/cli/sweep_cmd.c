@@ -1,4 +1,4 @@
-/* sweep_cmd.c — `dsesweep scan`, `dsesweep run`, `dsesweep rescore`. */
+/* sweep_cmd.c — `dsesweep scan`, `dsesweep run`, `dsesweep rescore`, `dsesweep merge`. */
 #include <errno.h>
 #include <getopt.h>
 #include <mpi.h>
@@ -9,6 +9,7 @@
 
 #include "cli.h"
 #include "dsesweep/config.h"
+#include "dsesweep/store.h"
 #include "dsesweep/sweep.h"
 
 static int is_rank0(void)
@@ -173,7 +174,11 @@ int dse_cli_rescore(int argc, char **argv)
     dse_err_t err;
     dse_err_clear(&err);
     size_t added = 0;
-    int rc = dse_sweep_rescore(MPI_COMM_WORLD, argv[1], ts, nt, &added, &err);
+    dse_store_handle_t *h = NULL;
+    int rc = dse_store_open(MPI_COMM_WORLD, argv[1], DSE_STORE_READ_WRITE, &h, &err);
+    if (rc == DSE_OK) rc = dse_store_rescore(h, ts, nt, &added, &err);
+    if (rc == DSE_OK) rc = dse_store_checkpoint(h, &err);
+    dse_store_close(&h);
     if (is_rank0()) {
         if (rc == DSE_OK)
             printf("dsesweep rescore: %zu DSE value(s) added to %s (no eigensolve)\n", added, argv[1]);
@@ -187,6 +192,10 @@ int dse_cli_merge(int argc, char **argv)
 {
     const char *out = NULL;
     char **shards = calloc((size_t)argc + 1, sizeof *shards);
+    if (!shards) {
+        fprintf(stderr, "dsesweep merge: error: out of memory\n");
+        return 1;
+    }
     int n = 0;
     for (int i = 1; i < argc; ++i) {
         if (!strcmp(argv[i], "-o") && i + 1 < argc) out = argv[++i];
@@ -209,7 +218,15 @@ int dse_cli_merge(int argc, char **argv)
     }
     dse_err_t err;
     dse_err_clear(&err);
-    int rc = dse_sweep_merge(MPI_COMM_WORLD, shards, n, out, &err);
+    dse_store_handle_t *h = NULL;
+    int rc = dse_store_create(MPI_COMM_WORLD, out, &h, &err);
+    for (int i = 0; rc == DSE_OK && i < n; ++i)
+        rc = dse_store_merge_from(h, shards[i], &err);
+    if (rc == DSE_OK) {
+        if (is_rank0()) dse_store_stamp_finished(h);
+        rc = dse_store_checkpoint(h, &err);
+    }
+    dse_store_close(&h);
     if (is_rank0()) {
         if (rc == DSE_OK) printf("dsesweep merge: %d shard(s) merged into %s\n", n, out);
         else fprintf(stderr, "dsesweep merge: error: %s\n", err.msg);

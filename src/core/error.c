@@ -89,6 +89,15 @@ void *dse_calloc(size_t count, size_t size, dse_err_t *err, const char *src_file
     return p;
 }
 
+char *dse_strdup(const char *text, dse_err_t *err, const char *src_file, int src_line)
+{
+    if (!text) text = "";
+    size_t n = strlen(text) + 1;
+    char *p = dse_malloc(n, 1, err, src_file, src_line);
+    if (p) memcpy(p, text, n);
+    return p;
+}
+
 int dse_to_blas_int(size_t value, int *out, const char *what, dse_err_t *err)
 {
     if (value > (size_t)INT_MAX)
