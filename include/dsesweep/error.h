@@ -13,15 +13,15 @@
 
 enum {
     DSE_OK = 0,
-    DSE_EIO = 1,      /* open/read/write failed, missing file, permission */
-    DSE_EFORMAT = 2,  /* malformed or truncated file, bad header */
-    DSE_EDTYPE = 3,   /* unsupported element type */
-    DSE_EVALUE = 4,   /* NaN/Inf, count mismatch, out-of-range value */
-    DSE_ENOMEM = 5,   /* allocation failed or problem over the memory budget */
-    DSE_ELAPACK = 6,  /* LAPACK/ScaLAPACK reported a failure */
-    DSE_EMPI = 7,     /* MPI call failed */
-    DSE_EHDF5 = 8,    /* HDF5 call failed */
-    DSE_EUSAGE = 9,   /* bad argument from the caller or the command line */
+    DSE_EIO = 1,     /* open/read/write failed, missing file, permission */
+    DSE_EFORMAT = 2, /* malformed or truncated file, bad header */
+    DSE_EDTYPE = 3,  /* unsupported element type */
+    DSE_EVALUE = 4,  /* NaN/Inf, count mismatch, out-of-range value */
+    DSE_ENOMEM = 5,  /* allocation failed or problem over the memory budget */
+    DSE_ELAPACK = 6, /* LAPACK/ScaLAPACK reported a failure */
+    DSE_EMPI = 7,    /* MPI call failed */
+    DSE_EHDF5 = 8,   /* HDF5 call failed */
+    DSE_EUSAGE = 9,  /* bad argument from the caller or the command line */
     DSE_EINTERNAL = 10
 };
 

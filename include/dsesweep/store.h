@@ -34,16 +34,16 @@ typedef struct dse_store_checkpoint {
 } dse_store_checkpoint_t;
 
 typedef struct dse_store_result {
-    int64_t checkpoint;  /* row in the checkpoints table */
-    char quantity[32];   /* "DSE", "DSMI", ... */
-    char family[16];     /* task family: "spectral", "classic", "mi" */
-    double t;            /* 0 where t does not apply */
+    int64_t checkpoint; /* row in the checkpoints table */
+    char quantity[32];  /* "DSE", "DSMI", ... */
+    char family[16];    /* task family: "spectral", "classic", "mi" */
+    double t;           /* 0 where t does not apply */
     double sigma;
-    double value;        /* NaN when status != 0 */
-    int32_t status;      /* 0 ok, else a DSE_E* code */
-    char *error;         /* "" when ok */
-    double seconds;      /* wall time of the task */
-    int32_t ranks;       /* ranks of the group that ran it */
+    double value;   /* NaN when status != 0 */
+    int32_t status; /* 0 ok, else a DSE_E* code */
+    char *error;    /* "" when ok */
+    double seconds; /* wall time of the task */
+    int32_t ranks;  /* ranks of the group that ran it */
 } dse_store_result_t;
 
 typedef struct dse_store_spectrum {
@@ -190,7 +190,6 @@ void dse_store_free(dse_store_t *s);
 
 /* Local. Row of the checkpoint with this path, or -1. */
 int64_t dse_store_find_checkpoint(const dse_store_t *s, const char *path);
-
 
 /* Local. Applies a finished task: adds or updates the checkpoint row (a new
  * checksum drops its old results and spectra), replaces this family's results

@@ -243,6 +243,84 @@ static void print_names(const char *const *names, size_t n)
     if (n) printf(")");
 }
 
+/* Work arrays of correlate(), n_rows + metadata rows long. */
+typedef struct {
+    size_t *rows;
+    const double *target_of;
+    double *x, *y;
+    const char **labels;
+} column_buffers_t;
+
+/* One column of the correlation table: its line, its CSV row, its plot. */
+static int correlate_column(const dse_results_table_t *t, size_t j, const report_opts_t *o,
+                            column_buffers_t *b, int *single, FILE *csv, dse_plot_set_t *plots,
+                            dse_err_t *err)
+{
+    size_t *rows = b->rows;
+    const double *target_of = b->target_of;
+    double *x = b->x, *y = b->y;
+    const char **labels = b->labels;
+    size_t np = 0, n = ranking_rows(t, j, rows, single);
+    for (size_t i = 0; i < n; ++i) {
+        if (!isfinite(target_of[rows[i]])) continue;
+        x[np] = dse_results_value(t, rows[i], j);
+        y[np] = target_of[rows[i]];
+        labels[np++] = t->rows[rows[i]].run;
+    }
+    double r[DSE_N_CORRELATIONS], lo[DSE_N_CORRELATIONS], hi[DSE_N_CORRELATIONS];
+    printf("%-18s %5zu", t->cols[j], np);
+    if (csv) {
+        dse_csv_write_field(csv, t->cols[j]);
+        fputc(',', csv);
+        dse_csv_write_field(csv, o->target);
+        fprintf(csv, ",%zu", np);
+    }
+    for (int k = 0; k < DSE_N_CORRELATIONS; ++k) {
+        r[k] = dse_correlation((dse_correlation_t)k, x, y, np);
+        if (dse_bootstrap_interval((dse_correlation_t)k, x, y, np, o->resamples, 0.95, o->seed,
+                                   &lo[k], &hi[k]))
+            return DSE_RAISE(err, DSE_ENOMEM, "out of memory in the bootstrap of %s", t->cols[j]);
+        char cell[64];
+        if (!isfinite(r[k]))
+            snprintf(cell, sizeof cell, "n/a");
+        else if (!isfinite(lo[k]))
+            snprintf(cell, sizeof cell, "%+.3f", r[k]);
+        else
+            snprintf(cell, sizeof cell, "%+.3f [%+.3f, %+.3f]", r[k], lo[k], hi[k]);
+        printf("  %-26s", cell);
+        if (csv) fprintf(csv, ",%.17g,%.17g,%.17g", r[k], lo[k], hi[k]);
+    }
+    printf("\n");
+    if (csv) fputc('\n', csv);
+    if (!plots || np < 2) return DSE_OK;
+    char stem[DSE_COLUMN_NAME_MAX], name[2 * DSE_COLUMN_NAME_MAX], title[512];
+    double slope, intercept;
+    dse_line_fit(x, y, np, &slope, &intercept);
+    dse_plot_file_stem(t->cols[j], stem, sizeof stem);
+    char tstem[64];
+    dse_plot_file_stem(o->target, tstem, sizeof tstem);
+    snprintf(name, sizeof name, "%s_vs_%s", tstem, stem);
+    snprintf(title, sizeof title,
+             "%s vs %s: Pearson r = %.3f, Spearman = %.3f, Kendall = %.3f (n = %zu)", o->target,
+             t->cols[j], r[0], r[1], r[2], np);
+    return dse_plot_scatter(plots, name, title, t->cols[j], o->target, labels, x, y, np, slope,
+                            intercept, err);
+}
+
+/* OUT/correlations.csv with its header, or NULL (err set). */
+static FILE *open_correlations_csv(const report_opts_t *o, char *path, size_t cap, dse_err_t *err)
+{
+    snprintf(path, cap, "%s/correlations.csv", o->out);
+    FILE *csv = fopen(path, "w");
+    if (!csv) {
+        DSE_RAISE(err, DSE_EIO, "%s: cannot create", path);
+        return NULL;
+    }
+    fprintf(csv, "column,target,n,pearson,pearson_lo,pearson_hi,spearman,spearman_lo,spearman_hi,"
+                 "kendall,kendall_lo,kendall_hi\n");
+    return csv;
+}
+
 /* The join of runs with metadata rows, and the correlations. */
 static int correlate(const dse_results_table_t *t, const report_opts_t *o, dse_plot_set_t *plots,
                      dse_err_t *err)
@@ -316,66 +394,13 @@ static int correlate(const dse_results_table_t *t, const report_opts_t *o, dse_p
     for (int k = 0; k < DSE_N_CORRELATIONS; ++k)
         printf("  %-26s", dse_correlation_name((dse_correlation_t)k));
     printf("\n");
-    if (o->out) {
-        snprintf(path, sizeof path, "%s/correlations.csv", o->out);
-        if (!(csv = fopen(path, "w"))) {
-            rc = DSE_RAISE(err, DSE_EIO, "%s: cannot create", path);
-            goto out;
-        }
-        fprintf(csv,
-                "column,target,n,pearson,pearson_lo,pearson_hi,spearman,spearman_lo,spearman_hi,"
-                "kendall,kendall_lo,kendall_hi\n");
+    if (o->out && !(csv = open_correlations_csv(o, path, sizeof path, err))) {
+        rc = err->code;
+        goto out;
     }
-    for (size_t j = 0; j < t->n_cols; ++j) {
-        size_t np = 0, n = ranking_rows(t, j, rows, &single);
-        for (size_t i = 0; i < n; ++i) {
-            if (!isfinite(target_of[rows[i]])) continue;
-            x[np] = dse_results_value(t, rows[i], j);
-            y[np] = target_of[rows[i]];
-            labels[np++] = t->rows[rows[i]].run;
-        }
-        double r[DSE_N_CORRELATIONS], lo[DSE_N_CORRELATIONS], hi[DSE_N_CORRELATIONS];
-        printf("%-18s %5zu", t->cols[j], np);
-        if (csv) {
-            dse_csv_write_field(csv, t->cols[j]);
-            fputc(',', csv);
-            dse_csv_write_field(csv, o->target);
-            fprintf(csv, ",%zu", np);
-        }
-        for (int k = 0; k < DSE_N_CORRELATIONS; ++k) {
-            r[k] = dse_correlation((dse_correlation_t)k, x, y, np);
-            if (dse_bootstrap_interval((dse_correlation_t)k, x, y, np, o->resamples, 0.95, o->seed,
-                                       &lo[k], &hi[k])) {
-                rc = DSE_RAISE(err, DSE_ENOMEM, "out of memory in the bootstrap of %s", t->cols[j]);
-                goto out;
-            }
-            char cell[64];
-            if (!isfinite(r[k]))
-                snprintf(cell, sizeof cell, "n/a");
-            else if (!isfinite(lo[k]))
-                snprintf(cell, sizeof cell, "%+.3f", r[k]);
-            else
-                snprintf(cell, sizeof cell, "%+.3f [%+.3f, %+.3f]", r[k], lo[k], hi[k]);
-            printf("  %-26s", cell);
-            if (csv) fprintf(csv, ",%.17g,%.17g,%.17g", r[k], lo[k], hi[k]);
-        }
-        printf("\n");
-        if (csv) fputc('\n', csv);
-        if (plots && np >= 2) {
-            char stem[DSE_COLUMN_NAME_MAX], name[2 * DSE_COLUMN_NAME_MAX], title[512];
-            double slope, intercept;
-            dse_line_fit(x, y, np, &slope, &intercept);
-            dse_plot_file_stem(t->cols[j], stem, sizeof stem);
-            char tstem[64];
-            dse_plot_file_stem(o->target, tstem, sizeof tstem);
-            snprintf(name, sizeof name, "%s_vs_%s", tstem, stem);
-            snprintf(title, sizeof title,
-                     "%s vs %s: Pearson r = %.3f, Spearman = %.3f, Kendall = %.3f (n = %zu)",
-                     o->target, t->cols[j], r[0], r[1], r[2], np);
-            if ((rc = dse_plot_scatter(plots, name, title, t->cols[j], o->target, labels, x, y, np,
-                                       slope, intercept, err)) != DSE_OK)
-                goto out;
-        }
+    for (size_t j = 0; j < t->n_cols && rc == DSE_OK; ++j) {
+        column_buffers_t buf = {rows, target_of, x, y, labels};
+        rc = correlate_column(t, j, o, &buf, &single, csv, plots, err);
     }
 out:
     if (csv) {

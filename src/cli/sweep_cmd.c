@@ -32,10 +32,11 @@ static int usage_error(const char *cmd, const char *msg, const char *arg)
 static void run_help(FILE *out, const char *cmd)
 {
     if (!strcmp(cmd, "scan"))
-        fprintf(out, "usage: dsesweep scan CONFIG [--shard I/N]\n\n"
-                     "Lists what `run` would do without computing: the checkpoints found with their\n"
-                     "run, step, N and D, unreadable files and directories, the task count, and the\n"
-                     "estimated memory and time.\n");
+        fprintf(out,
+                "usage: dsesweep scan CONFIG [--shard I/N]\n\n"
+                "Lists what `run` would do without computing: the checkpoints found with their\n"
+                "run, step, N and D, unreadable files and directories, the task count, and the\n"
+                "estimated memory and time.\n");
     else
         fprintf(out,
                 "usage: mpiexec -n P dsesweep run CONFIG [--quiet|--verbose] [--shard I/N]\n"
@@ -90,13 +91,19 @@ int dse_cli_sweep(const char *cmd, int argc, char **argv)
     int c;
     while ((c = getopt_long(argc, argv, "qvh", opts, NULL)) != -1) {
         switch (c) {
-        case 'q': o.verbose = -1; break;
-        case 'v': o.verbose = 1; break;
+        case 'q':
+            o.verbose = -1;
+            break;
+        case 'v':
+            o.verbose = 1;
+            break;
         case 's':
             if (!parse_shard(optarg, &o.shard_index, &o.shard_count))
                 return usage_error(cmd, "--shard takes I/N with 0 <= I < N (got '%s')", optarg);
             break;
-        case 'o': o.store_override = optarg; break;
+        case 'o':
+            o.store_override = optarg;
+            break;
         case 'r':
             o.recluster = 1;
             break;
@@ -110,7 +117,8 @@ int dse_cli_sweep(const char *cmd, int argc, char **argv)
         case 'h':
             if (is_rank0()) run_help(stdout, cmd);
             return 0;
-        default: return usage_error(cmd, "unknown or incomplete option '%s'", argv[optind - 1]);
+        default:
+            return usage_error(cmd, "unknown or incomplete option '%s'", argv[optind - 1]);
         }
     }
     if (optind != argc - 1) return usage_error(cmd, "%s", "needs exactly one CONFIG file");
@@ -181,7 +189,8 @@ int dse_cli_rescore(int argc, char **argv)
     dse_store_close(&h);
     if (is_rank0()) {
         if (rc == DSE_OK)
-            printf("dsesweep rescore: %zu DSE value(s) added to %s (no eigensolve)\n", added, argv[1]);
+            printf("dsesweep rescore: %zu DSE value(s) added to %s (no eigensolve)\n", added,
+                   argv[1]);
         else
             fprintf(stderr, "dsesweep rescore: error: %s\n", err.msg);
     }
@@ -198,7 +207,8 @@ int dse_cli_merge(int argc, char **argv)
     }
     int n = 0;
     for (int i = 1; i < argc; ++i) {
-        if (!strcmp(argv[i], "-o") && i + 1 < argc) out = argv[++i];
+        if (!strcmp(argv[i], "-o") && i + 1 < argc)
+            out = argv[++i];
         else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
             if (is_rank0())
                 printf("usage: dsesweep merge SHARD.h5... -o STORE.h5\n\n"
@@ -210,7 +220,8 @@ int dse_cli_merge(int argc, char **argv)
         } else if (argv[i][0] == '-') {
             free(shards);
             return usage_error("merge", "unknown option '%s'", argv[i]);
-        } else shards[n++] = argv[i];
+        } else
+            shards[n++] = argv[i];
     }
     if (!out || n == 0) {
         free(shards);
@@ -228,8 +239,10 @@ int dse_cli_merge(int argc, char **argv)
     }
     dse_store_close(&h);
     if (is_rank0()) {
-        if (rc == DSE_OK) printf("dsesweep merge: %d shard(s) merged into %s\n", n, out);
-        else fprintf(stderr, "dsesweep merge: error: %s\n", err.msg);
+        if (rc == DSE_OK)
+            printf("dsesweep merge: %d shard(s) merged into %s\n", n, out);
+        else
+            fprintf(stderr, "dsesweep merge: error: %s\n", err.msg);
     }
     free(shards);
     return rc == DSE_OK ? 0 : 1;

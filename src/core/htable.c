@@ -22,8 +22,8 @@ static int grow(dse_htable_t *t, dse_err_t *err)
     dse_htable_t bigger = {DSE_CALLOC(cap, sizeof(dse_htable_slot_t), err), cap, t->count};
     if (!bigger.slots) return DSE_ENOMEM;
     for (size_t i = 0; i < t->cap; ++i)
-        if (t->slots[i].key) *probe(&bigger, t->slots[i].hash, t->slots[i].key, t->slots[i].len) =
-                                 t->slots[i];
+        if (t->slots[i].key)
+            *probe(&bigger, t->slots[i].hash, t->slots[i].key, t->slots[i].len) = t->slots[i];
     free(t->slots);
     *t = bigger;
     return DSE_OK;

@@ -81,8 +81,8 @@ static const key_spec_t keys[] = {
 
 static const char *type_name(key_type_t t)
 {
-    static const char *names[] = {"string", "path", "path list", "number", "integer",
-                                  "integer", "integer list", "quantity list", "bytes", "group"};
+    static const char *names[] = {"string",  "path",         "path list",     "number", "integer",
+                                  "integer", "integer list", "quantity list", "bytes",  "group"};
     return names[t];
 }
 
@@ -90,7 +90,9 @@ void dse_config_print_keys(void *outp, int markdown)
 {
     FILE *out = outp;
     if (markdown) {
-        fprintf(out, "| section | key | type | default | bounds | meaning |\n|---|---|---|---|---|---|\n");
+        fprintf(
+            out,
+            "| section | key | type | default | bounds | meaning |\n|---|---|---|---|---|---|\n");
         for (size_t i = 0; i < N_KEYS; ++i) {
             const key_spec_t *k = &keys[i];
             char bounds[64] = "";
@@ -117,10 +119,10 @@ typedef struct {
     const char *name, *base_dir;
     dse_err_t *err;
     int rc;
-    int line;              /* current line, counted by our reader */
-    const char *next;      /* reader position in the text */
-    int seen[N_KEYS];      /* line where each key was set (0: not yet) */
-    int too_long;          /* a line over the inih buffer was met */
+    int line;         /* current line, counted by our reader */
+    const char *next; /* reader position in the text */
+    int seen[N_KEYS]; /* line where each key was set (0: not yet) */
+    int too_long;     /* a line over the inih buffer was met */
 } parse_state_t;
 
 /* A path from the file: relative ones are taken from the config's directory,
@@ -159,6 +161,59 @@ static char *trim(char *s)
     return s;
 }
 
+/* A usage error "<config>:<line>: ..." (no line: "<config>: ..."); needs
+ * err, n (the config's name) and line in scope. */
+#define BAD(fmt, ...)                                                                              \
+    (line ? DSE_RAISE(err, DSE_EUSAGE, "%s:%d: " fmt, n, line, __VA_ARGS__)                        \
+          : DSE_RAISE(err, DSE_EUSAGE, "%s: " fmt, n, __VA_ARGS__))
+
+/* roots = A, B, ...: each resolved against the config's directory. */
+static int set_roots(parse_state_t *st, const char *value, int line)
+{
+    dse_config_t *c = st->cfg;
+    dse_err_t *err = st->err;
+    const char *n = st->name;
+    for (int i = 0; i < c->n_roots; ++i)
+        free(c->roots[i]);
+    c->n_roots = 0;
+    char buf[4096];
+    snprintf(buf, sizeof buf, "%s", value);
+    char *save = NULL;
+    for (char *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        tok = trim(tok);
+        if (!*tok) continue;
+        if (c->n_roots == DSE_CONFIG_MAX_ROOTS)
+            return BAD("roots: at most %d roots", DSE_CONFIG_MAX_ROOTS);
+        c->roots[c->n_roots++] = resolve(st, tok);
+    }
+    if (c->n_roots == 0) return BAD("roots must name at least one directory (got '%s')", value);
+    return DSE_OK;
+}
+
+/* t = 1, 2, ...: integers in the key's bounds. */
+static int set_t_list(parse_state_t *st, const key_spec_t *k, const char *value, int line)
+{
+    dse_config_t *c = st->cfg;
+    dse_err_t *err = st->err;
+    const char *n = st->name;
+    char buf[1024], *end;
+    snprintf(buf, sizeof buf, "%s", value);
+    c->n_t = 0;
+    char *save = NULL;
+    for (char *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        tok = trim(tok);
+        errno = 0;
+        unsigned long long v = *tok == '-' ? 0 : strtoull(tok, &end, 10);
+        if (*tok == '-' || errno || end == tok || *end || (double)v < k->min || (double)v > k->max)
+            return BAD("%s takes integers in [%g, %g] (got '%s')", k->name, k->min, k->max, value);
+        if (c->n_t == DSE_CONFIG_MAX_T)
+            return BAD("%s: at most %d values", k->name, DSE_CONFIG_MAX_T);
+        c->t[c->n_t++] = (double)v;
+    }
+    if (c->n_t == 0) return BAD("%s needs at least one value (got '%s')", k->name, value);
+    return DSE_OK;
+}
+
 /* Sets one key from its text; returns 0 on success or fills the error. */
 static int set_key(parse_state_t *st, const key_spec_t *k, const char *value, int line)
 {
@@ -166,26 +221,7 @@ static int set_key(parse_state_t *st, const key_spec_t *k, const char *value, in
     dse_err_t *err = st->err;
     const char *n = st->name;
     char *end;
-#define BAD(fmt, ...)                                                                              \
-    (line ? DSE_RAISE(err, DSE_EUSAGE, "%s:%d: " fmt, n, line, __VA_ARGS__)                       \
-          : DSE_RAISE(err, DSE_EUSAGE, "%s: " fmt, n, __VA_ARGS__))
-    if (!strcmp(k->name, "roots")) {
-        for (int i = 0; i < c->n_roots; ++i)
-            free(c->roots[i]);
-        c->n_roots = 0;
-        char buf[4096];
-        snprintf(buf, sizeof buf, "%s", value);
-        char *save = NULL;
-        for (char *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-            tok = trim(tok);
-            if (!*tok) continue;
-            if (c->n_roots == DSE_CONFIG_MAX_ROOTS)
-                return BAD("roots: at most %d roots", DSE_CONFIG_MAX_ROOTS);
-            c->roots[c->n_roots++] = resolve(st, tok);
-        }
-        if (c->n_roots == 0) return BAD("roots must name at least one directory (got '%s')", value);
-        return DSE_OK;
-    }
+    if (!strcmp(k->name, "roots")) return set_roots(st, value, line);
     char **str = NULL;
     if (!strcmp(k->name, "include")) str = &c->include;
     if (!strcmp(k->name, "path_regex")) str = &c->path_regex;
@@ -212,7 +248,9 @@ static int set_key(parse_state_t *st, const key_spec_t *k, const char *value, in
     case K_INT:
     case K_UINT64: {
         errno = 0;
-        if (*value == '-') return BAD("%s must be an integer in [%g, %g] (got '%s')", k->name, k->min, k->max, value);
+        if (*value == '-')
+            return BAD("%s must be an integer in [%g, %g] (got '%s')", k->name, k->min, k->max,
+                       value);
         unsigned long long v = strtoull(value, &end, 10);
         if (errno || end == value || *end || (double)v < k->min || (double)v > k->max)
             return BAD("%s must be an integer in [%g, %g] (got '%s')", k->name, k->min, k->max,
@@ -225,26 +263,8 @@ static int set_key(parse_state_t *st, const key_spec_t *k, const char *value, in
         if (!strcmp(k->name, "n_clusters")) c->params.n_clusters = (int)v;
         return DSE_OK;
     }
-    case K_INT_LIST: {
-        char buf[1024];
-        snprintf(buf, sizeof buf, "%s", value);
-        c->n_t = 0;
-        char *save = NULL;
-        for (char *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-            tok = trim(tok);
-            errno = 0;
-            unsigned long long v = *tok == '-' ? 0 : strtoull(tok, &end, 10);
-            if (*tok == '-' || errno || end == tok || *end || (double)v < k->min ||
-                (double)v > k->max)
-                return BAD("%s takes integers in [%g, %g] (got '%s')", k->name, k->min, k->max,
-                           value);
-            if (c->n_t == DSE_CONFIG_MAX_T)
-                return BAD("%s: at most %d values", k->name, DSE_CONFIG_MAX_T);
-            c->t[c->n_t++] = (double)v;
-        }
-        if (c->n_t == 0) return BAD("%s needs at least one value (got '%s')", k->name, value);
-        return DSE_OK;
-    }
+    case K_INT_LIST:
+        return set_t_list(st, k, value, line);
     case K_QUANTITIES: {
         dse_err_t qerr;
         if (dse_quantity_parse(value, &c->quantities, &qerr) != DSE_OK)
@@ -256,8 +276,10 @@ static int set_key(parse_state_t *st, const key_spec_t *k, const char *value, in
             return BAD("%s must be a byte count such as 8G or 500M (got '%s')", k->name, value);
         return DSE_OK;
     case K_GROUP:
-        if (!strcasecmp(value, "auto")) c->group_size = 0;
-        else if (!strcasecmp(value, "all")) c->group_size = -1;
+        if (!strcasecmp(value, "auto"))
+            c->group_size = 0;
+        else if (!strcasecmp(value, "all"))
+            c->group_size = -1;
         else {
             errno = 0;
             long v = strtol(value, &end, 10);
@@ -266,10 +288,11 @@ static int set_key(parse_state_t *st, const key_spec_t *k, const char *value, in
             c->group_size = (int)v;
         }
         return DSE_OK;
-    default: return BAD("%s: unhandled key type", k->name);
+    default:
+        return BAD("%s: unhandled key type", k->name);
     }
-#undef BAD
 }
+#undef BAD
 
 static int handler(void *user, const char *section, const char *name, const char *value)
 {
@@ -278,8 +301,9 @@ static int handler(void *user, const char *section, const char *name, const char
     for (size_t i = 0; i < N_KEYS; ++i) {
         if (strcmp(keys[i].section, section) || strcmp(keys[i].name, name)) continue;
         if (st->seen[i]) {
-            st->rc = DSE_RAISE(st->err, DSE_EUSAGE, "%s:%d: key '%s' in [%s] is already set on line %d",
-                               st->name, st->line, name, section, st->seen[i]);
+            st->rc =
+                DSE_RAISE(st->err, DSE_EUSAGE, "%s:%d: key '%s' in [%s] is already set on line %d",
+                          st->name, st->line, name, section, st->seen[i]);
             return 0;
         }
         st->seen[i] = st->line;
@@ -290,8 +314,9 @@ static int handler(void *user, const char *section, const char *name, const char
     for (size_t i = 0; i < N_KEYS; ++i)
         known_section |= !strcmp(keys[i].section, section);
     if (!known_section)
-        st->rc = DSE_RAISE(st->err, DSE_EUSAGE, "%s:%d: unknown section [%s] (known: [sweep], [quantities])",
-                           st->name, st->line, section);
+        st->rc = DSE_RAISE(st->err, DSE_EUSAGE,
+                           "%s:%d: unknown section [%s] (known: [sweep], [quantities])", st->name,
+                           st->line, section);
     else
         st->rc = DSE_RAISE(st->err, DSE_EUSAGE, "%s:%d: unknown key '%s' in [%s]", st->name,
                            st->line, name, section);
@@ -326,9 +351,11 @@ int dse_config_parse(const char *text, const char *name, const char *base_dir, d
     parse_state_t st = {cfg, name, base_dir, err, DSE_OK, 0, text, {0}, 0};
     int r = ini_parse_stream(reader, &st, handler, &st);
     if (st.rc == DSE_OK && st.too_long)
-        st.rc = DSE_RAISE(err, DSE_EUSAGE, "%s:%d: line is too long for the INI reader", name, st.too_long);
+        st.rc = DSE_RAISE(err, DSE_EUSAGE, "%s:%d: line is too long for the INI reader", name,
+                          st.too_long);
     if (st.rc == DSE_OK && r > 0)
-        st.rc = DSE_RAISE(err, DSE_EUSAGE, "%s:%d: not a 'key = value' line or a [section]", name, r);
+        st.rc =
+            DSE_RAISE(err, DSE_EUSAGE, "%s:%d: not a 'key = value' line or a [section]", name, r);
     if (st.rc == DSE_OK && r < 0) st.rc = DSE_RAISE(err, DSE_EIO, "%s: cannot parse", name);
     /* Defaults, and required keys. */
     for (size_t i = 0; st.rc == DSE_OK && i < N_KEYS; ++i) {
@@ -372,8 +399,10 @@ int dse_config_load(const char *path, dse_config_t *cfg, dse_err_t *err)
         free(text);
         return DSE_RAISE(err, DSE_EIO, "%s: read failed (is it a directory?)", path);
     }
-    if (!text) text = calloc(1, 1);
-    else text[len] = '\0';
+    if (!text)
+        text = calloc(1, 1);
+    else
+        text[len] = '\0';
     char *copy = strdup(path);
     int rc = dse_config_parse(text, path, dirname(copy), cfg, err);
     free(copy);
@@ -403,8 +432,13 @@ uint64_t dse_config_fingerprint(const dse_config_t *c)
     const dse_params_t *p = &c->params;
     h = dse_fnv1a(h, &c->quantities, sizeof c->quantities);
     h = dse_fnv1a(h, &p->sigma, sizeof p->sigma);
-    uint64_t ints[7] = {p->max_n, p->seed, (uint64_t)p->repetitions, (uint64_t)p->cse_bins,
-                        (uint64_t)p->knn, (uint64_t)p->n_clusters, 0};
+    uint64_t ints[7] = {p->max_n,
+                        p->seed,
+                        (uint64_t)p->repetitions,
+                        (uint64_t)p->cse_bins,
+                        (uint64_t)p->knn,
+                        (uint64_t)p->n_clusters,
+                        0};
     h = dse_fnv1a(h, ints, sizeof ints);
     h = dse_fnv1a(h, c->t, (size_t)c->n_t * sizeof c->t[0]); /* new t: rescore or a new store */
     h = dse_fnv1a(h, c->dataset ? c->dataset : "", c->dataset ? strlen(c->dataset) : 0);

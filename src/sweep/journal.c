@@ -88,10 +88,10 @@ static int append_record(const char *path, cJSON *o, const double *payload, size
     char *json = cJSON_PrintUnformatted(o);
     cJSON_Delete(o);
     if (!json) return DSE_RAISE(err, DSE_ENOMEM, "cannot encode a journal record");
-    int rc = count > UINT32_MAX ? DSE_RAISE(err, DSE_EVALUE,
-                                            "%s: a journal record of %zu values is too long",
-                                            path, count)
-                                : write_record(path, json, payload, (uint32_t)count, err);
+    int rc = count > UINT32_MAX
+                 ? DSE_RAISE(err, DSE_EVALUE, "%s: a journal record of %zu values is too long",
+                             path, count)
+                 : write_record(path, json, payload, (uint32_t)count, err);
     free(json);
     return rc;
 }
@@ -281,12 +281,12 @@ static int replay_one(FILE *f, long size, dse_store_t *s, int *rc, dse_err_t *er
         return 0;
     char *json = DSE_MALLOC((size_t)jl + 1, 1, err);
     double *spec = DSE_MALLOC((size_t)sl, sizeof(double), err);
-    int whole = json && spec && fread(json, 1, jl, f) == jl &&
-                fread(spec, sizeof(double), sl, f) == sl;
+    int whole =
+        json && spec && fread(json, 1, jl, f) == jl && fread(spec, sizeof(double), sl, f) == sl;
     if (whole) {
         json[jl] = '\0';
-        whole = dse_fnv1a(dse_fnv1a(DSE_FNV_OFFSET, json, jl), spec,
-                          (size_t)sl * sizeof(double)) == sum;
+        whole = dse_fnv1a(dse_fnv1a(DSE_FNV_OFFSET, json, jl), spec, (size_t)sl * sizeof(double)) ==
+                sum;
     }
     if (whole) *rc = apply_json(s, json, spec, sl, err);
     free(json);
@@ -315,8 +315,9 @@ int dse_journal_replay(const char *path, dse_store_t *s, size_t *replayed, int c
     if (replayed) *replayed = 0;
     FILE *f = fopen(path, "rb");
     if (!f)
-        return errno == ENOENT ? DSE_OK
-                               : DSE_RAISE(err, DSE_EIO, "%s: cannot open: %s", path, strerror(errno));
+        return errno == ENOENT
+                   ? DSE_OK
+                   : DSE_RAISE(err, DSE_EIO, "%s: cannot open: %s", path, strerror(errno));
     fseek(f, 0, SEEK_END);
     long end = ftell(f);
     fseek(f, 0, SEEK_SET);

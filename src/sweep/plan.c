@@ -225,8 +225,8 @@ int dse_sweep_scan_report(MPI_Comm comm, const dse_config_t *cfg, const dse_swee
     double seconds = flops / 2e9 / (size > 1 ? size - 1 : 1);
     printf("\n%zu checkpoint(s) (%zu unreadable), %zu task(s) = checkpoints x %zu famil%s\n", count,
            bad, count * fams, fams, fams == 1 ? "y" : "ies");
-    printf("largest problem N = %zu, D = %zu: %s per rank on one rank (budget %s per rank)\n", max_n,
-           max_d, dse_format_bytes((double)need, a, sizeof a),
+    printf("largest problem N = %zu, D = %zu: %s per rank on one rank (budget %s per rank)\n",
+           max_n, max_d, dse_format_bytes((double)need, a, sizeof a),
            dse_format_bytes((double)budget, b, sizeof b));
     printf("estimated time on %d rank(s): %.0f s (at 2 GFLOP/s per worker rank)\n", size, seconds);
     dse_scan_free(&scan);

@@ -197,8 +197,8 @@ static int cluster_new(MPI_Comm comm, const dse_config_t *cfg, const dse_sweep_o
         return DSE_OK;
     }
     *n = info.n;
-    int rc = rank == 0 ? commit_clustering(store, cfg, o, &info, checksum, *labels, size, err)
-                       : DSE_OK;
+    int rc =
+        rank == 0 ? commit_clustering(store, cfg, o, &info, checksum, *labels, size, err) : DSE_OK;
     return dse_comm_agree(comm, rc, err);
 }
 
@@ -227,9 +227,9 @@ static int prepare_reference(MPI_Comm comm, const dse_config_t *cfg, const dse_s
     }
     int32_t *labels = NULL;
     unsigned long long n = 0;
-    int rc = action == 1 ? share_stored_labels(comm, cfg, o, dse_store_reference(store), &labels,
-                                               &n, err)
-                         : cluster_new(comm, cfg, o, store, checksum, mi, &labels, &n, err);
+    int rc = action == 1
+                 ? share_stored_labels(comm, cfg, o, dse_store_reference(store), &labels, &n, err)
+                 : cluster_new(comm, cfg, o, store, checksum, mi, &labels, &n, err);
     if (rc == DSE_OK && mi->ref_state != REF_FAILED) {
         dse_err_t e;
         int crc = dse_cluster_categories(labels, (size_t)n, cfg->reference, &mi->reference, &e);

@@ -35,7 +35,7 @@ typedef struct sweep_mi {
     dse_categories_t labels, reference; /* owned */
     int have_labels, ref_state;
     char labels_error[DSE_ERR_MSG_MAX], ref_error[DSE_ERR_MSG_MAX];
-    int wanted[N_FAMILIES];        /* which families have tasks this run */
+    int wanted[N_FAMILIES];          /* which families have tasks this run */
     mi_categories_t fam[N_FAMILIES]; /* per family (only FAM_MI, FAM_MI_X set) */
 } sweep_mi_t;
 

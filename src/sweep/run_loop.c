@@ -115,7 +115,8 @@ static void run_task(MPI_Comm g_comm, const dse_config_t *cfg, const dse_scan_t 
     if (rc != DSE_OK) {
         /* One rank already named: drop the "rank 0: " of a one-rank group. */
         o->status = rc;
-        snprintf(o->error, sizeof o->error, "%s", o->ranks == 1 ? sweep_without_rank(err.msg) : err.msg);
+        snprintf(o->error, sizeof o->error, "%s",
+                 o->ranks == 1 ? sweep_without_rank(err.msg) : err.msg);
     }
     dse_score_free(&s);
     o->seconds = MPI_Wtime() - t0;
@@ -157,8 +158,7 @@ static void progress(coordinator_t *co, const sweep_task_t *t, const task_outcom
 }
 
 /* Commits a finished task through the store: journal first, then memory. */
-static int record(coordinator_t *co, const sweep_task_t *t, const task_outcome_t *o,
-                  dse_err_t *err)
+static int record(coordinator_t *co, const sweep_task_t *t, const task_outcome_t *o, dse_err_t *err)
 {
     const dse_checkpoint_t *c = &co->scan->items[t->checkpoint];
     const char *names[256];
@@ -307,8 +307,8 @@ static int coordinate(MPI_Comm comm, const dse_sweep_opts_t *o, const sweep_plan
 }
 
 /* A worker: the leader takes tasks and shares them with its group. */
-static void work(MPI_Comm comm, MPI_Comm g_comm, const dse_config_t *cfg,
-                 const sweep_plan_t *plan, const mi_categories_t *mi)
+static void work(MPI_Comm comm, MPI_Comm g_comm, const dse_config_t *cfg, const sweep_plan_t *plan,
+                 const mi_categories_t *mi)
 {
     int grank;
     MPI_Comm_rank(g_comm, &grank);
@@ -362,9 +362,9 @@ int sweep_run_loop(MPI_Comm comm, const dse_config_t *cfg, const dse_sweep_opts_
     MPI_Comm_rank(comm, &rank);
     MPI_Comm_size(comm, &size);
     MPI_Comm g_comm = split_groups(comm, plan);
-    coordinator_t co = {cfg,          &plan->scan, store, dse_store_journal_path(store),
-                        o->verbose,   0,           plan->ntask,
-                        0,            MPI_Wtime()};
+    coordinator_t co = {cfg,        &plan->scan, store,       dse_store_journal_path(store),
+                        o->verbose, 0,           plan->ntask, 0,
+                        MPI_Wtime()};
     if (rank == 0 && o->verbose >= 0)
         printf("dsesweep: %zu checkpoint(s), %zu task(s) to run, %zu already in %s; %d rank(s), "
                "%d worker group(s) of %d\n",

@@ -9,12 +9,13 @@
 #include "store_internal.h"
 
 #define COL(type, field, name, ctype, h5, merge, j, jkey, jlevel)                                  \
-    {name, ctype, offsetof(type, field), sizeof(((type *)0)->field), h5, merge, j, jkey, jlevel}
+    {                                                                                              \
+        name, ctype, offsetof(type, field), sizeof(((type *)0)->field), h5, merge, j, jkey, jlevel \
+    }
 
 /* /checkpoints. Journal: "path", "run", "nums": step n d n_used file_size mtime checksum. */
 #define CK(field, ctype, merge, j, jkey)                                                           \
-    COL(dse_store_checkpoint_t, field, #field, ctype, DSE_H5_DATASET, merge, j, jkey,              \
-        DSE_JL_RECORD)
+    COL(dse_store_checkpoint_t, field, #field, ctype, DSE_H5_DATASET, merge, j, jkey, DSE_JL_RECORD)
 static const dse_column_t checkpoint_cols[] = {
     CK(path, DSE_COL_STR, DSE_M_KEY, DSE_J_STRING, "path"),
     CK(run, DSE_COL_STR, DSE_M_INFO, DSE_J_STRING, "run"),
@@ -83,7 +84,10 @@ static const dse_column_t file_cols[] = {
     FA(finished, "finished", DSE_COL_CHARS, DSE_H5_ATTR_WRITE),
 };
 
-#define TABLE(group, type, cols) {group, sizeof(type), cols, sizeof cols / sizeof cols[0]}
+#define TABLE(group, type, cols)                                                                   \
+    {                                                                                              \
+        group, sizeof(type), cols, sizeof cols / sizeof cols[0]                                    \
+    }
 const dse_table_desc_t dse_checkpoint_table =
     TABLE("checkpoints", dse_store_checkpoint_t, checkpoint_cols);
 const dse_table_desc_t dse_result_table = TABLE("results", dse_store_result_t, result_cols);
@@ -199,10 +203,14 @@ static double num_value(const dse_column_t *c, const void *row)
 {
     const void *p = dse_col_ptr(c, row);
     switch (c->type) {
-    case DSE_COL_I32: return *(const int32_t *)p;
-    case DSE_COL_I64: return (double)*(const int64_t *)p;
-    case DSE_COL_U64: return (double)*(const uint64_t *)p;
-    default: return *(const double *)p;
+    case DSE_COL_I32:
+        return *(const int32_t *)p;
+    case DSE_COL_I64:
+        return (double)*(const int64_t *)p;
+    case DSE_COL_U64:
+        return (double)*(const uint64_t *)p;
+    default:
+        return *(const double *)p;
     }
 }
 
@@ -210,10 +218,17 @@ static void set_num(const dse_column_t *c, void *row, double v)
 {
     void *p = dse_col_ptr(c, row);
     switch (c->type) {
-    case DSE_COL_I32: *(int32_t *)p = (int32_t)v; break;
-    case DSE_COL_I64: *(int64_t *)p = (int64_t)v; break;
-    case DSE_COL_U64: *(uint64_t *)p = (uint64_t)v; break;
-    default: *(double *)p = v;
+    case DSE_COL_I32:
+        *(int32_t *)p = (int32_t)v;
+        break;
+    case DSE_COL_I64:
+        *(int64_t *)p = (int64_t)v;
+        break;
+    case DSE_COL_U64:
+        *(uint64_t *)p = (uint64_t)v;
+        break;
+    default:
+        *(double *)p = v;
     }
 }
 
@@ -228,8 +243,12 @@ int dse_row_to_json(const dse_table_desc_t *t, dse_j_level_t level, const void *
         cJSON *added = (cJSON *)1;
         char text[64];
         switch (c->journal) {
-        case DSE_J_STRING: added = cJSON_AddStringToObject(o, c->jkey, dse_col_str(c, row)); break;
-        case DSE_J_NUMBER: added = cJSON_AddNumberToObject(o, c->jkey, num_value(c, row)); break;
+        case DSE_J_STRING:
+            added = cJSON_AddStringToObject(o, c->jkey, dse_col_str(c, row));
+            break;
+        case DSE_J_NUMBER:
+            added = cJSON_AddNumberToObject(o, c->jkey, num_value(c, row));
+            break;
         case DSE_J_HEX:
             /* Exact text of the double: JSON numbers would round-trip too, but NaN cannot. */
             snprintf(text, sizeof text, "%a", *(const double *)dse_col_ptr(c, row));
@@ -295,10 +314,17 @@ int dse_row_from_json(const dse_table_desc_t *t, dse_j_level_t level, const cJSO
         const dse_column_t *c = &t->cols[i];
         if (c->journal == DSE_J_NONE || c->jlevel != level) continue;
         switch (c->journal) {
-        case DSE_J_STRING: DSE_TRY(dse_col_set_str(c, row, json_str(o, c->jkey), err)); break;
-        case DSE_J_NUMBER: set_num(c, row, json_num(o, c->jkey)); break;
-        case DSE_J_HEX: set_num(c, row, strtod(json_str(o, c->jkey), NULL)); break;
-        default: ok = ok && parse_int(c, row, &nums);
+        case DSE_J_STRING:
+            DSE_TRY(dse_col_set_str(c, row, json_str(o, c->jkey), err));
+            break;
+        case DSE_J_NUMBER:
+            set_num(c, row, json_num(o, c->jkey));
+            break;
+        case DSE_J_HEX:
+            set_num(c, row, strtod(json_str(o, c->jkey), NULL));
+            break;
+        default:
+            ok = ok && parse_int(c, row, &nums);
         }
     }
     return ok ? DSE_OK : DSE_RAISE(err, DSE_EFORMAT, "corrupt journal record");

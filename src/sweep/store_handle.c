@@ -14,10 +14,10 @@ struct dse_store_handle {
     MPI_Comm comm; /* not owned */
     int rank;
     int mode;
-    char *path;       /* owned */
-    char *journal;    /* owned: path + ".journal" */
-    char *merged;     /* names merged so far, for messages (owned) */
-    size_t replayed;  /* journal records replayed at open */
+    char *path;         /* owned */
+    char *journal;      /* owned: path + ".journal" */
+    char *merged;       /* names merged so far, for messages (owned) */
+    size_t replayed;    /* journal records replayed at open */
     dse_store_t tables; /* rank 0 */
 };
 

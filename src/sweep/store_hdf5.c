@@ -29,10 +29,14 @@
 static hid_t h5_type(dse_col_type_t type)
 {
     switch (type) {
-    case DSE_COL_I32: return H5T_NATIVE_INT32;
-    case DSE_COL_I64: return H5T_NATIVE_INT64;
-    case DSE_COL_U64: return H5T_NATIVE_UINT64;
-    default: return H5T_NATIVE_DOUBLE;
+    case DSE_COL_I32:
+        return H5T_NATIVE_INT32;
+    case DSE_COL_I64:
+        return H5T_NATIVE_INT64;
+    case DSE_COL_U64:
+        return H5T_NATIVE_UINT64;
+    default:
+        return H5T_NATIVE_DOUBLE;
     }
 }
 
@@ -55,10 +59,11 @@ static void h5fail(writer_t *w, const char *what)
     char journal[4200];
     dse_journal_path(w->path, journal, sizeof journal);
     if (w->rc == DSE_OK)
-        w->rc = DSE_RAISE(w->err, DSE_EHDF5,
-                          "%s.tmp: HDF5 %s failed (disk full or a file size limit?); %s is unchanged "
-                          "and finished tasks are in %s",
-                          w->path, what, w->path, journal);
+        w->rc =
+            DSE_RAISE(w->err, DSE_EHDF5,
+                      "%s.tmp: HDF5 %s failed (disk full or a file size limit?); %s is unchanged "
+                      "and finished tasks are in %s",
+                      w->path, what, w->path, journal);
 }
 
 /* Every rank learns whether any rank failed, right after each collective
@@ -73,7 +78,8 @@ static void agree(writer_t *w)
 /* Creates the group of one table (collective), agreeing on failure. */
 static hid_t table_group(writer_t *w, const char *name)
 {
-    hid_t g = w->rc == DSE_OK ? H5Gcreate2(w->file, name, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT) : -1;
+    hid_t g =
+        w->rc == DSE_OK ? H5Gcreate2(w->file, name, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT) : -1;
     if (g < 0) h5fail(w, "group create");
     agree(w);
     return g;
@@ -317,8 +323,9 @@ static int create_file(writer_t *w, const char *tmp)
     w->file = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
     H5Pclose(fapl);
     if (w->file < 0)
-        w->rc = DSE_RAISE(w->err, DSE_EIO,
-                          "%s: cannot create the store (is the directory there and writable?)", tmp);
+        w->rc =
+            DSE_RAISE(w->err, DSE_EIO,
+                      "%s: cannot create the store (is the directory there and writable?)", tmp);
     int rc = dse_comm_agree(w->comm, w->rc, w->err);
     if (rc != DSE_OK) return rc;
     w->dxpl = H5Pcreate(H5P_DATASET_XFER);
@@ -373,15 +380,14 @@ static int finish_file(writer_t *w, const char *tmp)
             close(fd);
         }
         if (rename(tmp, w->path) != 0)
-            rc = DSE_RAISE(w->err, DSE_EIO, "%s: cannot move the new store into place: %s",
-                           w->path, strerror(errno));
+            rc = DSE_RAISE(w->err, DSE_EIO, "%s: cannot move the new store into place: %s", w->path,
+                           strerror(errno));
     }
     if (rc != DSE_OK && w->rank == w->root) remove(tmp);
     return dse_comm_agree(w->comm, rc, w->err);
 }
 
-int dse_store_write(MPI_Comm comm, int root, const char *path, const dse_store_t *s,
-                    dse_err_t *err)
+int dse_store_write(MPI_Comm comm, int root, const char *path, const dse_store_t *s, dse_err_t *err)
 {
     writer_t w = {comm, 0, 0, root, -1, -1, err, DSE_OK, path};
     MPI_Comm_rank(comm, &w.rank);
@@ -449,8 +455,7 @@ static int read_strings(hid_t g, const dse_column_t *c, char *rows, size_t row_s
 }
 
 /* Reads the dataset columns of table t (group g) into count new rows. */
-static int read_table(hid_t f, const dse_table_desc_t *t, void **out, size_t *count,
-                      dse_err_t *err)
+static int read_table(hid_t f, const dse_table_desc_t *t, void **out, size_t *count, dse_err_t *err)
 {
     hid_t g = H5Gopen2(f, t->group, H5P_DEFAULT);
     size_t n = g >= 0 ? column_length(g, t->cols[0].name) : 0;
@@ -547,7 +552,8 @@ static int read_spectra_values(hid_t f, dse_store_t *s, dse_err_t *err)
     size_t ns = s->n_spectra, total = column_length(f, "spectra/values");
     double *values = DSE_MALLOC(total, sizeof *values, err);
     uint64_t *offs = DSE_CALLOC(ns + 1, sizeof *offs, err);
-    int bad = !values || !offs || read_column(f, "spectra/offset", H5T_NATIVE_UINT64, offs, ns) < 0 ||
+    int bad = !values || !offs ||
+              read_column(f, "spectra/offset", H5T_NATIVE_UINT64, offs, ns) < 0 ||
               read_column(f, "spectra/values", H5T_NATIVE_DOUBLE, values, total) < 0;
     for (size_t i = 0; !bad && i < ns; ++i) {
         dse_store_spectrum_t *sp = &s->spectra[i];

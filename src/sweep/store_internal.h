@@ -49,9 +49,9 @@ typedef enum { DSE_JL_RECORD, DSE_JL_ENTRY } dse_j_level_t;
 
 /* What merge does with a column. */
 typedef enum {
-    DSE_M_INFO,  /* taken from the first store that has the row */
-    DSE_M_KEY,   /* part of the row's identity */
-    DSE_M_AGREE  /* two stores with the same row must agree, else "conflict: ..." */
+    DSE_M_INFO, /* taken from the first store that has the row */
+    DSE_M_KEY,  /* part of the row's identity */
+    DSE_M_AGREE /* two stores with the same row must agree, else "conflict: ..." */
 } dse_merge_role_t;
 
 typedef struct dse_column {

@@ -30,9 +30,9 @@ static int merge_header(dse_store_t *dst, const char *dst_name, const dse_store_
         return DSE_RAISE(err, DSE_EVALUE,
                          "conflict: the reference clustering of %s (%s, checksum %016llx) "
                          "differs from that of %s (%s, checksum %016llx)",
-                         dst_name, dst->reference.path,
-                         (unsigned long long)dst->reference.checksum, src_name,
-                         src->reference.path, (unsigned long long)src->reference.checksum);
+                         dst_name, dst->reference.path, (unsigned long long)dst->reference.checksum,
+                         src_name, src->reference.path,
+                         (unsigned long long)src->reference.checksum);
     if (!dst->reference.path) DSE_TRY(dse_store_set_reference(dst, &src->reference, NULL, err));
     return DSE_OK;
 }
@@ -139,8 +139,12 @@ int dse_store_rescore_tables(dse_store_t *s, const double *ts, size_t nt, size_t
     for (size_t i = 0; rc == DSE_OK && i < s->n_spectra; ++i) {
         const dse_store_spectrum_t *sp = &s->spectra[i];
         for (size_t k = 0; rc == DSE_OK && k < nt; ++k) {
-            dse_store_result_t r = {.checkpoint = sp->checkpoint, .t = ts[k], .sigma = sp->sigma,
-                                    .ranks = 1, .quantity = "DSE", .family = "spectral"};
+            dse_store_result_t r = {.checkpoint = sp->checkpoint,
+                                    .t = ts[k],
+                                    .sigma = sp->sigma,
+                                    .ranks = 1,
+                                    .quantity = "DSE",
+                                    .family = "spectral"};
             size_t len = dse_row_key(&dse_result_table, &r, key, sizeof key);
             int64_t j = dse_htable_get(&idx, key, len);
             if (j < 0) {
