@@ -77,6 +77,14 @@ void *dse_calloc(size_t count, size_t size, dse_err_t *err, const char *src_file
 char *dse_strdup(const char *text, dse_err_t *err, const char *src_file, int src_line);
 #define DSE_STRDUP(text, err) dse_strdup((text), (err), __FILE__, __LINE__)
 
+/* Checked growth of an array of elem-byte items at *(void **)array_ptr that
+ * holds n items in *cap: room for one more (capacity doubled, at least 16);
+ * DSE_ENOMEM leaves the array as it was. */
+int dse_grow(void *array_ptr, size_t n, size_t *cap, size_t elem, dse_err_t *err,
+             const char *src_file, int src_line);
+#define DSE_GROW(array_ptr, n, cap, err)                                                           \
+    dse_grow((array_ptr), (n), (cap), sizeof **(array_ptr), (err), __FILE__, __LINE__)
+
 /* Local. Checked narrowing to the 32-bit LAPACK/BLAS integer. Returns DSE_OK
  * and stores the value, or raises DSE_ENOMEM naming `what` when it exceeds INT_MAX. */
 int dse_to_blas_int(size_t value, int *out, const char *what, dse_err_t *err);

@@ -108,6 +108,22 @@ char *dse_strdup(const char *text, dse_err_t *err, const char *src_file, int src
     return p;
 }
 
+int dse_grow(void *array_ptr, size_t n, size_t *cap, size_t elem, dse_err_t *err,
+             const char *src_file, int src_line)
+{
+    if (n < *cap) return DSE_OK;
+    size_t c = *cap ? 2 * *cap : 16;
+    void *old;
+    memcpy(&old, array_ptr, sizeof old);
+    void *grown = dse_malloc(c, elem, err, src_file, src_line);
+    if (!grown) return DSE_ENOMEM;
+    if (n) memcpy(grown, old, n * elem);
+    free(old);
+    memcpy(array_ptr, &grown, sizeof grown);
+    *cap = c;
+    return DSE_OK;
+}
+
 int dse_to_blas_int(size_t value, int *out, const char *what, dse_err_t *err)
 {
     if (value > (size_t)INT_MAX)

@@ -122,27 +122,10 @@ int64_t dse_store_find_checkpoint(const dse_store_t *s, const char *path)
     return dse_htable_get(&s->by_path, path, strlen(path));
 }
 
-/* Room for one more row in a table (rows at *rows_ptr, n rows, capacity *cap). */
-static int grow_table(void *rows_ptr, size_t n, size_t *cap, size_t elem, dse_err_t *err)
-{
-    if (n < *cap) return DSE_OK;
-    void *rows;
-    memcpy(&rows, rows_ptr, sizeof rows);
-    size_t c = *cap ? 2 * *cap : 64;
-    void *grown = DSE_MALLOC(c, elem, err);
-    if (!grown) return DSE_RAISE(err, DSE_ENOMEM, "cannot grow a store table");
-    if (n) memcpy(grown, rows, n * elem);
-    free(rows);
-    memcpy(rows_ptr, &grown, sizeof grown);
-    *cap = c;
-    return DSE_OK;
-}
-
 int dse_store_add_checkpoint(dse_store_t *s, const dse_store_checkpoint_t *c, int64_t *k,
                              dse_err_t *err)
 {
-    DSE_TRY(grow_table(&s->checkpoints, s->n_checkpoints, &s->cap_checkpoints,
-                       sizeof *s->checkpoints, err));
+    DSE_TRY(DSE_GROW(&s->checkpoints, s->n_checkpoints, &s->cap_checkpoints, err));
     dse_store_checkpoint_t *row = &s->checkpoints[s->n_checkpoints];
     DSE_TRY(dse_row_copy(&dse_checkpoint_table, row, c, err));
     *k = (int64_t)s->n_checkpoints++;
@@ -151,7 +134,7 @@ int dse_store_add_checkpoint(dse_store_t *s, const dse_store_checkpoint_t *c, in
 
 int dse_store_add_result(dse_store_t *s, const dse_store_result_t *r, dse_err_t *err)
 {
-    DSE_TRY(grow_table(&s->results, s->n_results, &s->cap_results, sizeof *s->results, err));
+    DSE_TRY(DSE_GROW(&s->results, s->n_results, &s->cap_results, err));
     DSE_TRY(dse_row_copy(&dse_result_table, &s->results[s->n_results], r, err));
     s->n_results++;
     return index_result(s, r, err);
@@ -159,7 +142,7 @@ int dse_store_add_result(dse_store_t *s, const dse_store_result_t *r, dse_err_t 
 
 int dse_store_add_spectrum(dse_store_t *s, const dse_store_spectrum_t *sp, dse_err_t *err)
 {
-    DSE_TRY(grow_table(&s->spectra, s->n_spectra, &s->cap_spectra, sizeof *s->spectra, err));
+    DSE_TRY(DSE_GROW(&s->spectra, s->n_spectra, &s->cap_spectra, err));
     double *values = DSE_MALLOC((size_t)sp->length, sizeof *values, err);
     if (!values) return DSE_RAISE(err, DSE_ENOMEM, "cannot store a spectrum");
     memcpy(values, sp->values, (size_t)sp->length * sizeof *values);
