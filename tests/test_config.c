@@ -28,7 +28,7 @@ int main(void)
     CHECK_STR(c.include, "*.npy", "include default");
     CHECK(c.params.sigma == 10 && c.params.max_n == 10000 && c.params.repetitions == 5 &&
               c.params.seed == 0 && c.n_t == 1 && c.t[0] == 1 && c.memory_budget == 0 &&
-              c.group_size == 0 && c.quantities == (DSE_Q_DSE | DSE_Q_DSMI),
+              c.group_size == 0 && c.quantities == (DSE_Q(DSE) | DSE_Q(DSMI)),
           "defaults");
     uint64_t fp1 = dse_config_fingerprint(&c);
     dse_config_free(&c);
@@ -42,7 +42,7 @@ int main(void)
     CHECK(rc == DSE_OK, "%s", err.msg);
     CHECK(c.n_roots == 2 && !strcmp(c.roots[0], "/a") && !strcmp(c.roots[1], "/base/b"), "roots");
     CHECK(c.memory_budget == 8ULL << 30 && c.group_size == -1, "budget and group");
-    CHECK(c.quantities == (DSE_Q_DSE | DSE_Q_CSE | DSE_Q_DSMI), "quantities");
+    CHECK(c.quantities == (DSE_Q(DSE) | DSE_Q(CSE) | DSE_Q(DSMI)), "quantities");
     CHECK(c.params.sigma == 2.5 && c.n_t == 3 && c.t[2] == 5 && c.params.max_n == 0 &&
               c.params.repetitions == 3 && c.params.seed == 42 && c.params.cse_bins == 4 &&
               c.params.knn == 7 && c.params.n_clusters == 3,

@@ -20,15 +20,15 @@
 
 enum {
     DSE_OK = 0,
-    DSE_EIO = 1,      /* open/read/write failed, missing file, permission */
-    DSE_EFORMAT = 2,  /* malformed or truncated file, bad header */
-    DSE_EDTYPE = 3,   /* unsupported element type */
-    DSE_EVALUE = 4,   /* NaN/Inf, count mismatch, out-of-range value */
-    DSE_ENOMEM = 5,   /* allocation failed or problem over the memory budget */
-    DSE_ELAPACK = 6,  /* LAPACK/ScaLAPACK reported a failure */
-    DSE_EMPI = 7,     /* MPI call failed */
-    DSE_EHDF5 = 8,    /* HDF5 call failed */
-    DSE_EUSAGE = 9,   /* bad argument from the caller or the command line */
+    DSE_EIO = 1,     /* open/read/write failed, missing file, permission */
+    DSE_EFORMAT = 2, /* malformed or truncated file, bad header */
+    DSE_EDTYPE = 3,  /* unsupported element type */
+    DSE_EVALUE = 4,  /* NaN/Inf, count mismatch, out-of-range value */
+    DSE_ENOMEM = 5,  /* allocation failed or problem over the memory budget */
+    DSE_ELAPACK = 6, /* LAPACK/ScaLAPACK reported a failure */
+    DSE_EMPI = 7,    /* MPI call failed */
+    DSE_EHDF5 = 8,   /* HDF5 call failed */
+    DSE_EUSAGE = 9,  /* bad argument from the caller or the command line */
     DSE_EINTERNAL = 10
 };
 
@@ -100,6 +100,18 @@ void *dse_malloc(size_t count, size_t size, dse_err_t *err, const char *src_file
 void *dse_calloc(size_t count, size_t size, dse_err_t *err, const char *src_file, int src_line);
 #define DSE_MALLOC(count, size, err) dse_malloc((count), (size), (err), __FILE__, __LINE__)
 #define DSE_CALLOC(count, size, err) dse_calloc((count), (size), (err), __FILE__, __LINE__)
+
+/* Checked strdup (NULL text copies as ""): the caller owns and frees the copy. */
+char *dse_strdup(const char *text, dse_err_t *err, const char *src_file, int src_line);
+#define DSE_STRDUP(text, err) dse_strdup((text), (err), __FILE__, __LINE__)
+
+/* Checked growth of an array of elem-byte items at *(void **)array_ptr that
+ * holds n items in *cap: room for one more (capacity doubled, at least 16);
+ * DSE_ENOMEM leaves the array as it was. */
+int dse_grow(void *array_ptr, size_t n, size_t *cap, size_t elem, dse_err_t *err,
+             const char *src_file, int src_line);
+#define DSE_GROW(array_ptr, n, cap, err)                                                           \
+    dse_grow((array_ptr), (n), (cap), sizeof **(array_ptr), (err), __FILE__, __LINE__)
 
 /* Local. Checked narrowing to the 32-bit LAPACK/BLAS integer. Returns DSE_OK
  * and stores the value, or raises DSE_ENOMEM naming `what` when it exceeds INT_MAX. */

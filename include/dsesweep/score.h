@@ -29,24 +29,6 @@
 #include "dsesweep/params.h"
 #include "dsesweep/quantity.h"
 
-/* The selection bits of the quantity table (quantity.h) under their former
- * names, for code not yet rewired to DSE_Q(ID) (src/sweep/sweep.c). Derived
- * from the table's ids, never set by hand. New code: DSE_Q(ID). */
-#define DSE_Q_DSE DSE_Q(DSE)
-#define DSE_Q_MATRIX_ENTRY DSE_Q(MATRIX_ENTRY)
-#define DSE_Q_CSE DSE_Q(CSE)
-#define DSE_Q_ASE_GAUSSIAN DSE_Q(ASE_GAUSSIAN)
-#define DSE_Q_ASE_ANISOTROPIC DSE_Q(ASE_ANISOTROPIC)
-#define DSE_Q_ASE_KNN DSE_Q(ASE_KNN)
-#define DSE_Q_RANKME DSE_Q(RANKME)
-#define DSE_Q_PARTICIPATION DSE_Q(PARTICIPATION)
-#define DSE_Q_ALPHA_REQ DSE_Q(ALPHA_REQ)
-#define DSE_Q_DSMI DSE_Q(DSMI)
-#define DSE_Q_CSMI DSE_Q(CSMI)
-#define DSE_Q_ASMI_GAUSSIAN DSE_Q(ASMI_GAUSSIAN)
-#define DSE_Q_ASMI_ANISOTROPIC DSE_Q(ASMI_ANISOTROPIC)
-#define DSE_Q_ASMI_KNN DSE_Q(ASMI_KNN)
-
 /* What to score: n x d samples behind a row reader (positions 0..n-1). */
 typedef struct dse_score_input {
     size_t n, d;

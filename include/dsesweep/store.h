@@ -1,14 +1,18 @@
 /* store.h — the sweep's results: one HDF5 file plus its journal.
  *
- * In memory a store is three tables (checkpoints, results, spectra). On disk:
+ * In memory a store is three tables (checkpoints, results, spectra) and the
+ * reference clustering. On disk:
  *   STORE          HDF5, written collectively with parallel HDF5 (MPI-IO),
  *                  always as STORE.tmp then renamed over STORE, so the file
  *                  at STORE is always complete;
  *   STORE.journal  one checksummed record per finished task, appended and
  *                  fsync'd by the coordinator the moment the task reports.
- * A run loads STORE, replays the journal (dropping a torn last record), and
- * at its end writes STORE anew and empties the journal. The schema is in
- * docs/store.md.
+ * The store handle (dse_store_open ... dse_store_close) is the one owner of
+ * both files: it reads STORE and replays the journal (cutting a torn tail
+ * when opened for writing), commits records (journal first, then memory),
+ * and checkpoints (writes STORE anew, then empties the journal). Everything
+ * else reads the tables through dse_store_tables(). The schema is in
+ * docs/store.md and, for the code, in one column table (store_columns.c).
  */
 #ifndef DSESWEEP_STORE_H
 #define DSESWEEP_STORE_H
@@ -19,6 +23,7 @@
 #include <stdio.h>
 
 #include "dsesweep/error.h"
+#include "dsesweep/htable.h"
 
 typedef struct dse_store_checkpoint {
     char *path, *run;
@@ -29,16 +34,16 @@ typedef struct dse_store_checkpoint {
 } dse_store_checkpoint_t;
 
 typedef struct dse_store_result {
-    int64_t checkpoint;  /* row in the checkpoints table */
-    char quantity[32];   /* "DSE", "DSMI", ... */
-    char family[16];     /* task family: "spectral", "classic", "mi" */
-    double t;            /* 0 where t does not apply */
+    int64_t checkpoint; /* row in the checkpoints table */
+    char quantity[32];  /* "DSE", "DSMI", ... */
+    char family[16];    /* task family: "spectral", "classic", "mi" */
+    double t;           /* 0 where t does not apply */
     double sigma;
-    double value;        /* NaN when status != 0 */
-    int32_t status;      /* 0 ok, else a DSE_E* code */
-    char *error;         /* "" when ok */
-    double seconds;      /* wall time of the task */
-    int32_t ranks;       /* ranks of the group that ran it */
+    double value;   /* NaN when status != 0 */
+    int32_t status; /* 0 ok, else a DSE_E* code */
+    char *error;    /* "" when ok */
+    double seconds; /* wall time of the task */
+    int32_t ranks;  /* ranks of the group that ran it */
 } dse_store_result_t;
 
 typedef struct dse_store_spectrum {
@@ -76,13 +81,9 @@ typedef struct dse_store {
     uint64_t fingerprint; /* dse_config_fingerprint of the config that made it */
     char started[32], finished[32];
     dse_store_reference_t reference; /* path NULL: none */
+    dse_htable_t by_path;            /* checkpoint path -> row */
+    dse_htable_t by_family;          /* (checkpoint row, family) -> result rows */
 } dse_store_t;
-
-/* Local. Frees every buffer; safe on a zeroed store. */
-void dse_store_free(dse_store_t *s);
-
-/* Local. Row of the checkpoint with this path, or -1. */
-int64_t dse_store_find_checkpoint(const dse_store_t *s, const char *path);
 
 /* One finished task as the journal and the coordinator see it. */
 typedef struct dse_task_record {
@@ -99,6 +100,96 @@ typedef struct dse_task_record {
     size_t spectrum_length;  /* 0: none */
     const double *spectrum;
 } dse_task_record_t;
+
+/* ---- the store handle ------------------------------------------------------
+ * Collective calls are collective on the communicator given to open/create.
+ * Rank 0 holds the tables; local calls that read or change them are for
+ * rank 0 (on other ranks the tables are empty). Failures of collective calls
+ * are agreed: every rank returns the same status. */
+
+typedef struct dse_store_handle dse_store_handle_t;
+
+enum {
+    DSE_STORE_READ_ONLY = 0,  /* never modifies STORE or its journal */
+    DSE_STORE_READ_WRITE = 1, /* may commit, checkpoint; a torn journal tail is cut */
+    DSE_STORE_CREATE = 2      /* with READ_WRITE: a missing STORE is an empty store */
+};
+
+/* Collective on comm. Opens the store at path: rank 0 reads the HDF5 file
+ * (required unless mode has DSE_STORE_CREATE and there is none) and replays
+ * STORE.journal. comm MPI_COMM_NULL makes a local handle that needs no MPI
+ * (export, report; it cannot checkpoint). *out is owned by the caller:
+ * dse_store_close. */
+int dse_store_open(MPI_Comm comm, const char *path, int mode, dse_store_handle_t **out,
+                   dse_err_t *err);
+
+/* Collective on comm. A new, empty store that will replace whatever is at
+ * path when checkpointed (its file and journal are not read). */
+int dse_store_create(MPI_Comm comm, const char *path, dse_store_handle_t **out, dse_err_t *err);
+
+/* Local. Frees the handle (nothing is written); accepts NULL, sets *h NULL. */
+void dse_store_close(dse_store_handle_t **h);
+
+/* Local. The store's path and its journal's path (owned by the handle). */
+const char *dse_store_path(const dse_store_handle_t *h);
+const char *dse_store_journal_path(const dse_store_handle_t *h);
+
+/* Local. The tables (owned by the handle; rank 0 only, else empty). */
+const dse_store_t *dse_store_tables(const dse_store_handle_t *h);
+
+/* Local (rank 0). Journal records replayed when the store was opened. */
+size_t dse_store_replayed(const dse_store_handle_t *h);
+
+/* Collective. Binds the store to the config that writes it: refuses a store
+ * made by a config with another fingerprint, else records text and
+ * fingerprint and stamps `started`. */
+int dse_store_bind_config(dse_store_handle_t *h, const char *text, uint64_t fingerprint,
+                          dse_err_t *err);
+
+/* Local (rank 0). 1 if the store holds results of `family` for this
+ * checkpoint path with this checksum (hash look-ups). */
+int dse_store_has_task(const dse_store_handle_t *h, const char *path, uint64_t checksum,
+                       const char *family);
+
+/* Local (rank 0). The store's reference clustering (path NULL: none);
+ * owned by the handle. */
+const dse_store_reference_t *dse_store_reference(const dse_store_handle_t *h);
+
+/* Local (rank 0, the coordinator). Appends rec to the journal and fsyncs it,
+ * THEN applies it to the tables. */
+int dse_store_commit(dse_store_handle_t *h, const dse_task_record_t *rec, dse_err_t *err);
+
+/* Local (rank 0). The same for a new reference clustering (copied); when it
+ * replaces a different one, *dropped (may be NULL) receives how many mi_x
+ * results of the old one were dropped. */
+int dse_store_commit_reference(dse_store_handle_t *h, const dse_store_reference_t *ref,
+                               size_t *dropped, dse_err_t *err);
+
+/* Local (rank 0). Stamps `finished` with the time now. */
+void dse_store_stamp_finished(dse_store_handle_t *h);
+
+/* Collective. Writes the whole store with parallel HDF5 (STORE.tmp, then a
+ * rename over STORE), THEN empties the journal. READ_WRITE handles only. */
+int dse_store_checkpoint(dse_store_handle_t *h, dse_err_t *err);
+
+/* Collective. Adds (or updates) DSE at the powers ts to every stored
+ * spectrum, no eigensolve; *added (every rank) counts the new rows. The
+ * caller checkpoints afterwards. */
+int dse_store_rescore(dse_store_handle_t *h, const double *ts, size_t nt, size_t *added,
+                      dse_err_t *err);
+
+/* Collective. Merges the store at src_path (file + journal, read-only) into
+ * h with dse_store_merge: identical rows once, disagreeing rows fail with
+ * "conflict: ..." (h is then unspecified). */
+int dse_store_merge_from(dse_store_handle_t *h, const char *src_path, dse_err_t *err);
+
+/* ---- table level: used by the handle; tests call it directly -------------- */
+
+/* Local. Frees every buffer; safe on a zeroed store. */
+void dse_store_free(dse_store_t *s);
+
+/* Local. Row of the checkpoint with this path, or -1. */
+int64_t dse_store_find_checkpoint(const dse_store_t *s, const char *path);
 
 /* Local. Applies a finished task: adds or updates the checkpoint row (a new
  * checksum drops its old results and spectra), replaces this family's results
@@ -137,6 +228,13 @@ int dse_journal_append_reference(const char *path, const dse_store_reference_t *
 /* Local. Appends rec to the journal at path and fsyncs it. */
 int dse_journal_append(const char *path, const dse_task_record_t *rec, dse_err_t *err);
 
+/* Local. path + ".journal" into buf (cap bytes): the one place the journal's
+ * name is made. */
+void dse_journal_path(const char *store_path, char *buf, size_t cap);
+
+/* Local. Empties the journal at path (a missing journal is empty). */
+int dse_journal_empty(const char *path, dse_err_t *err);
+
 /* Local. Replays the journal at path into s (missing file: nothing to do).
  * A torn or corrupt record ends the replay; with cut_torn it is also cut off
  * the file (only the sweep that will append next may do that; readers pass 0
@@ -166,10 +264,6 @@ int dse_store_write(MPI_Comm comm, int root, const char *path, const dse_store_t
  * unspecified. dst_name names what dst holds so far, for messages. */
 int dse_store_merge(dse_store_t *dst, const char *dst_name, const dse_store_t *src,
                     const char *src_name, dse_err_t *err);
-
-/* Local. Test hook: sleeps $DSE_TEST_SLOW_IO seconds when that is set
- * (inside journal appends and store writes), else returns at once. */
-void dse_test_slow_io(void);
 
 /* Local. "2026-11-23T04:25:00Z" for now into buf (>= 21 bytes). */
 void dse_store_timestamp(char *buf, size_t cap);

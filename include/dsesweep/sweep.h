@@ -9,9 +9,9 @@
  * content, and hands tasks out largest first to worker groups as they come
  * free. The reference X is clustered once per store, over all ranks, before
  * any task; the labels are journaled, stored in /reference and reused. Each
- * finished task is journaled (fsync) before the next one is handed out. At
- * the end all ranks write the store together with parallel HDF5. With one
- * rank, rank 0 does it all.
+ * finished task is committed through the store handle (journal + fsync)
+ * before the next one is handed out. At the end all ranks checkpoint the
+ * store together with parallel HDF5. With one rank, rank 0 does it all.
  */
 #ifndef DSESWEEP_SWEEP_H
 #define DSESWEEP_SWEEP_H
@@ -63,14 +63,7 @@ int dse_sweep_run(MPI_Comm comm, const dse_config_t *cfg, const dse_sweep_opts_t
 int dse_sweep_scan_report(MPI_Comm comm, const dse_config_t *cfg, const dse_sweep_opts_t *opts,
                           dse_err_t *err);
 
-/* Collective on comm. Merges the shard stores (each with its journal) into
- * one store at out, without duplicates; disagreeing shards fail with a
- * "conflict: ..." message and nothing is written. */
-int dse_sweep_merge(MPI_Comm comm, char **shards, int n_shards, const char *out, dse_err_t *err);
-
-/* Collective on comm. Adds DSE at the powers ts to every stored spectrum of
- * the store at path (no eigensolve), then rewrites the store. */
-int dse_sweep_rescore(MPI_Comm comm, const char *path, const double *ts, size_t nt,
-                      size_t *added, dse_err_t *err);
+/* Rescoring and merging stores are store operations: dse_store_rescore and
+ * dse_store_merge_from (dsesweep/store.h). */
 
 #endif

@@ -19,8 +19,4 @@ struct cJSON;
  * reads back as the same double (cJSON's own printing may keep 15 digits). */
 void dse_cli_json_exact(struct cJSON *o, const char *name, double v);
 
-/* Local. Loads STORE as a sweep left it: the file plus any journal records
- * not yet folded in (read-only; the journal is not cut). Caller owns *s. */
-int dse_cli_load_store(const char *path, dse_store_t *s, dse_err_t *err);
-
 #endif

@@ -10,15 +10,6 @@
 #include "dsesweep/cluster.h"
 #include "dsesweep/store.h"
 
-int dse_cli_load_store(const char *path, dse_store_t *s, dse_err_t *err)
-{
-    int rc = dse_store_read(path, s, err);
-    if (rc != DSE_OK) return rc;
-    char journal[4096];
-    snprintf(journal, sizeof journal, "%s.journal", path);
-    return dse_journal_replay(journal, s, NULL, 0, err); /* read-only */
-}
-
 static int cmp_rows(const void *a, const void *b, void *ctx)
 {
     const dse_store_t *s = ctx;
@@ -34,12 +25,12 @@ static int cmp_rows(const void *a, const void *b, void *ctx)
     return (x->t > y->t) - (x->t < y->t);
 }
 
-static size_t *sorted_rows(const dse_store_t *s)
+static size_t *sorted_rows(const dse_store_t *s, dse_err_t *err)
 {
-    size_t *order = malloc((s->n_results + 1) * sizeof *order);
-    for (size_t i = 0; i < s->n_results; ++i)
+    size_t *order = DSE_MALLOC(s->n_results + 1, sizeof *order, err);
+    for (size_t i = 0; order && i < s->n_results; ++i)
         order[i] = i;
-    qsort_r(order, s->n_results, sizeof *order, cmp_rows, (void *)s);
+    if (order) qsort_r(order, s->n_results, sizeof *order, cmp_rows, (void *)s);
     return order;
 }
 
@@ -52,16 +43,21 @@ void dse_cli_json_exact(cJSON *o, const char *name, double v)
     cJSON_AddRawToObject(o, name, text);
 }
 
-int dse_cli_export(int argc, char **argv)
+typedef struct {
+    const char *store, *format, *outpath, *clusters;
+} export_opts_t;
+
+/* Parses the arguments: 0 to go on, else the exit status (-1: help shown). */
+static int parse_export_args(int argc, char **argv, export_opts_t *o)
 {
-    const char *store = NULL, *format = "csv", *outpath = NULL, *clusters = NULL;
+    *o = (export_opts_t){NULL, "csv", NULL, NULL};
     for (int i = 1; i < argc; ++i) {
         if (!strcmp(argv[i], "--format") && i + 1 < argc)
-            format = argv[++i];
+            o->format = argv[++i];
         else if (!strcmp(argv[i], "--out") && i + 1 < argc)
-            outpath = argv[++i];
+            o->outpath = argv[++i];
         else if (!strcmp(argv[i], "--clusters") && i + 1 < argc)
-            clusters = argv[++i];
+            o->clusters = argv[++i];
         else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
             printf("usage: dsesweep export STORE [--format csv|json] [--out FILE]\n"
                    "       dsesweep export STORE --clusters LABELS.npy\n\n"
@@ -70,9 +66,9 @@ int dse_cli_export(int argc, char **argv)
                    "value and their error. Rows are sorted by run, step, path, quantity, t.\n"
                    "--clusters writes the store's reference clustering (the categories of\n"
                    "DSMI_X, ...) as an int64 .npy of N labels instead.\n");
-            return 0;
-        } else if (!store && argv[i][0] != '-')
-            store = argv[i];
+            return -1;
+        } else if (!o->store && argv[i][0] != '-')
+            o->store = argv[i];
         else {
             fprintf(stderr,
                     "dsesweep export: unknown argument '%s' (see `dsesweep export --help`)\n",
@@ -80,87 +76,119 @@ int dse_cli_export(int argc, char **argv)
             return 2;
         }
     }
-    if (!store || (strcmp(format, "csv") && strcmp(format, "json"))) {
+    if (!o->store || (strcmp(o->format, "csv") && strcmp(o->format, "json"))) {
         fprintf(stderr, "dsesweep export: needs STORE and --format csv or json (see `dsesweep "
                         "export --help`)\n");
         return 2;
     }
+    return 0;
+}
+
+static void write_csv(FILE *out, const dse_store_t *s, const size_t *order)
+{
+    fprintf(out, "run,step,path,quantity,sigma,t,value,status,error\n");
+    for (size_t k = 0; k < s->n_results; ++k) {
+        const dse_store_result_t *r = &s->results[order[k]];
+        const dse_store_checkpoint_t *c = &s->checkpoints[r->checkpoint];
+        dse_csv_write_field(out, c->run);
+        fprintf(out, ",%lld,", (long long)c->step);
+        dse_csv_write_field(out, c->path);
+        fprintf(out, ",%s,%.17g,", r->quantity, r->sigma);
+        if (r->t > 0) fprintf(out, "%g", r->t);
+        fputc(',', out);
+        if (r->status == 0) fprintf(out, "%.17g", r->value);
+        fprintf(out, ",%s,", r->status == 0 ? "ok" : "error");
+        dse_csv_write_field(out, r->error);
+        fputc('\n', out);
+    }
+}
+
+static void write_json(FILE *out, const dse_store_t *s, const size_t *order)
+{
+    cJSON *arr = cJSON_CreateArray();
+    for (size_t k = 0; k < s->n_results; ++k) {
+        const dse_store_result_t *r = &s->results[order[k]];
+        const dse_store_checkpoint_t *c = &s->checkpoints[r->checkpoint];
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "run", c->run);
+        cJSON_AddNumberToObject(o, "step", (double)c->step);
+        cJSON_AddStringToObject(o, "path", c->path);
+        cJSON_AddStringToObject(o, "quantity", r->quantity);
+        dse_cli_json_exact(o, "sigma", r->sigma);
+        if (r->t > 0)
+            dse_cli_json_exact(o, "t", r->t);
+        else
+            cJSON_AddNullToObject(o, "t");
+        if (r->status == 0 && isfinite(r->value))
+            dse_cli_json_exact(o, "value", r->value);
+        else
+            cJSON_AddNullToObject(o, "value");
+        cJSON_AddStringToObject(o, "status", r->status == 0 ? "ok" : "error");
+        cJSON_AddStringToObject(o, "error", r->error);
+        cJSON_AddItemToArray(arr, o);
+    }
+    char *text = cJSON_Print(arr);
+    fprintf(out, "%s\n", text);
+    free(text);
+    cJSON_Delete(arr);
+}
+
+/* --clusters: the store's reference labels as an int64 .npy. */
+static int export_clusters(const export_opts_t *o, const dse_store_t *s, dse_err_t *err)
+{
+    if (!s->reference.path)
+        return DSE_RAISE(err, DSE_EUSAGE, "%s: the store has no reference clustering", o->store);
+    return dse_cluster_labels_write(o->clusters, s->reference.labels, (size_t)s->reference.n, err);
+}
+
+/* The rows as CSV or JSON to --out or standard output; the exit status. */
+static int export_rows(const export_opts_t *o, const dse_store_t *s)
+{
     dse_err_t err;
-    dse_store_t s;
-    if (dse_cli_load_store(store, &s, &err) != DSE_OK) {
-        fprintf(stderr, "dsesweep export: error: %s\n", err.msg);
+    size_t *order = sorted_rows(s, &err);
+    if (!order) {
+        dse_err_report(stderr, "dsesweep export", &err);
         return 1;
     }
-    if (clusters) {
-        int rc = DSE_OK;
-        if (!s.reference.path) {
-            rc = DSE_RAISE(&err, DSE_EUSAGE, "%s: the store has no reference clustering", store);
-        } else {
-            rc =
-                dse_cluster_labels_write(clusters, s.reference.labels, (size_t)s.reference.n, &err);
-        }
-        dse_store_free(&s);
-        if (rc != DSE_OK) fprintf(stderr, "dsesweep export: error: %s\n", err.msg);
-        return rc == DSE_OK ? 0 : 1;
-    }
-    FILE *out = outpath ? fopen(outpath, "w") : stdout;
+    FILE *out = o->outpath ? fopen(o->outpath, "w") : stdout;
     if (!out) {
-        fprintf(stderr, "dsesweep export: error: %s: cannot create\n", outpath);
-        dse_store_free(&s);
+        fprintf(stderr, "dsesweep export: error: %s: cannot create\n", o->outpath);
+        free(order);
         return 1;
     }
-    size_t *order = sorted_rows(&s);
-    if (!strcmp(format, "csv")) {
-        fprintf(out, "run,step,path,quantity,sigma,t,value,status,error\n");
-        for (size_t k = 0; k < s.n_results; ++k) {
-            const dse_store_result_t *r = &s.results[order[k]];
-            const dse_store_checkpoint_t *c = &s.checkpoints[r->checkpoint];
-            dse_csv_write_field(out, c->run);
-            fprintf(out, ",%lld,", (long long)c->step);
-            dse_csv_write_field(out, c->path);
-            fprintf(out, ",%s,%.17g,", r->quantity, r->sigma);
-            if (r->t > 0) fprintf(out, "%g", r->t);
-            fputc(',', out);
-            if (r->status == 0) fprintf(out, "%.17g", r->value);
-            fprintf(out, ",%s,", r->status == 0 ? "ok" : "error");
-            dse_csv_write_field(out, r->error);
-            fputc('\n', out);
-        }
-    } else {
-        cJSON *arr = cJSON_CreateArray();
-        for (size_t k = 0; k < s.n_results; ++k) {
-            const dse_store_result_t *r = &s.results[order[k]];
-            const dse_store_checkpoint_t *c = &s.checkpoints[r->checkpoint];
-            cJSON *o = cJSON_CreateObject();
-            cJSON_AddStringToObject(o, "run", c->run);
-            cJSON_AddNumberToObject(o, "step", (double)c->step);
-            cJSON_AddStringToObject(o, "path", c->path);
-            cJSON_AddStringToObject(o, "quantity", r->quantity);
-            dse_cli_json_exact(o, "sigma", r->sigma);
-            if (r->t > 0)
-                dse_cli_json_exact(o, "t", r->t);
-            else
-                cJSON_AddNullToObject(o, "t");
-            if (r->status == 0 && isfinite(r->value))
-                dse_cli_json_exact(o, "value", r->value);
-            else
-                cJSON_AddNullToObject(o, "value");
-            cJSON_AddStringToObject(o, "status", r->status == 0 ? "ok" : "error");
-            cJSON_AddStringToObject(o, "error", r->error);
-            cJSON_AddItemToArray(arr, o);
-        }
-        char *text = cJSON_Print(arr);
-        fprintf(out, "%s\n", text);
-        free(text);
-        cJSON_Delete(arr);
-    }
+    if (!strcmp(o->format, "csv"))
+        write_csv(out, s, order);
+    else
+        write_json(out, s, order);
     free(order);
-    dse_store_free(&s);
     int bad = ferror(out);
-    if ((outpath ? fclose(out) : fflush(out)) != 0 || bad) {
+    if ((o->outpath ? fclose(out) : fflush(out)) != 0 || bad) {
         fprintf(stderr, "dsesweep export: error: %s: write failed\n",
-                outpath ? outpath : "standard output");
+                o->outpath ? o->outpath : "standard output");
         return 1;
     }
     return 0;
+}
+
+int dse_cli_export(int argc, char **argv)
+{
+    export_opts_t o;
+    int status = parse_export_args(argc, argv, &o);
+    if (status) return status < 0 ? 0 : status;
+    dse_err_t err;
+    dse_store_handle_t *h = NULL;
+    if (dse_store_open(MPI_COMM_NULL, o.store, DSE_STORE_READ_ONLY, &h, &err) != DSE_OK) {
+        dse_err_report(stderr, "dsesweep export", &err);
+        return 1;
+    }
+    const dse_store_t *s = dse_store_tables(h);
+    if (o.clusters) {
+        int rc = export_clusters(&o, s, &err);
+        if (rc != DSE_OK) dse_err_report(stderr, "dsesweep export", &err);
+        status = rc == DSE_OK ? 0 : 1;
+    } else {
+        status = export_rows(&o, s);
+    }
+    dse_store_close(&h);
+    return status;
 }

@@ -243,6 +243,84 @@ static void print_names(const char *const *names, size_t n)
     if (n) printf(")");
 }
 
+/* Work arrays of correlate(), n_rows + metadata rows long. */
+typedef struct {
+    size_t *rows;
+    const double *target_of;
+    double *x, *y;
+    const char **labels;
+} column_buffers_t;
+
+/* One column of the correlation table: its line, its CSV row, its plot. */
+static int correlate_column(const dse_results_table_t *t, size_t j, const report_opts_t *o,
+                            column_buffers_t *b, int *single, FILE *csv, dse_plot_set_t *plots,
+                            dse_err_t *err)
+{
+    size_t *rows = b->rows;
+    const double *target_of = b->target_of;
+    double *x = b->x, *y = b->y;
+    const char **labels = b->labels;
+    size_t np = 0, n = ranking_rows(t, j, rows, single);
+    for (size_t i = 0; i < n; ++i) {
+        if (!isfinite(target_of[rows[i]])) continue;
+        x[np] = dse_results_value(t, rows[i], j);
+        y[np] = target_of[rows[i]];
+        labels[np++] = t->rows[rows[i]].run;
+    }
+    double r[DSE_N_CORRELATIONS], lo[DSE_N_CORRELATIONS], hi[DSE_N_CORRELATIONS];
+    printf("%-18s %5zu", t->cols[j], np);
+    if (csv) {
+        dse_csv_write_field(csv, t->cols[j]);
+        fputc(',', csv);
+        dse_csv_write_field(csv, o->target);
+        fprintf(csv, ",%zu", np);
+    }
+    for (int k = 0; k < DSE_N_CORRELATIONS; ++k) {
+        r[k] = dse_correlation((dse_correlation_t)k, x, y, np);
+        if (dse_bootstrap_interval((dse_correlation_t)k, x, y, np, o->resamples, 0.95, o->seed,
+                                   &lo[k], &hi[k]))
+            return DSE_RAISE(err, DSE_ENOMEM, "out of memory in the bootstrap of %s", t->cols[j]);
+        char cell[64];
+        if (!isfinite(r[k]))
+            snprintf(cell, sizeof cell, "n/a");
+        else if (!isfinite(lo[k]))
+            snprintf(cell, sizeof cell, "%+.3f", r[k]);
+        else
+            snprintf(cell, sizeof cell, "%+.3f [%+.3f, %+.3f]", r[k], lo[k], hi[k]);
+        printf("  %-26s", cell);
+        if (csv) fprintf(csv, ",%.17g,%.17g,%.17g", r[k], lo[k], hi[k]);
+    }
+    printf("\n");
+    if (csv) fputc('\n', csv);
+    if (!plots || np < 2) return DSE_OK;
+    char stem[DSE_COLUMN_NAME_MAX], name[2 * DSE_COLUMN_NAME_MAX], title[512];
+    double slope, intercept;
+    dse_line_fit(x, y, np, &slope, &intercept);
+    dse_plot_file_stem(t->cols[j], stem, sizeof stem);
+    char tstem[64];
+    dse_plot_file_stem(o->target, tstem, sizeof tstem);
+    snprintf(name, sizeof name, "%s_vs_%s", tstem, stem);
+    snprintf(title, sizeof title,
+             "%s vs %s: Pearson r = %.3f, Spearman = %.3f, Kendall = %.3f (n = %zu)", o->target,
+             t->cols[j], r[0], r[1], r[2], np);
+    return dse_plot_scatter(plots, name, title, t->cols[j], o->target, labels, x, y, np, slope,
+                            intercept, err);
+}
+
+/* OUT/correlations.csv with its header, or NULL (err set). */
+static FILE *open_correlations_csv(const report_opts_t *o, char *path, size_t cap, dse_err_t *err)
+{
+    snprintf(path, cap, "%s/correlations.csv", o->out);
+    FILE *csv = fopen(path, "w");
+    if (!csv) {
+        DSE_RAISE(err, DSE_EIO, "%s: cannot create", path);
+        return NULL;
+    }
+    fprintf(csv, "column,target,n,pearson,pearson_lo,pearson_hi,spearman,spearman_lo,spearman_hi,"
+                 "kendall,kendall_lo,kendall_hi\n");
+    return csv;
+}
+
 /* The join of runs with metadata rows, and the correlations. */
 static int correlate(const dse_results_table_t *t, const report_opts_t *o, dse_plot_set_t *plots,
                      dse_err_t *err)
@@ -316,66 +394,13 @@ static int correlate(const dse_results_table_t *t, const report_opts_t *o, dse_p
     for (int k = 0; k < DSE_N_CORRELATIONS; ++k)
         printf("  %-26s", dse_correlation_name((dse_correlation_t)k));
     printf("\n");
-    if (o->out) {
-        snprintf(path, sizeof path, "%s/correlations.csv", o->out);
-        if (!(csv = fopen(path, "w"))) {
-            rc = DSE_RAISE(err, DSE_EIO, "%s: cannot create", path);
-            goto out;
-        }
-        fprintf(csv,
-                "column,target,n,pearson,pearson_lo,pearson_hi,spearman,spearman_lo,spearman_hi,"
-                "kendall,kendall_lo,kendall_hi\n");
+    if (o->out && !(csv = open_correlations_csv(o, path, sizeof path, err))) {
+        rc = err->code;
+        goto out;
     }
-    for (size_t j = 0; j < t->n_cols; ++j) {
-        size_t np = 0, n = ranking_rows(t, j, rows, &single);
-        for (size_t i = 0; i < n; ++i) {
-            if (!isfinite(target_of[rows[i]])) continue;
-            x[np] = dse_results_value(t, rows[i], j);
-            y[np] = target_of[rows[i]];
-            labels[np++] = t->rows[rows[i]].run;
-        }
-        double r[DSE_N_CORRELATIONS], lo[DSE_N_CORRELATIONS], hi[DSE_N_CORRELATIONS];
-        printf("%-18s %5zu", t->cols[j], np);
-        if (csv) {
-            dse_csv_write_field(csv, t->cols[j]);
-            fputc(',', csv);
-            dse_csv_write_field(csv, o->target);
-            fprintf(csv, ",%zu", np);
-        }
-        for (int k = 0; k < DSE_N_CORRELATIONS; ++k) {
-            r[k] = dse_correlation((dse_correlation_t)k, x, y, np);
-            if (dse_bootstrap_interval((dse_correlation_t)k, x, y, np, o->resamples, 0.95, o->seed,
-                                       &lo[k], &hi[k])) {
-                rc = DSE_RAISE(err, DSE_ENOMEM, "out of memory in the bootstrap of %s", t->cols[j]);
-                goto out;
-            }
-            char cell[64];
-            if (!isfinite(r[k]))
-                snprintf(cell, sizeof cell, "n/a");
-            else if (!isfinite(lo[k]))
-                snprintf(cell, sizeof cell, "%+.3f", r[k]);
-            else
-                snprintf(cell, sizeof cell, "%+.3f [%+.3f, %+.3f]", r[k], lo[k], hi[k]);
-            printf("  %-26s", cell);
-            if (csv) fprintf(csv, ",%.17g,%.17g,%.17g", r[k], lo[k], hi[k]);
-        }
-        printf("\n");
-        if (csv) fputc('\n', csv);
-        if (plots && np >= 2) {
-            char stem[DSE_COLUMN_NAME_MAX], name[2 * DSE_COLUMN_NAME_MAX], title[512];
-            double slope, intercept;
-            dse_line_fit(x, y, np, &slope, &intercept);
-            dse_plot_file_stem(t->cols[j], stem, sizeof stem);
-            char tstem[64];
-            dse_plot_file_stem(o->target, tstem, sizeof tstem);
-            snprintf(name, sizeof name, "%s_vs_%s", tstem, stem);
-            snprintf(title, sizeof title,
-                     "%s vs %s: Pearson r = %.3f, Spearman = %.3f, Kendall = %.3f (n = %zu)",
-                     o->target, t->cols[j], r[0], r[1], r[2], np);
-            if ((rc = dse_plot_scatter(plots, name, title, t->cols[j], o->target, labels, x, y, np,
-                                       slope, intercept, err)) != DSE_OK)
-                goto out;
-        }
+    for (size_t j = 0; j < t->n_cols && rc == DSE_OK; ++j) {
+        column_buffers_t buf = {rows, target_of, x, y, labels};
+        rc = correlate_column(t, j, o, &buf, &single, csv, plots, err);
     }
 out:
     if (csv) {
@@ -454,15 +479,16 @@ int dse_cli_report(int argc, char **argv)
     int status = parse_args(argc, argv, &o);
     if (status) return status < 0 ? 0 : status;
     dse_err_t err;
-    dse_store_t s;
-    if (dse_cli_load_store(o.store, &s, &err) != DSE_OK) {
-        fprintf(stderr, "dsesweep report: error: %s\n", err.msg);
+    dse_store_handle_t *h = NULL;
+    if (dse_store_open(MPI_COMM_NULL, o.store, DSE_STORE_READ_ONLY, &h, &err) != DSE_OK) {
+        dse_err_report(stderr, "dsesweep report", &err);
         return 1;
     }
+    const dse_store_t *sp = dse_store_tables(h);
     dse_results_table_t t;
-    if (dse_results_table_build(&s, &t, &err) != DSE_OK) {
-        fprintf(stderr, "dsesweep report: error: %s\n", err.msg);
-        dse_store_free(&s);
+    if (dse_results_table_build(sp, &t, &err) != DSE_OK) {
+        dse_err_report(stderr, "dsesweep report", &err);
+        dse_store_close(&h);
         return 1;
     }
     int rc = DSE_OK;
@@ -482,21 +508,21 @@ int dse_cli_report(int argc, char **argv)
         goto out;
     }
     print_run_tables(&t);
-    print_reference(&s.reference);
+    print_reference(&sp->reference);
     if (rank_col >= 0 && (rc = print_ranking(&t, rank_col, &o, &err)) != DSE_OK) goto out;
     if (o.metadata && (rc = correlate(&t, &o, plots, &err)) != DSE_OK) goto out;
     if (plots && (rc = plot_over_steps(&t, plots, &err)) != DSE_OK) goto out;
     size_t failed = 0;
-    for (size_t i = 0; i < s.n_results; ++i)
-        failed += s.results[i].status != 0;
-    printf("\n%zu checkpoint(s), %zu result(s), %zu failed\n", s.n_checkpoints, s.n_results,
+    for (size_t i = 0; i < sp->n_results; ++i)
+        failed += sp->results[i].status != 0;
+    printf("\n%zu checkpoint(s), %zu result(s), %zu failed\n", sp->n_checkpoints, sp->n_results,
            failed);
-    for (size_t i = 0, shown = 0; i < s.n_results && shown < 10; ++i)
-        if (s.results[i].status &&
-            (i == 0 || s.results[i].checkpoint != s.results[i - 1].checkpoint ||
-             strcmp(s.results[i].error, s.results[i - 1].error))) {
-            printf("  ERR %s: %s\n", s.checkpoints[s.results[i].checkpoint].path,
-                   s.results[i].error);
+    for (size_t i = 0, shown = 0; i < sp->n_results && shown < 10; ++i)
+        if (sp->results[i].status &&
+            (i == 0 || sp->results[i].checkpoint != sp->results[i - 1].checkpoint ||
+             strcmp(sp->results[i].error, sp->results[i - 1].error))) {
+            printf("  ERR %s: %s\n", sp->checkpoints[sp->results[i].checkpoint].path,
+                   sp->results[i].error);
             shown++;
         }
     if (plots) {
@@ -508,8 +534,8 @@ int dse_cli_report(int argc, char **argv)
     }
 out:
     if (plots) dse_plot_discard(plots);
-    if (rc != DSE_OK) fprintf(stderr, "dsesweep report: error: %s\n", err.msg);
+    if (rc != DSE_OK) dse_err_report(stderr, "dsesweep report", &err);
     dse_results_table_free(&t);
-    dse_store_free(&s);
+    dse_store_close(&h);
     return rc == DSE_OK ? 0 : 1;
 }

@@ -1,4 +1,4 @@
-/* sweep_cmd.c — `dsesweep scan`, `dsesweep run`, `dsesweep rescore`. */
+/* sweep_cmd.c — `dsesweep scan`, `dsesweep run`, `dsesweep rescore`, `dsesweep merge`. */
 #include <errno.h>
 #include <getopt.h>
 #include <mpi.h>
@@ -9,6 +9,7 @@
 
 #include "cli.h"
 #include "dsesweep/config.h"
+#include "dsesweep/store.h"
 #include "dsesweep/sweep.h"
 
 static int is_rank0(void)
@@ -31,10 +32,11 @@ static int usage_error(const char *cmd, const char *msg, const char *arg)
 static void run_help(FILE *out, const char *cmd)
 {
     if (!strcmp(cmd, "scan"))
-        fprintf(out, "usage: dsesweep scan CONFIG [--shard I/N]\n\n"
-                     "Lists what `run` would do without computing: the checkpoints found with their\n"
-                     "run, step, N and D, unreadable files and directories, the task count, and the\n"
-                     "estimated memory and time.\n");
+        fprintf(out,
+                "usage: dsesweep scan CONFIG [--shard I/N]\n\n"
+                "Lists what `run` would do without computing: the checkpoints found with their\n"
+                "run, step, N and D, unreadable files and directories, the task count, and the\n"
+                "estimated memory and time.\n");
     else
         fprintf(out,
                 "usage: mpiexec -n P dsesweep run CONFIG [--quiet|--verbose] [--shard I/N]\n"
@@ -76,6 +78,14 @@ static int parse_shard(const char *s, int *index, int *count)
     return 1;
 }
 
+/* "dsesweep CMD: error: ..." (with the call chain under DSE_TRACEBACK=1). */
+static void report_error(const char *cmd, const dse_err_t *err)
+{
+    char prog[64];
+    snprintf(prog, sizeof prog, "dsesweep %s", cmd);
+    dse_err_report(stderr, prog, err);
+}
+
 int dse_cli_sweep(const char *cmd, int argc, char **argv)
 {
     dse_sweep_opts_t o = {0, 0, 1, NULL, 0, 0};
@@ -89,13 +99,19 @@ int dse_cli_sweep(const char *cmd, int argc, char **argv)
     int c;
     while ((c = getopt_long(argc, argv, "qvh", opts, NULL)) != -1) {
         switch (c) {
-        case 'q': o.verbose = -1; break;
-        case 'v': o.verbose = 1; break;
+        case 'q':
+            o.verbose = -1;
+            break;
+        case 'v':
+            o.verbose = 1;
+            break;
         case 's':
             if (!parse_shard(optarg, &o.shard_index, &o.shard_count))
                 return usage_error(cmd, "--shard takes I/N with 0 <= I < N (got '%s')", optarg);
             break;
-        case 'o': o.store_override = optarg; break;
+        case 'o':
+            o.store_override = optarg;
+            break;
         case 'r':
             o.recluster = 1;
             break;
@@ -109,7 +125,8 @@ int dse_cli_sweep(const char *cmd, int argc, char **argv)
         case 'h':
             if (is_rank0()) run_help(stdout, cmd);
             return 0;
-        default: return usage_error(cmd, "unknown or incomplete option '%s'", argv[optind - 1]);
+        default:
+            return usage_error(cmd, "unknown or incomplete option '%s'", argv[optind - 1]);
         }
     }
     if (optind != argc - 1) return usage_error(cmd, "%s", "needs exactly one CONFIG file");
@@ -118,7 +135,7 @@ int dse_cli_sweep(const char *cmd, int argc, char **argv)
     dse_config_t cfg;
     int rc = dse_config_load(argv[optind], &cfg, &err);
     if (rc != DSE_OK) {
-        if (is_rank0()) fprintf(stderr, "dsesweep %s: error: %s\n", cmd, err.msg);
+        if (is_rank0()) report_error(cmd, &err);
         return rc == DSE_EUSAGE ? 2 : 1;
     }
     int status = 0;
@@ -142,7 +159,7 @@ int dse_cli_sweep(const char *cmd, int argc, char **argv)
         int ref_refused = sum.reference_error[0] != '\0';
         status = rc != DSE_OK ? 1 : sum.stop_signal ? 4 : (sum.tasks_failed || ref_refused ? 3 : 0);
     }
-    if (rc != DSE_OK && is_rank0()) fprintf(stderr, "dsesweep %s: error: %s\n", cmd, err.msg);
+    if (rc != DSE_OK && is_rank0()) report_error(cmd, &err);
     dse_config_free(&cfg);
     return status;
 }
@@ -173,12 +190,17 @@ int dse_cli_rescore(int argc, char **argv)
     dse_err_t err;
     dse_err_clear(&err);
     size_t added = 0;
-    int rc = dse_sweep_rescore(MPI_COMM_WORLD, argv[1], ts, nt, &added, &err);
+    dse_store_handle_t *h = NULL;
+    int rc = dse_store_open(MPI_COMM_WORLD, argv[1], DSE_STORE_READ_WRITE, &h, &err);
+    if (rc == DSE_OK) rc = dse_store_rescore(h, ts, nt, &added, &err);
+    if (rc == DSE_OK) rc = dse_store_checkpoint(h, &err);
+    dse_store_close(&h);
     if (is_rank0()) {
         if (rc == DSE_OK)
-            printf("dsesweep rescore: %zu DSE value(s) added to %s (no eigensolve)\n", added, argv[1]);
+            printf("dsesweep rescore: %zu DSE value(s) added to %s (no eigensolve)\n", added,
+                   argv[1]);
         else
-            fprintf(stderr, "dsesweep rescore: error: %s\n", err.msg);
+            dse_err_report(stderr, "dsesweep rescore", &err);
     }
     return rc == DSE_OK ? 0 : 1;
 }
@@ -187,9 +209,14 @@ int dse_cli_merge(int argc, char **argv)
 {
     const char *out = NULL;
     char **shards = calloc((size_t)argc + 1, sizeof *shards);
+    if (!shards) {
+        fprintf(stderr, "dsesweep merge: error: out of memory\n");
+        return 1;
+    }
     int n = 0;
     for (int i = 1; i < argc; ++i) {
-        if (!strcmp(argv[i], "-o") && i + 1 < argc) out = argv[++i];
+        if (!strcmp(argv[i], "-o") && i + 1 < argc)
+            out = argv[++i];
         else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
             if (is_rank0())
                 printf("usage: dsesweep merge SHARD.h5... -o STORE.h5\n\n"
@@ -201,7 +228,8 @@ int dse_cli_merge(int argc, char **argv)
         } else if (argv[i][0] == '-') {
             free(shards);
             return usage_error("merge", "unknown option '%s'", argv[i]);
-        } else shards[n++] = argv[i];
+        } else
+            shards[n++] = argv[i];
     }
     if (!out || n == 0) {
         free(shards);
@@ -209,10 +237,20 @@ int dse_cli_merge(int argc, char **argv)
     }
     dse_err_t err;
     dse_err_clear(&err);
-    int rc = dse_sweep_merge(MPI_COMM_WORLD, shards, n, out, &err);
+    dse_store_handle_t *h = NULL;
+    int rc = dse_store_create(MPI_COMM_WORLD, out, &h, &err);
+    for (int i = 0; rc == DSE_OK && i < n; ++i)
+        rc = dse_store_merge_from(h, shards[i], &err);
+    if (rc == DSE_OK) {
+        if (is_rank0()) dse_store_stamp_finished(h);
+        rc = dse_store_checkpoint(h, &err);
+    }
+    dse_store_close(&h);
     if (is_rank0()) {
-        if (rc == DSE_OK) printf("dsesweep merge: %d shard(s) merged into %s\n", n, out);
-        else fprintf(stderr, "dsesweep merge: error: %s\n", err.msg);
+        if (rc == DSE_OK)
+            printf("dsesweep merge: %d shard(s) merged into %s\n", n, out);
+        else
+            dse_err_report(stderr, "dsesweep merge", &err);
     }
     free(shards);
     return rc == DSE_OK ? 0 : 1;

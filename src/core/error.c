@@ -101,17 +101,28 @@ int dse_err_prefix(dse_err_t *err, const char *fmt, ...)
 const char *dse_err_name(int code)
 {
     switch (code) {
-    case DSE_OK: return "ok";
-    case DSE_EIO: return "I/O error";
-    case DSE_EFORMAT: return "format error";
-    case DSE_EDTYPE: return "unsupported dtype";
-    case DSE_EVALUE: return "bad value";
-    case DSE_ENOMEM: return "out of memory";
-    case DSE_ELAPACK: return "LAPACK failure";
-    case DSE_EMPI: return "MPI failure";
-    case DSE_EHDF5: return "HDF5 failure";
-    case DSE_EUSAGE: return "usage error";
-    default: return "internal error";
+    case DSE_OK:
+        return "ok";
+    case DSE_EIO:
+        return "I/O error";
+    case DSE_EFORMAT:
+        return "format error";
+    case DSE_EDTYPE:
+        return "unsupported dtype";
+    case DSE_EVALUE:
+        return "bad value";
+    case DSE_ENOMEM:
+        return "out of memory";
+    case DSE_ELAPACK:
+        return "LAPACK failure";
+    case DSE_EMPI:
+        return "MPI failure";
+    case DSE_EHDF5:
+        return "HDF5 failure";
+    case DSE_EUSAGE:
+        return "usage error";
+    default:
+        return "internal error";
     }
 }
 
@@ -124,8 +135,7 @@ void *dse_malloc(size_t count, size_t size, dse_err_t *err, const char *src_file
     }
     size_t bytes = count * size;
     void *p = malloc(bytes ? bytes : 1);
-    if (!p)
-        dse_err_set(err, DSE_ENOMEM, src_file, src_line, "cannot allocate %zu bytes", bytes);
+    if (!p) dse_err_set(err, DSE_ENOMEM, src_file, src_line, "cannot allocate %zu bytes", bytes);
     return p;
 }
 
@@ -138,12 +148,37 @@ void *dse_calloc(size_t count, size_t size, dse_err_t *err, const char *src_file
     return p;
 }
 
+char *dse_strdup(const char *text, dse_err_t *err, const char *src_file, int src_line)
+{
+    if (!text) text = "";
+    size_t n = strlen(text) + 1;
+    char *p = dse_malloc(n, 1, err, src_file, src_line);
+    if (p) memcpy(p, text, n);
+    return p;
+}
+
+int dse_grow(void *array_ptr, size_t n, size_t *cap, size_t elem, dse_err_t *err,
+             const char *src_file, int src_line)
+{
+    if (n < *cap) return DSE_OK;
+    size_t c = *cap ? 2 * *cap : 16;
+    void *old;
+    memcpy(&old, array_ptr, sizeof old);
+    void *grown = dse_malloc(c, elem, err, src_file, src_line);
+    if (!grown) return DSE_ENOMEM;
+    if (n) memcpy(grown, old, n * elem);
+    free(old);
+    memcpy(array_ptr, &grown, sizeof grown);
+    *cap = c;
+    return DSE_OK;
+}
+
 int dse_to_blas_int(size_t value, int *out, const char *what, dse_err_t *err)
 {
     if (value > (size_t)INT_MAX)
         return DSE_RAISE(err, DSE_ENOMEM,
-                         "%s = %zu exceeds the 32-bit LAPACK integer limit %d; use more ranks", what,
-                         value, INT_MAX);
+                         "%s = %zu exceeds the 32-bit LAPACK integer limit %d; use more ranks",
+                         what, value, INT_MAX);
     *out = (int)value;
     return DSE_OK;
 }
@@ -151,6 +186,7 @@ int dse_to_blas_int(size_t value, int *out, const char *what, dse_err_t *err)
 int dse_fclose_checked(FILE *f, const char *path, dse_err_t *err)
 {
     int bad = ferror(f);
-    if (fclose(f) != 0 || bad) return dse_err_set(err, DSE_EIO, __FILE__, __LINE__, "%s: write failed", path);
+    if (fclose(f) != 0 || bad)
+        return dse_err_set(err, DSE_EIO, __FILE__, __LINE__, "%s: write failed", path);
     return DSE_OK;
 }

@@ -126,29 +126,30 @@ typedef struct {
 } parse_state_t;
 
 /* A path from the file: relative ones are taken from the config's directory,
- * and the directory part is made canonical when it exists. */
+ * and the directory part is made canonical when it exists. NULL (st->err
+ * set) when out of memory; the caller owns the result. */
 static char *resolve(const parse_state_t *st, const char *value)
 {
-    if (value[0] == '\0') return strdup(value);
+    if (value[0] == '\0') return DSE_STRDUP(value, st->err);
     char joined[PATH_MAX];
     if (value[0] == '/' || !st->base_dir || !*st->base_dir)
         snprintf(joined, sizeof joined, "%s", value);
     else
         snprintf(joined, sizeof joined, "%s/%s", st->base_dir, value);
     char real[PATH_MAX];
-    if (realpath(joined, real)) return strdup(real);
+    if (realpath(joined, real)) return DSE_STRDUP(real, st->err);
     char *slash = strrchr(joined, '/');
     if (slash && slash != joined) {
         *slash = '\0';
         if (realpath(joined, real)) {
             size_t n = strlen(real) + strlen(slash + 1) + 2;
-            char *p = malloc(n);
+            char *p = DSE_MALLOC(n, 1, st->err);
             if (p) snprintf(p, n, "%s/%s", real, slash + 1);
             return p;
         }
         *slash = '/';
     }
-    return strdup(joined);
+    return DSE_STRDUP(joined, st->err);
 }
 
 static char *trim(char *s)
@@ -161,12 +162,13 @@ static char *trim(char *s)
     return s;
 }
 
-/* Sets one key from its text; returns 0 on success or fills the error. */
+/* A usage error "<config>:<line>: ..." (no line: "<config>: ..."); needs
+ * err, n (the config's name) and line in scope. */
 #define BAD(fmt, ...)                                                                              \
     (line ? DSE_RAISE(err, DSE_EUSAGE, "%s:%d: " fmt, n, line, __VA_ARGS__)                        \
           : DSE_RAISE(err, DSE_EUSAGE, "%s: " fmt, n, __VA_ARGS__))
 
-/* [sweep] roots: a comma list of directories, resolved against the file's. */
+/* roots = A, B, ...: each resolved against the config's directory. */
 static int set_roots(parse_state_t *st, const char *value, int line)
 {
     dse_config_t *c = st->cfg;
@@ -183,12 +185,38 @@ static int set_roots(parse_state_t *st, const char *value, int line)
         if (!*tok) continue;
         if (c->n_roots == DSE_CONFIG_MAX_ROOTS)
             return BAD("roots: at most %d roots", DSE_CONFIG_MAX_ROOTS);
-        c->roots[c->n_roots++] = resolve(st, tok);
+        if (!(c->roots[c->n_roots] = resolve(st, tok))) return DSE_ENOMEM;
+        c->n_roots++;
     }
     if (c->n_roots == 0) return BAD("roots must name at least one directory (got '%s')", value);
     return DSE_OK;
 }
 
+/* t = 1, 2, ...: integers in the key's bounds. */
+static int set_t_list(parse_state_t *st, const key_spec_t *k, const char *value, int line)
+{
+    dse_config_t *c = st->cfg;
+    dse_err_t *err = st->err;
+    const char *n = st->name;
+    char buf[1024], *end;
+    snprintf(buf, sizeof buf, "%s", value);
+    c->n_t = 0;
+    char *save = NULL;
+    for (char *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        tok = trim(tok);
+        errno = 0;
+        unsigned long long v = *tok == '-' ? 0 : strtoull(tok, &end, 10);
+        if (*tok == '-' || errno || end == tok || *end || (double)v < k->min || (double)v > k->max)
+            return BAD("%s takes integers in [%g, %g] (got '%s')", k->name, k->min, k->max, value);
+        if (c->n_t == DSE_CONFIG_MAX_T)
+            return BAD("%s: at most %d values", k->name, DSE_CONFIG_MAX_T);
+        c->t[c->n_t++] = (double)v;
+    }
+    if (c->n_t == 0) return BAD("%s needs at least one value (got '%s')", k->name, value);
+    return DSE_OK;
+}
+
+/* Sets one key from its text; returns 0 on success or fills the error. */
 static int set_key(parse_state_t *st, const key_spec_t *k, const char *value, int line)
 {
     dse_config_t *c = st->cfg;
@@ -207,8 +235,8 @@ static int set_key(parse_state_t *st, const key_spec_t *k, const char *value, in
         if (k->type == K_PATH && k->def == NULL && !*value)
             return BAD("%s must not be empty", k->name);
         free(*str);
-        *str = k->type == K_PATH ? resolve(st, value) : strdup(value);
-        return DSE_OK;
+        *str = k->type == K_PATH ? resolve(st, value) : DSE_STRDUP(value, err);
+        return *str ? DSE_OK : DSE_ENOMEM;
     }
     switch (k->type) {
     case K_DOUBLE: {
@@ -237,26 +265,8 @@ static int set_key(parse_state_t *st, const key_spec_t *k, const char *value, in
         if (!strcmp(k->name, "n_clusters")) c->params.n_clusters = (int)v;
         return DSE_OK;
     }
-    case K_INT_LIST: {
-        char buf[1024];
-        snprintf(buf, sizeof buf, "%s", value);
-        c->n_t = 0;
-        char *save = NULL;
-        for (char *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-            tok = trim(tok);
-            errno = 0;
-            unsigned long long v = *tok == '-' ? 0 : strtoull(tok, &end, 10);
-            if (*tok == '-' || errno || end == tok || *end || (double)v < k->min ||
-                (double)v > k->max)
-                return BAD("%s takes integers in [%g, %g] (got '%s')", k->name, k->min, k->max,
-                           value);
-            if (c->n_t == DSE_CONFIG_MAX_T)
-                return BAD("%s: at most %d values", k->name, DSE_CONFIG_MAX_T);
-            c->t[c->n_t++] = (double)v;
-        }
-        if (c->n_t == 0) return BAD("%s needs at least one value (got '%s')", k->name, value);
-        return DSE_OK;
-    }
+    case K_INT_LIST:
+        return set_t_list(st, k, value, line);
     case K_QUANTITIES: {
         dse_err_t qerr;
         if (dse_quantity_parse(value, &c->quantities, &qerr) != DSE_OK)
@@ -283,8 +293,8 @@ static int set_key(parse_state_t *st, const key_spec_t *k, const char *value, in
     default:
         return BAD("%s: unhandled key type", k->name);
     }
-#undef BAD
 }
+#undef BAD
 
 static int handler(void *user, const char *section, const char *name, const char *value)
 {
@@ -338,8 +348,12 @@ int dse_config_parse(const char *text, const char *name, const char *base_dir, d
 {
     memset(cfg, 0, sizeof *cfg);
     cfg->params = dse_params_default();
-    cfg->path = strdup(name);
-    cfg->text = strdup(text);
+    cfg->path = DSE_STRDUP(name, err);
+    cfg->text = DSE_STRDUP(text, err);
+    if (!cfg->path || !cfg->text) {
+        dse_config_free(cfg);
+        return DSE_ENOMEM;
+    }
     parse_state_t st = {cfg, name, base_dir, err, DSE_OK, 0, text, {0}, 0};
     int r = ini_parse_stream(reader, &st, handler, &st);
     if (st.rc == DSE_OK && st.too_long)
@@ -373,14 +387,17 @@ int dse_config_load(const char *path, dse_config_t *cfg, dse_err_t *err)
     size_t got;
     while ((got = fread(buf, 1, sizeof buf, f)) > 0) {
         if (len + got + 1 > cap) {
-            cap = (len + got + 1) * 2;
-            char *grown = realloc(text, cap);
+            size_t grown_cap = (len + got + 1) * 2;
+            char *grown = DSE_MALLOC(grown_cap, 1, err);
             if (!grown) {
                 free(text);
                 fclose(f);
                 return DSE_RAISE(err, DSE_ENOMEM, "%s: cannot allocate", path);
             }
+            if (len) memcpy(grown, text, len);
+            free(text);
             text = grown;
+            cap = grown_cap;
         }
         memcpy(text + len, buf, got);
         len += got;
@@ -392,11 +409,11 @@ int dse_config_load(const char *path, dse_config_t *cfg, dse_err_t *err)
         return DSE_RAISE(err, DSE_EIO, "%s: read failed (is it a directory?)", path);
     }
     if (!text)
-        text = calloc(1, 1);
+        text = DSE_CALLOC(1, 1, err);
     else
         text[len] = '\0';
-    char *copy = strdup(path);
-    int rc = dse_config_parse(text, path, dirname(copy), cfg, err);
+    char *copy = DSE_STRDUP(path, err);
+    int rc = text && copy ? dse_config_parse(text, path, dirname(copy), cfg, err) : DSE_ENOMEM;
     free(copy);
     free(text);
     return rc;
@@ -437,13 +454,13 @@ uint64_t dse_config_fingerprint(const dse_config_t *c)
                         (uint64_t)p->n_clusters,
                         0};
     h = dse_fnv1a(h, ints, sizeof ints);
+    if (p->alpha != 1.0) /* the default: the fingerprint of earlier stores */
+        h = dse_fnv1a(h, &p->alpha, sizeof p->alpha);
     h = dse_fnv1a(h, c->t, (size_t)c->n_t * sizeof c->t[0]); /* new t: rescore or a new store */
     h = dse_fnv1a(h, c->dataset ? c->dataset : "", c->dataset ? strlen(c->dataset) : 0);
     const char *lb = c->labels ? strrchr(c->labels, '/') : NULL;
     lb = lb ? lb + 1 : (c->labels ? c->labels : "");
     h = dse_fnv1a(h, lb, strlen(lb));
-    if (p->alpha != 1.0) /* the default: the fingerprint of earlier stores */
-        h = dse_fnv1a(h, &p->alpha, sizeof p->alpha);
     if (c->reference && *c->reference) { /* absent: the fingerprint of earlier stores */
         const char *rb = strrchr(c->reference, '/');
         rb = rb ? rb + 1 : c->reference;

@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "dsesweep/group.h"
 #include "dsesweep/hash.h"
 #include "dsesweep/source.h"
 
@@ -45,14 +46,13 @@ static void warn(walk_t *w, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(line, sizeof line, fmt, ap);
     va_end(ap);
-    if (w->scan->n_warnings == w->wcap) {
-        size_t cap = w->wcap ? 2 * w->wcap : 16;
-        char **grown = realloc(w->scan->warnings, cap * sizeof *grown);
-        if (!grown) return;
-        w->scan->warnings = grown;
-        w->wcap = cap;
+    char *copy = DSE_STRDUP(line, w->err);
+    if (!copy || DSE_GROW(&w->scan->warnings, w->scan->n_warnings, &w->wcap, w->err) != DSE_OK) {
+        free(copy);
+        w->rc = DSE_ENOMEM;
+        return;
     }
-    w->scan->warnings[w->scan->n_warnings++] = strdup(line);
+    w->scan->warnings[w->scan->n_warnings++] = copy;
 }
 
 /* 1 if real (a resolved path) lies inside one of the resolved roots. */
@@ -71,20 +71,29 @@ static int visit_dir_once(walk_t *w, const struct stat *st)
 {
     for (size_t i = 0; i < w->n_visited; ++i)
         if (w->visited[i].dev == st->st_dev && w->visited[i].ino == st->st_ino) return 0;
-    if (w->n_visited == w->vcap) {
-        size_t cap = w->vcap ? 2 * w->vcap : 64;
-        dir_id_t *grown = realloc(w->visited, cap * sizeof *grown);
-        if (!grown) return 0;
-        w->visited = grown;
-        w->vcap = cap;
+    if (DSE_GROW(&w->visited, w->n_visited, &w->vcap, w->err) != DSE_OK) {
+        w->rc = DSE_ENOMEM;
+        return 0;
     }
     w->visited[w->n_visited++] = (dir_id_t){st->st_dev, st->st_ino};
     return 1;
 }
 
+/* A NUL-terminated copy of n bytes of text; NULL when out of memory (the
+ * caller reports it). */
+static char *dup_n(const char *text, size_t n)
+{
+    dse_err_t err;
+    char *p = DSE_MALLOC(n + 1, 1, &err);
+    if (!p) return NULL;
+    memcpy(p, text, n);
+    p[n] = '\0';
+    return p;
+}
+
 /* Run and step from the path below the root; warnings go to w (may be NULL). */
-static void parts_from(pcre2_code *re, pcre2_match_data *md, walk_t *w, const char *rel,
-                       char **run, int64_t *step, int *matched)
+static void parts_from(pcre2_code *re, pcre2_match_data *md, walk_t *w, const char *rel, char **run,
+                       int64_t *step, int *matched)
 {
     *matched = 1;
     *step = -1;
@@ -98,7 +107,7 @@ static void parts_from(pcre2_code *re, pcre2_match_data *md, walk_t *w, const ch
         PCRE2_UCHAR *buf = NULL;
         PCRE2_SIZE len;
         if (pcre2_substring_get_byname(md, (PCRE2_SPTR) "run", &buf, &len) == 0) {
-            *run = strndup((const char *)buf, len);
+            *run = dup_n((const char *)buf, len);
             pcre2_substring_free(buf);
         }
         if (pcre2_substring_get_byname(md, (PCRE2_SPTR) "step", &buf, &len) == 0) {
@@ -118,9 +127,9 @@ static void parts_from(pcre2_code *re, pcre2_match_data *md, walk_t *w, const ch
             const char *prev = slash;
             while (prev > rel && prev[-1] != '/')
                 prev--;
-            *run = strndup(prev, (size_t)(slash - prev));
+            *run = dup_n(prev, (size_t)(slash - prev));
         } else {
-            *run = strdup(".");
+            *run = dup_n(".", 1);
         }
     }
     if (*step == -1) {
@@ -129,7 +138,8 @@ static void parts_from(pcre2_code *re, pcre2_match_data *md, walk_t *w, const ch
         base = base ? base + 1 : rel;
         const char *last = NULL;
         for (const char *p = base; *p; ++p)
-            if (isdigit((unsigned char)*p) && (p == base || !isdigit((unsigned char)p[-1]))) last = p;
+            if (isdigit((unsigned char)*p) && (p == base || !isdigit((unsigned char)p[-1])))
+                last = p;
         if (last) {
             errno = 0;
             long long v = strtoll(last, NULL, 10);
@@ -166,7 +176,8 @@ int dse_scan_name_parts(const char *regex, const char *rel, char **run, int64_t 
     if (!*matched) {
         free(*run);
         *run = NULL;
-    }
+    } else if (!*run)
+        return DSE_RAISE(err, DSE_ENOMEM, "%s: out of memory for the run name", rel);
     return DSE_OK;
 }
 
@@ -180,32 +191,26 @@ static int add_item(walk_t *w, const char *root, const char *rel)
         free(run);
         return DSE_OK;
     }
-    if (w->scan->count == w->cap) {
-        size_t cap = w->cap ? 2 * w->cap : 64;
-        dse_checkpoint_t *grown = realloc(w->scan->items, cap * sizeof *grown);
-        if (!grown) {
-            free(run);
-            return DSE_RAISE(w->err, DSE_ENOMEM, "cannot grow the checkpoint list");
-        }
-        w->scan->items = grown;
-        w->cap = cap;
+    if (!run || DSE_GROW(&w->scan->items, w->scan->count, &w->cap, w->err) != DSE_OK) {
+        free(run);
+        return DSE_RAISE(w->err, DSE_ENOMEM, "cannot grow the checkpoint list");
     }
     dse_checkpoint_t *c = &w->scan->items[w->scan->count++];
     memset(c, 0, sizeof *c);
-    size_t n = strlen(root) + strlen(rel) + 2;
-    c->path = malloc(n);
-    snprintf(c->path, n, "%s/%s", root, rel);
-    c->rel = strdup(rel);
     c->run = run;
     c->step = step;
+    size_t n = strlen(root) + strlen(rel) + 2;
     const char *ds = w->cfg->dataset;
-    if (ds && *ds) {
-        size_t m = strlen(c->path) + strlen(ds) + 2;
-        c->spec = malloc(m);
+    size_t m = n + (ds && *ds ? strlen(ds) + 1 : 0);
+    c->path = DSE_MALLOC(n, 1, w->err);
+    c->rel = DSE_STRDUP(rel, w->err);
+    c->spec = DSE_MALLOC(m, 1, w->err);
+    if (!c->path || !c->rel || !c->spec) return DSE_ENOMEM; /* freed with the scan */
+    snprintf(c->path, n, "%s/%s", root, rel);
+    if (ds && *ds)
         snprintf(c->spec, m, "%s:%s", c->path, ds);
-    } else {
-        c->spec = strdup(c->path);
-    }
+    else
+        snprintf(c->spec, m, "%s", c->path);
     struct stat st;
     if (stat(c->path, &st) == 0) {
         c->file_size = (uint64_t)st.st_size;
@@ -217,12 +222,12 @@ static int add_item(walk_t *w, const char *root, const char *rel)
     if (dse_source_open(c->spec, &src, &e) == DSE_OK) {
         c->n = dse_source_rows(src);
         c->d = dse_source_cols(src);
-        if (dse_source_check_embeddings(src, &e) != DSE_OK) c->error = strdup(e.msg);
+        if (dse_source_check_embeddings(src, &e) != DSE_OK) c->error = DSE_STRDUP(e.msg, w->err);
         dse_source_close(&src);
     } else {
-        c->error = strdup(e.msg);
+        c->error = DSE_STRDUP(e.msg, w->err);
     }
-    return DSE_OK;
+    return e.code != DSE_OK && !c->error ? DSE_ENOMEM : DSE_OK;
 }
 
 static int cmp_names(const void *a, const void *b)
@@ -249,17 +254,17 @@ static void walk_dir(walk_t *w, const char *root, const char *rel, int depth)
     struct dirent *de;
     while ((de = readdir(dp))) {
         if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..")) continue;
-        if (count == cap) {
-            cap = cap ? 2 * cap : 64;
-            char **grown = realloc(names, cap * sizeof *grown);
-            if (!grown) break;
-            names = grown;
+        if (DSE_GROW(&names, count, &cap, w->err) != DSE_OK ||
+            !(names[count] = DSE_STRDUP(de->d_name, w->err))) {
+            w->rc = DSE_ENOMEM;
+            break;
         }
-        if (!(names[count] = strdup(de->d_name))) break;
         count++;
     }
     closedir(dp);
-    if (count > 1) qsort(names, count, sizeof *names, cmp_names); /* names is NULL when the directory is empty */
+    if (count > 1)
+        qsort(names, count, sizeof *names,
+              cmp_names); /* names is NULL when the directory is empty */
     for (size_t i = 0; i < count && w->rc == DSE_OK; ++i) {
         char childrel[PATH_MAX], child[2 * PATH_MAX + 2];
         int len = snprintf(childrel, sizeof childrel, "%s%s%s", rel, *rel ? "/" : "", names[i]);
@@ -306,8 +311,8 @@ int dse_scan_tree(const dse_config_t *cfg, dse_scan_t *scan, dse_err_t *err)
     if (cfg->path_regex && *cfg->path_regex) {
         int code;
         PCRE2_SIZE off;
-        w.re = pcre2_compile((PCRE2_SPTR)cfg->path_regex, PCRE2_ZERO_TERMINATED, 0, &code, &off,
-                             NULL);
+        w.re =
+            pcre2_compile((PCRE2_SPTR)cfg->path_regex, PCRE2_ZERO_TERMINATED, 0, &code, &off, NULL);
         if (!w.re) {
             PCRE2_UCHAR msg[256];
             pcre2_get_error_message(code, msg, sizeof msg);
@@ -319,7 +324,7 @@ int dse_scan_tree(const dse_config_t *cfg, dse_scan_t *scan, dse_err_t *err)
     int readable = 0;
     for (int i = 0; i < cfg->n_roots; ++i) {
         char real[PATH_MAX];
-        w.root_real[i] = realpath(cfg->roots[i], real) ? strdup(real) : NULL;
+        w.root_real[i] = realpath(cfg->roots[i], real) ? DSE_STRDUP(real, err) : NULL;
     }
     for (int i = 0; i < cfg->n_roots && w.rc == DSE_OK; ++i) {
         struct stat st;
@@ -367,7 +372,7 @@ int dse_scan_checksums(MPI_Comm comm, dse_scan_t *scan, dse_err_t *err)
     MPI_Comm_rank(comm, &rank);
     MPI_Comm_size(comm, &size);
     uint64_t *sums = DSE_CALLOC(scan->count + 1, sizeof *sums, err);
-    if (!sums) return err->code;
+    DSE_TRY(dse_comm_agree(comm, sums ? DSE_OK : DSE_ENOMEM, err));
     for (size_t i = (size_t)rank; i < scan->count; i += (size_t)size) {
         dse_err_t e;
         if (scan->items[i].error || dse_file_checksum(scan->items[i].path, &sums[i], &e) != DSE_OK)
@@ -383,7 +388,8 @@ int dse_scan_checksums(MPI_Comm comm, dse_scan_t *scan, dse_err_t *err)
 static char *dupnull(const cJSON *o, const char *k)
 {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
-    return cJSON_IsString(v) ? strdup(v->valuestring) : NULL;
+    dse_err_t err; /* a missing copy of a string that was there is caught by the caller */
+    return cJSON_IsString(v) ? DSE_STRDUP(v->valuestring, &err) : NULL;
 }
 
 int dse_scan_bcast(MPI_Comm comm, int root, dse_scan_t *scan, dse_err_t *err)
@@ -420,18 +426,26 @@ int dse_scan_bcast(MPI_Comm comm, int root, dse_scan_t *scan, dse_err_t *err)
     }
     MPI_Bcast(&len, 1, MPI_LONG_LONG, root, comm);
     if (len == 0 || len > INT_MAX) return DSE_RAISE(err, DSE_EINTERNAL, "cannot share the scan");
-    if (rank != root) text = malloc((size_t)len);
+    if (rank != root) text = DSE_MALLOC((size_t)len, 1, err);
+    int rc = dse_comm_agree(comm, text ? DSE_OK : DSE_ENOMEM, err);
+    if (rc != DSE_OK) {
+        free(text);
+        return rc;
+    }
     MPI_Bcast(text, (int)len, MPI_CHAR, root, comm);
     if (rank != root) {
         dse_scan_free(scan);
         cJSON *top = cJSON_Parse(text);
-        const cJSON *arr = cJSON_GetObjectItem(top, "items"), *warns = cJSON_GetObjectItem(top, "warnings");
+        const cJSON *arr = cJSON_GetObjectItem(top, "items"),
+                    *warns = cJSON_GetObjectItem(top, "warnings");
         scan->count = (size_t)cJSON_GetArraySize(arr);
-        scan->items = calloc(scan->count + 1, sizeof *scan->items);
+        scan->items = DSE_CALLOC(scan->count + 1, sizeof *scan->items, err);
+        if (!scan->items) scan->count = 0;
         size_t i = 0;
         const cJSON *o;
         cJSON_ArrayForEach(o, arr)
         {
+            if (i >= scan->count) break;
             dse_checkpoint_t *c = &scan->items[i++];
             c->path = dupnull(o, "path");
             c->rel = dupnull(o, "rel");
@@ -450,13 +464,24 @@ int dse_scan_bcast(MPI_Comm comm, int root, dse_scan_t *scan, dse_err_t *err)
             c->checksum = sum;
         }
         scan->n_warnings = (size_t)cJSON_GetArraySize(warns);
-        scan->warnings = calloc(scan->n_warnings + 1, sizeof *scan->warnings);
+        scan->warnings = DSE_CALLOC(scan->n_warnings + 1, sizeof *scan->warnings, err);
+        if (!scan->warnings) scan->n_warnings = 0;
         i = 0;
-        cJSON_ArrayForEach(o, warns) scan->warnings[i++] = strdup(o->valuestring);
+        cJSON_ArrayForEach(o, warns)
+        {
+            if (i < scan->n_warnings) scan->warnings[i++] = DSE_STRDUP(o->valuestring, err);
+        }
+        for (size_t k = 0; k < scan->count; ++k)
+            if (!scan->items[k].path || !scan->items[k].rel || !scan->items[k].spec ||
+                !scan->items[k].run)
+                rc = DSE_ENOMEM;
+        for (size_t k = 0; k < scan->n_warnings; ++k)
+            if (!scan->warnings[k]) rc = DSE_ENOMEM;
+        if (!scan->items || !scan->warnings) rc = DSE_ENOMEM;
         cJSON_Delete(top);
     }
     free(text);
-    return DSE_OK;
+    return dse_comm_agree(comm, rc, err);
 }
 
 void dse_scan_free(dse_scan_t *scan)

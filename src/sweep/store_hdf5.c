@@ -1,29 +1,50 @@
 /* store_hdf5.c — the store file: columnar tables written with parallel HDF5.
  *
  * Every table is a group of 1-D column datasets of equal length (strings as
- * fixed-length, NUL-padded; the width is the longest value + 1). The root's
- * tables are broadcast, then each rank writes a contiguous slice of rows of
- * every column with one collective H5Dwrite (a rank with no rows selects
- * none). Metadata operations are collective (H5Pset_all_coll_metadata_ops).
+ * fixed-length, NUL-padded; the width is the longest value + 1), described by
+ * the column tables of store_columns.c. The root's tables are broadcast, then
+ * each rank writes a contiguous slice of rows of every column with one
+ * collective H5Dwrite (a rank with no rows selects none). Metadata operations
+ * are collective (H5Pset_all_coll_metadata_ops). Reading is serial.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <hdf5.h>
+#include <libgen.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <libgen.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
 
-#include "dsesweep/memory.h"
-
+#include "dsesweep/hooks.h"
 #include "dsesweep/group.h"
-#include "dsesweep/store.h"
+#include "dsesweep/memory.h"
 #include "dsesweep/version.h"
+#include "store_internal.h"
 
 #define STORE_FORMAT "dsesweep-store 1"
+
+/* The native HDF5 type of a numeric column. */
+static hid_t h5_type(dse_col_type_t type)
+{
+    switch (type) {
+    case DSE_COL_I32:
+        return H5T_NATIVE_INT32;
+    case DSE_COL_I64:
+        return H5T_NATIVE_INT64;
+    case DSE_COL_U64:
+        return H5T_NATIVE_UINT64;
+    default:
+        return H5T_NATIVE_DOUBLE;
+    }
+}
+
+static int is_string(const dse_column_t *c)
+{
+    return c->type == DSE_COL_STR || c->type == DSE_COL_CHARS;
+}
 
 typedef struct {
     MPI_Comm comm;
@@ -36,11 +57,14 @@ typedef struct {
 
 static void h5fail(writer_t *w, const char *what)
 {
+    char journal[4200];
+    dse_journal_path(w->path, journal, sizeof journal);
     if (w->rc == DSE_OK)
-        w->rc = DSE_RAISE(w->err, DSE_EHDF5,
-                          "%s.tmp: HDF5 %s failed (disk full or a file size limit?); %s is unchanged "
-                          "and finished tasks are in %s.journal",
-                          w->path, what, w->path, w->path);
+        w->rc =
+            DSE_RAISE(w->err, DSE_EHDF5,
+                      "%s.tmp: HDF5 %s failed (disk full or a file size limit?); %s is unchanged "
+                      "and finished tasks are in %s",
+                      w->path, what, w->path, journal);
 }
 
 /* Every rank learns whether any rank failed, right after each collective
@@ -55,17 +79,11 @@ static void agree(writer_t *w)
 /* Creates the group of one table (collective), agreeing on failure. */
 static hid_t table_group(writer_t *w, const char *name)
 {
-    hid_t g = w->rc == DSE_OK ? H5Gcreate2(w->file, name, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT) : -1;
+    hid_t g =
+        w->rc == DSE_OK ? H5Gcreate2(w->file, name, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT) : -1;
     if (g < 0) h5fail(w, "group create");
     agree(w);
     return g;
-}
-
-/* Rows [lo, hi) of `count` that this rank writes. */
-static void my_slice(const writer_t *w, size_t count, size_t *lo, size_t *hi)
-{
-    *lo = count * (size_t)w->rank / (size_t)w->size;
-    *hi = count * (size_t)(w->rank + 1) / (size_t)w->size;
 }
 
 /* Writes one column of `count` elements of `type` (data valid on every rank). */
@@ -78,8 +96,9 @@ static void write_column(writer_t *w, hid_t group, const char *name, hid_t type,
     hid_t dset = H5Dcreate2(group, name, type, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
     if (dset < 0) h5fail(w, "dataset create");
     if (w->rc == DSE_OK && count > 0) {
-        size_t lo, hi;
-        my_slice(w, count, &lo, &hi);
+        /* Rows [lo, hi) are this rank's. */
+        size_t lo = count * (size_t)w->rank / (size_t)w->size;
+        size_t hi = count * (size_t)(w->rank + 1) / (size_t)w->size;
         hsize_t start = lo, n = hi - lo;
         hid_t mem = H5Screate_simple(1, &n, NULL);
         if (n > 0) {
@@ -97,11 +116,17 @@ static void write_column(writer_t *w, hid_t group, const char *name, hid_t type,
     agree(w);
 }
 
-/* Broadcasts `bytes` bytes from the root (allocating on the others). */
+/* Broadcasts `bytes` bytes from the root into a new buffer on every rank
+ * (caller frees); NULL (agreed) when a rank cannot allocate it. */
 static void *bcast_buffer(writer_t *w, const void *root_data, size_t bytes)
 {
-    void *buf = malloc(bytes ? bytes : 1);
-    if (!buf) return NULL;
+    void *buf = DSE_MALLOC(bytes, 1, w->err);
+    if (!buf) h5fail(w, "buffer allocation");
+    agree(w);
+    if (w->rc != DSE_OK) {
+        free(buf);
+        return NULL;
+    }
     if (w->rank == w->root && bytes) memcpy(buf, root_data, bytes);
     for (size_t off = 0; off < bytes; off += (size_t)1 << 30) {
         size_t n = bytes - off < ((size_t)1 << 30) ? bytes - off : ((size_t)1 << 30);
@@ -110,49 +135,36 @@ static void *bcast_buffer(writer_t *w, const void *root_data, size_t bytes)
     return buf;
 }
 
-/* A numeric column gathered on the root by a getter, broadcast, written. */
-#define NUM_COLUMN(w, group, name, ctype, h5type, count, expr)                                    \
-    do {                                                                                           \
-        ctype *col_ = calloc((count) + 1, sizeof(ctype));                                          \
-        if ((w)->rank == (w)->root)                                                                \
-            for (size_t i = 0; i < (count); ++i)                                                   \
-                col_[i] = (ctype)(expr);                                                           \
-        ctype *all_ = bcast_buffer((w), col_, (count) * sizeof(ctype));                            \
-        write_column((w), (group), (name), (h5type), all_, (count), sizeof(ctype));                \
-        free(col_);                                                                                \
-        free(all_);                                                                                \
-    } while (0)
-
-/* A string column: fixed width = longest + 1. */
-static void string_column(writer_t *w, hid_t group, const char *name, size_t count,
-                          const char *(*get)(const dse_store_t *, size_t), const dse_store_t *s)
+/* Packs column c of the root's rows (fixed width per element) and writes it. */
+static void table_column(writer_t *w, hid_t g, const dse_column_t *c, const char *rows,
+                         size_t row_size, size_t count)
 {
-    unsigned long long width = 1;
-    if (w->rank == w->root)
-        for (size_t i = 0; i < count; ++i) {
-            size_t n = strlen(get(s, i)) + 1;
-            if (n > width) width = n;
-        }
+    unsigned long long width = is_string(c) ? 1 : c->size;
+    for (size_t i = 0; w->rank == w->root && is_string(c) && i < count; ++i) {
+        size_t n = strlen(dse_col_str(c, rows + i * row_size)) + 1;
+        if (n > width) width = n;
+    }
     MPI_Bcast(&width, 1, MPI_UNSIGNED_LONG_LONG, w->root, w->comm);
-    char *packed = calloc(count * width + 1, 1);
-    if (w->rank == w->root)
-        for (size_t i = 0; i < count; ++i)
-            memcpy(packed + i * width, get(s, i), strlen(get(s, i)));
+    char *packed = w->rank == w->root ? DSE_CALLOC(count * width + 1, 1, w->err) : NULL;
+    for (size_t i = 0; packed && i < count; ++i) {
+        const char *row = rows + i * row_size;
+        if (is_string(c))
+            memcpy(packed + i * width, dse_col_str(c, row), strlen(dse_col_str(c, row)));
+        else
+            memcpy(packed + i * width, dse_col_ptr(c, row), width);
+    }
+    if (w->rank == w->root && !packed) h5fail(w, "buffer allocation");
     char *all = bcast_buffer(w, packed, count * width);
-    hid_t type = H5Tcopy(H5T_C_S1);
-    H5Tset_size(type, (size_t)width);
-    H5Tset_strpad(type, H5T_STR_NULLPAD);
-    write_column(w, group, name, type, all, count, (size_t)width);
-    H5Tclose(type);
+    hid_t type = is_string(c) ? H5Tcopy(H5T_C_S1) : h5_type(c->type);
+    if (is_string(c)) {
+        H5Tset_size(type, (size_t)width);
+        H5Tset_strpad(type, H5T_STR_NULLPAD);
+    }
+    if (all) write_column(w, g, c->name, type, all, count, (size_t)width);
+    if (is_string(c)) H5Tclose(type);
     free(packed);
     free(all);
 }
-
-static const char *ck_path(const dse_store_t *s, size_t i) { return s->checkpoints[i].path; }
-static const char *ck_run(const dse_store_t *s, size_t i) { return s->checkpoints[i].run; }
-static const char *res_quantity(const dse_store_t *s, size_t i) { return s->results[i].quantity; }
-static const char *res_family(const dse_store_t *s, size_t i) { return s->results[i].family; }
-static const char *res_error(const dse_store_t *s, size_t i) { return s->results[i].error; }
 
 static void string_attribute(writer_t *w, hid_t obj, const char *name, const char *root_value)
 {
@@ -160,6 +172,7 @@ static void string_attribute(writer_t *w, hid_t obj, const char *name, const cha
     unsigned long long len = w->rank == w->root ? strlen(root_value) : 0;
     MPI_Bcast(&len, 1, MPI_UNSIGNED_LONG_LONG, w->root, w->comm);
     char *v = bcast_buffer(w, root_value, (size_t)len);
+    if (!v) return;
     hid_t type = H5Tcopy(H5T_C_S1);
     H5Tset_size(type, len ? (size_t)len : 1);
     hid_t space = H5Screate(H5S_SCALAR);
@@ -188,6 +201,63 @@ static void number_attribute(writer_t *w, hid_t obj, const char *name, hid_t typ
     agree(w);
 }
 
+/* The attribute columns of table t from the root's row. */
+static void write_attributes(writer_t *w, hid_t obj, const dse_table_desc_t *t, const void *row)
+{
+    for (size_t i = 0; i < t->n_cols; ++i) {
+        const dse_column_t *c = &t->cols[i];
+        if (c->h5 == DSE_H5_DATASET) continue;
+        if (c->h5 == DSE_H5_ATTR_HEX) {
+            char hex[32] = "";
+            if (w->rank == w->root)
+                snprintf(hex, sizeof hex, "%016llx",
+                         (unsigned long long)*(const uint64_t *)dse_col_ptr(c, row));
+            string_attribute(w, obj, c->name, hex);
+        } else if (is_string(c)) {
+            string_attribute(w, obj, c->name, w->rank == w->root ? dse_col_str(c, row) : "");
+        } else {
+            number_attribute(w, obj, c->name, h5_type(c->type), dse_col_ptr(c, row), c->size);
+        }
+    }
+}
+
+/* The group of table t: its dataset columns from the root's `count` rows. */
+static hid_t write_table(writer_t *w, const dse_table_desc_t *t, const void *rows, size_t count)
+{
+    hid_t g = table_group(w, t->group);
+    for (size_t i = 0; i < t->n_cols; ++i)
+        if (t->cols[i].h5 == DSE_H5_DATASET)
+            table_column(w, g, &t->cols[i], rows, t->row_size, count);
+    return g;
+}
+
+/* /spectra: the table's columns, then `offset` and the concatenated `values`. */
+static void write_spectra(writer_t *w, const dse_store_t *s, size_t ns)
+{
+    hid_t g = write_table(w, &dse_spectrum_table, s->spectra, ns);
+    unsigned long long total = 0;
+    uint64_t *offsets = DSE_CALLOC(ns + 1, sizeof *offsets, w->err);
+    for (size_t i = 0; offsets && w->rank == w->root && i < ns; ++i) {
+        offsets[i] = total;
+        total += s->spectra[i].length;
+    }
+    MPI_Bcast(&total, 1, MPI_UNSIGNED_LONG_LONG, w->root, w->comm);
+    double *values = w->rank == w->root ? DSE_MALLOC((size_t)total, sizeof *values, w->err) : NULL;
+    if (!offsets || (w->rank == w->root && !values)) h5fail(w, "buffer allocation");
+    agree(w);
+    for (size_t i = 0; values && w->rc == DSE_OK && i < ns; ++i)
+        memcpy(values + offsets[i], s->spectra[i].values, s->spectra[i].length * sizeof *values);
+    uint64_t *all_offsets = w->rc == DSE_OK ? bcast_buffer(w, offsets, ns * sizeof *offsets) : NULL;
+    if (all_offsets) write_column(w, g, "offset", H5T_NATIVE_UINT64, all_offsets, ns, 8);
+    double *all = bcast_buffer(w, values, (size_t)total * sizeof *values);
+    if (all) write_column(w, g, "values", H5T_NATIVE_DOUBLE, all, (size_t)total, sizeof(double));
+    free(all);
+    free(all_offsets);
+    free(values);
+    free(offsets);
+    if (g >= 0) H5Gclose(g);
+}
+
 /* The /reference group: the clustering of X (labels + what it was made from). */
 static void write_reference(writer_t *w, const dse_store_reference_t *r)
 {
@@ -196,23 +266,10 @@ static void write_reference(writer_t *w, const dse_store_reference_t *r)
     if (!have) return;
     unsigned long long n = w->rank == w->root ? r->n : 0;
     MPI_Bcast(&n, 1, MPI_UNSIGNED_LONG_LONG, w->root, w->comm);
-    hid_t g = table_group(w, "reference");
-    char sum[32] = "";
-    if (w->rank == w->root) snprintf(sum, sizeof sum, "%016llx", (unsigned long long)r->checksum);
-    string_attribute(w, g, "path", w->rank == w->root ? r->path : "");
-    string_attribute(w, g, "checksum", sum);
-    string_attribute(w, g, "created", w->rank == w->root ? r->created : "");
-    number_attribute(w, g, "n", H5T_NATIVE_UINT64, &r->n, sizeof r->n);
-    number_attribute(w, g, "d", H5T_NATIVE_UINT64, &r->d, sizeof r->d);
-    number_attribute(w, g, "knn", H5T_NATIVE_INT32, &r->knn, sizeof r->knn);
-    number_attribute(w, g, "n_clusters", H5T_NATIVE_INT32, &r->n_clusters, sizeof r->n_clusters);
-    number_attribute(w, g, "components", H5T_NATIVE_UINT64, &r->components, sizeof r->components);
-    number_attribute(w, g, "seconds", H5T_NATIVE_DOUBLE, &r->seconds, sizeof r->seconds);
-    number_attribute(w, g, "ranks", H5T_NATIVE_INT32, &r->ranks, sizeof r->ranks);
+    hid_t g = table_group(w, dse_reference_table.group);
+    write_attributes(w, g, &dse_reference_table, r);
     int32_t *all =
         bcast_buffer(w, w->rank == w->root ? r->labels : NULL, (size_t)n * sizeof(int32_t));
-    if (!all) h5fail(w, "labels buffer");
-    agree(w);
     if (all) write_column(w, g, "labels", H5T_NATIVE_INT32, all, (size_t)n, sizeof(int32_t));
     free(all);
     if (g >= 0) H5Gclose(g);
@@ -223,180 +280,145 @@ static void write_reference(writer_t *w, const dse_store_reference_t *r)
 static double estimated_bytes(const dse_store_t *s)
 {
     double b = 32.0 * 1024 + (s->config_text ? (double)strlen(s->config_text) : 0);
-    size_t pw = 1, rw = 1, ew = 1;
-    for (size_t i = 0; i < s->n_checkpoints; ++i) {
-        pw = strlen(s->checkpoints[i].path) + 1 > pw ? strlen(s->checkpoints[i].path) + 1 : pw;
-        rw = strlen(s->checkpoints[i].run) + 1 > rw ? strlen(s->checkpoints[i].run) + 1 : rw;
-    }
-    for (size_t i = 0; i < s->n_results; ++i)
-        ew = strlen(s->results[i].error) + 1 > ew ? strlen(s->results[i].error) + 1 : ew;
-    b += (double)s->n_checkpoints * (double)(pw + rw + 7 * 8);
-    b += (double)s->n_results * (double)(ew + 32 + 16 + 8 * 5 + 4 * 2);
+    b += dse_table_bytes(&dse_checkpoint_table, s->checkpoints, s->n_checkpoints);
+    b += dse_table_bytes(&dse_result_table, s->results, s->n_results);
+    b += dse_table_bytes(&dse_spectrum_table, s->spectra, s->n_spectra);
     for (size_t i = 0; i < s->n_spectra; ++i)
-        b += 8.0 * (double)s->spectra[i].length + 32;
+        b += 8.0 * (double)s->spectra[i].length + 8; /* values and offset */
     b += 4.0 * (double)s->reference.n +
          (s->reference.path ? 1024.0 + (double)strlen(s->reference.path) : 0);
     return 1.25 * b;
 }
 
-int dse_store_write(MPI_Comm comm, int root, const char *path, const dse_store_t *s,
-                    dse_err_t *err)
+/* Rank root: refuses, with figures, a store that does not fit on the disk. */
+static int check_space(const char *path, const dse_store_t *s, dse_err_t *err)
 {
-    writer_t w = {comm, 0, 0, root, -1, -1, err, DSE_OK, path};
-    MPI_Comm_rank(comm, &w.rank);
-    MPI_Comm_size(comm, &w.size);
-    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
-    char tmp[4096];
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    if (w.rank == root) {
-        /* A full disk is the common failure: refuse it here, with figures. */
-        char *copy = strdup(path);
-        struct statvfs fs;
-        double need = estimated_bytes(s);
-        if (copy && statvfs(dirname(copy), &fs) == 0) {
-            double avail = (double)fs.f_bavail * (double)fs.f_frsize;
-            if (avail < need) {
-                char a[32], b[32];
-                w.rc = DSE_RAISE(err, DSE_EIO,
-                                 "%s: not enough space for the new store: %s free, about %s "
-                                 "needed; %s is unchanged and finished tasks are in %s.journal",
-                                 path, dse_format_bytes(avail, a, sizeof a),
-                                 dse_format_bytes(need, b, sizeof b), path, path);
-            }
+    char *copy = DSE_STRDUP(path, err);
+    if (!copy) return DSE_ENOMEM;
+    struct statvfs fs;
+    double need = estimated_bytes(s);
+    int rc = DSE_OK;
+    if (statvfs(dirname(copy), &fs) == 0) {
+        double avail = (double)fs.f_bavail * (double)fs.f_frsize;
+        if (avail < need) {
+            char a[32], b[32], journal[4200];
+            dse_journal_path(path, journal, sizeof journal);
+            rc = DSE_RAISE(err, DSE_EIO,
+                           "%s: not enough space for the new store: %s free, about %s "
+                           "needed; %s is unchanged and finished tasks are in %s",
+                           path, dse_format_bytes(avail, a, sizeof a),
+                           dse_format_bytes(need, b, sizeof b), path, journal);
         }
-        free(copy);
     }
-    int early = dse_comm_agree(comm, w.rc, err);
-    if (early != DSE_OK) return early;
+    free(copy);
+    return rc;
+}
+
+/* Collective. Creates path.tmp with the MPI-IO driver; agreed. */
+static int create_file(writer_t *w, const char *tmp)
+{
     hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
-    H5Pset_fapl_mpio(fapl, comm, MPI_INFO_NULL);
+    H5Pset_fapl_mpio(fapl, w->comm, MPI_INFO_NULL);
     H5Pset_all_coll_metadata_ops(fapl, 1);
     H5Pset_coll_metadata_write(fapl, 1);
-    w.file = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
+    w->file = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
     H5Pclose(fapl);
-    if (w.file < 0)
-        w.rc = DSE_RAISE(err, DSE_EIO, "%s: cannot create the store (is the directory there and writable?)", tmp);
-    int rc = dse_comm_agree(comm, w.rc, err);
+    if (w->file < 0)
+        w->rc =
+            DSE_RAISE(w->err, DSE_EIO,
+                      "%s: cannot create the store (is the directory there and writable?)", tmp);
+    int rc = dse_comm_agree(w->comm, w->rc, w->err);
     if (rc != DSE_OK) return rc;
-    w.dxpl = H5Pcreate(H5P_DATASET_XFER);
-    H5Pset_dxpl_mpio(w.dxpl, H5FD_MPIO_COLLECTIVE);
+    w->dxpl = H5Pcreate(H5P_DATASET_XFER);
+    H5Pset_dxpl_mpio(w->dxpl, H5FD_MPIO_COLLECTIVE);
+    return DSE_OK;
+}
 
+/* Collective. Every attribute and table of s (valid on the root). */
+static void write_everything(writer_t *w, const dse_store_t *s)
+{
     unsigned long long counts[3] = {s->n_checkpoints, s->n_results, s->n_spectra};
-    MPI_Bcast(counts, 3, MPI_UNSIGNED_LONG_LONG, root, comm);
-    size_t nc = counts[0], nr = counts[1], ns = counts[2];
+    MPI_Bcast(counts, 3, MPI_UNSIGNED_LONG_LONG, w->root, w->comm);
+    string_attribute(w, w->file, "format", STORE_FORMAT);
+    string_attribute(w, w->file, "dsesweep_version", DSESWEEP_VERSION);
+    write_attributes(w, w->file, &dse_file_table, s);
+    for (int part = 0; part < 4; ++part) {
+        dse_hook_slow_io(); /* a kill can land between the tables */
+        hid_t g = -1;
+        if (part == 0) g = write_table(w, &dse_checkpoint_table, s->checkpoints, counts[0]);
+        if (part == 1) g = write_table(w, &dse_result_table, s->results, counts[1]);
+        if (part == 2) write_spectra(w, s, (size_t)counts[2]);
+        if (part == 3) write_reference(w, &s->reference);
+        if (g >= 0) H5Gclose(g);
+    }
+}
 
-    /* Attributes of the file. */
-    char fp[32] = "", version[64] = DSESWEEP_VERSION;
-    if (w.rank == root) snprintf(fp, sizeof fp, "%016llx", (unsigned long long)s->fingerprint);
-    string_attribute(&w, w.file, "format", STORE_FORMAT);
-    string_attribute(&w, w.file, "dsesweep_version", version);
-    string_attribute(&w, w.file, "config", w.rank == root && s->config_text ? s->config_text : "");
-    string_attribute(&w, w.file, "config_fingerprint", fp);
-    string_attribute(&w, w.file, "started", w.rank == root ? s->started : "");
-    string_attribute(&w, w.file, "finished", w.rank == root ? s->finished : "");
-
-    dse_test_slow_io();
-    hid_t g = table_group(&w, "checkpoints");
-    string_column(&w, g, "path", nc, ck_path, s);
-    string_column(&w, g, "run", nc, ck_run, s);
-    NUM_COLUMN(&w, g, "step", int64_t, H5T_NATIVE_INT64, nc, s->checkpoints[i].step);
-    NUM_COLUMN(&w, g, "n", uint64_t, H5T_NATIVE_UINT64, nc, s->checkpoints[i].n);
-    NUM_COLUMN(&w, g, "d", uint64_t, H5T_NATIVE_UINT64, nc, s->checkpoints[i].d);
-    NUM_COLUMN(&w, g, "n_used", uint64_t, H5T_NATIVE_UINT64, nc, s->checkpoints[i].n_used);
-    NUM_COLUMN(&w, g, "file_size", uint64_t, H5T_NATIVE_UINT64, nc, s->checkpoints[i].file_size);
-    NUM_COLUMN(&w, g, "mtime", int64_t, H5T_NATIVE_INT64, nc, s->checkpoints[i].mtime);
-    NUM_COLUMN(&w, g, "checksum", uint64_t, H5T_NATIVE_UINT64, nc, s->checkpoints[i].checksum);
-    if (g >= 0) H5Gclose(g);
-
-    dse_test_slow_io();
-    g = table_group(&w, "results");
-    NUM_COLUMN(&w, g, "checkpoint", int64_t, H5T_NATIVE_INT64, nr, s->results[i].checkpoint);
-    string_column(&w, g, "quantity", nr, res_quantity, s);
-    string_column(&w, g, "family", nr, res_family, s);
-    NUM_COLUMN(&w, g, "t", double, H5T_NATIVE_DOUBLE, nr, s->results[i].t);
-    NUM_COLUMN(&w, g, "sigma", double, H5T_NATIVE_DOUBLE, nr, s->results[i].sigma);
-    NUM_COLUMN(&w, g, "value", double, H5T_NATIVE_DOUBLE, nr, s->results[i].value);
-    NUM_COLUMN(&w, g, "status", int32_t, H5T_NATIVE_INT32, nr, s->results[i].status);
-    string_column(&w, g, "error", nr, res_error, s);
-    NUM_COLUMN(&w, g, "seconds", double, H5T_NATIVE_DOUBLE, nr, s->results[i].seconds);
-    NUM_COLUMN(&w, g, "ranks", int32_t, H5T_NATIVE_INT32, nr, s->results[i].ranks);
-    if (g >= 0) H5Gclose(g);
-
-    dse_test_slow_io();
-    g = table_group(&w, "spectra");
-    NUM_COLUMN(&w, g, "checkpoint", int64_t, H5T_NATIVE_INT64, ns, s->spectra[i].checkpoint);
-    NUM_COLUMN(&w, g, "sigma", double, H5T_NATIVE_DOUBLE, ns, s->spectra[i].sigma);
-    NUM_COLUMN(&w, g, "length", uint64_t, H5T_NATIVE_UINT64, ns, s->spectra[i].length);
-    unsigned long long total = 0;
-    uint64_t *offsets = calloc(ns + 1, sizeof *offsets);
-    if (w.rank == root)
-        for (size_t i = 0; i < ns; ++i) {
-            offsets[i] = total;
-            total += s->spectra[i].length;
-        }
-    NUM_COLUMN(&w, g, "offset", uint64_t, H5T_NATIVE_UINT64, ns, offsets[i]);
-    MPI_Bcast(&total, 1, MPI_UNSIGNED_LONG_LONG, root, comm);
-    double *values = w.rank == root ? malloc((size_t)total * sizeof *values + 1) : NULL;
-    if (w.rank == root)
-        for (size_t i = 0; i < ns; ++i)
-            memcpy(values + offsets[i], s->spectra[i].values, s->spectra[i].length * sizeof *values);
-    double *all = bcast_buffer(&w, values, (size_t)total * sizeof *values);
-    write_column(&w, g, "values", H5T_NATIVE_DOUBLE, all, (size_t)total, sizeof(double));
-    free(all);
-    free(values);
-    free(offsets);
-    if (g >= 0) H5Gclose(g);
-
-    dse_test_slow_io();
-    write_reference(&w, &s->reference);
-
-    H5Pclose(w.dxpl);
-    if (w.rc != DSE_OK) {
+/* Collective. Closes path.tmp and renames it over path (root). */
+static int finish_file(writer_t *w, const char *tmp)
+{
+    H5Pclose(w->dxpl);
+    if (w->rc != DSE_OK) {
         /* A collective write failed part-way (quota, a disk filled by someone
          * else): parallel HDF5 cannot always close such a file collectively
          * (ranks' metadata caches differ and H5Fclose can hang). The old store
          * is untouched and the journal holds every finished task, so stop the
          * job here rather than risk a hang. */
-        rc = dse_comm_agree(comm, w.rc, err);
-        if (w.rank == root) {
-            fprintf(stderr, "dsesweep: error: %s\n", err->msg);
+        dse_comm_agree(w->comm, w->rc, w->err);
+        if (w->rank == w->root) {
+            fprintf(stderr, "dsesweep: error: %s\n", w->err->msg);
             remove(tmp);
         }
-        MPI_Barrier(comm);
-        MPI_Abort(comm, 1);
+        MPI_Barrier(w->comm);
+        MPI_Abort(w->comm, 1);
     }
-    if (H5Fclose(w.file) < 0) h5fail(&w, "file close");
-    rc = dse_comm_agree(comm, w.rc, err);
-    if (rc == DSE_OK && w.rank == root) {
+    if (H5Fclose(w->file) < 0) h5fail(w, "file close");
+    int rc = dse_comm_agree(w->comm, w->rc, w->err);
+    if (rc == DSE_OK && w->rank == w->root) {
         /* The complete file replaces the old one in one step. */
         int fd = open(tmp, O_RDONLY);
         if (fd >= 0) {
             fsync(fd);
             close(fd);
         }
-        if (rename(tmp, path) != 0)
-            rc = DSE_RAISE(err, DSE_EIO, "%s: cannot move the new store into place: %s", path,
+        if (rename(tmp, w->path) != 0)
+            rc = DSE_RAISE(w->err, DSE_EIO, "%s: cannot move the new store into place: %s", w->path,
                            strerror(errno));
     }
-    if (rc != DSE_OK && w.rank == root) remove(tmp);
-    return dse_comm_agree(comm, rc, err);
+    if (rc != DSE_OK && w->rank == w->root) remove(tmp);
+    return dse_comm_agree(w->comm, rc, w->err);
+}
+
+int dse_store_write(MPI_Comm comm, int root, const char *path, const dse_store_t *s, dse_err_t *err)
+{
+    writer_t w = {comm, 0, 0, root, -1, -1, err, DSE_OK, path};
+    MPI_Comm_rank(comm, &w.rank);
+    MPI_Comm_size(comm, &w.size);
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    char tmp[4200];
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    /* A full disk is the common failure: refuse it here, with figures. */
+    if (w.rank == root) w.rc = check_space(path, s, err);
+    DSE_TRY(dse_comm_agree(comm, w.rc, err));
+    DSE_TRY(create_file(&w, tmp));
+    write_everything(&w, s);
+    return finish_file(&w, tmp);
 }
 
 /* ---- reading (serial) ----------------------------------------------------- */
 
-static int read_column(hid_t file, const char *name, hid_t memtype, void *buf, size_t count)
+static int read_column(hid_t obj, const char *name, hid_t memtype, void *buf, size_t count)
 {
     if (count == 0) return 0;
-    hid_t d = H5Dopen2(file, name, H5P_DEFAULT);
+    hid_t d = H5Dopen2(obj, name, H5P_DEFAULT);
     if (d < 0) return -1;
     herr_t r = H5Dread(d, memtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf);
     H5Dclose(d);
     return r < 0 ? -1 : 0;
 }
 
-static size_t column_length(hid_t file, const char *name)
+static size_t column_length(hid_t obj, const char *name)
 {
-    hid_t d = H5Dopen2(file, name, H5P_DEFAULT);
+    hid_t d = H5Dopen2(obj, name, H5P_DEFAULT);
     if (d < 0) return 0;
     hid_t sp = H5Dget_space(d);
     hsize_t n = 0;
@@ -406,43 +428,66 @@ static size_t column_length(hid_t file, const char *name)
     return (size_t)n;
 }
 
-/* Reads a fixed-length string column into count malloc'd strings. */
-static char **read_strings(hid_t file, const char *name, size_t count)
+/* Reads a fixed-length string column into column c of count rows. */
+static int read_strings(hid_t g, const dse_column_t *c, char *rows, size_t row_size, size_t count,
+                        dse_err_t *err)
 {
-    char **out = calloc(count + 1, sizeof *out);
-    if (!out || count == 0) return out;
-    hid_t d = H5Dopen2(file, name, H5P_DEFAULT);
-    if (d < 0) {
-        free(out);
-        return NULL;
-    }
+    if (count == 0) return 0;
+    hid_t d = H5Dopen2(g, c->name, H5P_DEFAULT);
+    if (d < 0) return -1;
     hid_t ft = H5Dget_type(d);
     size_t width = H5Tget_size(ft);
     hid_t mt = H5Tcopy(H5T_C_S1);
     H5Tset_size(mt, width);
     H5Tset_strpad(mt, H5T_STR_NULLPAD);
-    char *buf = calloc(count * width + 1, 1);
-    int ok = buf && H5Dread(d, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) >= 0;
-    for (size_t i = 0; ok && i < count; ++i)
-        out[i] = strndup(buf + i * width, width);
+    char *buf = DSE_CALLOC(count * width + 1, 1, err), *one = DSE_MALLOC(width + 1, 1, err);
+    int ok = buf && one && H5Dread(d, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) >= 0;
+    for (size_t i = 0; ok && i < count; ++i) {
+        memcpy(one, buf + i * width, width);
+        one[width] = '\0';
+        ok = dse_col_set_str(c, rows + i * row_size, one, err) == DSE_OK;
+    }
     free(buf);
+    free(one);
     H5Tclose(mt);
     H5Tclose(ft);
     H5Dclose(d);
-    if (!ok) {
-        free(out);
-        return NULL;
-    }
-    return out;
+    return ok ? 0 : -1;
 }
 
-static char *read_string_attribute(hid_t file, const char *name)
+/* Reads the dataset columns of table t (group g) into count new rows. */
+static int read_table(hid_t f, const dse_table_desc_t *t, void **out, size_t *count, dse_err_t *err)
 {
-    if (H5Aexists(file, name) <= 0) return strdup("");
-    hid_t a = H5Aopen(file, name, H5P_DEFAULT);
+    hid_t g = H5Gopen2(f, t->group, H5P_DEFAULT);
+    size_t n = g >= 0 ? column_length(g, t->cols[0].name) : 0;
+    char *rows = DSE_CALLOC(n + 1, t->row_size, err);
+    unsigned char *tmp = DSE_MALLOC(n + 1, 8, err);
+    int bad = !rows || !tmp;
+    *out = rows;
+    *count = rows ? n : 0;
+    for (size_t i = 0; !bad && i < t->n_cols; ++i) {
+        const dse_column_t *c = &t->cols[i];
+        if (c->h5 != DSE_H5_DATASET) continue;
+        if (is_string(c)) {
+            bad = read_strings(g, c, rows, t->row_size, n, err) < 0;
+            continue;
+        }
+        bad = read_column(g, c->name, h5_type(c->type), tmp, n) < 0;
+        for (size_t r = 0; !bad && r < n; ++r)
+            memcpy(dse_col_ptr(c, rows + r * t->row_size), tmp + r * c->size, c->size);
+    }
+    free(tmp);
+    if (g >= 0) H5Gclose(g);
+    return bad ? -1 : 0;
+}
+
+static char *read_string_attribute(hid_t obj, const char *name, dse_err_t *err)
+{
+    if (H5Aexists(obj, name) <= 0) return DSE_STRDUP("", err);
+    hid_t a = H5Aopen(obj, name, H5P_DEFAULT);
     hid_t t = H5Aget_type(a);
     size_t n = H5Tget_size(t);
-    char *v = calloc(n + 1, 1);
+    char *v = DSE_CALLOC(n + 1, 1, err);
     if (v) H5Aread(a, t, v);
     H5Tclose(t);
     H5Aclose(a);
@@ -459,29 +504,40 @@ static int read_number_attribute(hid_t obj, const char *name, hid_t type, void *
     return r < 0 ? -1 : 0;
 }
 
-/* The /reference group, when the store has one. Returns 0 on success. */
-static int read_reference(hid_t f, dse_store_reference_t *r)
+/* Reads the attribute columns of table t into row. Missing string
+ * attributes read as ""; a missing number is an error (-1). */
+static int read_attributes(hid_t obj, const dse_table_desc_t *t, void *row, dse_err_t *err)
 {
-    if (H5Lexists(f, "reference", H5P_DEFAULT) <= 0) return 0;
-    hid_t g = H5Gopen2(f, "reference", H5P_DEFAULT);
+    int bad = 0;
+    for (size_t i = 0; !bad && i < t->n_cols; ++i) {
+        const dse_column_t *c = &t->cols[i];
+        if (c->h5 == DSE_H5_DATASET || c->h5 == DSE_H5_ATTR_WRITE) continue;
+        if (c->h5 == DSE_H5_ATTR && !is_string(c)) {
+            bad = read_number_attribute(obj, c->name, h5_type(c->type), dse_col_ptr(c, row)) < 0;
+            continue;
+        }
+        char *text = read_string_attribute(obj, c->name, err);
+        if (!text)
+            bad = 1;
+        else if (c->h5 == DSE_H5_ATTR_HEX)
+            *(uint64_t *)dse_col_ptr(c, row) = strtoull(text, NULL, 16);
+        else
+            bad = dse_col_set_str(c, row, text, err) != DSE_OK;
+        free(text);
+    }
+    return bad ? -1 : 0;
+}
+
+/* The /reference group, when the store has one. Returns 0 on success. */
+static int read_reference(hid_t f, dse_store_reference_t *r, dse_err_t *err)
+{
+    if (H5Lexists(f, dse_reference_table.group, H5P_DEFAULT) <= 0) return 0;
+    hid_t g = H5Gopen2(f, dse_reference_table.group, H5P_DEFAULT);
     if (g < 0) return -1;
-    int bad = read_number_attribute(g, "n", H5T_NATIVE_UINT64, &r->n) < 0 ||
-              read_number_attribute(g, "d", H5T_NATIVE_UINT64, &r->d) < 0 ||
-              read_number_attribute(g, "knn", H5T_NATIVE_INT32, &r->knn) < 0 ||
-              read_number_attribute(g, "n_clusters", H5T_NATIVE_INT32, &r->n_clusters) < 0 ||
-              read_number_attribute(g, "components", H5T_NATIVE_UINT64, &r->components) < 0 ||
-              read_number_attribute(g, "seconds", H5T_NATIVE_DOUBLE, &r->seconds) < 0 ||
-              read_number_attribute(g, "ranks", H5T_NATIVE_INT32, &r->ranks) < 0;
-    char *sum = read_string_attribute(g, "checksum"),
-         *created = read_string_attribute(g, "created");
-    r->path = read_string_attribute(g, "path");
-    if (sum) r->checksum = strtoull(sum, NULL, 16);
-    if (created) snprintf(r->created, sizeof r->created, "%s", created);
-    free(sum);
-    free(created);
+    int bad = read_attributes(g, &dse_reference_table, r, err) < 0;
     bad |= !r->path || !*r->path || column_length(g, "labels") != r->n;
     if (!bad) {
-        r->labels = malloc((size_t)r->n * sizeof *r->labels + 1);
+        r->labels = DSE_MALLOC((size_t)r->n, sizeof *r->labels, err);
         bad = !r->labels || read_column(g, "labels", H5T_NATIVE_INT32, r->labels, (size_t)r->n) < 0;
     }
     for (uint64_t i = 0; !bad && i < r->n; ++i)
@@ -489,6 +545,44 @@ static int read_reference(hid_t f, dse_store_reference_t *r)
     H5Gclose(g);
     if (bad) dse_store_reference_free(r);
     return bad ? -1 : 0;
+}
+
+/* The spectra's values, cut from the concatenated `values` by `offset`. */
+static int read_spectra_values(hid_t f, dse_store_t *s, dse_err_t *err)
+{
+    size_t ns = s->n_spectra, total = column_length(f, "spectra/values");
+    double *values = DSE_MALLOC(total, sizeof *values, err);
+    uint64_t *offs = DSE_CALLOC(ns + 1, sizeof *offs, err);
+    int bad = !values || !offs ||
+              read_column(f, "spectra/offset", H5T_NATIVE_UINT64, offs, ns) < 0 ||
+              read_column(f, "spectra/values", H5T_NATIVE_DOUBLE, values, total) < 0;
+    for (size_t i = 0; !bad && i < ns; ++i) {
+        dse_store_spectrum_t *sp = &s->spectra[i];
+        bad = offs[i] + sp->length > total ||
+              !(sp->values = DSE_MALLOC((size_t)sp->length, sizeof(double), err));
+        if (!bad) memcpy(sp->values, values + offs[i], sp->length * sizeof(double));
+    }
+    free(values);
+    free(offs);
+    return bad ? -1 : 0;
+}
+
+/* Every table of the open file f into s. Returns 0 on success. */
+static int read_tables(hid_t f, dse_store_t *s, dse_err_t *err)
+{
+    void *rows;
+    size_t n;
+    int bad = read_attributes(f, &dse_file_table, s, err) < 0;
+    bad |= read_table(f, &dse_checkpoint_table, &rows, &n, err) < 0;
+    s->checkpoints = rows;
+    s->n_checkpoints = s->cap_checkpoints = n;
+    bad |= read_table(f, &dse_result_table, &rows, &n, err) < 0;
+    s->results = rows;
+    s->n_results = s->cap_results = n;
+    bad |= read_table(f, &dse_spectrum_table, &rows, &n, err) < 0;
+    s->spectra = rows;
+    s->n_spectra = s->cap_spectra = n;
+    return bad || read_spectra_values(f, s, err) < 0 ? -1 : 0;
 }
 
 int dse_store_read(const char *path, dse_store_t *s, dse_err_t *err)
@@ -499,115 +593,19 @@ int dse_store_read(const char *path, dse_store_t *s, dse_err_t *err)
         return DSE_RAISE(err, DSE_EFORMAT, "%s: not a dsesweep store (not an HDF5 file)", path);
     hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
     if (f < 0) return DSE_RAISE(err, DSE_EFORMAT, "%s: cannot open the store", path);
-    char *format = read_string_attribute(f, "format");
+    char *format = read_string_attribute(f, "format", err);
     int rc = DSE_OK;
-    if (strcmp(format, STORE_FORMAT))
-        rc = DSE_RAISE(err, DSE_EFORMAT, "%s: not a dsesweep store (format '%s')", path, format);
+    if (!format || strcmp(format, STORE_FORMAT))
+        rc = DSE_RAISE(err, DSE_EFORMAT, "%s: not a dsesweep store (format '%s')", path,
+                       format ? format : "");
     free(format);
-    if (rc == DSE_OK) {
-        s->config_text = read_string_attribute(f, "config");
-        char *fp = read_string_attribute(f, "config_fingerprint");
-        s->fingerprint = strtoull(fp, NULL, 16);
-        free(fp);
-        char *t = read_string_attribute(f, "started");
-        snprintf(s->started, sizeof s->started, "%s", t);
-        free(t);
-    }
-    size_t nc = column_length(f, "checkpoints/step"), nr = column_length(f, "results/value"),
-           ns = column_length(f, "spectra/length");
-    s->checkpoints = calloc(nc + 1, sizeof *s->checkpoints);
-    s->results = calloc(nr + 1, sizeof *s->results);
-    s->spectra = calloc(ns + 1, sizeof *s->spectra);
-    s->n_checkpoints = s->cap_checkpoints = nc;
-    s->n_results = s->cap_results = nr;
-    s->n_spectra = s->cap_spectra = ns;
-    int bad = rc != DSE_OK || !s->checkpoints || !s->results || !s->spectra;
-    /* Checkpoints */
-    int64_t *i64 = calloc(nc + nr + ns + 1, sizeof *i64);
-    uint64_t *u64 = calloc(nc + nr + ns + 1, sizeof *u64);
-    double *f64 = calloc(nc + nr + ns + 1, sizeof *f64);
-    int32_t *i32 = calloc(nc + nr + ns + 1, sizeof *i32);
-    char **paths = bad ? NULL : read_strings(f, "checkpoints/path", nc);
-    char **runs = bad ? NULL : read_strings(f, "checkpoints/run", nc);
-    bad |= !paths || !runs;
-#define COL(name, type, buf, field, table, count)                                                  \
-    if (!bad) {                                                                                    \
-        bad |= read_column(f, name, type, buf, count) < 0;                                         \
-        for (size_t i = 0; !bad && i < (count); ++i)                                               \
-            s->table[i].field = buf[i];                                                            \
-    }
-    for (size_t i = 0; !bad && i < nc; ++i) {
-        s->checkpoints[i].path = paths[i];
-        s->checkpoints[i].run = runs[i];
-    }
-    COL("checkpoints/step", H5T_NATIVE_INT64, i64, step, checkpoints, nc);
-    COL("checkpoints/n", H5T_NATIVE_UINT64, u64, n, checkpoints, nc);
-    COL("checkpoints/d", H5T_NATIVE_UINT64, u64, d, checkpoints, nc);
-    COL("checkpoints/n_used", H5T_NATIVE_UINT64, u64, n_used, checkpoints, nc);
-    COL("checkpoints/file_size", H5T_NATIVE_UINT64, u64, file_size, checkpoints, nc);
-    COL("checkpoints/mtime", H5T_NATIVE_INT64, i64, mtime, checkpoints, nc);
-    COL("checkpoints/checksum", H5T_NATIVE_UINT64, u64, checksum, checkpoints, nc);
-    char **q = bad ? NULL : read_strings(f, "results/quantity", nr);
-    char **fam = bad ? NULL : read_strings(f, "results/family", nr);
-    char **errs = bad ? NULL : read_strings(f, "results/error", nr);
-    bad |= !q || !fam || !errs;
-    for (size_t i = 0; !bad && i < nr; ++i) {
-        snprintf(s->results[i].quantity, sizeof s->results[i].quantity, "%s", q[i]);
-        snprintf(s->results[i].family, sizeof s->results[i].family, "%s", fam[i]);
-        s->results[i].error = errs[i];
-        errs[i] = NULL;
-    }
-    COL("results/checkpoint", H5T_NATIVE_INT64, i64, checkpoint, results, nr);
-    COL("results/t", H5T_NATIVE_DOUBLE, f64, t, results, nr);
-    COL("results/sigma", H5T_NATIVE_DOUBLE, f64, sigma, results, nr);
-    COL("results/value", H5T_NATIVE_DOUBLE, f64, value, results, nr);
-    COL("results/status", H5T_NATIVE_INT32, i32, status, results, nr);
-    COL("results/seconds", H5T_NATIVE_DOUBLE, f64, seconds, results, nr);
-    COL("results/ranks", H5T_NATIVE_INT32, i32, ranks, results, nr);
-    COL("spectra/checkpoint", H5T_NATIVE_INT64, i64, checkpoint, spectra, ns);
-    COL("spectra/sigma", H5T_NATIVE_DOUBLE, f64, sigma, spectra, ns);
-    COL("spectra/length", H5T_NATIVE_UINT64, u64, length, spectra, ns);
-#undef COL
-    size_t total = column_length(f, "spectra/values");
-    double *values = bad ? NULL : malloc(total * sizeof *values + 1);
-    uint64_t *offs = calloc(ns + 1, sizeof *offs);
-    if (!bad) bad |= !values || !offs || read_column(f, "spectra/offset", H5T_NATIVE_UINT64, offs, ns) < 0 ||
-                     read_column(f, "spectra/values", H5T_NATIVE_DOUBLE, values, total) < 0;
-    for (size_t i = 0; !bad && i < ns; ++i) {
-        if (offs[i] + s->spectra[i].length > total) {
-            bad = 1;
-            break;
-        }
-        s->spectra[i].values = malloc(s->spectra[i].length * sizeof(double) + 1);
-        memcpy(s->spectra[i].values, values + offs[i], s->spectra[i].length * sizeof(double));
-    }
-    for (size_t i = 0; q && i < nr; ++i)
-        free(q[i]);
-    for (size_t i = 0; fam && i < nr; ++i)
-        free(fam[i]);
-    for (size_t i = 0; errs && i < nr; ++i)
-        free(errs[i]);
-    free(q);
-    free(fam);
-    free(errs);
-    free(paths);
-    free(runs);
-    free(values);
-    free(offs);
-    free(i64);
-    free(u64);
-    free(f64);
-    free(i32);
-    if (!bad && read_reference(f, &s->reference) != 0) {
+    if (rc == DSE_OK && read_tables(f, s, err) != 0)
+        rc = DSE_RAISE(err, DSE_EFORMAT, "%s: the store is damaged (a table cannot be read)", path);
+    if (rc == DSE_OK && read_reference(f, &s->reference, err) != 0)
         rc = DSE_RAISE(err, DSE_EFORMAT,
                        "%s: the store is damaged (its /reference group cannot be read)", path);
-        bad = 1;
-    }
     H5Fclose(f);
-    if (bad) {
-        if (rc == DSE_OK) rc = DSE_RAISE(err, DSE_EFORMAT, "%s: the store is damaged (a table cannot be read)", path);
-        /* paths/runs were moved into the table rows or are freed with it. */
-        dse_store_free(s);
-    }
+    if (rc == DSE_OK) rc = dse_store_reindex(s, err);
+    if (rc != DSE_OK) dse_store_free(s);
     return rc;
 }

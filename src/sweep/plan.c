@@ -1,0 +1,237 @@
+/* plan.c — the scan, the task list and its order, the worker groups, and
+ * `dsesweep scan`'s report of all that (see plan.h). */
+#include "plan.h"
+
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "dsesweep/cluster.h"
+#include "dsesweep/dist.h"
+#include "dsesweep/group.h"
+#include "dsesweep/memory.h"
+#include "dsesweep/score.h"
+#include "dsesweep/source.h"
+
+double sweep_task_flops(const dse_config_t *cfg, uint64_t n, uint64_t d, int family)
+{
+    size_t m = cfg->params.max_n && n > cfg->params.max_n ? cfg->params.max_n : (size_t)n;
+    uint64_t bits = family_bits(cfg, family);
+    if (!family_is_mi(family)) return dse_quantity_cost(bits, m, (size_t)d);
+    /* MI: per class, its own subset and R random subsets of the same size.
+     * The classes are not known here: n_clusters equal classes are assumed. */
+    size_t classes = cfg->params.n_clusters > 1 ? (size_t)cfg->params.n_clusters : 1;
+    size_t per_class = m / classes > 1 ? m / classes : 2;
+    return (double)classes * (cfg->params.repetitions + 1) *
+           dse_quantity_cost(bits, per_class, (size_t)d);
+}
+
+/* Rank 0: the store's directory must exist and be writable before any work. */
+static int check_store_dir(const char *path, dse_err_t *err)
+{
+    char *copy = DSE_STRDUP(path, err);
+    if (!copy) return DSE_ENOMEM;
+    const char *dir = dirname(copy);
+    struct stat st;
+    int rc = DSE_OK;
+    if (stat(dir, &st) != 0)
+        rc = DSE_RAISE(err, DSE_EIO, "%s: the store's directory %s does not exist", path, dir);
+    else if (!S_ISDIR(st.st_mode) || access(dir, W_OK) != 0)
+        rc = DSE_RAISE(err, DSE_EIO, "%s: cannot write in the store's directory %s", path, dir);
+    else if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+        rc = DSE_RAISE(err, DSE_EIO, "%s: is a directory, expected the store file", path);
+    free(copy);
+    return rc;
+}
+
+int sweep_plan_scan(MPI_Comm comm, const dse_config_t *cfg, const dse_sweep_opts_t *o,
+                    const char *store_path, sweep_plan_t *plan, dse_err_t *err)
+{
+    memset(plan, 0, sizeof *plan);
+    int rank;
+    MPI_Comm_rank(comm, &rank);
+    DSE_TRY(dse_comm_agree(comm, rank == 0 ? check_store_dir(store_path, err) : DSE_OK, err));
+    DSE_TRY(dse_comm_agree(comm, rank == 0 ? dse_scan_tree(cfg, &plan->scan, err) : DSE_OK, err));
+    DSE_TRY(dse_scan_bcast(comm, 0, &plan->scan, err));
+    DSE_TRY(dse_scan_checksums(comm, &plan->scan, err));
+    if (rank == 0 && o->verbose >= 0)
+        for (size_t i = 0; i < plan->scan.n_warnings; ++i)
+            fprintf(stderr, "dsesweep: warning: %s\n", plan->scan.warnings[i]);
+    return DSE_OK;
+}
+
+/* Rank 0: marks in todo[i * N_FAMILIES + f] the tasks of this shard that the
+ * store does not hold; counts them in summary. */
+static void mark_todo(const dse_config_t *cfg, const dse_sweep_opts_t *o,
+                      const dse_store_handle_t *store, const int *wanted, const dse_scan_t *scan,
+                      unsigned char *todo, dse_sweep_summary_t *summary)
+{
+    for (size_t i = 0; i < scan->count; ++i) {
+        if ((int)(i % (size_t)o->shard_count) != o->shard_index) continue;
+        summary->checkpoints++;
+        for (int f = 0; f < N_FAMILIES; ++f) {
+            if (!wanted[f] || !family_bits(cfg, f)) continue;
+            summary->tasks_total++;
+            if (dse_store_has_task(store, scan->items[i].path, scan->items[i].checksum,
+                                   family_name(f))) {
+                summary->tasks_skipped++;
+                continue;
+            }
+            todo[i * N_FAMILIES + (size_t)f] = 1;
+        }
+    }
+}
+
+static int cmp_task(const void *a, const void *b)
+{
+    const sweep_task_t *x = a, *y = b;
+    if (x->cost != y->cost) return x->cost < y->cost ? 1 : -1;
+    if (x->checkpoint != y->checkpoint) return x->checkpoint < y->checkpoint ? -1 : 1;
+    return x->family - y->family;
+}
+
+/* Collective on comm. Worker groups: rank 0 coordinates, ranks 1.. form
+ * groups of the size dse_dist_choose_group gives the largest problem. */
+static void plan_groups(MPI_Comm comm, const dse_config_t *cfg, sweep_plan_t *plan)
+{
+    int size;
+    MPI_Comm_size(comm, &size);
+    plan->gsize = 1;
+    plan->ngroups = 1;
+    if (size == 1) return;
+    int workers = size - 1, p;
+    size_t budget = dse_memory_budget(cfg->memory_budget, comm);
+    dse_err_t e; /* a problem no group fits fails as its own task */
+    if (cfg->group_size != 0 &&
+        dse_dist_choose_group(0, 0, 64, budget, cfg->group_size, workers, &p, &e) == DSE_OK)
+        plan->gsize = p;
+    for (size_t i = 0; cfg->group_size == 0 && i < plan->ntask; ++i) {
+        const dse_checkpoint_t *c = &plan->scan.items[plan->tasks[i].checkpoint];
+        size_t n = cfg->params.max_n && c->n > cfg->params.max_n ? cfg->params.max_n : c->n;
+        if (dse_dist_choose_group(n, c->d, 64, budget, 0, workers, &p, &e) == DSE_OK &&
+            p > plan->gsize)
+            plan->gsize = p;
+    }
+    if (plan->gsize > workers) plan->gsize = workers;
+    plan->ngroups = workers / plan->gsize;
+}
+
+int sweep_plan_tasks(MPI_Comm comm, const dse_config_t *cfg, const dse_sweep_opts_t *o,
+                     const dse_store_handle_t *store, const int *wanted, sweep_plan_t *plan,
+                     dse_sweep_summary_t *summary, dse_err_t *err)
+{
+    int rank;
+    MPI_Comm_rank(comm, &rank);
+    const dse_scan_t *scan = &plan->scan;
+    size_t slots = scan->count * N_FAMILIES;
+    plan->tasks = DSE_CALLOC(slots + 1, sizeof *plan->tasks, err);
+    unsigned char *todo = DSE_CALLOC(slots + 1, 1, err);
+    int rc = dse_comm_agree(comm, plan->tasks && todo ? DSE_OK : DSE_ENOMEM, err);
+    if (rc == DSE_OK && rank == 0) mark_todo(cfg, o, store, wanted, scan, todo, summary);
+    if (rc == DSE_OK) MPI_Bcast(todo, (int)slots, MPI_UNSIGNED_CHAR, 0, comm);
+    for (size_t i = 0; rc == DSE_OK && i < slots; ++i)
+        if (todo[i]) {
+            const dse_checkpoint_t *c = &scan->items[i / N_FAMILIES];
+            int f = (int)(i % N_FAMILIES);
+            plan->tasks[plan->ntask++] =
+                (sweep_task_t){i / N_FAMILIES, f, sweep_task_flops(cfg, c->n, c->d, f)};
+        }
+    free(todo);
+    if (rc != DSE_OK) return rc;
+    qsort(plan->tasks, plan->ntask, sizeof *plan->tasks, cmp_task); /* largest first */
+    plan_groups(comm, cfg, plan);
+    return DSE_OK;
+}
+
+void sweep_plan_free(sweep_plan_t *plan)
+{
+    dse_scan_free(&plan->scan);
+    free(plan->tasks);
+    memset(plan, 0, sizeof *plan);
+}
+
+/* Rank 0: the reference X's line of the scan report. */
+static void report_reference(const dse_config_t *cfg)
+{
+    dse_source_t *src = NULL;
+    dse_err_t e;
+    if (dse_source_open(cfg->reference, &src, &e) == DSE_OK) {
+        size_t n = dse_source_rows(src), d = dse_source_cols(src);
+        char m[32];
+        size_t need = dse_cluster_bytes_per_rank(n, d, (size_t)cfg->params.knn,
+                                                 (size_t)cfg->params.n_clusters);
+        printf("reference X: %s (%zu x %zu), clustered once per store into %d groups (k = "
+               "%d), %s per rank\n",
+               cfg->reference, n, d, cfg->params.n_clusters, cfg->params.knn,
+               dse_format_bytes((double)need, m, sizeof m));
+    } else
+        printf("reference X: ERROR: %s\n", e.msg);
+    dse_source_close(&src);
+}
+
+/* Local. The families `scan` counts: those with quantities and their input. */
+static void scan_families(const dse_config_t *cfg, int *counted)
+{
+    int with_ref = cfg->reference && *cfg->reference;
+    for (int f = 0; f < N_FAMILIES; ++f)
+        counted[f] = family_bits(cfg, f) &&
+                     (f < FAM_MI || (f == FAM_MI ? cfg->labels && *cfg->labels : with_ref));
+}
+
+int dse_sweep_scan_report(MPI_Comm comm, const dse_config_t *cfg, const dse_sweep_opts_t *opts,
+                          dse_err_t *err)
+{
+    int rank, size;
+    MPI_Comm_rank(comm, &rank);
+    MPI_Comm_size(comm, &size);
+    dse_scan_t scan = {0};
+    int rc = dse_comm_agree(comm, rank == 0 ? dse_scan_tree(cfg, &scan, err) : DSE_OK, err);
+    if (rc != DSE_OK || rank != 0) {
+        dse_scan_free(&scan);
+        return rc;
+    }
+    int shards = opts && opts->shard_count > 1 ? opts->shard_count : 1;
+    int shard = opts ? opts->shard_index : 0;
+    size_t budget = dse_memory_budget(cfg->memory_budget, MPI_COMM_SELF);
+    printf("%-4s %-16s %8s %8s %6s  %s\n", "#", "run", "step", "N", "D", "path");
+    size_t count = 0, fams = 0, max_n = 0, max_d = 0, bad = 0;
+    double flops = 0;
+    int counted[N_FAMILIES];
+    scan_families(cfg, counted);
+    for (int f = 0; f < N_FAMILIES; ++f)
+        fams += (size_t)counted[f];
+    for (size_t i = 0; i < scan.count; ++i) {
+        if ((int)(i % (size_t)shards) != shard) continue;
+        const dse_checkpoint_t *c = &scan.items[i];
+        count++;
+        printf("%-4zu %-16s %8lld %8llu %6llu  %s%s%s\n", i, c->run, (long long)c->step,
+               (unsigned long long)c->n, (unsigned long long)c->d, c->rel,
+               c->error ? "  ERROR: " : "", c->error ? c->error : "");
+        if (c->error) {
+            bad++;
+            continue;
+        }
+        size_t n = cfg->params.max_n && c->n > cfg->params.max_n ? cfg->params.max_n : c->n;
+        if (n > max_n) max_n = n, max_d = c->d;
+        for (int f = 0; f < N_FAMILIES; ++f)
+            if (counted[f]) flops += sweep_task_flops(cfg, c->n, c->d, f);
+    }
+    for (size_t i = 0; i < scan.n_warnings; ++i)
+        printf("warning: %s\n", scan.warnings[i]);
+    if (cfg->reference && *cfg->reference) report_reference(cfg);
+    char a[32], b[32];
+    size_t need = dse_dist_bytes_per_rank(max_n, max_d, 1, 1, 64);
+    /* Rate model: 2 GFLOP/s per rank effective for the eigensolver (docs/scaling.md). */
+    double seconds = flops / 2e9 / (size > 1 ? size - 1 : 1);
+    printf("\n%zu checkpoint(s) (%zu unreadable), %zu task(s) = checkpoints x %zu famil%s\n", count,
+           bad, count * fams, fams, fams == 1 ? "y" : "ies");
+    printf("largest problem N = %zu, D = %zu: %s per rank on one rank (budget %s per rank)\n",
+           max_n, max_d, dse_format_bytes((double)need, a, sizeof a),
+           dse_format_bytes((double)budget, b, sizeof b));
+    printf("estimated time on %d rank(s): %.0f s (at 2 GFLOP/s per worker rank)\n", size, seconds);
+    dse_scan_free(&scan);
+    return DSE_OK;
+}

@@ -1,0 +1,48 @@
+/* plan.h — what a sweep will do (private to src/sweep/): the scan of the
+ * tree, the task list (checkpoint x family minus what the store holds) in
+ * the order of the one cost model, and the worker groups. */
+#ifndef DSESWEEP_SWEEP_PLAN_H
+#define DSESWEEP_SWEEP_PLAN_H
+
+#include <mpi.h>
+#include <stdint.h>
+
+#include "dsesweep/scan.h"
+#include "dsesweep/store.h"
+#include "dsesweep/sweep.h"
+#include "families.h"
+
+typedef struct {
+    size_t checkpoint; /* index in the scan */
+    int family;
+    double cost; /* sweep_task_flops */
+} sweep_task_t;
+
+typedef struct sweep_plan {
+    dse_scan_t scan;     /* the same on every rank (owned) */
+    sweep_task_t *tasks; /* largest first, the same on every rank (owned) */
+    size_t ntask;
+    int gsize, ngroups; /* worker groups: rank 0 coordinates, ranks 1.. in groups */
+} sweep_plan_t;
+
+/* Local. The one cost model: floating-point operations of one task of
+ * `family` on an n-sample (before max_n), d-dimension checkpoint. Orders the
+ * tasks (largest first) and gives `scan` its time estimate. */
+double sweep_task_flops(const dse_config_t *cfg, uint64_t n, uint64_t d, int family);
+
+/* Collective on comm. Checks that the store's directory is there and
+ * writable, scans the tree (rank 0), shares it and checksums every file. */
+int sweep_plan_scan(MPI_Comm comm, const dse_config_t *cfg, const dse_sweep_opts_t *o,
+                    const char *store_path, sweep_plan_t *plan, dse_err_t *err);
+
+/* Collective on comm. The tasks of this shard that the store (rank 0) does
+ * not hold yet, for the families in wanted[], and the worker groups; counts
+ * go to summary (rank 0). */
+int sweep_plan_tasks(MPI_Comm comm, const dse_config_t *cfg, const dse_sweep_opts_t *o,
+                     const dse_store_handle_t *store, const int *wanted, sweep_plan_t *plan,
+                     dse_sweep_summary_t *summary, dse_err_t *err);
+
+/* Local. Frees the plan's buffers; safe on a zeroed plan. */
+void sweep_plan_free(sweep_plan_t *plan);
+
+#endif

@@ -1,0 +1,375 @@
+/* run_loop.c — the coordinator/worker protocol (see run_loop.h). */
+#include "run_loop.h"
+
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "dsesweep/hooks.h"
+#include "dsesweep/group.h"
+#include "dsesweep/score.h"
+#include "dsesweep/source.h"
+
+enum { TAG_TASK = 11, TAG_RESULT = 12, TAG_SPECTRUM = 13 };
+
+/* Set by SIGUSR1/SIGTERM: stop handing out tasks. */
+static volatile sig_atomic_t stop_signal;
+
+static void on_stop_signal(int sig)
+{
+    stop_signal = sig;
+}
+
+void dse_sweep_install_signal_handlers(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_stop_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGUSR1, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+}
+
+typedef struct {
+    int status;
+    char error[DSE_ERR_MSG_MAX];
+    double seconds;
+    int ranks;
+    size_t n_used;
+    size_t n_entries;
+    double values[256]; /* in family_entries order */
+    double *spectrum;   /* n_used values (spectral family), owned */
+    size_t spectrum_length;
+} task_outcome_t;
+
+/* Collective on g_comm: scores one checkpoint for one family. */
+static void run_task(MPI_Comm g_comm, const dse_config_t *cfg, const dse_scan_t *scan,
+                     const mi_categories_t *mi, const sweep_task_t *t, task_outcome_t *o)
+{
+    memset(o, 0, sizeof *o);
+    double t0 = MPI_Wtime();
+    MPI_Comm_size(g_comm, &o->ranks);
+    const dse_checkpoint_t *c = &scan->items[t->checkpoint];
+    dse_hook_task_start();
+    dse_err_t err;
+    dse_err_clear(&err);
+    const char *names[256];
+    dse_quantity_id_t ids[256];
+    double ts[256];
+    size_t ne = family_entries(cfg, t->family, names, ts, ids);
+    o->n_entries = ne;
+    int is_mi = family_is_mi(t->family);
+    const dse_categories_t *cat = is_mi ? mi[t->family].cat : NULL;
+    int rc = DSE_OK;
+    if (c->error) rc = DSE_RAISE(&err, DSE_EFORMAT, "%s", c->error);
+    if (rc == DSE_OK && is_mi && !cat)
+        rc = DSE_RAISE(&err, DSE_EVALUE, "%s",
+                       mi[t->family].error ? mi[t->family].error : "no categories");
+    if (rc == DSE_OK && cat && cat->n != c->n)
+        rc = DSE_RAISE(&err, DSE_EVALUE, "%s: %zu %s but %s has %llu rows", mi[t->family].file,
+                       cat->n, mi[t->family].unit, c->path, (unsigned long long)c->n);
+    dse_source_t *src = NULL;
+    if (rc == DSE_OK) rc = dse_source_open(c->spec, &src, &err);
+    if (rc == DSE_OK) rc = dse_source_check_embeddings(src, &err);
+    rc = dse_comm_agree(g_comm, rc, &err);
+    dse_score_t s = {0};
+    if (rc == DSE_OK) {
+        dse_source_rows_t reader = {src, NULL};
+        dse_score_input_t in = {dse_source_rows(src), dse_source_cols(src), dse_source_rows_read,
+                                &reader, cat};
+        dse_score_opts_t so = {cfg->group_size, 64, cfg->memory_budget};
+        rc = dse_score_run(g_comm, &in, &cfg->params, family_bits(cfg, t->family), cfg->t,
+                           (size_t)cfg->n_t, &so, &s, &err);
+    }
+    dse_source_close(&src);
+    int rank;
+    MPI_Comm_rank(g_comm, &rank);
+    if (rc == DSE_OK && rank == 0) {
+        /* Match the score's entries to the family's list (same order by construction). */
+        for (size_t i = 0; i < ne; ++i) {
+            o->values[i] = NAN;
+            for (size_t j = 0; j < s.n_entries; ++j)
+                if (s.entries[j].quantity == ids[i] && s.entries[j].t == ts[i])
+                    o->values[i] = s.entries[j].value;
+        }
+        o->n_used = s.n_used;
+        if (s.spectrum && (cfg->quantities & DSE_Q(DSE))) {
+            o->spectrum = s.spectrum;
+            o->spectrum_length = s.n_used;
+            s.spectrum = NULL;
+        }
+    }
+    if (rc != DSE_OK) {
+        /* One rank already named: drop the "rank 0: " of a one-rank group. */
+        o->status = rc;
+        snprintf(o->error, sizeof o->error, "%s",
+                 o->ranks == 1 ? sweep_without_rank(err.msg) : err.msg);
+    }
+    dse_score_free(&s);
+    o->seconds = MPI_Wtime() - t0;
+}
+
+/* ---- coordinator bookkeeping ---------------------------------------------- */
+
+typedef struct {
+    const dse_config_t *cfg;
+    const dse_scan_t *scan;
+    dse_store_handle_t *store;
+    const char *journal;
+    int verbose;
+    size_t done, total, failed;
+    double t_start;
+} coordinator_t;
+
+static void progress(coordinator_t *co, const sweep_task_t *t, const task_outcome_t *o,
+                     int first_rank)
+{
+    co->done++;
+    if (o->status) co->failed++;
+    if (co->verbose < 0) return;
+    double elapsed = MPI_Wtime() - co->t_start;
+    double eta = co->done ? elapsed / (double)co->done * (double)(co->total - co->done) : 0;
+    const dse_checkpoint_t *c = &co->scan->items[t->checkpoint];
+    printf("[%*zu/%zu] %-32s %-8s %7.2f s  ranks %d-%d  ETA %d:%02d%s%s\n",
+           (int)(co->total >= 100 ? 3 : 2), co->done, co->total, c->rel, family_name(t->family),
+           o->seconds, first_rank, first_rank + o->ranks - 1, (int)(eta / 60), (int)eta % 60,
+           o->status ? "  FAILED: " : "", o->status ? o->error : "");
+    if (co->verbose > 0 && !o->status) {
+        const char *names[256];
+        double ts[256];
+        size_t ne = family_entries(co->cfg, t->family, names, ts, NULL);
+        for (size_t i = 0; i < ne; ++i)
+            printf("        %-22s t=%-3g %.10g\n", names[i], ts[i], o->values[i]);
+    }
+    fflush(stdout);
+}
+
+/* Commits a finished task through the store: journal first, then memory. */
+static int record(coordinator_t *co, const sweep_task_t *t, const task_outcome_t *o, dse_err_t *err)
+{
+    const dse_checkpoint_t *c = &co->scan->items[t->checkpoint];
+    const char *names[256];
+    double ts[256];
+    size_t ne = family_entries(co->cfg, t->family, names, ts, NULL);
+    uint64_t max_n = co->cfg->params.max_n;
+    dse_task_record_t rec = {
+        .checkpoint = {c->path, c->run, c->step, c->n, c->d,
+                       o->n_used ? o->n_used : (c->n < max_n || !max_n ? c->n : max_n),
+                       c->file_size, c->mtime, c->checksum},
+        .family = family_name(t->family),
+        .status = o->status,
+        .error = o->error,
+        .seconds = o->seconds,
+        .sigma = co->cfg->params.sigma,
+        .ranks = o->ranks,
+        .n_entries = ne,
+        .quantities = names,
+        .t = ts,
+        .values = o->values,
+        .spectrum_length = o->spectrum_length,
+        .spectrum = o->spectrum};
+    return dse_store_commit(co->store, &rec, err);
+}
+
+/* ---- messages between the coordinator and group leaders ------------------ */
+
+static void send_outcome(const task_outcome_t *o, int dest, MPI_Comm comm)
+{
+    MPI_Send(o, (int)offsetof(task_outcome_t, spectrum), MPI_BYTE, dest, TAG_RESULT, comm);
+    unsigned long long n = o->spectrum_length;
+    MPI_Send(&n, 1, MPI_UNSIGNED_LONG_LONG, dest, TAG_SPECTRUM, comm);
+    if (n) MPI_Send(o->spectrum, (int)n, MPI_DOUBLE, dest, TAG_SPECTRUM, comm);
+}
+
+/* Receives a group leader's outcome; the coordinator cannot go on without
+ * room for its spectrum, so it then ends the job (finished tasks are in the
+ * journal). */
+static void recv_outcome(task_outcome_t *o, int src, MPI_Comm comm)
+{
+    memset(o, 0, sizeof *o);
+    MPI_Recv(o, (int)offsetof(task_outcome_t, spectrum), MPI_BYTE, src, TAG_RESULT, comm,
+             MPI_STATUS_IGNORE);
+    unsigned long long n = 0;
+    MPI_Recv(&n, 1, MPI_UNSIGNED_LONG_LONG, src, TAG_SPECTRUM, comm, MPI_STATUS_IGNORE);
+    o->spectrum_length = (size_t)n;
+    if (n) {
+        dse_err_t err;
+        o->spectrum = DSE_MALLOC((size_t)n, sizeof(double), &err);
+        if (!o->spectrum) {
+            fprintf(stderr, "dsesweep: error: coordinator: %s for a spectrum\n", err.msg);
+            MPI_Abort(comm, 1);
+        }
+        MPI_Recv(o->spectrum, (int)n, MPI_DOUBLE, src, TAG_SPECTRUM, comm, MPI_STATUS_IGNORE);
+    }
+}
+
+/* Waits for a task result without spinning a core (Open MPI's blocking
+ * receive busy-polls; the coordinator shares its node with workers). After a
+ * stop signal, waits only `grace` seconds. Returns 0 when the grace ran out. */
+static int wait_for_result(MPI_Comm comm, MPI_Status *st, double *signalled_at, double grace,
+                           int busy, const char *journal)
+{
+    int flag = 0;
+    struct timespec nap = {0, 2000000};
+    for (;;) {
+        MPI_Iprobe(MPI_ANY_SOURCE, TAG_RESULT, comm, &flag, st);
+        if (flag) return 1;
+        if (stop_signal && *signalled_at == 0) {
+            *signalled_at = MPI_Wtime();
+            printf("dsesweep: %s received: no new tasks; waiting up to %.0f s for %d in-flight "
+                   "task(s) (finished ones are journaled in %s)\n",
+                   stop_signal == SIGTERM ? "SIGTERM" : "SIGUSR1", grace, busy, journal);
+            fflush(stdout);
+        }
+        if (*signalled_at > 0 && MPI_Wtime() - *signalled_at > grace) return 0;
+        nanosleep(&nap, NULL);
+    }
+}
+
+/* ---- the loops ------------------------------------------------------------ */
+
+/* One rank: runs every task itself. */
+static int run_alone(MPI_Comm g_comm, const sweep_plan_t *plan, const mi_categories_t *mi,
+                     coordinator_t *co, dse_err_t *err)
+{
+    int fatal = DSE_OK;
+    for (size_t i = 0; i < plan->ntask && fatal == DSE_OK && !stop_signal; ++i) {
+        task_outcome_t out;
+        run_task(g_comm, co->cfg, &plan->scan, mi, &plan->tasks[i], &out);
+        fatal = record(co, &plan->tasks[i], &out, err);
+        progress(co, &plan->tasks[i], &out, 0);
+        free(out.spectrum);
+    }
+    return fatal;
+}
+
+/* Rank 0 of several: hands the next task (or -1: stop) to a group leader. */
+static void hand_out(MPI_Comm comm, int leader, size_t *next, const sweep_plan_t *plan, int go,
+                     int *leader_task, int *busy)
+{
+    long long msg = *next < plan->ntask && go ? (long long)*next : -1;
+    MPI_Send(&msg, 1, MPI_LONG_LONG, leader, TAG_TASK, comm);
+    if (msg < 0) return;
+    leader_task[leader] = (int)(*next)++;
+    (*busy)++;
+}
+
+/* The coordinator: first one task per group, then one per returned result. */
+static int coordinate(MPI_Comm comm, const dse_sweep_opts_t *o, const sweep_plan_t *plan,
+                      coordinator_t *co, dse_sweep_summary_t *summary, dse_err_t *err)
+{
+    int size;
+    MPI_Comm_size(comm, &size);
+    int *leader_task = DSE_CALLOC((size_t)size, sizeof *leader_task, err);
+    if (!leader_task) MPI_Abort(comm, 1); /* the workers wait for their first message */
+    size_t next = 0;
+    int busy = 0, fatal = DSE_OK;
+    for (int gi = 0; gi < plan->ngroups; ++gi)
+        hand_out(comm, 1 + gi * plan->gsize, &next, plan, 1, leader_task, &busy);
+    double signalled_at = 0;
+    double grace = o->grace_seconds > 0 ? o->grace_seconds : 60.0;
+    while (busy > 0) {
+        MPI_Status st;
+        if (!wait_for_result(comm, &st, &signalled_at, grace, busy, co->journal)) {
+            /* Grace expired: every finished task is journaled; abandon the rest. */
+            summary->tasks_left = plan->ntask - co->done;
+            printf("dsesweep: grace period of %.0f s over; abandoning %d in-flight task(s) "
+                   "(recomputed next run); finished tasks are in %s\n",
+                   grace, busy, co->journal);
+            fflush(stdout);
+            MPI_Abort(comm, 4);
+        }
+        task_outcome_t out;
+        recv_outcome(&out, st.MPI_SOURCE, comm);
+        busy--;
+        const sweep_task_t *t = &plan->tasks[leader_task[st.MPI_SOURCE]];
+        if (fatal == DSE_OK) fatal = record(co, t, &out, err);
+        progress(co, t, &out, st.MPI_SOURCE);
+        free(out.spectrum);
+        hand_out(comm, st.MPI_SOURCE, &next, plan, fatal == DSE_OK && !stop_signal, leader_task,
+                 &busy);
+    }
+    free(leader_task);
+    return fatal;
+}
+
+/* A worker: the leader takes tasks and shares them with its group. */
+static void work(MPI_Comm comm, MPI_Comm g_comm, const dse_config_t *cfg, const sweep_plan_t *plan,
+                 const mi_categories_t *mi)
+{
+    int grank;
+    MPI_Comm_rank(g_comm, &grank);
+    for (;;) {
+        long long msg = -1;
+        if (grank == 0) MPI_Recv(&msg, 1, MPI_LONG_LONG, 0, TAG_TASK, comm, MPI_STATUS_IGNORE);
+        MPI_Bcast(&msg, 1, MPI_LONG_LONG, 0, g_comm);
+        if (msg < 0) break;
+        task_outcome_t out;
+        run_task(g_comm, cfg, &plan->scan, mi, &plan->tasks[msg], &out);
+        if (grank == 0) send_outcome(&out, 0, comm);
+        free(out.spectrum);
+    }
+}
+
+/* Collective on comm. The communicator of this rank's group (MPI_COMM_NULL
+ * on the coordinator of several ranks); leftovers join the last group. */
+static MPI_Comm split_groups(MPI_Comm comm, const sweep_plan_t *plan)
+{
+    int rank, size;
+    MPI_Comm_rank(comm, &rank);
+    MPI_Comm_size(comm, &size);
+    int color = size == 1 ? 0 : (rank == 0 ? MPI_UNDEFINED : (rank - 1) / plan->gsize);
+    if (size > 1 && rank > 0 && color >= plan->ngroups) color = plan->ngroups - 1;
+    MPI_Comm g_comm = MPI_COMM_NULL;
+    MPI_Comm_split(comm, color, rank, &g_comm);
+    return g_comm;
+}
+
+/* Collective on comm. Rank 0's counts on every rank. */
+static void share_summary(MPI_Comm comm, const sweep_plan_t *plan, const coordinator_t *co,
+                          dse_sweep_summary_t *summary)
+{
+    summary->tasks_run = co->done;
+    summary->tasks_failed = co->failed;
+    summary->tasks_left = plan->ntask - co->done;
+    summary->stop_signal = summary->tasks_left ? stop_signal : 0;
+    unsigned long counts[3] = {summary->tasks_run, summary->tasks_failed, summary->tasks_left};
+    MPI_Bcast(counts, 3, MPI_UNSIGNED_LONG, 0, comm);
+    MPI_Bcast(&summary->stop_signal, 1, MPI_INT, 0, comm);
+    summary->tasks_run = counts[0];
+    summary->tasks_failed = counts[1];
+    summary->tasks_left = counts[2];
+}
+
+int sweep_run_loop(MPI_Comm comm, const dse_config_t *cfg, const dse_sweep_opts_t *o,
+                   const sweep_plan_t *plan, const mi_categories_t *mi, dse_store_handle_t *store,
+                   dse_sweep_summary_t *summary, dse_err_t *err)
+{
+    int rank, size;
+    MPI_Comm_rank(comm, &rank);
+    MPI_Comm_size(comm, &size);
+    MPI_Comm g_comm = split_groups(comm, plan);
+    coordinator_t co = {cfg,        &plan->scan, store,       dse_store_journal_path(store),
+                        o->verbose, 0,           plan->ntask, 0,
+                        MPI_Wtime()};
+    if (rank == 0 && o->verbose >= 0)
+        printf("dsesweep: %zu checkpoint(s), %zu task(s) to run, %zu already in %s; %d rank(s), "
+               "%d worker group(s) of %d\n",
+               summary->checkpoints, plan->ntask, summary->tasks_skipped, dse_store_path(store),
+               size, plan->ngroups, plan->gsize);
+    fflush(stdout);
+    int fatal = DSE_OK;
+    if (size == 1)
+        fatal = run_alone(g_comm, plan, mi, &co, err);
+    else if (rank == 0)
+        fatal = coordinate(comm, o, plan, &co, summary, err);
+    else
+        work(comm, g_comm, cfg, plan, mi);
+    if (g_comm != MPI_COMM_NULL) MPI_Comm_free(&g_comm);
+    fatal = dse_comm_agree(comm, fatal, err);
+    share_summary(comm, plan, &co, summary);
+    return fatal;
+}
