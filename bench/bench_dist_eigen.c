@@ -66,10 +66,10 @@ int main(int argc, char **argv)
         size_t ld = L.mloc > 1 ? (size_t)L.mloc : 1;
         double *A = malloc(ld * (size_t)(L.nloc ? L.nloc : 1) * sizeof *A);
         if (rc == DSE_OK)
-            rc = dse_dist_kernel(g, &L, d, gen_read, &ctx, 4.0, DSE_KERNEL_ANISOTROPIC, A, &st, &err);
+            rc = dse_dist_kernel(g, &L, d, gen_read, &ctx, 4.0, DSE_KERNEL_ANISOTROPIC, A, &st,
+                                 &err);
         double te = MPI_Wtime();
-        if (rc == DSE_OK)
-            rc = dse_dist_eigvals(g, &L, A, w, NULL, &err);
+        if (rc == DSE_OK) rc = dse_dist_eigvals(g, &L, A, w, NULL, &err);
         st.t_eigen = MPI_Wtime() - te;
         free(A);
         dse_layout_free(&L);

@@ -27,8 +27,8 @@ static int check_passed, check_failed;
     do {                                                                                           \
         double ca_ = (a), cb_ = (b);                                                               \
         double scale_ = fmax(fabs(ca_), fabs(cb_));                                                \
-        CHECK(fabs(ca_ - cb_) <= (rel) * scale_ || fabs(ca_ - cb_) <= 1e-300,                      \
-              "%s: %.17g vs %.17g (rel diff %.3g > %.1g)", what, ca_, cb_,                          \
+        CHECK(fabs(ca_ - cb_) <= (rel)*scale_ || fabs(ca_ - cb_) <= 1e-300,                        \
+              "%s: %.17g vs %.17g (rel diff %.3g > %.1g)", what, ca_, cb_,                         \
               scale_ > 0 ? fabs(ca_ - cb_) / scale_ : 0.0, (double)(rel));                         \
     } while (0)
 
@@ -42,7 +42,7 @@ static int check_passed, check_failed;
 #define CHECK_STR(got, want, what)                                                                 \
     do {                                                                                           \
         const char *cg_ = (got), *cw_ = (want);                                                    \
-        CHECK(cg_ && strcmp(cg_, cw_) == 0, "%s:\n    got  '%s'\n    want '%s'", what,             \
+        CHECK(cg_ &&strcmp(cg_, cw_) == 0, "%s:\n    got  '%s'\n    want '%s'", what,              \
               cg_ ? cg_ : "(null)", cw_);                                                          \
     } while (0)
 

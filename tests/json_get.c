@@ -16,7 +16,8 @@ static const cJSON *find_in_array(const cJSON *arr, char *filter)
         snprintf(buf, sizeof buf, "%s", filter);
         int match = 1;
         char *save = NULL;
-        for (char *cond = strtok_r(buf, ",", &save); cond && match; cond = strtok_r(NULL, ",", &save)) {
+        for (char *cond = strtok_r(buf, ",", &save); cond && match;
+             cond = strtok_r(NULL, ",", &save)) {
             char *eq = strchr(cond, '=');
             if (!eq) return NULL;
             *eq = '\0';

@@ -193,7 +193,7 @@ int main(int argc, char **argv)
     int rank;
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
     test_knn(rank);
-    test_blobs(450, 5, rank); /* up to DSE_CLUSTER_DENSE_MAX: dense dsyevr */
+    test_blobs(450, 5, rank);  /* up to DSE_CLUSTER_DENSE_MAX: dense dsyevr */
     test_blobs(1000, 5, rank); /* above: ARPACK */
     test_blobs(1000, 8, rank);
     test_blobs(1000, 10, rank);

@@ -21,7 +21,8 @@ int main(void)
     dse_config_t c;
     dse_err_t err;
     /* Defaults and resolution of relative paths. */
-    int rc = dse_config_parse("[sweep]\nroots = runs\nstore = out.h5\n", "sweep.ini", "/base", &c, &err);
+    int rc =
+        dse_config_parse("[sweep]\nroots = runs\nstore = out.h5\n", "sweep.ini", "/base", &c, &err);
     CHECK(rc == DSE_OK, "%s", err.msg);
     CHECK(c.n_roots == 1 && !strcmp(c.roots[0], "/base/runs"), "root resolved: %s", c.roots[0]);
     CHECK_STR(c.store, "/base/out.h5", "store resolved");
@@ -33,12 +34,13 @@ int main(void)
     uint64_t fp1 = dse_config_fingerprint(&c);
     dse_config_free(&c);
     /* Every key set. */
-    rc = dse_config_parse("; comment\n[sweep]\nroots = /a, b\ninclude = */*.h5\n"
-                          "path_regex = (?<run>[^/]+)/ep(?<step>\\d+)\ndataset = /emb\n"
-                          "labels = y.npy\nstore = /s.h5\nmemory_budget = 8G\ngroup_size = all\n"
-                          "[quantities]\ncompute = DSE, CSE ,DSMI\nsigma = 2.5\nt = 1, 2,5\n"
-                          "max_n = 0\nrepetitions = 3\nseed = 42\nbins = 4\nknn = 7\nn_clusters = 3\n",
-                          "sweep.ini", "/base", &c, &err);
+    rc = dse_config_parse(
+        "; comment\n[sweep]\nroots = /a, b\ninclude = */*.h5\n"
+        "path_regex = (?<run>[^/]+)/ep(?<step>\\d+)\ndataset = /emb\n"
+        "labels = y.npy\nstore = /s.h5\nmemory_budget = 8G\ngroup_size = all\n"
+        "[quantities]\ncompute = DSE, CSE ,DSMI\nsigma = 2.5\nt = 1, 2,5\n"
+        "max_n = 0\nrepetitions = 3\nseed = 42\nbins = 4\nknn = 7\nn_clusters = 3\n",
+        "sweep.ini", "/base", &c, &err);
     CHECK(rc == DSE_OK, "%s", err.msg);
     CHECK(c.n_roots == 2 && !strcmp(c.roots[0], "/a") && !strcmp(c.roots[1], "/base/b"), "roots");
     CHECK(c.memory_budget == 8ULL << 30 && c.group_size == -1, "budget and group");
@@ -86,6 +88,7 @@ int main(void)
     /* A missing file. */
     rc = dse_config_load("/nonexistent/sweep.ini", &c, &err);
     CHECK(rc == DSE_EIO, "missing file status");
-    CHECK_STR(err.msg, "/nonexistent/sweep.ini: cannot open: No such file or directory", "missing file");
+    CHECK_STR(err.msg, "/nonexistent/sweep.ini: cannot open: No such file or directory",
+              "missing file");
     return check_summary("test_config");
 }

@@ -48,8 +48,8 @@ static void compare_grid(const char *label, const double *z, size_t n, size_t d,
     dse_err_t err;
     dse_err_clear(&err);
     double *ref = malloc(n * sizeof *ref), *w = malloc(n * sizeof *w);
-    CHECK(dse_kernel_spectrum(n, d, z, sigma, DSE_KERNEL_ANISOTROPIC, DSE_EIGEN_DSYEVD,
-                                      ref, &err) == DSE_OK,
+    CHECK(dse_kernel_spectrum(n, d, z, sigma, DSE_KERNEL_ANISOTROPIC, DSE_EIGEN_DSYEVD, ref,
+                              &err) == DSE_OK,
           "%s", err.msg);
     dse_group_t *g;
     CHECK(dse_group_create(MPI_COMM_WORLD, nprow, npcol, &g, &err) == DSE_OK, "%s", err.msg);
@@ -58,8 +58,8 @@ static void compare_grid(const char *label, const double *z, size_t n, size_t d,
     CHECK(dse_layout_init(g, n, nb, &L, &err) == DSE_OK, "%s", err.msg);
     size_t ld = L.mloc > 1 ? (size_t)L.mloc : 1;
     double *A = malloc(ld * (size_t)(L.nloc > 0 ? L.nloc : 1) * sizeof *A);
-    int rc = dse_dist_kernel(g, &L, d, memory_read, &rows, sigma, DSE_KERNEL_ANISOTROPIC, A, NULL,
-                             &err);
+    int rc =
+        dse_dist_kernel(g, &L, d, memory_read, &rows, sigma, DSE_KERNEL_ANISOTROPIC, A, NULL, &err);
     if (rc == DSE_OK) rc = dse_dist_eigvals(g, &L, A, w, NULL, &err);
     CHECK(rc == DSE_OK, "%s: %s", label, err.msg);
     double worst = 0;
@@ -200,7 +200,8 @@ int main(int argc, char **argv)
         if (world_size % nprow) continue;
         int npcol = world_size / nprow;
         for (int nb = 8; nb <= 64; nb *= 8) {
-            compare_grid("blobs sigma 3", blobs.data, blobs.rows, blobs.cols, 3.0, nprow, npcol, nb);
+            compare_grid("blobs sigma 3", blobs.data, blobs.rows, blobs.cols, 3.0, nprow, npcol,
+                         nb);
             compare_grid("generated", gen, n2, d2, 1.0, nprow, npcol, nb);
         }
         compare_grid("blobs sigma 10", blobs.data, blobs.rows, blobs.cols, 10.0, nprow, npcol, 8);

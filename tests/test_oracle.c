@@ -105,8 +105,8 @@ static void run_case(const cJSON *c, int index)
               "%s", err.msg);
         CHECK_REL(got, expected, 1e-9, what);
     } else if (!strcmp(kind, "ase_gaussian") || !strcmp(kind, "ase_anisotropic")) {
-        spectrum_case(&z, sigma, !strcmp(kind, "ase_gaussian") ? DSE_KERNEL_GAUSSIAN
-                                                               : DSE_KERNEL_ANISOTROPIC,
+        spectrum_case(&z, sigma,
+                      !strcmp(kind, "ase_gaussian") ? DSE_KERNEL_GAUSSIAN : DSE_KERNEL_ANISOTROPIC,
                       eig);
         got = dse_entropy_spectral(eig, z.rows, 1.0);
         CHECK_REL(got, expected, 1e-9, what);
@@ -133,8 +133,8 @@ static void run_case(const cJSON *c, int index)
             p.seed = (uint64_t)num(c, "seed");
             double t = num(c, "t");
             dse_mi_result_t r;
-            CHECK(dse_mi_compute(DSE_QID_DSE, z.rows, z.cols, z.data, &cat, &p, &t, 1, &r,
-                                 &err) == DSE_OK,
+            CHECK(dse_mi_compute(DSE_QID_DSE, z.rows, z.cols, z.data, &cat, &p, &t, 1, &r, &err) ==
+                      DSE_OK,
                   "%s", err.msg);
             double ref_estimate = 0, var = 0;
             for (size_t k = 0; k < cat.n_classes; ++k) {
@@ -143,7 +143,8 @@ static void run_case(const cJSON *c, int index)
                       "%s: class %zu count", what, k);
                 char w2[512];
                 snprintf(w2, sizeof w2, "%s: H(Z | Y = class %zu)", what, k);
-                CHECK_REL(r.conditional[k], cJSON_GetArrayItem(cond, (int)k)->valuedouble, 1e-9, w2);
+                CHECK_REL(r.conditional[k], cJSON_GetArrayItem(cond, (int)k)->valuedouble, 1e-9,
+                          w2);
                 double m = cJSON_GetArrayItem(mean, (int)k)->valuedouble;
                 double s = cJSON_GetArrayItem(sd, (int)k)->valuedouble;
                 double se_k = s / sqrt((double)p.repetitions);
@@ -156,7 +157,8 @@ static void run_case(const cJSON *c, int index)
             CHECK_ABS(r.value, ref_estimate, 4 * sqrt(var), "DSMI within 4 standard errors");
             CHECK_ABS(r.value, expected, 4 * sqrt(var) + fabs(expected - ref_estimate),
                       "DSMI vs the reference's expected value");
-            printf("  DSMI = %.9f, reference %.9f, 4 SE = %.2g\n", r.value, expected, 4 * sqrt(var));
+            printf("  DSMI = %.9f, reference %.9f, 4 SE = %.2g\n", r.value, expected,
+                   4 * sqrt(var));
             dse_mi_result_free(&r);
             dse_categories_free(&cat);
             dse_matrix_free(&y);

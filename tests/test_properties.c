@@ -34,8 +34,8 @@ static void test_spectrum_bounds_and_drivers(void)
         double *z = random_matrix(n, d, 10 + n, 6.0);
         double *ref = malloc(n * sizeof *ref), *eig = malloc(n * sizeof *eig);
         dse_err_t err;
-        CHECK(dse_kernel_spectrum(n, d, z, 1.5, DSE_KERNEL_ANISOTROPIC, DSE_EIGEN_DSYEVD,
-                                          ref, &err) == DSE_OK,
+        CHECK(dse_kernel_spectrum(n, d, z, 1.5, DSE_KERNEL_ANISOTROPIC, DSE_EIGEN_DSYEVD, ref,
+                                  &err) == DSE_OK,
               "%s", err.msg);
         CHECK_ABS(ref[0], 1.0, 1e-12, "largest eigenvalue of K is 1");
         double lo = 1, hi = 0;
@@ -46,8 +46,8 @@ static void test_spectrum_bounds_and_drivers(void)
         }
         CHECK(lo >= -1e-12 && hi <= 1 + 1e-12, "N=%zu: eigenvalues in [%g, %g]", n, lo, hi);
         for (int drv = DSE_EIGEN_DSYEVR; drv <= DSE_EIGEN_DSYEVD_2STAGE; ++drv) {
-            CHECK(dse_kernel_spectrum(n, d, z, 1.5, DSE_KERNEL_ANISOTROPIC,
-                                              (dse_eigen_driver_t)drv, eig, &err) == DSE_OK,
+            CHECK(dse_kernel_spectrum(n, d, z, 1.5, DSE_KERNEL_ANISOTROPIC, (dse_eigen_driver_t)drv,
+                                      eig, &err) == DSE_OK,
                   "%s", err.msg);
             double worst = 0;
             for (size_t i = 0; i < n; ++i)
@@ -81,11 +81,11 @@ static void test_permutation_invariance(void)
         memcpy(zp + i * d, z + perm[i] * d, d * sizeof *z);
     double *e1 = malloc(n * sizeof *e1), *e2 = malloc(n * sizeof *e2);
     dse_err_t err;
-    CHECK(dse_kernel_spectrum(n, d, z, 2.0, DSE_KERNEL_ANISOTROPIC, DSE_EIGEN_AUTO, e1,
-                                      &err) == DSE_OK,
+    CHECK(dse_kernel_spectrum(n, d, z, 2.0, DSE_KERNEL_ANISOTROPIC, DSE_EIGEN_AUTO, e1, &err) ==
+              DSE_OK,
           "%s", err.msg);
-    CHECK(dse_kernel_spectrum(n, d, zp, 2.0, DSE_KERNEL_ANISOTROPIC, DSE_EIGEN_AUTO, e2,
-                                      &err) == DSE_OK,
+    CHECK(dse_kernel_spectrum(n, d, zp, 2.0, DSE_KERNEL_ANISOTROPIC, DSE_EIGEN_AUTO, e2, &err) ==
+              DSE_OK,
           "%s", err.msg);
     for (double t = 1; t <= 3; ++t)
         CHECK_REL(dse_entropy_spectral(e1, n, t), dse_entropy_spectral(e2, n, t), 1e-10,
@@ -127,7 +127,8 @@ static void test_block_kernel_matches(void)
     for (size_t j = 0; j < n; ++j) {
         CHECK(blk[j + j * n] == 0.0, "block diagonal is exactly 0");
         for (size_t i = j; i < n; ++i)
-            worst = fmax(worst, fabs(full[i + j * n] - blk[i + j * n]) / fmax(1.0, full[i + j * n]));
+            worst =
+                fmax(worst, fabs(full[i + j * n] - blk[i + j * n]) / fmax(1.0, full[i + j * n]));
     }
     CHECK_ABS(worst, 0.0, 1e-12, "dgemm block kernel equals dsyrk kernel");
     free(z);

@@ -98,7 +98,10 @@ static void test_npy_matrix(void)
                     char kind = types[t].kind;
                     int size = types[t].size;
                     char descr[8], dict[200], name[64];
-                    snprintf(descr, sizeof descr, "%c%c%d", size == 1 ? '|' : big ? '>' : '<',
+                    snprintf(descr, sizeof descr, "%c%c%d",
+                             size == 1 ? '|'
+                             : big     ? '>'
+                                       : '<',
                              kind, size);
                     snprintf(dict, sizeof dict,
                              "{'descr': '%s', 'fortran_order': %s, 'shape': (5, 3), }", descr,
@@ -280,7 +283,8 @@ static void test_safetensors(void)
     for (int k = 0; k < 5; ++k)
         encode('i', 8, 0, k % 2, data + 60 + 8 * k);
     /* bfloat16 1.0 = 0x3F80, -2.5 = 0xC020; float16 0.5 = 0x3800 */
-    const uint8_t halfs[12] = {0x80, 0x3F, 0x20, 0xC0, 0x80, 0x3F, 0x00, 0x38, 0x00, 0x38, 0x00, 0x3C};
+    const uint8_t halfs[12] = {0x80, 0x3F, 0x20, 0xC0, 0x80, 0x3F,
+                               0x00, 0x38, 0x00, 0x38, 0x00, 0x3C};
     memcpy(data + 100, halfs, 12);
     write_safetensors(tpath("m.safetensors"),
                       "{\"__metadata__\":{\"format\":\"pt\"},"
@@ -348,28 +352,32 @@ static void test_bad_inputs(void)
     snprintf(want, sizeof want, "%%s: truncated header (header claims %zu bytes, only 40 present)",
              off);
     expect_error("cut_header.npy", want, DSE_EFORMAT);
-    write_npy_dict("corrupt.npy", "{'descr': '<f4' 'fortran_order': False, 'shape': (4, 2), }", 32, 1);
+    write_npy_dict("corrupt.npy", "{'descr': '<f4' 'fortran_order': False, 'shape': (4, 2), }", 32,
+                   1);
     expect_error("corrupt.npy", "%s: corrupt header (expected ',' or '}')", DSE_EFORMAT);
     write_npy_dict("noshape.npy", "{'descr': '<f4', 'fortran_order': False, }", 32, 1);
     expect_error("noshape.npy", "%s: corrupt header (missing 'shape')", DSE_EFORMAT);
-    write_npy_dict("short_data.npy", "{'descr': '<f4', 'fortran_order': False, 'shape': (1000, 32), }",
-                   10 * 32 * 4, 1);
+    write_npy_dict("short_data.npy",
+                   "{'descr': '<f4', 'fortran_order': False, 'shape': (1000, 32), }", 10 * 32 * 4,
+                   1);
     expect_error("short_data.npy",
                  "%s: shape (1000, 32) needs 128000 bytes of data but the file holds 1280",
                  DSE_EFORMAT);
     write_npy_dict("huge.npy",
-                   "{'descr': '<f4', 'fortran_order': False, 'shape': (1099511627776, 32), }", 64, 1);
+                   "{'descr': '<f4', 'fortran_order': False, 'shape': (1099511627776, 32), }", 64,
+                   1);
     expect_error("huge.npy",
                  "%s: shape (1099511627776, 32) needs 140737488355328 bytes of data but the file "
                  "holds 64",
                  DSE_EFORMAT);
-    write_npy_dict("complex.npy", "{'descr': '<c16', 'fortran_order': False, 'shape': (2, 2), }", 64, 1);
+    write_npy_dict("complex.npy", "{'descr': '<c16', 'fortran_order': False, 'shape': (2, 2), }",
+                   64, 1);
     expect_error("complex.npy",
                  "%s: unsupported dtype '<c16' (need float16/32/64, int8-64, uint8-64 or bool)",
                  DSE_EDTYPE);
-    write_npy_dict("struct.npy",
-                   "{'descr': [('a', '<f4'), ('b', '<i4')], 'fortran_order': False, 'shape': (2,), }",
-                   16, 1);
+    write_npy_dict(
+        "struct.npy",
+        "{'descr': [('a', '<f4'), ('b', '<i4')], 'fortran_order': False, 'shape': (2,), }", 16, 1);
     expect_error("struct.npy",
                  "%s: unsupported dtype (structured array); need a plain float or integer array",
                  DSE_EDTYPE);
@@ -413,11 +421,14 @@ static void test_bad_inputs(void)
     expect_error("cut.safetensors", "%s: truncated header (3 bytes; safetensors needs 8)",
                  DSE_EFORMAT);
     write_safetensors(tpath("past.safetensors"),
-                      "{\"x\":{\"dtype\":\"F32\",\"shape\":[4,4],\"data_offsets\":[0,64]}}", "abcd", 4);
+                      "{\"x\":{\"dtype\":\"F32\",\"shape\":[4,4],\"data_offsets\":[0,64]}}", "abcd",
+                      4);
     expect_error("past.safetensors",
-                 "%s: tensor 'x' needs bytes up to 64 of the data but the file holds 4", DSE_EFORMAT);
+                 "%s: tensor 'x' needs bytes up to 64 of the data but the file holds 4",
+                 DSE_EFORMAT);
     write_safetensors(tpath("cplx.safetensors"),
-                      "{\"x\":{\"dtype\":\"C64\",\"shape\":[1],\"data_offsets\":[0,8]}}", "abcdefgh", 8);
+                      "{\"x\":{\"dtype\":\"C64\",\"shape\":[1],\"data_offsets\":[0,8]}}",
+                      "abcdefgh", 8);
     expect_error("cplx.safetensors", "%s: unsupported dtype 'C64' in tensor 'x'", DSE_EDTYPE);
     write_safetensors(tpath("json.safetensors"), "{\"x\": [1, 2", "", 0);
     expect_error("json.safetensors", "%s: corrupt header (not a JSON object)", DSE_EFORMAT);
@@ -431,10 +442,12 @@ static void test_label_checks(void)
     dse_dtype_t f4 = {DSE_DT_F32, 4, 0}, i8 = {DSE_DT_I64, 8, 0};
     dse_err_t err;
     CHECK(dse_npy_write(tpath("five.npy"), f4, 2, shape, 0, z, &err) == DSE_OK, "%s", err.msg);
-    CHECK(dse_npy_write(tpath("four_labels.npy"), i8, 1, four, 0, z, &err) == DSE_OK, "%s", err.msg);
+    CHECK(dse_npy_write(tpath("four_labels.npy"), i8, 1, four, 0, z, &err) == DSE_OK, "%s",
+          err.msg);
     dse_params_t p = dse_params_default();
     dse_categories_t cat;
-    int rc = dse_score_load_categories(tpath("four_labels.npy"), 5, tpath("five.npy"), &p, &cat, &err);
+    int rc =
+        dse_score_load_categories(tpath("four_labels.npy"), 5, tpath("five.npy"), &p, &cat, &err);
     char want[4096];
     snprintf(want, sizeof want, "%s: 4 labels but %s has 5 rows", tpath("four_labels.npy"),
              tpath("five.npy"));

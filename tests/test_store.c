@@ -83,7 +83,8 @@ int main(int argc, char **argv)
         CHECK(s.n_checkpoints == 3 && s.n_results == 6 && s.n_spectra == 2, "tables %zu %zu %zu",
               s.n_checkpoints, s.n_results, s.n_spectra);
         CHECK(s.results[2].value == 2.5 && s.results[3].value == 2.5 / 3.0, "values exact");
-        CHECK(dse_store_has(&s, "/data/c.npy", 33, "mi") && !dse_store_has(&s, "/data/c.npy", 34, "mi"),
+        CHECK(dse_store_has(&s, "/data/c.npy", 33, "mi") &&
+                  !dse_store_has(&s, "/data/c.npy", 34, "mi"),
               "has() checks the checksum");
         /* Twice: replaces, never duplicates. */
         CHECK(dse_journal_replay(journal, &s, &n, 1, &err) == DSE_OK, "%s", err.msg);
@@ -113,7 +114,8 @@ int main(int argc, char **argv)
         fputc('X', f);
         fclose(f);
         memset(&s, 0, sizeof s);
-        CHECK(dse_journal_replay(journal, &s, &n, 1, &err) == DSE_OK && n == 2, "corrupt record dropped");
+        CHECK(dse_journal_replay(journal, &s, &n, 1, &err) == DSE_OK && n == 2,
+              "corrupt record dropped");
         dse_store_free(&s);
     }
     /* The reference clustering: journaled, replayed, replaced (dropping the
@@ -189,7 +191,8 @@ int main(int argc, char **argv)
         CHECK(r.n_checkpoints == s.n_checkpoints && r.n_results == s.n_results &&
                   r.n_spectra == s.n_spectra,
               "row counts");
-        CHECK(r.fingerprint == s.fingerprint && !strcmp(r.config_text, s.config_text), "attributes");
+        CHECK(r.fingerprint == s.fingerprint && !strcmp(r.config_text, s.config_text),
+              "attributes");
         int same = 1;
         for (size_t i = 0; i < s.n_checkpoints && i < r.n_checkpoints; ++i)
             same &= !strcmp(r.checkpoints[i].path, s.checkpoints[i].path) &&
@@ -231,15 +234,17 @@ int main(int argc, char **argv)
         dse_task_record_t rb = make("/data/a.npy", 11, "spectral", 1.5, q, t, v, spec, 50);
         dse_store_apply(&y, &rb, &err);
         CHECK(dse_store_merge(&m, "x.h5", &y, "y.h5", &err) == DSE_EVALUE, "conflict detected");
-        CHECK_STR(err.msg,
-                  "conflict: /data/a.npy DSE t=1 is 1.25 (status 0) in x.h5 but 1.5 (status 0) in y.h5",
-                  "conflict message");
+        CHECK_STR(
+            err.msg,
+            "conflict: /data/a.npy DSE t=1 is 1.25 (status 0) in x.h5 but 1.5 (status 0) in y.h5",
+            "conflict message");
         dse_store_free(&y);
         dse_task_record_t rc2 = make("/data/a.npy", 99, "spectral", 1.25, q, t, v, spec, 50);
         dse_store_apply(&y, &rc2, &err);
         CHECK(dse_store_merge(&m, "x.h5", &y, "y.h5", &err) == DSE_EVALUE, "checksum conflict");
         CHECK_STR(err.msg,
-                  "conflict: /data/a.npy has checksum 000000000000000b in x.h5 but 0000000000000063 in y.h5",
+                  "conflict: /data/a.npy has checksum 000000000000000b in x.h5 but "
+                  "0000000000000063 in y.h5",
                   "checksum conflict message");
         dse_store_free(&m);
         dse_store_free(&x);
@@ -260,7 +265,8 @@ int main(int argc, char **argv)
     }
     /* A store in a missing directory: a clear error on every rank. */
     int rc = dse_store_write(MPI_COMM_WORLD, 0, "/nonexistent-dir/s.h5", &s, &err);
-    CHECK(rc == DSE_EIO && strstr(err.msg, "/nonexistent-dir/s.h5.tmp: cannot create the store") != NULL,
+    CHECK(rc == DSE_EIO &&
+              strstr(err.msg, "/nonexistent-dir/s.h5.tmp: cannot create the store") != NULL,
           "missing directory: %s", err.msg);
     dse_store_free(&s);
     int status = check_summary_mpi("test_store");

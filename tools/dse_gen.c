@@ -106,18 +106,28 @@ int main(int argc, char **argv)
     const char *out = NULL, *labels = NULL, *dt = "f4";
     for (int i = 2; i + 1 < argc; i += 2) {
         const char *k = argv[i], *v = argv[i + 1];
-        if (!strcmp(k, "--n")) n = strtoul(v, NULL, 10);
-        else if (!strcmp(k, "--d")) d = strtoul(v, NULL, 10);
-        else if (!strcmp(k, "--classes")) classes = strtoul(v, NULL, 10);
-        else if (!strcmp(k, "--spread")) spread = strtod(v, NULL);
-        else if (!strcmp(k, "--seed")) seed = strtoul(v, NULL, 10);
-        else if (!strcmp(k, "--runs")) runs = strtoul(v, NULL, 10);
-        else if (!strcmp(k, "--steps")) steps = strtoul(v, NULL, 10);
+        if (!strcmp(k, "--n"))
+            n = strtoul(v, NULL, 10);
+        else if (!strcmp(k, "--d"))
+            d = strtoul(v, NULL, 10);
+        else if (!strcmp(k, "--classes"))
+            classes = strtoul(v, NULL, 10);
+        else if (!strcmp(k, "--spread"))
+            spread = strtod(v, NULL);
+        else if (!strcmp(k, "--seed"))
+            seed = strtoul(v, NULL, 10);
+        else if (!strcmp(k, "--runs"))
+            runs = strtoul(v, NULL, 10);
+        else if (!strcmp(k, "--steps"))
+            steps = strtoul(v, NULL, 10);
         else if (!strcmp(k, "--inputs"))
             inputs = strtoul(v, NULL, 10);
-        else if (!strcmp(k, "--out")) out = v;
-        else if (!strcmp(k, "--labels")) labels = v;
-        else if (!strcmp(k, "--dtype")) dt = v;
+        else if (!strcmp(k, "--out"))
+            out = v;
+        else if (!strcmp(k, "--labels"))
+            labels = v;
+        else if (!strcmp(k, "--dtype"))
+            dt = v;
         else {
             usage();
             return 2;

@@ -23,10 +23,10 @@
 /* Local block-cyclic layout of an n x n matrix on a group's grid. */
 typedef struct dse_layout {
     int n, nb;
-    int mloc, nloc;   /* local rows and columns */
-    int desc[9];      /* ScaLAPACK descriptor */
-    size_t *grow;     /* mloc global row indices (owned) */
-    size_t *gcol;     /* nloc global column indices (owned) */
+    int mloc, nloc; /* local rows and columns */
+    int desc[9];    /* ScaLAPACK descriptor */
+    size_t *grow;   /* mloc global row indices (owned) */
+    size_t *gcol;   /* nloc global column indices (owned) */
 } dse_layout_t;
 
 /* Local (needs the group's grid). Fills L for order n, block size nb;
@@ -39,7 +39,7 @@ void dse_layout_free(dse_layout_t *L);
 typedef struct dse_dist_stats {
     double t_read, t_kernel, t_reduce, t_eigen;
     double bytes_reduced;
-    size_t bytes_local; /* local matrix + workspace + shard bytes actually allocated */
+    size_t bytes_local;     /* local matrix + workspace + shard bytes actually allocated */
     size_t shard_rows_peak; /* most embeddings rows held at once while building */
     int nprow, npcol, nb;
 } dse_dist_stats_t;

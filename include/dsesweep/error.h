@@ -40,7 +40,7 @@ typedef struct dse_err {
     char msg[DSE_ERR_MSG_MAX];
     const char *src_file; /* source location that raised the error */
     int src_line;
-    int agreed; /* set once ranks agreed on it (the message names the rank) */
+    int agreed;                    /* set once ranks agreed on it (the message names the rank) */
     char trace[DSE_ERR_TRACE_MAX]; /* "file:line" of the raise site, then one
                                       line per frame passed; "..." when full */
 } dse_err_t;

@@ -16,14 +16,14 @@
 #include "dsesweep/error.h"
 
 typedef struct dse_group {
-    MPI_Comm comm;        /* owned */
-    int rank, size;       /* in comm */
-    int world_rank;       /* in MPI_COMM_WORLD, for messages */
-    int ctxt;             /* BLACS context */
-    int nprow, npcol;     /* grid shape: nprow * npcol == size */
-    int myrow, mycol;     /* this rank's grid coordinates */
-    MPI_Comm row_comm;    /* ranks with the same myrow (owned) */
-    MPI_Comm col_comm;    /* ranks with the same mycol (owned) */
+    MPI_Comm comm;     /* owned */
+    int rank, size;    /* in comm */
+    int world_rank;    /* in MPI_COMM_WORLD, for messages */
+    int ctxt;          /* BLACS context */
+    int nprow, npcol;  /* grid shape: nprow * npcol == size */
+    int myrow, mycol;  /* this rank's grid coordinates */
+    MPI_Comm row_comm; /* ranks with the same myrow (owned) */
+    MPI_Comm col_comm; /* ranks with the same mycol (owned) */
 } dse_group_t;
 
 /* Local. The near-square grid for p ranks: nprow <= npcol, nprow the largest

@@ -18,22 +18,22 @@
 #include "dsesweep/error.h"
 
 typedef struct dse_checkpoint {
-    char *path;         /* root + "/" + rel */
-    char *rel;          /* path below its root */
-    char *spec;         /* what dse_source_open takes (path or path:dataset) */
-    char *run;          /* run name from the regex or the parent directory */
-    int64_t step;       /* step from the regex or the file name; -1 if none */
-    uint64_t n, d;      /* shape from the header (0 when unreadable) */
+    char *path;    /* root + "/" + rel */
+    char *rel;     /* path below its root */
+    char *spec;    /* what dse_source_open takes (path or path:dataset) */
+    char *run;     /* run name from the regex or the parent directory */
+    int64_t step;  /* step from the regex or the file name; -1 if none */
+    uint64_t n, d; /* shape from the header (0 when unreadable) */
     uint64_t file_size;
-    int64_t mtime;      /* seconds since the epoch */
-    uint64_t checksum;  /* FNV-1a 64 of the file's bytes (0 until dse_scan_checksums) */
-    char *error;        /* NULL, or why the file cannot be used */
+    int64_t mtime;     /* seconds since the epoch */
+    uint64_t checksum; /* FNV-1a 64 of the file's bytes (0 until dse_scan_checksums) */
+    char *error;       /* NULL, or why the file cannot be used */
 } dse_checkpoint_t;
 
 typedef struct dse_scan {
     dse_checkpoint_t *items; /* sorted by (root order, rel) */
     size_t count;
-    char **warnings;         /* one line each: skipped directories, files outside roots, ... */
+    char **warnings; /* one line each: skipped directories, files outside roots, ... */
     size_t n_warnings;
 } dse_scan_t;
 

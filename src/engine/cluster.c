@@ -105,8 +105,7 @@ int dse_knn_graph(MPI_Comm comm, const double *X, size_t n, size_t d, size_t k, 
     if (rc == DSE_OK) rc = dse_knn_rows(X, n, d, my_begin, my_end, k, out + my_begin * k, err);
     rc = dse_comm_agree(comm, rc, err);
     if (rc == DSE_OK) {
-        MPI_Allgatherv(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, out, counts, displs, MPI_INT64_T,
-                       comm);
+        MPI_Allgatherv(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, out, counts, displs, MPI_INT64_T, comm);
     }
     free(counts);
     free(displs);

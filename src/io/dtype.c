@@ -58,8 +58,10 @@ static double decode_one(dse_dtype_t dt, const uint8_t *p)
 {
     uint64_t bits = load_bits(p, dt.size, dt.big_endian);
     switch (dt.kind) {
-    case DSE_DT_F16: return dse_half_to_double((uint16_t)bits);
-    case DSE_DT_BF16: return dse_bfloat16_to_double((uint16_t)bits);
+    case DSE_DT_F16:
+        return dse_half_to_double((uint16_t)bits);
+    case DSE_DT_BF16:
+        return dse_bfloat16_to_double((uint16_t)bits);
     case DSE_DT_F32: {
         uint32_t b = (uint32_t)bits;
         float f;
@@ -71,15 +73,21 @@ static double decode_one(dse_dtype_t dt, const uint8_t *p)
         memcpy(&d, &bits, sizeof d);
         return d;
     }
-    case DSE_DT_I8: return (double)(int8_t)bits;
-    case DSE_DT_I16: return (double)(int16_t)bits;
-    case DSE_DT_I32: return (double)(int32_t)bits;
-    case DSE_DT_I64: return (double)(int64_t)bits;
+    case DSE_DT_I8:
+        return (double)(int8_t)bits;
+    case DSE_DT_I16:
+        return (double)(int16_t)bits;
+    case DSE_DT_I32:
+        return (double)(int32_t)bits;
+    case DSE_DT_I64:
+        return (double)(int64_t)bits;
     case DSE_DT_U8:
     case DSE_DT_U16:
     case DSE_DT_U32:
-    case DSE_DT_U64: return (double)bits;
-    case DSE_DT_BOOL: return bits ? 1.0 : 0.0;
+    case DSE_DT_U64:
+        return (double)bits;
+    case DSE_DT_BOOL:
+        return bits ? 1.0 : 0.0;
     }
     return NAN;
 }

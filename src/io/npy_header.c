@@ -103,8 +103,8 @@ static int parse_prefix(const uint8_t *buf, size_t len, const char *name, dse_np
 {
     static const uint8_t magic[6] = {0x93, 'N', 'U', 'M', 'P', 'Y'};
     if (len < 10)
-        return DSE_RAISE(err, DSE_EFORMAT, "%s: truncated header (%zu bytes; a .npy needs at least 10)",
-                         name, len);
+        return DSE_RAISE(err, DSE_EFORMAT,
+                         "%s: truncated header (%zu bytes; a .npy needs at least 10)", name, len);
     if (memcmp(buf, magic, 6) != 0)
         return DSE_RAISE(err, DSE_EFORMAT, "%s: not a .npy file (bad magic bytes)", name);
     hdr->major = buf[6];
@@ -115,8 +115,9 @@ static int parse_prefix(const uint8_t *buf, size_t len, const char *name, dse_np
         prefix = 10;
     } else if (hdr->major == 2 || hdr->major == 3) {
         if (len < 12)
-            return DSE_RAISE(err, DSE_EFORMAT, "%s: truncated header (%zu bytes; version %d needs 12)",
-                             name, len, hdr->major);
+            return DSE_RAISE(err, DSE_EFORMAT,
+                             "%s: truncated header (%zu bytes; version %d needs 12)", name, len,
+                             hdr->major);
         header_len = (uint64_t)buf[8] | ((uint64_t)buf[9] << 8) | ((uint64_t)buf[10] << 16) |
                      ((uint64_t)buf[11] << 24);
         prefix = 12;
@@ -136,7 +137,8 @@ static int parse_prefix(const uint8_t *buf, size_t len, const char *name, dse_np
 /* The 'shape' value: a tuple of non-negative integers. */
 static int parse_shape(cursor_t *c, const char *name, dse_npy_header_t *hdr, dse_err_t *err)
 {
-    if (!accept(c, '(')) return DSE_RAISE(err, DSE_EFORMAT, "%s: corrupt header (bad 'shape')", name);
+    if (!accept(c, '('))
+        return DSE_RAISE(err, DSE_EFORMAT, "%s: corrupt header (bad 'shape')", name);
     while (!accept(c, ')')) {
         if (hdr->ndim == DSE_NPY_MAX_DIMS)
             return DSE_RAISE(err, DSE_EFORMAT, "%s: more than %d dimensions", name,
@@ -224,11 +226,14 @@ int dse_npy_parse_header(const uint8_t *buf, size_t len, const char *name, dse_n
     }
     if (!seen[0] || !seen[1] || !seen[2])
         return DSE_RAISE(err, DSE_EFORMAT, "%s: corrupt header (missing %s)", name,
-                         !seen[0] ? "'descr'" : !seen[1] ? "'fortran_order'" : "'shape'");
+                         !seen[0]   ? "'descr'"
+                         : !seen[1] ? "'fortran_order'"
+                                    : "'shape'");
     if (!parse_descr(descr, &hdr->dtype))
-        return DSE_RAISE(err, DSE_EDTYPE,
-                         "%s: unsupported dtype '%s' (need float16/32/64, int8-64, uint8-64 or bool)",
-                         name, descr);
+        return DSE_RAISE(
+            err, DSE_EDTYPE,
+            "%s: unsupported dtype '%s' (need float16/32/64, int8-64, uint8-64 or bool)", name,
+            descr);
     return set_sizes(name, hdr, err);
 }
 

@@ -37,7 +37,9 @@ void dse_dtype_from_double(dse_dtype_t dt, double v, uint8_t *out)
 {
     uint64_t bits = 0;
     switch (dt.kind) {
-    case DSE_DT_F16: bits = double_to_half(v); break;
+    case DSE_DT_F16:
+        bits = double_to_half(v);
+        break;
     case DSE_DT_BF16: {
         float f = (float)v;
         uint32_t b;
@@ -52,13 +54,20 @@ void dse_dtype_from_double(dse_dtype_t dt, double v, uint8_t *out)
         bits = b;
         break;
     }
-    case DSE_DT_F64: memcpy(&bits, &v, 8); break;
+    case DSE_DT_F64:
+        memcpy(&bits, &v, 8);
+        break;
     case DSE_DT_I8:
     case DSE_DT_I16:
     case DSE_DT_I32:
-    case DSE_DT_I64: bits = (uint64_t)(int64_t)v; break;
-    case DSE_DT_BOOL: bits = v != 0.0; break;
-    default: bits = (uint64_t)v;
+    case DSE_DT_I64:
+        bits = (uint64_t)(int64_t)v;
+        break;
+    case DSE_DT_BOOL:
+        bits = v != 0.0;
+        break;
+    default:
+        bits = (uint64_t)v;
     }
     for (int i = 0; i < dt.size; ++i) {
         int shift = dt.big_endian ? 8 * (dt.size - 1 - i) : 8 * i;

@@ -31,10 +31,10 @@ static int parse_dtype(const char *s, dse_dtype_t *dt)
         const char *code;
         dse_dtype_kind_t kind;
         int size;
-    } table[] = {{"F16", DSE_DT_F16, 2}, {"BF16", DSE_DT_BF16, 2}, {"F32", DSE_DT_F32, 4},
-                 {"F64", DSE_DT_F64, 8}, {"I8", DSE_DT_I8, 1},     {"I16", DSE_DT_I16, 2},
-                 {"I32", DSE_DT_I32, 4}, {"I64", DSE_DT_I64, 8},   {"U8", DSE_DT_U8, 1},
-                 {"U16", DSE_DT_U16, 2}, {"U32", DSE_DT_U32, 4},   {"U64", DSE_DT_U64, 8},
+    } table[] = {{"F16", DSE_DT_F16, 2},  {"BF16", DSE_DT_BF16, 2}, {"F32", DSE_DT_F32, 4},
+                 {"F64", DSE_DT_F64, 8},  {"I8", DSE_DT_I8, 1},     {"I16", DSE_DT_I16, 2},
+                 {"I32", DSE_DT_I32, 4},  {"I64", DSE_DT_I64, 8},   {"U8", DSE_DT_U8, 1},
+                 {"U16", DSE_DT_U16, 2},  {"U32", DSE_DT_U32, 4},   {"U64", DSE_DT_U64, 8},
                  {"BOOL", DSE_DT_BOOL, 1}};
     for (size_t i = 0; i < sizeof table / sizeof table[0]; ++i)
         if (strcmp(s, table[i].code) == 0) {
@@ -84,8 +84,8 @@ int dse_safetensors_find(const char *json, size_t json_len, uint64_t header_size
             found++;
         }
         if (found != 1) {
-            rc = DSE_RAISE(err, DSE_EUSAGE,
-                           "%s: holds %d tensors; name one as %s:TENSOR", name, found, name);
+            rc = DSE_RAISE(err, DSE_EUSAGE, "%s: holds %d tensors; name one as %s:TENSOR", name,
+                           found, name);
             goto done;
         }
         tensor = entry->string;
@@ -133,10 +133,9 @@ int dse_safetensors_find(const char *json, size_t json_len, uint64_t header_size
     out->count = count;
     out->data_bytes = count * (uint64_t)out->dtype.size;
     if (end - begin != out->data_bytes) {
-        rc = DSE_RAISE(err, DSE_EFORMAT,
-                       "%s: tensor '%s' shape needs %llu bytes but data_offsets span %llu", name,
-                       tensor, (unsigned long long)out->data_bytes,
-                       (unsigned long long)(end - begin));
+        rc = DSE_RAISE(
+            err, DSE_EFORMAT, "%s: tensor '%s' shape needs %llu bytes but data_offsets span %llu",
+            name, tensor, (unsigned long long)out->data_bytes, (unsigned long long)(end - begin));
         goto done;
     }
     uint64_t data_start = 8 + header_size;

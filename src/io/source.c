@@ -76,10 +76,9 @@ static int read_exact(const dse_source_t *src, void *buf, size_t len, uint64_t o
                              (unsigned long long)(offset + done), strerror(errno));
         }
         if (got == 0)
-            return DSE_RAISE(err, DSE_EFORMAT,
-                             "%s: truncated data (file ends at byte %llu, needed %llu)", src->name,
-                             (unsigned long long)(offset + done),
-                             (unsigned long long)(offset + len));
+            return DSE_RAISE(
+                err, DSE_EFORMAT, "%s: truncated data (file ends at byte %llu, needed %llu)",
+                src->name, (unsigned long long)(offset + done), (unsigned long long)(offset + len));
         done += (size_t)got;
     }
     return DSE_OK;
@@ -188,8 +187,9 @@ int dse_source_open_npy(dse_source_t *src, dse_err_t *err)
     src->data_offset = hdr.data_offset;
     /* A Fortran-order array of more than 2 dims would need a general transpose. */
     if (hdr.fortran_order && hdr.ndim > 2)
-        return DSE_RAISE(err, DSE_EFORMAT, "%s: Fortran-order arrays of more than 2 dimensions "
-                                           "are not supported",
+        return DSE_RAISE(err, DSE_EFORMAT,
+                         "%s: Fortran-order arrays of more than 2 dimensions "
+                         "are not supported",
                          src->name);
     return DSE_OK;
 }
@@ -207,8 +207,8 @@ int dse_source_open_safetensors(dse_source_t *src, const char *tensor, dse_err_t
     int rc = read_exact(src, json, (size_t)hsize, 8, err);
     dse_safetensors_tensor_t t;
     if (rc == DSE_OK)
-        rc = dse_safetensors_find(json, (size_t)hsize, hsize, src->file_size, src->name, tensor,
-                                  &t, err);
+        rc = dse_safetensors_find(json, (size_t)hsize, hsize, src->file_size, src->name, tensor, &t,
+                                  err);
     free(json);
     DSE_TRY(rc);
     DSE_TRY(dse_source_set_shape(src, t.ndim, t.shape, err));
@@ -266,12 +266,16 @@ int dse_source_open(const char *spec, dse_source_t **out, dse_err_t *err)
                                    spec, inner)
                        : dse_source_open_npy(src, err);
             break;
-        case FMT_SAFETENSORS: rc = dse_source_open_safetensors(src, inner, err); break;
-        case FMT_HDF5: rc = dse_source_open_hdf5(src, inner, err); break;
+        case FMT_SAFETENSORS:
+            rc = dse_source_open_safetensors(src, inner, err);
+            break;
+        case FMT_HDF5:
+            rc = dse_source_open_hdf5(src, inner, err);
+            break;
         default:
-            rc = DSE_RAISE(err, DSE_EUSAGE,
-                           "%s: unknown file type (expected .npy, .h5/.hdf5 or .safetensors)",
-                           spec);
+            rc =
+                DSE_RAISE(err, DSE_EUSAGE,
+                          "%s: unknown file type (expected .npy, .h5/.hdf5 or .safetensors)", spec);
         }
     }
     free(inner);
@@ -391,10 +395,11 @@ void dse_matrix_free(dse_matrix_t *m)
 int dse_source_check_embeddings(const dse_source_t *src, dse_err_t *err)
 {
     if (src->is_integer)
-        return DSE_RAISE(err, DSE_EDTYPE,
-                         "%s: integer dtype '%s'; embeddings must be floating point (float16/32/64, "
-                         "bfloat16)",
-                         src->name, src->dtype_name);
+        return DSE_RAISE(
+            err, DSE_EDTYPE,
+            "%s: integer dtype '%s'; embeddings must be floating point (float16/32/64, "
+            "bfloat16)",
+            src->name, src->dtype_name);
     if (src->rows < 2)
         return DSE_RAISE(err, DSE_EVALUE, "%s: %zu sample; at least 2 are needed", src->name,
                          src->rows);

@@ -50,7 +50,8 @@ static int hdf5_read_rows(dse_source_t *src, const size_t *rows, size_t count, d
             block[k] = dims[k];
         hsize_t mcount = (hsize_t)(run * src->cols);
         hid_t mspace = H5Screate_simple(1, &mcount, NULL);
-        if (mspace < 0 || H5Sselect_hyperslab(fspace, H5S_SELECT_SET, start, NULL, block, NULL) < 0 ||
+        if (mspace < 0 ||
+            H5Sselect_hyperslab(fspace, H5S_SELECT_SET, start, NULL, block, NULL) < 0 ||
             H5Dread((hid_t)src->h5_dset, H5T_NATIVE_DOUBLE, mspace, fspace, H5P_DEFAULT,
                     out + i * src->cols) < 0)
             rc = DSE_RAISE(err, DSE_EHDF5, "%s: cannot read rows %zu..%zu", src->name, rows[i],
@@ -76,8 +77,7 @@ int dse_source_open_hdf5(dse_source_t *src, const char *dataset, dse_err_t *err)
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL); /* we report errors ourselves */
     src->ops = &hdf5_ops;
     FILE *probe = fopen(src->path, "rb");
-    if (!probe)
-        return DSE_RAISE(err, DSE_EIO, "%s: cannot open: %s", src->name, strerror(errno));
+    if (!probe) return DSE_RAISE(err, DSE_EIO, "%s: cannot open: %s", src->name, strerror(errno));
     fseek(probe, 0, SEEK_END);
     src->file_size = (uint64_t)ftell(probe);
     fclose(probe);
@@ -92,14 +92,16 @@ int dse_source_open_hdf5(dse_source_t *src, const char *dataset, dse_err_t *err)
     if (!dataset) {
         H5Literate(file, H5_INDEX_NAME, H5_ITER_INC, NULL, find_dataset, &found);
         if (found.count != 1)
-            return DSE_RAISE(err, DSE_EUSAGE, "%s: holds %d datasets at the root; name one as %s:DATASET",
-                             src->name, found.count, src->name);
+            return DSE_RAISE(err, DSE_EUSAGE,
+                             "%s: holds %d datasets at the root; name one as %s:DATASET", src->name,
+                             found.count, src->name);
         dataset = found.name;
     } else if (H5Lexists(file, dataset, H5P_DEFAULT) <= 0) {
         return DSE_RAISE(err, DSE_EFORMAT, "%s: no dataset '%s'", src->name, dataset);
     }
     hid_t dset = H5Dopen2(file, dataset, H5P_DEFAULT);
-    if (dset < 0) return DSE_RAISE(err, DSE_EFORMAT, "%s: '%s' is not a dataset", src->name, dataset);
+    if (dset < 0)
+        return DSE_RAISE(err, DSE_EFORMAT, "%s: '%s' is not a dataset", src->name, dataset);
     src->h5_dset = dset;
     hid_t type = H5Dget_type(dset);
     H5T_class_t cls = H5Tget_class(type);
@@ -120,7 +122,8 @@ int dse_source_open_hdf5(dse_source_t *src, const char *dataset, dse_err_t *err)
     uint64_t shape[H5S_MAX_RANK];
     H5Sget_simple_extent_dims(space, dims, NULL);
     H5Sclose(space);
-    if (ndim < 0) return DSE_RAISE(err, DSE_EHDF5, "%s: cannot read the shape of '%s'", src->name, dataset);
+    if (ndim < 0)
+        return DSE_RAISE(err, DSE_EHDF5, "%s: cannot read the shape of '%s'", src->name, dataset);
     for (int k = 0; k < ndim; ++k)
         shape[k] = dims[k];
     return dse_source_set_shape(src, ndim, shape, err);

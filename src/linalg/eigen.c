@@ -30,16 +30,20 @@ static long blas_threads(void)
 dse_eigen_driver_t dse_eigen_choose(size_t n)
 {
     return n >= DSE_EIGEN_TWO_STAGE_MIN_N && blas_threads() == 1 ? DSE_EIGEN_DSYEVD_2STAGE
-                                                                  : DSE_EIGEN_DSYEVD;
+                                                                 : DSE_EIGEN_DSYEVD;
 }
 
 const char *dse_eigen_driver_name(dse_eigen_driver_t driver)
 {
     switch (driver) {
-    case DSE_EIGEN_AUTO: return "auto";
-    case DSE_EIGEN_DSYEVD: return "dsyevd";
-    case DSE_EIGEN_DSYEVR: return "dsyevr";
-    case DSE_EIGEN_DSYEVD_2STAGE: return "dsyevd_2stage";
+    case DSE_EIGEN_AUTO:
+        return "auto";
+    case DSE_EIGEN_DSYEVD:
+        return "dsyevd";
+    case DSE_EIGEN_DSYEVR:
+        return "dsyevr";
+    case DSE_EIGEN_DSYEVD_2STAGE:
+        return "dsyevd_2stage";
     }
     return "?";
 }
@@ -77,9 +81,12 @@ static int query(dse_eigen_driver_t driver, int n, double *A, double *w, int *lw
     int iwq = 0, info = 0, m = 0, lw = -1, liw = -1;
     char jobz = 'N', uplo = 'L', range = 'A';
     double vl = 0, vu = 0, abstol = 0;
-    int il = 0, iu = 0, one = 1, lda = n > 1 ? n : 1; /* LAPACK needs LDA >= max(1, N), also at N = 0 */
+    int il = 0, iu = 0, one = 1,
+        lda = n > 1 ? n : 1; /* LAPACK needs LDA >= max(1, N), also at N = 0 */
     switch (driver) {
-    case DSE_EIGEN_DSYEVD: LAPACK_dsyevd(&jobz, &uplo, &n, A, &lda, w, &wq, &lw, &iwq, &liw, &info); break;
+    case DSE_EIGEN_DSYEVD:
+        LAPACK_dsyevd(&jobz, &uplo, &n, A, &lda, w, &wq, &lw, &iwq, &liw, &info);
+        break;
     case DSE_EIGEN_DSYEVD_2STAGE:
         LAPACK_dsyevd_2stage(&jobz, &uplo, &n, A, &lda, w, &wq, &lw, &iwq, &liw, &info);
         break;
@@ -164,15 +171,15 @@ int dse_eigen_general_moduli(size_t n, double *A, double *w, dse_err_t *err)
         return err->code;
     }
     if (info == 0)
-        LAPACK_dgeev(&no, &no, &bn, A, &bn, w, wi, &dummy, &one, &dummy, &one, work, &lwork,
-                     &info);
+        LAPACK_dgeev(&no, &no, &bn, A, &bn, w, wi, &dummy, &one, &dummy, &one, work, &lwork, &info);
     free(work);
     if (info == 0)
         for (size_t i = 0; i < n; ++i)
             w[i] = hypot(w[i], wi[i]);
     free(wi);
     if (info != 0)
-        return DSE_RAISE(err, DSE_ELAPACK, "dgeev failed on an N = %zu matrix (info = %d)", n, info);
+        return DSE_RAISE(err, DSE_ELAPACK, "dgeev failed on an N = %zu matrix (info = %d)", n,
+                         info);
     qsort(w, n, sizeof *w, cmp_desc);
     return DSE_OK;
 }

@@ -51,8 +51,8 @@ int dse_kernel_sqdist_block(size_t m, size_t k, size_t d, const double *ZI, cons
     DSE_TRY(dse_to_blas_int(k, &bk, "block columns", err));
     DSE_TRY(dse_to_blas_int(d, &bd, "D", err));
     DSE_TRY(dse_to_blas_int(ld, &bld, "leading dimension", err));
-    cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, bm, bk, bd, -2.0, ZI, bd, ZJ, bd, 0.0,
-                out, bld);
+    cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, bm, bk, bd, -2.0, ZI, bd, ZJ, bd, 0.0, out,
+                bld);
     for (size_t b = 0; b < k; ++b) {
         double *col = out + b * ld;
         for (size_t a = 0; a < m; ++a) {
@@ -133,9 +133,8 @@ int dse_kernel_build_lower(size_t n, size_t d, const double *Z, double sigma, do
     return DSE_OK;
 }
 
-int dse_kernel_spectrum(size_t n, size_t d, const double *Z, double sigma,
-                                dse_kernel_kind_t kind, dse_eigen_driver_t driver, double *eig,
-                                dse_err_t *err)
+int dse_kernel_spectrum(size_t n, size_t d, const double *Z, double sigma, dse_kernel_kind_t kind,
+                        dse_eigen_driver_t driver, double *eig, dse_err_t *err)
 {
     double *K = DSE_MALLOC(n * n + 1, sizeof *K, err);
     if (!K) return err->code;

@@ -19,7 +19,6 @@ static double wall(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-
 /* Global index of local index l in a block-cyclic distribution. */
 static size_t local_to_global(int l, int nb, int iproc, int nprocs)
 {
@@ -37,7 +36,8 @@ int dse_layout_init(const dse_group_t *g, size_t n, int nb, dse_layout_t *L, dse
     L->mloc = numroc_(&bn, &nb, &g->myrow, &zero, &g->nprow);
     L->nloc = numroc_(&bn, &nb, &g->mycol, &zero, &g->npcol);
     int lld = L->mloc > 1 ? L->mloc : 1;
-    DSE_TRY(dse_to_blas_int((size_t)L->mloc * (size_t)L->nloc, &(int){0}, "local matrix size", err));
+    DSE_TRY(
+        dse_to_blas_int((size_t)L->mloc * (size_t)L->nloc, &(int){0}, "local matrix size", err));
     descinit_(L->desc, &bn, &bn, &nb, &nb, &zero, &zero, &g->ctxt, &lld, &info);
     if (info != 0) return DSE_RAISE(err, DSE_EINTERNAL, "descinit failed (info = %d)", info);
     L->grow = DSE_MALLOC((size_t)L->mloc + 1, sizeof *L->grow, err);
@@ -192,11 +192,12 @@ int dse_dist_eigvals(const dse_group_t *g, const dse_layout_t *L, double *A, dou
     if (rc == DSE_OK) {
         int one = 1, m = 0, nz = 0, info = 0, il = 0, iu = 0;
         double vl = 0, vu = 0;
-        pdsyevr_("N", "A", "L", &L->n, A, &one, &one, L->desc, &vl, &vu, &il, &iu, &m, &nz, w,
-                 NULL, &one, &one, L->desc, work, &lwork, iwork, &liwork, &info, 1, 1, 1);
+        pdsyevr_("N", "A", "L", &L->n, A, &one, &one, L->desc, &vl, &vu, &il, &iu, &m, &nz, w, NULL,
+                 &one, &one, L->desc, work, &lwork, iwork, &liwork, &info, 1, 1, 1);
         if (info != 0 || m != L->n)
-            rc = DSE_RAISE(err, DSE_ELAPACK, "pdsyevr failed on an N = %d matrix (info = %d, %d "
-                                             "eigenvalues found)%s",
+            rc = DSE_RAISE(err, DSE_ELAPACK,
+                           "pdsyevr failed on an N = %d matrix (info = %d, %d "
+                           "eigenvalues found)%s",
                            L->n, info, m, info < 0 ? ": bad argument (a bug)" : "");
         rc = dse_group_agree(g, rc, err);
     }
@@ -267,7 +268,8 @@ int dse_dist_choose_group(size_t n, size_t d, int nb, size_t budget, int request
     return DSE_RAISE(err, DSE_ENOMEM,
                      "N = %zu needs %s per rank even on all %d ranks; the budget is %s per rank "
                      "(use more ranks or a smaller max_N)",
-                     n, dse_format_bytes((double)dse_dist_bytes_per_rank(n, d, r, c, nb), a, sizeof a),
+                     n,
+                     dse_format_bytes((double)dse_dist_bytes_per_rank(n, d, r, c, nb), a, sizeof a),
                      available, dse_format_bytes((double)budget, b, sizeof b));
 }
 
@@ -314,8 +316,8 @@ int dse_dist_spectrum(const dse_group_t *g, size_t n, size_t d, dse_row_reader_f
     dse_layout_t L;
     int rc = dse_layout_init(g, n, nb, &L, err);
     size_t ld = L.mloc > 1 ? (size_t)L.mloc : 1;
-    double *A = rc == DSE_OK ? DSE_MALLOC(ld * (size_t)(L.nloc > 0 ? L.nloc : 1), sizeof *A, err)
-                             : NULL;
+    double *A =
+        rc == DSE_OK ? DSE_MALLOC(ld * (size_t)(L.nloc > 0 ? L.nloc : 1), sizeof *A, err) : NULL;
     if (rc == DSE_OK && !A) rc = err->code;
     if (st) st->bytes_local = ld * (size_t)L.nloc * 8;
     rc = dse_group_agree(g, rc, err);

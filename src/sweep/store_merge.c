@@ -140,10 +140,8 @@ int dse_store_rescore_tables(dse_store_t *s, const double *ts, size_t nt, size_t
     for (size_t i = 0; rc == DSE_OK && i < s->n_spectra; ++i) {
         const dse_store_spectrum_t *sp = &s->spectra[i];
         for (size_t k = 0; rc == DSE_OK && k < nt; ++k) {
-            dse_store_result_t r = {.checkpoint = sp->checkpoint,
-                                    .t = ts[k],
-                                    .sigma = sp->sigma,
-                                    .ranks = 1};
+            dse_store_result_t r = {
+                .checkpoint = sp->checkpoint, .t = ts[k], .sigma = sp->sigma, .ranks = 1};
             /* The spectra are the diffusion spectra of DSE's own family. */
             snprintf(r.quantity, sizeof r.quantity, "%s", dse_quantity_name(DSE_QID_DSE));
             snprintf(r.family, sizeof r.family, "%s",
