@@ -26,5 +26,7 @@ if under:
 else:
     chosen = os.path.join(prefix, "lib", "python%d.%d" % sys.version_info[:2], "site-packages")
 searched = {os.path.realpath(p) for p in sys.path if p}
+if site.ENABLE_USER_SITE:  # searched once it exists, which the install makes it
+    searched.add(os.path.realpath(site.getusersitepackages()))
 print(chosen)
 print("on-path" if os.path.realpath(chosen) in searched else "off-path")
