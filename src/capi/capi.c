@@ -153,9 +153,10 @@ static int score_on(MPI_Comm comm, const dse_capi_array_t *z, const dse_capi_tar
     if (rows.n < 2)
         return DSE_RAISE(err, DSE_EVALUE, "%s: %zu sample; at least 2 are needed", z->name, rows.n);
     if (capi_rows_is_integer(&rows))
-        return DSE_RAISE(err, DSE_EDTYPE,
-                         "%s: integer dtype '%s'; embeddings must be floating point", z->name,
-                         z->typestr);
+        return DSE_RAISE(
+            err, DSE_EDTYPE,
+            "%s: integer dtype '%s'; embeddings must be floating point (float16/32/64)", z->name,
+            z->typestr);
     dse_config_t cfg;
     DSE_TRY(settings_config(keys, values, n_keys, &cfg, err));
     dse_categories_t cat = {0};

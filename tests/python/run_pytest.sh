@@ -13,5 +13,6 @@ if ! "$python" -c "import numpy" 2>/dev/null; then
 fi
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 export OMPI_MCA_rmaps_base_oversubscribe=1 OPENBLAS_NUM_THREADS=1
+export PYTHONDONTWRITEBYTECODE=1  # no __pycache__ in the source tree
 cd "$(dirname "${BASH_SOURCE[0]}")" || exit 1
 exec "$python" -m pytest -q -p no:cacheprovider "$@"

@@ -102,6 +102,6 @@ def test_other_errors():
     assert error_of(lambda: dsesweep.dse(BASE.astype(np.complex128))) == (
         "Z: dtype '<c16' is not supported (float16, float32, float64, integers or bool)")
     assert error_of(lambda: dsesweep.dse(BASE.astype(np.int64))) == (
-        "Z: integer dtype '<i8'; embeddings must be floating point")
+        "Z: integer dtype '<i8'; embeddings must be floating point (float16/32/64)")
     assert error_of(lambda: dsesweep.dse(BASE, t=0)) == (
         "t takes integers in [1, 1e+06] (got '0')")
