@@ -54,12 +54,19 @@ echo "== dsesweep report demo-out/demo.h5 --metadata configs/demo_metadata.csv -
 echo
 echo "== cmake --install build --prefix $prefix (the program, the library, jobs/, the Python package)"
 install_log=$(cmake --install "$build" --prefix "$prefix" 2>&1) || { echo "$install_log" >&2; exit 1; }
-echo "$install_log" | grep "Python package\|PYTHONPATH" || true
+echo "$install_log" | grep "Python package" || true
 echo
 echo "Next: h5dump -H demo-out/demo.h5 (schema: docs/store.md),"
 echo "      dsesweep export demo-out/demo.h5 --format csv"
 echo "      python3 -c 'import dsesweep; print(dsesweep.open_store(\"demo-out/demo.h5\"))'  (docs/python.md)"
-if ! command -v dsesweep >/dev/null 2>&1 || [ "$(command -v dsesweep)" != "$prefix/bin/dsesweep" ]; then
+# The one line that makes `dsesweep` and `import dsesweep` work, when needed.
+exports=()
+if [ "$(command -v dsesweep 2>/dev/null)" != "$prefix/bin/dsesweep" ]; then
+  exports+=("PATH=\"$prefix/bin:\$PATH\"")
+fi
+site=$(echo "$install_log" | sed -n 's/^-- dsesweep: to import it: export PYTHONPATH=\([^:]*\):.*/\1/p')
+[ -z "$site" ] || exports+=("PYTHONPATH=\"$site:\${PYTHONPATH:-}\"")
+if [ ${#exports[@]} -gt 0 ]; then
   echo
-  echo "To put dsesweep on PATH, run:  export PATH=\"$prefix/bin:\$PATH\""
+  echo "To put dsesweep on PATH, run:  export ${exports[*]}"
 fi
