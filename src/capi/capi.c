@@ -84,8 +84,9 @@ static int append_key(char *text, size_t cap, const char *key, const char *value
 }
 
 /* The settings as a config: every key goes to its section of the key table
- * (unknown keys to [quantities], where the parser names them); [sweep]'s
- * required keys get placeholders, and compute defaults to all. */
+ * (unknown keys to [quantities], where the parser names them). Of [sweep],
+ * scoring reads memory_budget and group_size only; its required keys get
+ * placeholders. compute defaults to all. */
 static int settings_config(const char *const *keys, const char *const *values, size_t n,
                            dse_config_t *cfg, dse_err_t *err)
 {
@@ -96,8 +97,10 @@ static int settings_config(const char *const *keys, const char *const *values, s
     for (size_t i = 0; i < n; ++i) {
         const char *section = keys[i] ? dse_config_key_section(keys[i]) : NULL;
         int in_sweep = section && !strcmp(section, "sweep");
-        if (keys[i] && (!strcmp(keys[i], "roots") || !strcmp(keys[i], "store")))
-            return DSE_RAISE(err, DSE_EUSAGE, "setting '%s' belongs to sweeps, not to scoring",
+        if (in_sweep && strcmp(keys[i], "memory_budget") && strcmp(keys[i], "group_size"))
+            return DSE_RAISE(err, DSE_EUSAGE,
+                             "'%s' is a [sweep] key that scoring does not read (labels and "
+                             "reference are arguments of their own)",
                              keys[i]);
         has_compute |= keys[i] && !strcmp(keys[i], "compute");
         DSE_TRY(append_key(in_sweep ? sweep : quantities, CAP, keys[i], values[i], err));

@@ -104,3 +104,47 @@ def test_spectrum_is_the_diffusion_spectrum(oracle):
     got = dsesweep.spectrum(Z, sigma=case["sigma"])
     assert got.shape == want.shape
     assert np.max(np.abs(got - want)) < 1e-9
+
+
+def config_keys():
+    """(section, key, default) of every key, from `dsesweep config-keys`."""
+    import subprocess
+    from conftest import CLI
+    out = subprocess.run([CLI, "config-keys"], check=True, capture_output=True,
+                         text=True).stdout
+    keys, section = [], None
+    for line in out.splitlines():
+        if line.startswith("["):
+            section = line.strip("[]")
+        elif line.strip():
+            name, rest = line.split(None, 1)
+            default = rest.split("default", 1)[1].split()[0]
+            keys.append((section, name, default))
+    return keys
+
+
+def test_every_config_key_reaches_the_engine():
+    """Each [quantities] key of the key table, at its default, is accepted
+    and changes nothing; a key added to the table is reachable the same way
+    with no change to the package. [sweep] keys other than memory_budget and
+    group_size are refused by name."""
+    Z = np.random.default_rng(1).normal(size=(120, 8))
+    base = dsesweep.score(Z, quantities="DSE,CSE")
+    keys = config_keys()
+    quantities_keys = [(k, d) for s, k, d in keys if s == "quantities" and k != "compute"]
+    assert {"sigma", "t", "max_n", "seed", "alpha"} <= {k for k, _ in quantities_keys}
+    for key, default in quantities_keys:
+        assert dsesweep.score(Z, quantities="DSE,CSE", **{key: default}) == base, key
+    for section, key, default in keys:
+        if section != "sweep" or key in ("labels", "reference"):  # arguments of score()
+            continue
+        if key in ("memory_budget", "group_size"):
+            assert dsesweep.score(Z, quantities="DSE,CSE", **{key: default}) == base, key
+        else:
+            with pytest.raises(dsesweep.Error) as e:
+                dsesweep.score(Z, quantities="DSE,CSE", **{key: "x"})
+            assert str(e.value) == ("'%s' is a [sweep] key that scoring does not read (labels "
+                                    "and reference are arguments of their own)" % key)
+    # a non-default value does reach the engine
+    assert dsesweep.score(Z, quantities="DSE,CSE", bins="3")["CSE"] != base["CSE"]
+    assert dsesweep.score(Z, quantities="DSE,CSE", sigma="2.5")["DSE(t=1)"] != base["DSE(t=1)"]
