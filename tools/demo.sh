@@ -2,7 +2,12 @@
 # demo.sh — README command one: install, build, and run the demo sweep on
 # several MPI ranks, then print the per-run report.
 #
-#   tools/demo.sh [--ranks P]
+#   tools/demo.sh [--ranks P] [--prefix DIR]
+#
+# Then installs the program and the Python package with `cmake --install`
+# into DIR (default ~/.local: no root needed; Debian's python3 finds
+# ~/.local/lib/python3.X/site-packages by itself) and prints the one line
+# that puts DIR/bin on PATH when it is not there yet.
 #
 # Generates demo-out/tree (tools/dse_gen.c `tree`): two training runs whose
 # 4 class clusters separate over 4 steps, and one run clustered by shuffled
@@ -19,10 +24,12 @@
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 ranks=2
+prefix=${HOME}/.local
 while [ $# -gt 0 ]; do
   case $1 in
     --ranks) ranks=$2; shift 2 ;;
-    -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
+    --prefix) prefix=$2; shift 2 ;;
+    -h|--help) sed -n '2,22p' "$0"; exit 0 ;;
     *) echo "demo.sh: unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -45,5 +52,21 @@ echo "== dsesweep report demo-out/demo.h5 --metadata configs/demo_metadata.csv -
 "$build/dsesweep" report "$here/demo-out/demo.h5" --metadata "$here/configs/demo_metadata.csv" \
   --out "$here/demo-out/report"
 echo
+echo "== cmake --install build --prefix $prefix (the program, the library, jobs/, the Python package)"
+install_log=$(cmake --install "$build" --prefix "$prefix" 2>&1) || { echo "$install_log" >&2; exit 1; }
+echo "$install_log" | grep "Python package" || true
+echo
 echo "Next: h5dump -H demo-out/demo.h5 (schema: docs/store.md),"
-echo "      $build/dsesweep export demo-out/demo.h5 --format csv"
+echo "      dsesweep export demo-out/demo.h5 --format csv"
+echo "      python3 -c 'import dsesweep; print(dsesweep.open_store(\"demo-out/demo.h5\"))'  (docs/python.md)"
+# The one line that makes `dsesweep` and `import dsesweep` work, when needed.
+exports=()
+if [ "$(command -v dsesweep 2>/dev/null)" != "$prefix/bin/dsesweep" ]; then
+  exports+=("PATH=\"$prefix/bin:\$PATH\"")
+fi
+site=$(echo "$install_log" | sed -n 's/^-- dsesweep: to import it: export PYTHONPATH=\([^:]*\):.*/\1/p')
+[ -z "$site" ] || exports+=("PYTHONPATH=\"$site:\${PYTHONPATH:-}\"")
+if [ ${#exports[@]} -gt 0 ]; then
+  echo
+  echo "To put dsesweep on PATH, run:  export ${exports[*]}"
+fi

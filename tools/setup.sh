@@ -6,7 +6,8 @@
 #                  [--cmake-arg ARG]...
 #
 # Installs only the missing Debian packages (non-interactive; safe to run any
-# number of times), then configures and builds with CMake. Prints the build
+# number of times), the Python package's included, then configures and builds
+# with CMake (build/python holds the Python package). Prints the build
 # directory on its last line. Needs root or sudo for the install step.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -70,6 +71,11 @@ install_missing() {
   echo "setup.sh: warning: could not install ${missing[*]}; the tests needing them will be skipped" >&2
 }
 install_missing required "${pkgs[@]}"
+# The Python package (python/dsesweep) and its tests: Debian's python3 with
+# cffi, numpy, pandas, matplotlib and pytest. Optional: without numpy the
+# Python tests report themselves as skipped.
+install_missing optional python3 python3-cffi python3-numpy python3-pandas python3-matplotlib \
+  python3-pytest
 [ ${#optional_pkgs[@]} -eq 0 ] || install_missing optional "${optional_pkgs[@]}"
 
 cmake -S "$here" -B "$build_dir" -DCMAKE_BUILD_TYPE="$build_type" "${cmake_args[@]}" >&2

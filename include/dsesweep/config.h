@@ -52,6 +52,10 @@ void dse_config_free(dse_config_t *cfg);
  * plain help text to out (a FILE *). */
 void dse_config_print_keys(void *out, int markdown);
 
+/* Local. The section ("sweep", "quantities") of the key named name in the
+ * key table, or NULL for an unknown key. Static string. */
+const char *dse_config_key_section(const char *name);
+
 /* Local. A 64-bit fingerprint of what decides the numbers (quantities, the t
  * list and the other parameters, the labels file name, the dataset), not of
  * where files are or the memory budget (the labels and reference file names

@@ -114,6 +114,13 @@ void dse_config_print_keys(void *outp, int markdown)
     }
 }
 
+const char *dse_config_key_section(const char *name)
+{
+    for (size_t i = 0; i < N_KEYS; ++i)
+        if (!strcmp(keys[i].name, name)) return keys[i].section;
+    return NULL;
+}
+
 typedef struct {
     dse_config_t *cfg;
     const char *name, *base_dir;

@@ -1,0 +1,23 @@
+"""dsesweep from Python: Diffusion Spectral Entropy and Mutual Information on
+dsesweep's C engine, and a sweep's store as a pandas DataFrame.
+
+    import numpy as np, dsesweep
+    Z = np.random.default_rng(0).normal(size=(500, 32))
+    dsesweep.dse(Z)                                   # DSE at t = 1, sigma = 10
+    dsesweep.dsmi(Z, labels=np.arange(500) % 4, t=[1, 2])
+    dsesweep.score(Z, quantities="DSE,CSE,RankMe")    # {"DSE(t=1)": ..., "CSE": ..., "sigma": 10.0}
+    dsesweep.open_store("demo-out/demo.h5")           # one row per (checkpoint, quantity, t)
+
+Parameters are the sweep config's keys under the same names and take the same
+values (`dsesweep config-keys`): sigma, t, max_n, seed, repetitions, bins,
+knn, n_clusters, alpha, ...; any key the config knows can be passed as a
+keyword and is parsed by the C library, as in a config file. Inputs are numpy
+arrays (float16/32/64, any order or strides, read in place); a PyTorch tensor
+goes in as tensor.detach().cpu().numpy(). Every failure raises
+dsesweep.Error with the engine's one-line message.
+"""
+from ._api import Error, dse, dsmi, score, spectrum, version
+from ._store import open_spectra, open_store
+
+__all__ = ["Error", "dse", "dsmi", "score", "spectrum", "open_store", "open_spectra", "version"]
+__version__ = version()

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# run_pytest.sh PYTHON TEST_FILE... — the Python tests under CTest.
+# The environment (PYTHONPATH=build/python, DSESWEEP_CLI, DSE_GEN,
+# DSE_MPIEXEC, DSE_ORACLE_DIR, DSE_SOURCE_DIR) comes from tests/CMakeLists.txt.
+# Exits 77 (reported as skipped) only when the Python has no numpy
+# (tools/setup.sh could not install python3-numpy); anything else missing fails.
+set -uo pipefail
+python=$1
+shift
+if ! "$python" -c "import numpy" 2>/dev/null; then
+  echo "SKIPPED: $python has no numpy (install python3-numpy)"
+  exit 77
+fi
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+export OMPI_MCA_rmaps_base_oversubscribe=1 OPENBLAS_NUM_THREADS=1
+export PYTHONDONTWRITEBYTECODE=1  # no __pycache__ in the source tree
+cd "$(dirname "${BASH_SOURCE[0]}")" || exit 1
+exec "$python" -m pytest -q -p no:cacheprovider "$@"

@@ -1,0 +1,81 @@
+"""open_store equals `dsesweep export --format csv` on the demo store, the
+spectra come back as numpy arrays, and a store can be read while a run
+writes it."""
+import csv
+import io
+import subprocess
+
+import numpy as np
+import pytest
+
+import dsesweep
+from conftest import CLI, MPIEXEC, make_demo, mpi_env
+
+
+def export_rows(store):
+    text = subprocess.run([CLI, "export", str(store), "--format", "csv"], check=True,
+                          capture_output=True, text=True).stdout
+    rows = list(csv.reader(io.StringIO(text)))
+    return rows[0], rows[1:]
+
+
+def assert_same(df, header, rows):
+    assert list(df.columns) == header
+    assert len(df) == len(rows)
+    for i, r in enumerate(rows):
+        for j, name in enumerate(header):
+            got = df.iat[i, j]
+            if name in ("run", "path", "quantity", "status", "error"):
+                assert got == r[j], (i, name)
+            elif name == "step":
+                assert got == int(r[j]), (i, name)
+            elif r[j] == "":
+                assert np.isnan(got), (i, name)
+            else:
+                assert got == float(r[j]), (i, name)  # exact: %.17g round-trips
+
+
+def test_open_store_equals_export(demo_store):
+    df = dsesweep.open_store(demo_store)
+    header, rows = export_rows(demo_store)
+    assert len(rows) == 96  # 12 checkpoints x (DSE, DSMI, DSMI_X at t = 1, 2 + CSE + RankMe)
+    assert_same(df, header, rows)
+    assert set(df["run"]) == {"run_a", "run_b", "run_shuffled"}
+    assert (df["status"] == "ok").all()
+    a = df[(df.run == "run_a") & (df.quantity == "DSMI") & (df.t == 1)].sort_values("step")
+    assert a["value"].iloc[-1] > a["value"].iloc[0] + 0.1  # DSMI rises as the classes separate
+
+
+def test_spectra(demo_store):
+    sp = dsesweep.open_spectra(demo_store)
+    assert len(sp) == 12
+    for eig in sp["eigenvalues"]:
+        assert isinstance(eig, np.ndarray) and eig.dtype == np.float64 and eig.shape == (400,)
+        assert abs(eig[0] - 1) < 1e-9 and np.all(np.diff(eig) <= 1e-12)
+    assert (sp["sigma"] == 4).all()
+
+
+def test_missing_store(tmp_path):
+    with pytest.raises(dsesweep.Error) as e:
+        dsesweep.open_store(tmp_path / "none.h5")
+    assert str(tmp_path / "none.h5") in str(e.value)
+
+
+def test_read_while_a_run_writes(tmp_path):
+    """Poll the store while a 2-rank run fills it: every read succeeds, its
+    rows only grow, and the last read equals export's."""
+    cfg = make_demo(tmp_path)
+    store = tmp_path / "demo.h5"
+    run = subprocess.Popen([MPIEXEC, "-n", "2", CLI, "run", "-q", str(cfg)], env=mpi_env(),
+                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    counts = []
+    while run.poll() is None:
+        if store.exists() or (tmp_path / "demo.h5.journal").exists():
+            try:
+                counts.append(len(dsesweep.open_store(store)))
+            except dsesweep.Error as e:  # only before the first file exists
+                assert "demo.h5" in str(e) and not counts, str(e)
+    assert run.wait() == 0, run.stderr.read()
+    assert counts and counts == sorted(counts)
+    header, rows = export_rows(store)
+    assert_same(dsesweep.open_store(store), header, rows)
