@@ -47,7 +47,14 @@ typedef struct dse_score_opts {
 typedef struct dse_score_entry {
     dse_quantity_id_t quantity; /* its row in the quantity table (name: dse_quantity_name) */
     double t;                   /* the power t, or 0 where t does not apply */
-    double value;
+    double value;               /* DSE with subsample repeats: their mean */
+    double se;                  /* standard error: DSE over the B subsample repeats
+                                   (0 when B = 1 or N <= max_N), MI over its R subset
+                                   draws; 0 for the other quantities */
+    int rule;                   /* the bandwidth rule (index in p->rules; 0 when the
+                                   quantity does not use sigma) */
+    dse_sigma_used_t sigma;     /* the bandwidth that rule gave (median, min, max; for MI
+                                   with an adaptive rule: the input's, used by every subset) */
 } dse_score_entry_t;
 
 typedef struct dse_score {
