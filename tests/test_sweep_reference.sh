@@ -79,7 +79,7 @@ seen = 0
 for r in rows:
     if not r["quantity"].endswith("_X"):
         continue
-    want = score[(r["quantity"][:-2], float(r["t"]) if r["t"] else 0)]
+    want = score[(r["quantity"], float(r["t"]) if r["t"] else 0)]
     got = float(r["value"])
     assert got == want, (r["quantity"], r["t"], got, want)
     seen += 1
