@@ -43,12 +43,15 @@ import csv, json, math, subprocess, sys
 csv_path, json_path, store, truncated = sys.argv[1:5]
 rows = list(csv.DictReader(open(csv_path)))
 assert list(rows[0].keys()) == ["run", "step", "path", "quantity", "sigma", "t", "value", "se", "sigma_rule",
-                                "sigma_used", "sigma_min", "sigma_max", "status", "error"], rows[0].keys()
+                                "sigma_used", "sigma_min", "sigma_max", "median_distance", "status", "error"], rows[0].keys()
 # SE columns: MI rows carry the standard error of their subset draws (> 0), the
 # others 0 (one subsample); no sigma rule in this sweep (fixed sigma 4).
 assert all(float(r["se"]) > 0 for r in rows if r["status"] == "ok" and r["quantity"] == "DSMI"), "DSMI se"
 assert all(float(r["se"]) == 0 for r in rows if r["status"] == "ok" and r["quantity"] != "DSMI"), "se 0"
 assert all(r["sigma_rule"] == "" and r["sigma_used"] == "" for r in rows), "no rule"
+# the bandwidth check's median distance: on the kernel quantities (DSE, DSMI), not on CSE/RankMe
+assert all(float(r["median_distance"]) > 0 for r in rows if r["status"] == "ok" and r["quantity"] in ("DSE", "DSMI")), "median distance"
+assert all(r["median_distance"] == "" for r in rows if r["quantity"] in ("CSE", "RankMe")), "no median distance"
 okr = [r for r in rows if r["status"] == "ok"]
 err = [r for r in rows if r["status"] == "error"]
 # 12 good checkpoints x 6 columns (CSE, DSE t=1,2, DSMI t=1,2, RankMe); the truncated

@@ -14,6 +14,9 @@
 #    the sigma used per rule equals numpy's to 1e-12;
 #  - the default (one fixed sigma) prints no sigma columns and the same DSE as
 #    --sigma 10 did before rules existed (numpy, 1e-10);
+#  - the bandwidth check: median_distance equals numpy's to 1e-12, and sigma
+#    0.01 (< 0.05 x median) and 1e6 (> 20 x median) are reported as nearly
+#    diagonal and nearly constant, the median rule and sigma 10 not at all;
 #  - subsample repeats: N = 600 > max_N = 150, B = 4, 16, 64 seeded
 #    subsamples: the standard error shrinks as B grows (SE64 < SE16 < SE4,
 #    and SE64 < 0.75 SE4), every mean lies within 4 standard errors of the
@@ -43,6 +46,7 @@ for np in 3 4; do
     > "$tmp/dist$np.json" 2>"$tmp/err" && ok || bad "$np-rank score: $(cat "$tmp/err")"
 done
 "$bin" score "$tmp/z.npy" --json > "$tmp/default.json" 2>"$tmp/err" && ok || bad "default score: $(cat "$tmp/err")"
+"$bin" score "$tmp/z.npy" --sigma 0.01,median,1e6 --json > "$tmp/check.json" 2>"$tmp/err" && ok || bad "check score: $(cat "$tmp/err")"
 
 "$py" - "$tmp" > "$tmp/cmp.out" 2>&1 <<'EOP' && ok || bad "numpy comparison: $(cat "$tmp/cmp.out")"
 import json, sys
@@ -107,6 +111,13 @@ assert [r["quantity"] for r in dflt["results"]] == ["DSE"], dflt["results"]
 assert "sigma_rule" not in dflt["results"][0]
 assert abs(dflt["results"][0]["value"] - want[("10", 1)]) <= 1e-10 * want[("10", 1)]
 print("default ok; median distance", median)
+chk = json.load(open(tmp + "/check.json"))
+assert abs(chk["median_distance"] - median) <= 1e-12 * median, (chk["median_distance"], median)
+w = chk["warnings"]
+assert len(w) == 2 and "sigma 0.01 " in w[0] and "nearly diagonal" in w[0] and "sigma 1e+06 " in w[1] \
+    and "nearly constant" in w[1], w
+assert json.load(open(tmp + "/default.json"))["warnings"] == [], "sigma 10 is within range here"
+print("bandwidth check ok:", w)
 EOP
 cat "$tmp/cmp.out"
 

@@ -11,7 +11,9 @@
 #  - a second run computes nothing (the rules are part of the fingerprint);
 #  - the report keeps the rules apart: DSE(t=1,sigma=median), ...;
 #  - rescore --t 3 adds DSE(t=3) for the first rule (its stored spectrum),
-#    equal to `dsesweep score --sigma 4 --t 3`.
+#    equal to `dsesweep score --sigma 4 --t 3`;
+#  - the report's bandwidth check flags sigma = 0.001 (nearly diagonal) and
+#    1e5 (nearly constant) on every checkpoint, and not the median rule.
 set -u
 mpiexec=$1 bin=$2 gen=$3 tmp=$4
 rm -rf "$tmp"; mkdir -p "$tmp"
@@ -48,6 +50,12 @@ done
 mpi 1 "$bin" rescore "$tmp/s1.h5" --t 3 > "$tmp/rescore.out" 2>&1 || bad "rescore: $(cat "$tmp/rescore.out")"
 "$bin" export "$tmp/s1.h5" > "$tmp/rescored.csv" || bad "export after rescore"
 f=$(ls "$tmp"/tree/run_*/step_*.npy | head -n 1)
+# The report's bandwidth check on a store with a too small and a too large sigma.
+sed -e 's|^sigma = .*|sigma = 0.001, 1e5, median|; s|s1.h5|check.h5|' "$tmp/s1.ini" > "$tmp/check.ini"
+mpi 1 "$bin" run -q "$tmp/check.ini" > "$tmp/check.out" 2>&1 || bad "check run: $(cat "$tmp/check.out")"
+"$bin" report "$tmp/check.h5" > "$tmp/check.txt" 2>&1 || bad "check report"
+check_eq "bandwidth check summary" "  12 of 18 (checkpoint, sigma) pairs: 6 nearly diagonal, 6 nearly constant" \
+  "$(grep 'pairs:' "$tmp/check.txt")"
 want3=$("$bin" score "$f" --sigma 4 --t 3 --json | sed -nE 's/^[[:space:]]*"value":[[:space:]]*([-0-9.e+]+).*/\1/p')
 
 python3 - "$tmp" "$want3" "$f" > "$tmp/cmp.out" 2>&1 <<'EOP' && ok || bad "store vs score: $(cat "$tmp/cmp.out")"

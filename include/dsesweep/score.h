@@ -66,8 +66,27 @@ typedef struct dse_score {
     size_t n_classes;           /* categories of the labels (0 without labels) */
     int big_group_size;         /* ranks that computed the big spectra */
     dse_dist_stats_t stats;     /* phases of the diffusion spectrum */
+    double median_distance;     /* median pairwise distance of the rows the kernels use
+                                   (over a seeded DSE_SCORE_MEDIAN_ROWS-row subsample when
+                                   there are more), for the bandwidth check; NaN when no
+                                   quantity uses sigma */
     double seconds;             /* wall time of the whole scoring */
 } dse_score_t;
+
+/* Rows over which dse_score_run measures the median distance for the
+ * bandwidth check (all of them up to this many). */
+#define DSE_SCORE_MEDIAN_ROWS 2000
+
+/* Local. The bandwidth check: for a sigma (or a knn rule's median sigma_i)
+ * and the data's median pairwise distance, +1 when sigma > 20 x median (the
+ * Gaussian is nearly constant: K ~ rank one, DSE near 0), -1 when sigma <
+ * 0.05 x median (nearly diagonal: K ~ I, DSE near log2 N), 0 inside, or when
+ * either is not a positive number. */
+int dse_score_sigma_check(double sigma, double median_distance);
+
+/* Local. One line describing a check result (static text): "the kernel is
+ * nearly constant (sigma > 20 x the median distance)" and so on; "" for 0. */
+const char *dse_score_sigma_warning(int check);
 
 /* Collective on comm. Scores the input for the quantities in `bits` at the
  * nt powers ts. On rank 0 out holds everything; on other ranks out is

@@ -51,6 +51,8 @@ typedef struct dse_store_result {
                                     one fixed `sigma` of the config */
     double sigma_used;           /* the bandwidth the rule gave (knn: median of sigma_i) */
     double sigma_min, sigma_max; /* range of sigma_i (knn); = sigma_used otherwise */
+    double median_distance;      /* the checkpoint's median pairwise distance (bandwidth
+                                    check; 0: not measured) */
 } dse_store_result_t;
 
 /* The per-entry columns of a task record beyond quantity, t and value. */
@@ -58,6 +60,7 @@ typedef struct dse_entry_extra {
     double se;
     char sigma_rule[16];
     double sigma_used, sigma_min, sigma_max;
+    double median_distance;
 } dse_entry_extra_t;
 
 typedef struct dse_store_spectrum {

@@ -67,7 +67,8 @@ static int parse_export_args(int argc, char **argv, export_opts_t *o)
                    "subsample repeats, MI over its subset draws; 0 when not estimated),\n"
                    "sigma_rule (empty for the one fixed sigma), sigma_used, sigma_min and\n"
                    "sigma_max (the bandwidth the rule gave; knn: median and range of sigma_i),\n"
-                   "status, error.\n"
+                   "median_distance (the checkpoint's median pairwise distance, for kernel\n"
+                   "quantities), status, error.\n"
                    "Failed tasks are rows with status != 0, an empty value and their error.\n"
                    "Rows are sorted by run, step, path, quantity, t, sigma rule.\n"
                    "--clusters writes the store's reference clustering (the categories of\n"
@@ -93,7 +94,7 @@ static int parse_export_args(int argc, char **argv, export_opts_t *o)
 static void write_csv(FILE *out, const dse_store_t *s, const size_t *order)
 {
     fprintf(out, "run,step,path,quantity,sigma,t,value,se,sigma_rule,sigma_used,sigma_min,"
-                 "sigma_max,status,error\n");
+                 "sigma_max,median_distance,status,error\n");
     for (size_t k = 0; k < s->n_results; ++k) {
         const dse_store_result_t *r = &s->results[order[k]];
         const dse_store_checkpoint_t *c = &s->checkpoints[r->checkpoint];
@@ -111,6 +112,8 @@ static void write_csv(FILE *out, const dse_store_t *s, const size_t *order)
             fprintf(out, "%.17g,%.17g,%.17g", r->sigma_used, r->sigma_min, r->sigma_max);
         else
             fputs(",,", out);
+        fputc(',', out);
+        if (r->median_distance > 0) fprintf(out, "%.17g", r->median_distance);
         fprintf(out, ",%s,", r->status == 0 ? "ok" : "error");
         dse_csv_write_field(out, r->error);
         fputc('\n', out);
@@ -149,6 +152,7 @@ static void write_json(FILE *out, const dse_store_t *s, const size_t *order)
             dse_cli_json_exact(o, "sigma_min", r->sigma_min);
             dse_cli_json_exact(o, "sigma_max", r->sigma_max);
         }
+        if (r->median_distance > 0) dse_cli_json_exact(o, "median_distance", r->median_distance);
         cJSON_AddItemToArray(arr, o);
     }
     char *text = cJSON_Print(arr);

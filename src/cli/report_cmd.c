@@ -10,6 +10,7 @@
 #include "dsesweep/csv_table.h"
 #include "dsesweep/plot.h"
 #include "dsesweep/results_table.h"
+#include "dsesweep/score.h"
 #include "dsesweep/stats.h"
 #include "dsesweep/store.h"
 
@@ -45,6 +46,8 @@ static int usage(FILE *o, int status)
                "  - with --family-regex RE (POSIX extended, e.g. '^([a-z]+)'), the same per\n"
                "    family of the join key (its first capture group): n and Pearson/Spearman\n"
                "    with intervals, for the ranking column;\n"
+               "  - a bandwidth check: checkpoints whose sigma is outside [0.05, 20] x their\n"
+               "    median pairwise distance (the kernel is nearly diagonal or nearly constant);\n"
                "  - in the ranking, value +- its standard error (DSE over subsample repeats,\n"
                "    MI over its subset draws) and whether each model differs from the next\n"
                "    by more than their combined standard errors (sqrt(se1^2 + se2^2)).\n"
@@ -281,6 +284,48 @@ static void print_reference(const dse_store_reference_t *r)
         printf(" %zu", sizes[c]);
     printf("\n");
     free(sizes);
+}
+
+static int cmp_result_ptr(const void *a, const void *b)
+{
+    const dse_store_result_t *x = *(const dse_store_result_t *const *)a,
+                             *y = *(const dse_store_result_t *const *)b;
+    if (x->checkpoint != y->checkpoint) return x->checkpoint < y->checkpoint ? -1 : 1;
+    return strcmp(x->sigma_rule, y->sigma_rule);
+}
+
+/* The bandwidth check: (checkpoint, rule) pairs whose sigma is outside
+ * [0.05, 20] x the checkpoint's median pairwise distance, counted, with the
+ * first few named. */
+static void print_sigma_check(const dse_store_t *s)
+{
+    const dse_store_result_t **k = malloc((s->n_results + 1) * sizeof *k);
+    if (!k) return;
+    size_t n = 0, n_bad[2] = {0, 0}, shown = 0, checked = 0;
+    for (size_t i = 0; i < s->n_results; ++i)
+        if (s->results[i].median_distance > 0 && !s->results[i].status) k[n++] = &s->results[i];
+    qsort(k, n, sizeof *k, cmp_result_ptr);
+    for (size_t i = 0; i < n; ++i) {
+        const dse_store_result_t *r = k[i];
+        if (i > 0 && cmp_result_ptr(&k[i - 1], &k[i]) == 0) continue; /* one per pair */
+        checked++;
+        double sigma = r->sigma_rule[0] ? r->sigma_used : r->sigma;
+        int c = dse_score_sigma_check(sigma, r->median_distance);
+        if (!c) continue;
+        if (n_bad[0] + n_bad[1] == 0)
+            printf("\nbandwidth check: sigma outside [0.05, 20] x the checkpoint's median pairwise "
+                   "distance\n");
+        n_bad[c > 0]++;
+        if (shown++ < 10)
+            printf("  %s step %lld: sigma%s%s = %.4g, median distance %.4g: %s\n",
+                   s->checkpoints[r->checkpoint].run, (long long)s->checkpoints[r->checkpoint].step,
+                   r->sigma_rule[0] ? " " : "", r->sigma_rule, sigma, r->median_distance,
+                   dse_score_sigma_warning(c));
+    }
+    if (n_bad[0] + n_bad[1])
+        printf("  %zu of %zu (checkpoint, sigma) pairs: %zu nearly diagonal, %zu nearly constant\n",
+               n_bad[0] + n_bad[1], checked, n_bad[0], n_bad[1]);
+    free(k);
 }
 
 static void print_names(const char *const *names, size_t n)
@@ -731,6 +776,7 @@ int dse_cli_report(int argc, char **argv)
     }
     print_run_tables(&t);
     print_reference(&sp->reference);
+    print_sigma_check(sp);
     if (rank_col >= 0 && (rc = print_ranking(&t, rank_col, &o, &err)) != DSE_OK) goto out;
     if (o.metadata && (rc = correlate(&t, &o, plots, &err)) != DSE_OK) goto out;
     if (plots && (rc = plot_over_steps(&t, plots, &err)) != DSE_OK) goto out;

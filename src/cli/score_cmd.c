@@ -197,6 +197,39 @@ static cJSON *json_entry(const dse_params_t *p, const shown_t *r)
     return o;
 }
 
+/* The bandwidth check of each rule (or of the one fixed sigma): one line
+ * per rule outside [0.05, 20] x the median distance, through emit. */
+static void sigma_warnings(const dse_params_t *p, const dse_score_t *s, const shown_t *shown,
+                           size_t nshown, void (*emit)(const char *line, void *ctx), void *ctx)
+{
+    for (int r = 0; r < dse_params_rule_count(p); ++r) {
+        double sigma = p->n_rules ? NAN : p->sigma;
+        for (size_t i = 0; p->n_rules && i < nshown && !isfinite(sigma); ++i)
+            if (shown[i].e.rule == r && dse_quantity_uses_sigma(dse_quantity_basis(
+                                            dse_quantity_source(shown[i].e.quantity))))
+                sigma = shown[i].e.sigma.median;
+        int check = dse_score_sigma_check(sigma, s->median_distance);
+        if (!check) continue;
+        char rule[32], line[512];
+        dse_sigma_rule_t rr = dse_params_rule_at(p, r);
+        snprintf(line, sizeof line, "sigma %s = %.4g, median distance %.4g: %s",
+                 dse_sigma_format(&rr, rule, sizeof rule), sigma, s->median_distance,
+                 dse_score_sigma_warning(check));
+        emit(line, ctx);
+    }
+}
+
+static void emit_json(const char *line, void *ctx)
+{
+    cJSON_AddItemToArray((cJSON *)ctx, cJSON_CreateString(line));
+}
+
+static void emit_table(const char *line, void *ctx)
+{
+    (void)ctx;
+    printf("warning     %s\n", line);
+}
+
 static void print_json(const char *emb, const char *dtype, const char *labels,
                        const dse_params_t *p, const dse_score_t *s, const shown_t *shown,
                        size_t nshown, int ranks)
@@ -212,6 +245,10 @@ static void print_json(const char *emb, const char *dtype, const char *labels,
     cJSON_AddNumberToObject(root, "seconds", s->seconds);
     if (p->n_rules > 0 && s->stats.distance_passes)
         cJSON_AddNumberToObject(root, "distance_passes", (double)s->stats.distance_passes);
+    if (isfinite(s->median_distance)) {
+        dse_cli_json_exact(root, "median_distance", s->median_distance);
+        sigma_warnings(p, s, shown, nshown, emit_json, cJSON_AddArrayToObject(root, "warnings"));
+    }
     if (labels) {
         cJSON_AddStringToObject(root, "labels", labels);
         cJSON_AddNumberToObject(root, "n_classes", (double)s->n_classes);
@@ -236,6 +273,11 @@ static void print_table(const char *emb, const char *dtype, const char *labels,
         printf("subsample   %zu of %zu rows (seed %llu, %d repeat(s) for DSE)\n", s->n_used, s->n,
                (unsigned long long)p->seed, p->subsample_repeats);
     if (labels) printf("labels      %s  (%zu categories)\n", labels, s->n_classes);
+    if (isfinite(s->median_distance)) {
+        printf("median pairwise distance %.6g%s\n", s->median_distance,
+               s->n_used > DSE_SCORE_MEDIAN_ROWS ? " (seeded subsample)" : "");
+        sigma_warnings(p, s, shown, nshown, emit_table, NULL);
+    }
     if (p->n_rules == 0)
         printf("sigma %g, CSE bins %d, kNN k %d, MI repetitions %d\n\n", p->sigma, p->cse_bins,
                p->knn, p->repetitions);

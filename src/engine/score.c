@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dsesweep/kernel.h"
 #include "dsesweep/measure.h"
 #include "dsesweep/group.h"
 #include "dsesweep/mi.h"
@@ -331,6 +332,61 @@ static int report(const dse_score_input_t *in, const dse_params_t *p, const dse_
     return rc;
 }
 
+/* ---- the bandwidth check -------------------------------------------------- */
+
+int dse_score_sigma_check(double sigma, double median_distance)
+{
+    if (!(sigma > 0) || !(median_distance > 0) || !isfinite(sigma)) return 0;
+    if (sigma > 20.0 * median_distance) return 1;
+    if (sigma < 0.05 * median_distance) return -1;
+    return 0;
+}
+
+const char *dse_score_sigma_warning(int check)
+{
+    if (check > 0)
+        return "sigma > 20 x the median pairwise distance: the kernel is nearly constant "
+               "(K ~ rank one, DSE near 0)";
+    if (check < 0)
+        return "sigma < 0.05 x the median pairwise distance: the kernel is nearly diagonal "
+               "(K ~ I, DSE near log2 N)";
+    return "";
+}
+
+/* Collective on comm. The median pairwise distance of the kernels' rows (the
+ * subsample, or a seeded DSE_SCORE_MEDIAN_ROWS of them), computed on rank 0
+ * and broadcast; rows depend on the seed only. */
+static int median_distance(MPI_Comm comm, const dse_score_input_t *in, const dse_params_t *p,
+                           const size_t *sub, size_t n_used, double *out, dse_err_t *err)
+{
+    int rank, rc = DSE_OK;
+    MPI_Comm_rank(comm, &rank);
+    *out = NAN;
+    if (rank == 0) {
+        size_t *pick = NULL, m = n_used;
+        rc = dse_measure_subsample_rows(n_used, DSE_SCORE_MEDIAN_ROWS, p->seed, UINT64_C(1) << 33,
+                                        &pick, &m, err);
+        size_t *rows = rc == DSE_OK ? DSE_MALLOC(m + 1, sizeof *rows, err) : NULL;
+        double *z = NULL, *D2 = NULL;
+        if (rc == DSE_OK && !rows) rc = err->code;
+        for (size_t i = 0; rc == DSE_OK && i < m; ++i) {
+            size_t k = pick ? pick[i] : i;
+            rows[i] = sub ? sub[k] : k;
+        }
+        if (rc == DSE_OK) rc = gather(in, rows, m, &z, err);
+        if (rc == DSE_OK && !(D2 = DSE_MALLOC(m * m + 1, sizeof *D2, err))) rc = err->code;
+        if (rc == DSE_OK) rc = dse_kernel_sqdist_lower(m, in->d, z, D2, err);
+        if (rc == DSE_OK) rc = dse_kernel_median_distance_lower(m, D2, out, err);
+        free(pick);
+        free(rows);
+        free(z);
+        free(D2);
+    }
+    rc = dse_comm_agree(comm, rc, err);
+    if (rc == DSE_OK) MPI_Bcast(out, 1, MPI_DOUBLE, 0, comm);
+    return rc;
+}
+
 /* ---- the run --------------------------------------------------------------- */
 
 /* Everything dse_score_run sets up before computing (same on every rank). */
@@ -469,6 +525,12 @@ int dse_score_run(MPI_Comm comm, const dse_score_input_t *in, const dse_params_t
     int rc = plan_score(comm, in, p, bits, &o, budget, &pl, out, err);
     out->big_group_size = pl.g;
     rc = dse_comm_agree(comm, rc, err);
+    int uses_sigma = 0;
+    DSE_QUANTITY_FOREACH (q, bits, DSE_QFAMILY_COUNT)
+        uses_sigma |= dse_quantity_uses_sigma(dse_quantity_basis(dse_quantity_source(q)));
+    out->median_distance = NAN;
+    if (rc == DSE_OK && uses_sigma)
+        rc = median_distance(comm, in, p, pl.subs[0], out->n_used, &out->median_distance, err);
     dse_params_t pm = *p;
     if (rc == DSE_OK && mi_needs_resolution(in, p, bits)) {
         /* Two phases: the bandwidths first, then the MI subsets with them. */

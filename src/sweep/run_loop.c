@@ -48,12 +48,15 @@ typedef struct {
 
 /* One score entry as the store keeps it: the value, its SE and, under
  * bandwidth rules, the rule and the bandwidth it gave. */
-static void sweep_entry_outcome(const dse_params_t *p, const dse_score_entry_t *e, double *value,
-                                dse_entry_extra_t *x)
+static void sweep_entry_outcome(const dse_params_t *p, const dse_score_t *s,
+                                const dse_score_entry_t *e, double *value, dse_entry_extra_t *x)
 {
     *value = e->value;
     memset(x, 0, sizeof *x);
     x->se = e->se;
+    if (dse_quantity_uses_sigma(dse_quantity_basis(dse_quantity_source(e->quantity))) &&
+        isfinite(s->median_distance))
+        x->median_distance = s->median_distance;
     if (p->n_rules == 0 ||
         !dse_quantity_uses_sigma(dse_quantity_basis(dse_quantity_source(e->quantity))))
         return;
@@ -114,7 +117,8 @@ static void run_task(MPI_Comm g_comm, const dse_config_t *cfg, const dse_scan_t 
             for (size_t j = 0; j < s.n_entries; ++j)
                 if (s.entries[j].quantity == ids[i] && s.entries[j].t == ts[i] &&
                     s.entries[j].rule == rules[i])
-                    sweep_entry_outcome(&cfg->params, &s.entries[j], &o->values[i], &o->extra[i]);
+                    sweep_entry_outcome(&cfg->params, &s, &s.entries[j], &o->values[i],
+                                        &o->extra[i]);
         }
         o->n_used = s.n_used;
         if (s.spectrum && (cfg->quantities & DSE_Q(DSE))) {

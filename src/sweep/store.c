@@ -269,11 +269,13 @@ void dse_store_result_set_extra(dse_store_result_t *r, const dse_entry_extra_t *
     r->sigma_used = x->sigma_used;
     r->sigma_min = x->sigma_min;
     r->sigma_max = x->sigma_max;
+    r->median_distance = x->median_distance;
 }
 
 dse_entry_extra_t dse_store_result_extra(const dse_store_result_t *r)
 {
-    dse_entry_extra_t x = {r->se, "", r->sigma_used, r->sigma_min, r->sigma_max};
+    dse_entry_extra_t x = {r->se,        "",           r->sigma_used,
+                           r->sigma_min, r->sigma_max, r->median_distance};
     snprintf(x.sigma_rule, sizeof x.sigma_rule, "%s", r->sigma_rule);
     return x;
 }

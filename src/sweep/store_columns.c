@@ -48,6 +48,7 @@ static const dse_column_t result_cols[] = {
     RS(sigma_used, DSE_COL_F64, DSE_M_AGREE, DSE_J_HEX, "su", DSE_JL_ENTRY),
     RS(sigma_min, DSE_COL_F64, DSE_M_INFO, DSE_J_HEX, "smin", DSE_JL_ENTRY),
     RS(sigma_max, DSE_COL_F64, DSE_M_INFO, DSE_J_HEX, "smax", DSE_JL_ENTRY),
+    RS(median_distance, DSE_COL_F64, DSE_M_INFO, DSE_J_HEX, "md", DSE_JL_ENTRY),
 };
 
 /* /spectra (besides its ragged `offset` and `values`, written by store_hdf5.c;
