@@ -42,8 +42,8 @@ python3 - "$tmp/all.csv" "$tmp/all.json" "$tmp/s.h5" "$tmp/tree/run_c/step_004.n
 import csv, json, math, subprocess, sys
 csv_path, json_path, store, truncated = sys.argv[1:5]
 rows = list(csv.DictReader(open(csv_path)))
-assert list(rows[0].keys()) == ["run", "step", "path", "quantity", "sigma", "t", "value", "se", "sigma_rule",
-                                "sigma_used", "sigma_min", "sigma_max", "median_distance", "status", "error"], rows[0].keys()
+assert list(rows[0].keys()) == ["run", "step", "path", "quantity", "sigma", "t", "value", "status", "error",
+                                "se", "sigma_rule", "sigma_used", "sigma_min", "sigma_max", "median_distance"], rows[0].keys()
 # SE columns: MI rows carry the standard error of their subset draws (> 0), the
 # others 0 (one subsample); no sigma rule in this sweep (fixed sigma 4).
 assert all(float(r["se"]) > 0 for r in rows if r["status"] == "ok" and r["quantity"] == "DSMI"), "DSMI se"

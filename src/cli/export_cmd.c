@@ -63,12 +63,12 @@ static int parse_export_args(int argc, char **argv, export_opts_t *o)
             printf("usage: dsesweep export STORE [--format csv|json] [--out FILE]\n"
                    "       dsesweep export STORE --clusters LABELS.npy\n\n"
                    "One tidy row per (checkpoint, quantity, t, sigma rule): run, step, path,\n"
-                   "quantity, sigma, t, value, se (the value's standard error: DSE over\n"
-                   "subsample repeats, MI over its subset draws; 0 when not estimated),\n"
-                   "sigma_rule (empty for the one fixed sigma), sigma_used, sigma_min and\n"
-                   "sigma_max (the bandwidth the rule gave; knn: median and range of sigma_i),\n"
-                   "median_distance (the checkpoint's median pairwise distance, for kernel\n"
-                   "quantities), status, error.\n"
+                   "quantity, sigma, t, value, status, error, then se (the value's standard\n"
+                   "error: DSE over subsample repeats, MI over its subset draws; 0 when not\n"
+                   "estimated), sigma_rule (empty for the one fixed sigma), sigma_used,\n"
+                   "sigma_min and sigma_max (the bandwidth the rule gave; knn: median and range\n"
+                   "of sigma_i) and median_distance (the checkpoint's median pairwise distance,\n"
+                   "for kernel quantities).\n"
                    "Failed tasks are rows with status != 0, an empty value and their error.\n"
                    "Rows are sorted by run, step, path, quantity, t, sigma rule.\n"
                    "--clusters writes the store's reference clustering (the categories of\n"
@@ -93,8 +93,10 @@ static int parse_export_args(int argc, char **argv, export_opts_t *o)
 
 static void write_csv(FILE *out, const dse_store_t *s, const size_t *order)
 {
-    fprintf(out, "run,step,path,quantity,sigma,t,value,se,sigma_rule,sigma_used,sigma_min,"
-                 "sigma_max,median_distance,status,error\n");
+    /* The columns of issue 17 come after `error`, so scripts that read the
+     * first nine by position keep working. */
+    fprintf(out, "run,step,path,quantity,sigma,t,value,status,error,se,sigma_rule,sigma_used,"
+                 "sigma_min,sigma_max,median_distance\n");
     for (size_t k = 0; k < s->n_results; ++k) {
         const dse_store_result_t *r = &s->results[order[k]];
         const dse_store_checkpoint_t *c = &s->checkpoints[r->checkpoint];
@@ -105,6 +107,8 @@ static void write_csv(FILE *out, const dse_store_t *s, const size_t *order)
         if (r->t > 0) fprintf(out, "%g", r->t);
         fputc(',', out);
         if (r->status == 0) fprintf(out, "%.17g", r->value);
+        fprintf(out, ",%s,", r->status == 0 ? "ok" : "error");
+        dse_csv_write_field(out, r->error);
         fputc(',', out);
         if (r->status == 0) fprintf(out, "%.17g", r->se);
         fprintf(out, ",%s,", r->sigma_rule);
@@ -114,8 +118,6 @@ static void write_csv(FILE *out, const dse_store_t *s, const size_t *order)
             fputs(",,", out);
         fputc(',', out);
         if (r->median_distance > 0) fprintf(out, "%.17g", r->median_distance);
-        fprintf(out, ",%s,", r->status == 0 ? "ok" : "error");
-        dse_csv_write_field(out, r->error);
         fputc('\n', out);
     }
 }
