@@ -224,6 +224,10 @@ dse_sigma_used_t dse_quantity_sigma_used(dse_quantity_id_t id, const double *v, 
  * by the subsets (classes x (repetitions + 1)) at their sizes. */
 double dse_quantity_cost(uint64_t bits, size_t m, size_t d);
 
+/* Local. dse_quantity_cost under p's bandwidth rules: a computation that
+ * uses sigma runs once per rule (one eigensolve each). */
+double dse_quantity_cost_params(uint64_t bits, size_t m, size_t d, const dse_params_t *p);
+
 /* Local. Peak bytes one rank needs to compute any one quantity in bits on m
  * rows of d dimensions on one rank (the largest single computation; the
  * distributed path has its own model, dse_dist_bytes_per_rank). */

@@ -360,6 +360,20 @@ double dse_quantity_cost(uint64_t bits, size_t m, size_t d)
     return flops;
 }
 
+double dse_quantity_cost_params(uint64_t bits, size_t m, size_t d, const dse_params_t *p)
+{
+    uint64_t done = 0;
+    double flops = 0;
+    DSE_QUANTITY_FOREACH (q, bits, DSE_QFAMILY_COUNT) {
+        dse_quantity_id_t b = dse_quantity_basis(q);
+        if (done & DSE_Q_BIT(b)) continue;
+        done |= DSE_Q_BIT(b);
+        double rules = dse_quantity_uses_sigma(b) ? dse_params_rule_count(p) : 1;
+        flops += rules * shape_cost(rows[b].shape, (double)m, (double)d);
+    }
+    return flops;
+}
+
 double dse_quantity_bytes(uint64_t bits, size_t m, size_t d)
 {
     double peak = 0;

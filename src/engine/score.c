@@ -64,14 +64,13 @@ static int add_task(task_list_t *tl, const dse_params_t *p, dse_quantity_id_t q,
         tl->t = grown;
         tl->cap = cap;
     }
-    double rules = dse_quantity_uses_sigma(b) ? dse_params_rule_count(p) : 1;
     tl->t[tl->count++] = (task_t){.basis = b,
                                   .mi = mi,
                                   .mi_task = mi_task,
                                   .rep = rep,
                                   .rows = rows,
                                   .len = len,
-                                  .cost = rules * dse_quantity_cost(DSE_Q_BIT(b), rows, d)};
+                                  .cost = dse_quantity_cost_params(DSE_Q_BIT(b), rows, d, p)};
     return DSE_OK;
 }
 

@@ -20,13 +20,20 @@ double sweep_task_flops(const dse_config_t *cfg, uint64_t n, uint64_t d, int fam
 {
     size_t m = cfg->params.max_n && n > cfg->params.max_n ? cfg->params.max_n : (size_t)n;
     uint64_t bits = family_bits(cfg, family);
-    if (!family_is_mi(family)) return dse_quantity_cost(bits, m, (size_t)d);
+    const dse_params_t *p = &cfg->params;
+    if (!family_is_mi(family)) { /* each sigma rule and each DSE subsample repeat: an eigensolve */
+        double repeats =
+            m < n && p->subsample_repeats > 1 && (bits & DSE_Q(DSE))
+                ? (p->subsample_repeats - 1) * dse_quantity_cost_params(DSE_Q(DSE), m, d, p)
+                : 0;
+        return dse_quantity_cost_params(bits, m, (size_t)d, p) + repeats;
+    }
     /* MI: per class, its own subset and R random subsets of the same size.
      * The classes are not known here: n_clusters equal classes are assumed. */
     size_t classes = cfg->params.n_clusters > 1 ? (size_t)cfg->params.n_clusters : 1;
     size_t per_class = m / classes > 1 ? m / classes : 2;
     return (double)classes * (cfg->params.repetitions + 1) *
-           dse_quantity_cost(bits, per_class, (size_t)d);
+           dse_quantity_cost_params(bits, per_class, (size_t)d, p);
 }
 
 /* Rank 0: the store's directory must exist and be writable before any work. */
