@@ -13,7 +13,8 @@
 #  - rescore --t 3 adds DSE(t=3) for the first rule (its stored spectrum),
 #    equal to `dsesweep score --sigma 4 --t 3`;
 #  - the report's bandwidth check flags sigma = 0.001 (nearly diagonal) and
-#    1e5 (nearly constant) on every checkpoint, and not the median rule.
+#    1e5 (nearly constant) on every checkpoint, and not the median rule;
+#    `scan` does the same on the first and last checkpoint of each run.
 set -u
 mpiexec=$1 bin=$2 gen=$3 tmp=$4
 rm -rf "$tmp"; mkdir -p "$tmp"
@@ -54,6 +55,10 @@ f=$(ls "$tmp"/tree/run_*/step_*.npy | head -n 1)
 sed -e 's|^sigma = .*|sigma = 0.001, 1e5, median|; s|s1.h5|check.h5|' "$tmp/s1.ini" > "$tmp/check.ini"
 mpi 1 "$bin" run -q "$tmp/check.ini" > "$tmp/check.out" 2>&1 || bad "check run: $(cat "$tmp/check.out")"
 "$bin" report "$tmp/check.h5" > "$tmp/check.txt" 2>&1 || bad "check report"
+"$bin" scan "$tmp/check.ini" > "$tmp/scan.txt" 2>&1 || bad "check scan"
+check_eq "scan: nearly diagonal warnings (first and last step of 3 runs)" 6 "$(grep -c '^warning: .*sigma 0.001 = .*nearly diagonal' "$tmp/scan.txt")"
+check_eq "scan: nearly constant warnings" 6 "$(grep -c '^warning: .*sigma 100000 = .*nearly constant' "$tmp/scan.txt")"
+check_eq "scan: no warning for the median rule" 0 "$(grep -c '^warning: .*sigma median' "$tmp/scan.txt")"
 check_eq "bandwidth check summary" "  12 of 18 (checkpoint, sigma) pairs: 6 nearly diagonal, 6 nearly constant" \
   "$(grep 'pairs:' "$tmp/check.txt")"
 want3=$("$bin" score "$f" --sigma 4 --t 3 --json | sed -nE 's/^[[:space:]]*"value":[[:space:]]*([-0-9.e+]+).*/\1/p')

@@ -88,6 +88,13 @@ int dse_score_sigma_check(double sigma, double median_distance);
  * nearly constant (sigma > 20 x the median distance)" and so on; "" for 0. */
 const char *dse_score_sigma_warning(int check);
 
+/* Local. The median pairwise distance of up to `rows` rows of the
+ * embeddings file spec (seeded draw; all rows when it has fewer), for
+ * checking a bandwidth before a sweep. *n and *d (may be NULL) receive the
+ * file's shape. Reads only those rows. */
+int dse_score_sample_median(const char *spec, size_t rows, uint64_t seed, double *median, size_t *n,
+                            size_t *d, dse_err_t *err);
+
 /* Collective on comm. Scores the input for the quantities in `bits` at the
  * nt powers ts. On rank 0 out holds everything; on other ranks out is
  * zeroed but for n, d and n_used. Any failure (on any rank) fails every rank

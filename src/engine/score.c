@@ -386,6 +386,38 @@ static int median_distance(MPI_Comm comm, const dse_score_input_t *in, const dse
     return rc;
 }
 
+int dse_score_sample_median(const char *spec, size_t rows, uint64_t seed, double *median, size_t *n,
+                            size_t *d, dse_err_t *err)
+{
+    dse_source_t *src = NULL;
+    *median = NAN;
+    DSE_TRY(dse_source_open(spec, &src, err));
+    int rc = dse_source_check_embeddings(src, err);
+    dse_source_rows_t reader = {src, NULL};
+    dse_score_input_t in = {dse_source_rows(src), dse_source_cols(src), dse_source_rows_read,
+                            &reader, NULL};
+    if (n) *n = in.n;
+    if (d) *d = in.d;
+    size_t *pick = NULL, m = in.n;
+    if (rc == DSE_OK)
+        rc = dse_measure_subsample_rows(in.n, rows, seed, UINT64_C(1) << 33, &pick, &m, err);
+    double *z = NULL, *D2 = NULL;
+    size_t *all = NULL;
+    if (rc == DSE_OK && !pick && !(all = DSE_MALLOC(m + 1, sizeof *all, err))) rc = err->code;
+    for (size_t i = 0; all && i < m; ++i)
+        all[i] = i;
+    if (rc == DSE_OK) rc = gather(&in, pick ? pick : all, m, &z, err);
+    if (rc == DSE_OK && !(D2 = DSE_MALLOC(m * m + 1, sizeof *D2, err))) rc = err->code;
+    if (rc == DSE_OK) rc = dse_kernel_sqdist_lower(m, in.d, z, D2, err);
+    if (rc == DSE_OK) rc = dse_kernel_median_distance_lower(m, D2, median, err);
+    free(pick);
+    free(all);
+    free(z);
+    free(D2);
+    dse_source_close(&src);
+    return rc;
+}
+
 /* ---- the run --------------------------------------------------------------- */
 
 /* Everything dse_score_run sets up before computing (same on every rank). */
