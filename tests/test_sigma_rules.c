@@ -20,6 +20,7 @@
 #include "check_mpi.h"
 #include "dsesweep/dist.h"
 #include "dsesweep/kernel.h"
+#include "dsesweep/params.h"
 #include "dsesweep/rng.h"
 
 static int world_rank, world_size;
@@ -128,15 +129,14 @@ static void test_shared_distances(const double *z, size_t n, size_t d, const dse
     int R = dse_params_rule_count(p);
     double *all = malloc((size_t)R * (n + 3) * sizeof *all), *one = malloc((n + 3) * sizeof *one);
     size_t passes = 0;
-    CHECK(dse_kernel_spectra(n, d, z, p, DSE_KERNEL_ANISOTROPIC, all, &passes, &err) == DSE_OK,
+    CHECK(dse_kernel_spectra(n, d, z, p->rules, R, DSE_KERNEL_ANISOTROPIC, DSE_EIGEN_AUTO, all,
+                             &passes, &err) == DSE_OK,
           "%s", err.msg);
     CHECK(passes == 1, "%d rules computed the distances %zu times, want once", R, passes);
     for (int r = 0; r < R; ++r) {
-        dse_params_t q = *p;
-        q.n_rules = 1;
-        q.rules[0] = p->rules[r];
         size_t p1 = 0;
-        CHECK(dse_kernel_spectra(n, d, z, &q, DSE_KERNEL_ANISOTROPIC, one, &p1, &err) == DSE_OK,
+        CHECK(dse_kernel_spectra(n, d, z, &p->rules[r], 1, DSE_KERNEL_ANISOTROPIC, DSE_EIGEN_AUTO,
+                                 one, &p1, &err) == DSE_OK,
               "%s", err.msg);
         CHECK(memcmp(one, all + (size_t)r * (n + 3), (n + 3) * sizeof *one) == 0,
               "rule %d: shared-distance spectrum differs from its own call", r);
@@ -153,14 +153,15 @@ static void test_group(const double *z, size_t n, size_t d, const dse_params_t *
     int R = dse_params_rule_count(p);
     size_t len = (size_t)R * (n + 3);
     double *ref = malloc(len * sizeof *ref), *w = malloc(len * sizeof *w);
-    CHECK(dse_kernel_spectra(n, d, z, p, DSE_KERNEL_ANISOTROPIC, ref, NULL, &err) == DSE_OK, "%s",
-          err.msg);
+    CHECK(dse_kernel_spectra(n, d, z, p->rules, R, DSE_KERNEL_ANISOTROPIC, DSE_EIGEN_AUTO, ref,
+                             NULL, &err) == DSE_OK,
+          "%s", err.msg);
     dse_group_t *g = NULL;
     CHECK(dse_group_create(MPI_COMM_WORLD, 0, 0, &g, &err) == DSE_OK, "%s", err.msg);
     memory_rows_t rows = {z, d};
     dse_dist_stats_t st;
-    int rc = dse_dist_spectra(g, n, d, memory_read, &rows, p, DSE_KERNEL_ANISOTROPIC, 8, 0, w, &st,
-                              &err);
+    int rc = dse_dist_spectra(g, n, d, memory_read, &rows, p->rules, R, DSE_KERNEL_ANISOTROPIC,
+                              DSE_EIGEN_AUTO, 8, 0, w, &st, &err);
     CHECK(rc == DSE_OK, "%s", err.msg);
     CHECK(st.distance_passes == 1, "group of %d: distances computed %zu times", world_size,
           st.distance_passes);

@@ -14,7 +14,6 @@
 
 #include "dsesweep/eigen.h"
 #include "dsesweep/error.h"
-#include "dsesweep/params.h"
 
 typedef enum dse_kernel_kind {
     DSE_KERNEL_ANISOTROPIC, /* K = D^-1/2 G D^-1/2: the diffusion spectrum */
@@ -67,7 +66,30 @@ int dse_kernel_build_lower(size_t n, size_t d, const double *Z, double sigma, do
 int dse_kernel_spectrum(size_t n, size_t d, const double *Z, double sigma, dse_kernel_kind_t kind,
                         dse_eigen_driver_t driver, double *eig, dse_err_t *err);
 
-/* ---- bandwidth rules (params.h) ------------------------------------------ */
+/* ---- bandwidth rules ------------------------------------------------------
+ * The rule types live here, with the builders that apply them; params.h
+ * parses and formats them and holds a sweep's list. */
+
+/* How the Gaussian bandwidth is chosen (REFERENCE.md "Bandwidth rules"). */
+typedef enum dse_sigma_kind {
+    DSE_SIGMA_FIXED,  /* sigma = value */
+    DSE_SIGMA_SQRT_D, /* sigma = sqrt(D) */
+    DSE_SIGMA_MEDIAN, /* sigma = value x the median of d(i,j) over i < j */
+    DSE_SIGMA_KNN     /* sigma_i = distance to the k-th nearest other point;
+                         G(i,j) = exp(-d2 / (2 sigma_i sigma_j)) */
+} dse_sigma_kind_t;
+
+typedef struct dse_sigma_rule {
+    dse_sigma_kind_t kind;
+    double value; /* FIXED: sigma; MEDIAN: the factor (1 for "median") */
+    int k;        /* KNN: the neighbour */
+} dse_sigma_rule_t;
+
+/* The bandwidth a rule gave on one point set: for scalar rules median = lo =
+ * hi = sigma; for knn the median, minimum and maximum of sigma_i. */
+typedef struct dse_sigma_used {
+    double median, lo, hi;
+} dse_sigma_used_t;
 
 /* Local. One pass of an exact radix selection over the squared distances of
  * an m x k block (column-major, ld) whose rows and columns are the global
@@ -111,20 +133,20 @@ typedef int (*dse_kernel_rule_fn)(int r, size_t n, double *K, const dse_sigma_us
                                   void *ctx, dse_err_t *err);
 
 /* Local. Computes the squared distances of the rows of Z once, then for each
- * bandwidth rule of p (dse_params_rule_count) builds the kernel of `kind`
- * with that rule and hands it to fn. Memory: 8 n^2 bytes with one rule,
- * 16 n^2 with several (the distances are kept). *distance_passes (may be
- * NULL) is incremented once per distance computation. */
-int dse_kernel_for_each_rule(size_t n, size_t d, const double *Z, const dse_params_t *p,
-                             dse_kernel_kind_t kind, dse_kernel_rule_fn fn, void *ctx,
+ * of the nrules (>= 1) rules builds the kernel of `kind` with that rule and
+ * hands it to fn. Memory: 8 n^2 bytes with one rule, 16 n^2 with several
+ * (the distances are kept). *distance_passes (may be NULL) is incremented
+ * once per distance computation. */
+int dse_kernel_for_each_rule(size_t n, size_t d, const double *Z, const dse_sigma_rule_t *rules,
+                             int nrules, dse_kernel_kind_t kind, dse_kernel_rule_fn fn, void *ctx,
                              size_t *distance_passes, dse_err_t *err);
 
-/* Local. The spectrum of the kernel of `kind` for every rule of p, from one
- * distance computation: out (R (n + 3) values, caller-owned, R =
- * dse_params_rule_count) holds per rule the n eigenvalues (descending), then
+/* Local. The spectrum of the kernel of `kind` for each of the nrules rules,
+ * from one distance computation (LAPACK driver `driver`): out (nrules (n + 3)
+ * values, caller-owned) holds per rule the n eigenvalues (descending), then
  * the sigma used (median, min, max). */
-int dse_kernel_spectra(size_t n, size_t d, const double *Z, const dse_params_t *p,
-                       dse_kernel_kind_t kind, double *out, size_t *distance_passes,
-                       dse_err_t *err);
+int dse_kernel_spectra(size_t n, size_t d, const double *Z, const dse_sigma_rule_t *rules,
+                       int nrules, dse_kernel_kind_t kind, dse_eigen_driver_t driver, double *out,
+                       size_t *distance_passes, dse_err_t *err);
 
 #endif

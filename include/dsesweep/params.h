@@ -10,27 +10,7 @@
 
 #include "dsesweep/eigen.h"
 #include "dsesweep/error.h"
-
-/* How the Gaussian bandwidth is chosen (REFERENCE.md "Bandwidth rules"). */
-typedef enum dse_sigma_kind {
-    DSE_SIGMA_FIXED,  /* sigma = value */
-    DSE_SIGMA_SQRT_D, /* sigma = sqrt(D) */
-    DSE_SIGMA_MEDIAN, /* sigma = value x the median of d(i,j) over i < j */
-    DSE_SIGMA_KNN     /* sigma_i = distance to the k-th nearest other point;
-                         G(i,j) = exp(-d2 / (2 sigma_i sigma_j)) */
-} dse_sigma_kind_t;
-
-typedef struct dse_sigma_rule {
-    dse_sigma_kind_t kind;
-    double value; /* FIXED: sigma; MEDIAN: the factor (1 for "median") */
-    int k;        /* KNN: the neighbour */
-} dse_sigma_rule_t;
-
-/* The bandwidth a rule gave on one point set: for scalar rules median = lo =
- * hi = sigma; for knn the median, minimum and maximum of sigma_i. */
-typedef struct dse_sigma_used {
-    double median, lo, hi;
-} dse_sigma_used_t;
+#include "dsesweep/kernel.h" /* the rule types */
 
 #define DSE_SIGMA_MAX_RULES 8
 
@@ -62,6 +42,10 @@ int dse_params_rule_count(const dse_params_t *p);
 /* Local. Rule r of p (r < dse_params_rule_count(p)); with n_rules == 0 the
  * fixed rule p->sigma. Returned by value. */
 dse_sigma_rule_t dse_params_rule_at(const dse_params_t *p, int r);
+
+/* Local. Every rule of p into out (DSE_SIGMA_MAX_RULES, caller-owned), as
+ * the kernel builders take them; returns their count (at least 1). */
+int dse_params_rules(const dse_params_t *p, dse_sigma_rule_t *out);
 
 /* Local. Parses one rule: a number > 0, "sqrt_d", "median", "median*C"
  * (C > 0) or "knn:K" (K >= 1), case-insensitive, blanks around ignored.

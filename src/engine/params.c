@@ -26,6 +26,14 @@ dse_params_t dse_params_default(void)
     return p;
 }
 
+int dse_params_rules(const dse_params_t *p, dse_sigma_rule_t *out)
+{
+    int n = dse_params_rule_count(p);
+    for (int r = 0; r < n; ++r)
+        out[r] = dse_params_rule_at(p, r);
+    return n;
+}
+
 int dse_params_rule_count(const dse_params_t *p)
 {
     return p->n_rules > 0 ? p->n_rules : 1;

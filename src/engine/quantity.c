@@ -24,7 +24,9 @@ static int kernel_spectra(size_t m, size_t d, const double *z, const dse_params_
                           dse_kernel_kind_t kind, double *out, dse_err_t *err)
 {
     if (!rule_extra(p)) return dse_kernel_spectrum(m, d, z, p->sigma, kind, p->driver, out, err);
-    return dse_kernel_spectra(m, d, z, p, kind, out, NULL, err);
+    dse_sigma_rule_t rules[DSE_SIGMA_MAX_RULES];
+    int n = dse_params_rules(p, rules);
+    return dse_kernel_spectra(m, d, z, rules, n, kind, p->driver, out, NULL, err);
 }
 
 static int dse_q_aniso_spectrum(size_t m, size_t d, const double *z, const dse_params_t *p,
@@ -58,7 +60,10 @@ static int dse_q_matrix_entry(size_t m, size_t d, const double *z, const dse_par
 {
     if (!rule_extra(p)) return dse_measure_matrix_entry(m, d, z, p->sigma, out, err);
     entry_ctx_t c = {out};
-    return dse_kernel_for_each_rule(m, d, z, p, DSE_KERNEL_ANISOTROPIC, entry_one, &c, NULL, err);
+    dse_sigma_rule_t rules[DSE_SIGMA_MAX_RULES];
+    int n = dse_params_rules(p, rules);
+    return dse_kernel_for_each_rule(m, d, z, rules, n, DSE_KERNEL_ANISOTROPIC, entry_one, &c, NULL,
+                                    err);
 }
 
 static int dse_q_cse(size_t m, size_t d, const double *z, const dse_params_t *p, double *out,
@@ -94,7 +99,10 @@ static int kernel_spectra_dist(const dse_group_t *g, size_t m, size_t d, dse_row
     if (!rule_extra(p))
         return dse_dist_spectrum(g, m, d, read, ctx, p->sigma, kind, p->driver, nb, budget, out,
                                  stats, err);
-    return dse_dist_spectra(g, m, d, read, ctx, p, kind, nb, budget, out, stats, err);
+    dse_sigma_rule_t rules[DSE_SIGMA_MAX_RULES];
+    int n = dse_params_rules(p, rules);
+    return dse_dist_spectra(g, m, d, read, ctx, rules, n, kind, p->driver, nb, budget, out, stats,
+                            err);
 }
 
 static int dse_q_aniso_spectrum_dist(const dse_group_t *g, size_t m, size_t d,
@@ -124,7 +132,9 @@ static int dse_q_matrix_entry_dist(const dse_group_t *g, size_t m, size_t d, dse
     (void)budget;
     (void)stats;
     if (!rule_extra(p)) return dse_dist_matrix_entry(g, m, d, read, ctx, p->sigma, nb, out, err);
-    return dse_dist_entry_entropies(g, m, d, read, ctx, p, nb, out, err);
+    dse_sigma_rule_t rules[DSE_SIGMA_MAX_RULES];
+    int n = dse_params_rules(p, rules);
+    return dse_dist_entry_entropies(g, m, d, read, ctx, rules, n, nb, out, err);
 }
 
 /* ---- finishers ------------------------------------------------------------ */

@@ -338,13 +338,13 @@ static int normalise_lower(size_t n, double *K, dse_err_t *err)
     return DSE_OK;
 }
 
-int dse_kernel_for_each_rule(size_t n, size_t d, const double *Z, const dse_params_t *p,
-                             dse_kernel_kind_t kind, dse_kernel_rule_fn fn, void *ctx,
+int dse_kernel_for_each_rule(size_t n, size_t d, const double *Z, const dse_sigma_rule_t *rules,
+                             int nrules, dse_kernel_kind_t kind, dse_kernel_rule_fn fn, void *ctx,
                              size_t *distance_passes, dse_err_t *err)
 {
-    int R = dse_params_rule_count(p), need_median = 0;
+    int R = nrules, need_median = 0;
     for (int r = 0; r < R; ++r)
-        need_median |= dse_params_rule_at(p, r).kind == DSE_SIGMA_MEDIAN;
+        need_median |= rules[r].kind == DSE_SIGMA_MEDIAN;
     double *D2 = DSE_MALLOC(n * n + 1, sizeof *D2, err);
     double *K = D2 && R > 1 ? DSE_MALLOC(n * n + 1, sizeof *K, err) : D2;
     int rc = K ? DSE_OK : err->code;
@@ -353,10 +353,9 @@ int dse_kernel_for_each_rule(size_t n, size_t d, const double *Z, const dse_para
     double median = 0.0;
     if (rc == DSE_OK && need_median) rc = dse_kernel_median_distance_lower(n, D2, &median, err);
     for (int r = 0; rc == DSE_OK && r < R; ++r) {
-        dse_sigma_rule_t rule = dse_params_rule_at(p, r);
         dse_sigma_used_t used;
         if (K != D2) memcpy(K, D2, n * n * sizeof *K);
-        rc = apply_rule_lower(n, d, D2, &rule, median, K, &used, err);
+        rc = apply_rule_lower(n, d, D2, &rules[r], median, K, &used, err);
         if (rc == DSE_OK && kind == DSE_KERNEL_ANISOTROPIC) rc = normalise_lower(n, K, err);
         if (rc == DSE_OK) rc = fn(r, n, K, &used, ctx, err);
     }
@@ -381,9 +380,11 @@ static int spectra_one(int r, size_t n, double *K, const dse_sigma_used_t *used,
     return dse_eigen_symmetric(n, K, block, c->driver, err);
 }
 
-int dse_kernel_spectra(size_t n, size_t d, const double *Z, const dse_params_t *p,
-                       dse_kernel_kind_t kind, double *out, size_t *distance_passes, dse_err_t *err)
+int dse_kernel_spectra(size_t n, size_t d, const double *Z, const dse_sigma_rule_t *rules,
+                       int nrules, dse_kernel_kind_t kind, dse_eigen_driver_t driver, double *out,
+                       size_t *distance_passes, dse_err_t *err)
 {
-    spectra_ctx_t c = {out, p->driver};
-    return dse_kernel_for_each_rule(n, d, Z, p, kind, spectra_one, &c, distance_passes, err);
+    spectra_ctx_t c = {out, driver};
+    return dse_kernel_for_each_rule(n, d, Z, rules, nrules, kind, spectra_one, &c, distance_passes,
+                                    err);
 }

@@ -300,13 +300,13 @@ typedef int (*dist_rule_fn)(const dse_group_t *g, const dse_layout_t *L, int r, 
 /* Collective on g. One distance computation, then each rule of p's kernel
  * handed to fn. Holds two local blocks when p has several rules. */
 static int dist_for_each_rule(const dse_group_t *g, const dse_layout_t *L, size_t d,
-                              dse_row_reader_fn read, void *ctx, const dse_params_t *p,
-                              dse_kernel_kind_t kind, dist_rule_fn fn, void *fctx,
+                              dse_row_reader_fn read, void *ctx, const dse_sigma_rule_t *rules,
+                              int nrules, dse_kernel_kind_t kind, dist_rule_fn fn, void *fctx,
                               dse_dist_stats_t *st, dse_err_t *err)
 {
-    int R = dse_params_rule_count(p), need_median = 0;
+    int R = nrules, need_median = 0;
     for (int r = 0; r < R; ++r)
-        need_median |= dse_params_rule_at(p, r).kind == DSE_SIGMA_MEDIAN;
+        need_median |= rules[r].kind == DSE_SIGMA_MEDIAN;
     size_t ld = L->mloc > 1 ? (size_t)L->mloc : 1, cells = ld * (size_t)(L->nloc > 0 ? L->nloc : 1);
     double *D2 = DSE_MALLOC(cells, sizeof *D2, err);
     double *A = D2 && R > 1 ? DSE_MALLOC(cells, sizeof *A, err) : D2;
@@ -315,10 +315,9 @@ static int dist_for_each_rule(const dse_group_t *g, const dse_layout_t *L, size_
     if (rc == DSE_OK) rc = dist_sqdist(g, L, d, read, ctx, D2, st, err);
     double median = rc == DSE_OK && need_median ? dist_median(g, L, D2) : 0.0;
     for (int r = 0; rc == DSE_OK && r < R; ++r) {
-        dse_sigma_rule_t rule = dse_params_rule_at(p, r);
         dse_sigma_used_t used;
         if (A != D2) memcpy(A, D2, cells * sizeof *A);
-        rc = dist_apply_rule(g, L, d, D2, &rule, median, kind, A, &used, st, err);
+        rc = dist_apply_rule(g, L, d, D2, &rules[r], median, kind, A, &used, st, err);
         if (rc == DSE_OK) rc = fn(g, L, r, A, &used, fctx, st, err);
     }
     if (A != D2) free(A);
@@ -581,9 +580,18 @@ static int read_all(dse_row_reader_fn read, void *ctx, size_t n, size_t d, doubl
     return rc;
 }
 
+/* Bytes of one rank's local block of an n x n matrix on the grid. */
+static double local_matrix_bytes(size_t n, int nprow, int npcol, int nb)
+{
+    double mloc = fmin(ceil((double)n / nb / nprow) * nb, (double)n);
+    double nloc = fmin(ceil((double)n / nb / npcol) * nb, (double)n);
+    return 8.0 * mloc * nloc;
+}
+
 int dse_dist_spectra(const dse_group_t *g, size_t n, size_t d, dse_row_reader_fn read, void *ctx,
-                     const dse_params_t *p, dse_kernel_kind_t kind, int nb, size_t budget,
-                     double *out, dse_dist_stats_t *st, dse_err_t *err)
+                     const dse_sigma_rule_t *rules, int nrules, dse_kernel_kind_t kind,
+                     dse_eigen_driver_t driver, int nb, size_t budget, double *out,
+                     dse_dist_stats_t *st, dse_err_t *err)
 {
     if (nb <= 0) nb = 64;
     if (st) {
@@ -592,9 +600,9 @@ int dse_dist_spectra(const dse_group_t *g, size_t n, size_t d, dse_row_reader_fn
         st->npcol = g->npcol;
         st->nb = nb;
     }
-    int R = dse_params_rule_count(p);
     size_t need = dse_dist_bytes_per_rank(n, d, g->nprow, g->npcol, nb);
-    if (R > 1) need += dse_dist_bytes_per_rank(n, 0, g->nprow, g->npcol, nb) / 2;
+    if (nrules > 1) /* the distances are kept beside the kernel */
+        need += (size_t)local_matrix_bytes(n, g->nprow, g->npcol, nb);
     DSE_TRY(check_dist_budget(g, n, need, budget, err));
     if (g->size == 1) {
         double *z = NULL, t0 = wall();
@@ -602,7 +610,8 @@ int dse_dist_spectra(const dse_group_t *g, size_t n, size_t d, dse_row_reader_fn
         if (st) st->t_read = wall() - t0;
         t0 = wall();
         size_t passes = 0;
-        if (rc == DSE_OK) rc = dse_kernel_spectra(n, d, z, p, kind, out, &passes, err);
+        if (rc == DSE_OK)
+            rc = dse_kernel_spectra(n, d, z, rules, nrules, kind, driver, out, &passes, err);
         if (st) {
             st->t_eigen = wall() - t0;
             st->bytes_local = need;
@@ -615,7 +624,7 @@ int dse_dist_spectra(const dse_group_t *g, size_t n, size_t d, dse_row_reader_fn
     int rc = dse_group_agree(g, dse_layout_init(g, n, nb, &L, err), err);
     spectra_ctx_t c = {out, n + 3};
     if (rc == DSE_OK)
-        rc = dist_for_each_rule(g, &L, d, read, ctx, p, kind, spectra_one, &c, st, err);
+        rc = dist_for_each_rule(g, &L, d, read, ctx, rules, nrules, kind, spectra_one, &c, st, err);
     dse_layout_free(&L);
     return rc;
 }
@@ -653,13 +662,14 @@ static int entry_one(const dse_group_t *g, const dse_layout_t *L, int r, double 
 }
 
 int dse_dist_entry_entropies(const dse_group_t *g, size_t n, size_t d, dse_row_reader_fn read,
-                             void *ctx, const dse_params_t *p, int nb, double *out, dse_err_t *err)
+                             void *ctx, const dse_sigma_rule_t *rules, int nrules, int nb,
+                             double *out, dse_err_t *err)
 {
     dse_layout_t L;
     int rc = dse_group_agree(g, dse_layout_init(g, n, nb, &L, err), err);
     if (rc == DSE_OK)
-        rc = dist_for_each_rule(g, &L, d, read, ctx, p, DSE_KERNEL_ANISOTROPIC, entry_one, out,
-                                NULL, err);
+        rc = dist_for_each_rule(g, &L, d, read, ctx, rules, nrules, DSE_KERNEL_ANISOTROPIC,
+                                entry_one, out, NULL, err);
     dse_layout_free(&L);
     return rc;
 }
