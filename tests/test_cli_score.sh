@@ -26,9 +26,9 @@ done
 
 z=$oracle/blobs_z.npy y=$oracle/blobs_y.npy
 hint=" (see \`dsesweep score --help\`)"
-expect 2 "dsesweep score: --sigma must be a number > 0 (got '0')$hint" -- score "$z" --sigma 0
-expect 2 "dsesweep score: --sigma must be a number > 0 (got '-3')$hint" -- score "$z" --sigma -3
-expect 2 "dsesweep score: --sigma must be a number > 0 (got 'abc')$hint" -- score "$z" --sigma abc
+expect 2 "dsesweep score: --sigma must be a number > 0, sqrt_d, median, median*C or knn:K, or a comma list of them (got '0')$hint" -- score "$z" --sigma 0
+expect 2 "dsesweep score: --sigma must be a number > 0, sqrt_d, median, median*C or knn:K, or a comma list of them (got '-3')$hint" -- score "$z" --sigma -3
+expect 2 "dsesweep score: --sigma must be a number > 0, sqrt_d, median, median*C or knn:K, or a comma list of them (got 'abc')$hint" -- score "$z" --sigma abc
 expect 2 "dsesweep score: --t takes integers >= 1 (got '0')$hint" -- score "$z" --t 0
 expect 2 "dsesweep score: --t takes integers >= 1 (got '1,x')$hint" -- score "$z" --t 1,x
 expect 2 "dsesweep score: --repetitions must be an integer >= 1 (got '0')$hint" -- score "$z" --repetitions 0
@@ -45,7 +45,7 @@ expect 1 "dsesweep score: error: $tmp/short.npy: shape (490, 32) needs 62720 byt
 expect 2 "dsesweep score: unknown quantity 'entropy' (known: all, DSE, DSE_matrix_entry, CSE, ASE_gaussian, ASE_anisotropic, ASE_knn, RankMe, participation_ratio, alpha_ReQ, DSMI, CSMI, ASMI_gaussian, ASMI_anisotropic, ASMI_knn, MatrixEntropy)" -- score "$z" --quantities entropy
 
 # JSON output carries the oracle values.
-out=$("$bin" score "$z" --sigma 3 --t 1,2 --labels "$y" --json); [ $? = 0 ] && ok || bad "score --json failed"
+out=$("$bin" score "$z" --sigma 3 --t 1,2 --labels "$y" --quantities all --json); [ $? = 0 ] && ok || bad "score --json failed"
 check_value() {  # PATH EXPECTED REL
   local got; got=$("$json_get" "$1" <<<"$out") || { bad "JSON has no $1"; return; }
   awk -v g="$got" -v e="$2" -v r="$3" 'BEGIN { d = g - e; if (d < 0) d = -d; s = e < 0 ? -e : e; exit !(d <= r * s) }' \
@@ -63,7 +63,7 @@ check_value "results[quantity=DSE_matrix_entry].value" 9.913299675702829 1e-9
 check_value "results[quantity=DSMI,t=1].value" 0.005241213809284838 0.05
 
 # The human table names every quantity.
-table=$("$bin" score "$z" --sigma 3 --labels "$y")
+table=$("$bin" score "$z" --sigma 3 --labels "$y" --quantities all)
 for q in DSE DSE_matrix_entry CSE ASE_gaussian ASE_anisotropic ASE_knn RankMe participation_ratio alpha_ReQ DSMI CSMI ASMI_gaussian; do
   grep -q "^$q " <<<"$table" && ok || bad "table lacks $q"
 done

@@ -55,12 +55,37 @@ int main(void)
     CHECK(dse_config_fingerprint(&c) != fp_t, "fingerprint follows the t list");
     dse_config_free(&c);
 
+    /* Bandwidth rules and subsample repeats (issue 17). */
+    rc = dse_config_parse("[sweep]\nroots = a\nstore = s.h5\n[quantities]\n"
+                          "sigma = sqrt_d, median*0.5 ,knn:7\nsubsample_repeats = 8\n",
+                          "sweep.ini", "/base", &c, &err);
+    CHECK(rc == DSE_OK, "%s", err.msg);
+    CHECK(c.params.n_rules == 3 && c.params.rules[0].kind == DSE_SIGMA_SQRT_D &&
+              c.params.rules[1].kind == DSE_SIGMA_MEDIAN && c.params.rules[1].value == 0.5 &&
+              c.params.rules[2].kind == DSE_SIGMA_KNN && c.params.rules[2].k == 7 &&
+              c.params.subsample_repeats == 8,
+          "sigma rules and repeats");
+    uint64_t fp_rules = dse_config_fingerprint(&c);
+    c.params.rules[1].value = 0.25;
+    CHECK(dse_config_fingerprint(&c) != fp_rules, "fingerprint follows the sigma rules");
+    dse_config_free(&c);
+    rc = dse_config_parse("[sweep]\nroots = a\nstore = s.h5\n[quantities]\nsigma = 10\n",
+                          "sweep.ini", "/base", &c, &err);
+    CHECK(rc == DSE_OK && c.params.n_rules == 0 && c.params.sigma == 10 &&
+              dse_config_fingerprint(&c) == fp1,
+          "sigma = 10 is the default path, with the default's fingerprint");
+    dse_config_free(&c);
+    expect_error("[sweep]\nroots = a\nstore = s.h5\n[quantities]\nsubsample_repeats = 65\n",
+                 "sweep.ini:5: subsample_repeats must be an integer in [1, 64] (got '65')");
+
     expect_error("[sweep]\nroots = a\nstore = s.h5\n[quantities]\nsigmma = 3\n",
                  "sweep.ini:5: unknown key 'sigmma' in [quantities]");
     expect_error("[sweep]\nroots = a\nstore = s.h5\n[quantities]\nsigma = abc\n",
-                 "sweep.ini:5: sigma must be a number > 0 (got 'abc')");
+                 "sweep.ini:5: sigma must be a number > 0, sqrt_d, median, median*C or knn:K, or a "
+                 "comma list of them (got 'abc')");
     expect_error("[sweep]\nroots = a\nstore = s.h5\n[quantities]\nsigma = -1\n",
-                 "sweep.ini:5: sigma must be a number > 0 (got '-1')");
+                 "sweep.ini:5: sigma must be a number > 0, sqrt_d, median, median*C or knn:K, or a "
+                 "comma list of them (got '-1')");
     expect_error("[sweep]\nroots = a\nstore = s.h5\n[quantities]\nrepetitions = 0\n",
                  "sweep.ini:5: repetitions must be an integer in [1, 100000] (got '0')");
     expect_error("[sweep]\nroots = a\nstore = s.h5\n[quantities]\nmax_n = 2.5\n",

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "dsesweep/mi.h"
 #include "dsesweep/quantity.h"
 
 static void test_families(void)
@@ -109,11 +110,64 @@ static void test_evaluate(void)
     free(z);
 }
 
+/* Bandwidth rules in the table: one block of (values, sigma used) per rule,
+ * each finished as its own; the cost counts one computation per rule; and
+ * DSMI's standard error is sqrt(sum_c p_c^2 s_c^2 / R) of its subset draws. */
+static void test_rules_and_se(void)
+{
+    size_t m = 40, d = 3;
+    double *z = malloc(m * d * sizeof *z), y[40];
+    for (size_t i = 0; i < m * d; ++i)
+        z[i] = cos(0.3 * (double)i) + (double)((i / d) % 4);
+    for (size_t i = 0; i < m; ++i)
+        y[i] = (double)(i % 4);
+    dse_params_t p = dse_params_default(), one = p;
+    dse_err_t err;
+    CHECK(dse_sigma_parse_list("2,median", &p, &err) == DSE_OK && p.n_rules == 2, "rules");
+    CHECK(dse_quantity_length(DSE_QID_DSE, m, d, &p) == 2 * (m + 3), "two blocks of m + 3");
+    CHECK(dse_quantity_length(DSE_QID_CSE, m, d, &p) == 1, "CSE has no rule blocks");
+    CHECK(dse_quantity_cost_params(DSE_Q(DSE) | DSE_Q(CSE), m, d, &p) ==
+              2 * dse_quantity_cost(DSE_Q(DSE), m, d) + dse_quantity_cost(DSE_Q(CSE), m, d),
+          "one eigensolve per rule in the cost");
+    double *v = NULL, *w = NULL;
+    size_t nv = 0, nw = 0;
+    CHECK(dse_quantity_evaluate(DSE_QID_DSE, m, d, z, &p, &v, &nv, &err) == DSE_OK, "%s", err.msg);
+    one.sigma = 2;
+    CHECK(dse_quantity_evaluate(DSE_QID_DSE, m, d, z, &one, &w, &nw, &err) == DSE_OK && nw == m,
+          "%s", err.msg);
+    CHECK(dse_quantity_finish(DSE_QID_DSE, v, nv, 1.0, &p) ==
+              dse_quantity_finish(DSE_QID_DSE, w, nw, 1.0, &one),
+          "rule 0 (sigma 2) equals the fixed-sigma path bit for bit");
+    p.rule = 1;
+    dse_sigma_used_t su = dse_quantity_sigma_used(DSE_QID_DSE, v, nv, &p);
+    CHECK(su.median > 0 && su.lo == su.median && su.hi == su.median, "the median rule's sigma");
+    p.rule = 0;
+    dse_categories_t cat;
+    dse_mi_result_t r;
+    double t = 1.0;
+    CHECK(dse_categories_from_labels(y, m, "y", &cat, &err) == DSE_OK, "%s", err.msg);
+    CHECK(dse_mi_compute(DSE_QID_DSMI, m, d, z, &cat, &one, &t, 1, &r, &err) == DSE_OK, "%s",
+          err.msg);
+    double var = 0;
+    for (size_t c = 0; c < r.n_classes; ++c) {
+        double pc = (double)cat.counts[c] / (double)m;
+        var += pc * pc * r.subset_std[c] * r.subset_std[c] / one.repetitions;
+    }
+    CHECK(r.se > 0, "DSMI has a standard error");
+    CHECK_REL(r.se, sqrt(var), 1e-12, "DSMI se = sqrt(sum p_c^2 s_c^2 / R)");
+    dse_mi_result_free(&r);
+    dse_categories_free(&cat);
+    free(v);
+    free(w);
+    free(z);
+}
+
 int main(void)
 {
     test_families();
     test_names();
     test_sources_and_bases();
     test_evaluate();
+    test_rules_and_se();
     return check_summary("test_quantity");
 }

@@ -42,7 +42,16 @@ python3 - "$tmp/all.csv" "$tmp/all.json" "$tmp/s.h5" "$tmp/tree/run_c/step_004.n
 import csv, json, math, subprocess, sys
 csv_path, json_path, store, truncated = sys.argv[1:5]
 rows = list(csv.DictReader(open(csv_path)))
-assert list(rows[0].keys()) == ["run", "step", "path", "quantity", "sigma", "t", "value", "status", "error"], rows[0].keys()
+assert list(rows[0].keys()) == ["run", "step", "path", "quantity", "sigma", "t", "value", "status", "error",
+                                "se", "sigma_rule", "sigma_used", "sigma_min", "sigma_max", "median_distance"], rows[0].keys()
+# SE columns: MI rows carry the standard error of their subset draws (> 0), the
+# others 0 (one subsample); no sigma rule in this sweep (fixed sigma 4).
+assert all(float(r["se"]) > 0 for r in rows if r["status"] == "ok" and r["quantity"] == "DSMI"), "DSMI se"
+assert all(float(r["se"]) == 0 for r in rows if r["status"] == "ok" and r["quantity"] != "DSMI"), "se 0"
+assert all(r["sigma_rule"] == "" and r["sigma_used"] == "" for r in rows), "no rule"
+# the bandwidth check's median distance: on the kernel quantities (DSE, DSMI), not on CSE/RankMe
+assert all(float(r["median_distance"]) > 0 for r in rows if r["status"] == "ok" and r["quantity"] in ("DSE", "DSMI")), "median distance"
+assert all(r["median_distance"] == "" for r in rows if r["quantity"] in ("CSE", "RankMe")), "no median distance"
 okr = [r for r in rows if r["status"] == "ok"]
 err = [r for r in rows if r["status"] == "error"]
 # 12 good checkpoints x 6 columns (CSE, DSE t=1,2, DSMI t=1,2, RankMe); the truncated
@@ -102,9 +111,17 @@ check_eq "join counts" \
   "  joined: 3; without a metadata row: 1 (run_c); metadata rows without a run: 1 (resnet50.a1_in1k)" \
   "$(grep '^  joined:' "$tmp/report.txt")"
 # The ranking is descending and the shuffled run is last.
-awk '/^ranking by DSMI\(t=1\)/ { on = 1; getline; next } on && NF == 4 { print $4 } on && NF != 4 { on = 0 }' \
+# Rows: rank, run, step, value, then (DSMI has subset-draw SEs) its SE and
+# whether it stands apart from the next run (yes/no; the last row has none).
+awk '/^ranking by DSMI\(t=1\)/ { on = 1; getline; next } on && $1 ~ /^[0-9]+$/ { print $4 } on && $1 !~ /^[0-9]+$/ { on = 0 }' \
   "$tmp/report.txt" > "$tmp/ranked"
 check_eq "ranked runs" 4 "$(wc -l < "$tmp/ranked")"
+grep -A1 '^ranking by DSMI(t=1)' "$tmp/report.txt" | grep -q -- '+- se  apart from next (> combined se)$' \
+  && ok || bad "ranking lacks the SE columns"
+awk '/^ranking by DSMI\(t=1\)/ { on = 1; getline; next } on && $1 ~ /^[0-9]+$/ { print NF, $5, $6 } on && $1 !~ /^[0-9]+$/ { on = 0 }' \
+  "$tmp/report.txt" > "$tmp/ranked_se"
+awk 'NR < 4 && !($1 == 6 && $2 > 0 && ($3 == "yes" || $3 == "no")) { bad = 1 } NR == 4 && !($1 == 5 && $2 > 0) { bad = 1 } END { exit bad }' \
+  "$tmp/ranked_se" && ok || bad "ranking SE cells: $(tr '\n' '|' < "$tmp/ranked_se")"
 sort -g -r "$tmp/ranked" | cmp -s - "$tmp/ranked" && ok || bad "ranking not descending: $(tr '\n' ' ' < "$tmp/ranked")"
 awk '/^ranking by/ { on = 1 } on && $1 == 4 { print $2; exit }' "$tmp/report.txt" | grep -qx run_shuffled \
   && ok || bad "run_shuffled is not ranked last"

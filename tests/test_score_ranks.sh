@@ -31,7 +31,7 @@ compare() {  # LABEL MIN_RESULTS ARGS...
   local g; g=$("$json_get" group_size <<<"$many")
   echo "  $label: $count quantities equal on 1 and $np ranks (N x N problems on $g)"
 }
-common=(--sigma 3 --t 1,2,5 --labels "$oracle/blobs_y.npy")
+common=(--sigma 3 --t 1,2,5 --labels "$oracle/blobs_y.npy" --quantities all)
 compare "distributed, nb 8" 18 "$oracle/blobs_z.npy" "${common[@]}" --group-size all --nb 8
 compare "automatic placement" 18 "$oracle/blobs_z.npy" "${common[@]}"
 compare "max_N 300 subsample, distributed" 18 "$oracle/blobs_z.npy" "${common[@]}" --max-n 300 --seed 7 --group-size all --nb 8

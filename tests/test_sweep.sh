@@ -112,7 +112,8 @@ for np in 1 3; do
   grep -q "run_bad,3,$b/step_003.npy,DSMI,4,1,,error,$tmp/tree/labels.npy: 300 labels but $b/step_003.npy has 200 rows" "$tmp/bad$np.csv" \
     && ok || bad "$np ranks: N mismatch not recorded: $(grep 'step_003.npy,DSMI' "$tmp/bad$np.csv" | grep run_bad | head -1)"
   grep -q "run_bad,3,$b/step_003.npy,DSE,4,1,[0-9.]*,ok," "$tmp/bad$np.csv" && ok || bad "$np ranks: N-mismatch file's DSE missing"
-  good=$(grep -c ",ok," "$tmp/bad$np.csv"); errs=$(grep -c ",error," "$tmp/bad$np.csv")
+  # (rows only: the header has ",error," since the columns after it were added)
+  good=$(tail -n +2 "$tmp/bad$np.csv" | grep -c ",ok,"); errs=$(tail -n +2 "$tmp/bad$np.csv" | grep -c ",error,")
   # 13 good checkpoints x 7 rows + the mismatch file's 5 non-MI rows; errors: 2 x 7 + 2 DSMI rows
   [ "$good" = 96 ] && [ "$errs" = 16 ] && ok || bad "$np ranks: $good ok rows (want 96), $errs error rows (want 16)"
 done

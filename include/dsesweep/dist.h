@@ -42,6 +42,8 @@ typedef struct dse_dist_stats {
     size_t bytes_local;     /* local matrix + workspace + shard bytes actually allocated */
     size_t shard_rows_peak; /* most embeddings rows held at once while building */
     int nprow, npcol, nb;
+    size_t distance_passes; /* squared-distance computations (one per checkpoint, however
+                               many sigma rules) */
 } dse_dist_stats_t;
 
 /* Collective on g. Builds the local part A (mloc x nloc, column-major, ld
@@ -90,5 +92,27 @@ int dse_dist_group_size(size_t n, size_t d, int nb, size_t budget, int max_ranks
  * is Y per rank (use more ranks or a smaller max_N)" when none fits. */
 int dse_dist_choose_group(size_t n, size_t d, int nb, size_t budget, int requested, int available,
                           int *ranks, dse_err_t *err);
+
+/* Collective on g. The spectrum of the kernel of `kind` for each of the R =
+ * nrules bandwidth rules, from ONE distance computation: out
+ * (R (n + 3) values, every rank, caller-owned) holds per rule the n
+ * eigenvalues, descending, then the sigma used (median, min, max). One rank:
+ * the serial path (dse_kernel_spectra); more: block-cyclic with block size
+ * nb (0: 64), the median by an exact radix selection over the local blocks,
+ * kNN bandwidths from each row's k smallest gathered over the row
+ * communicator, then pdsyevr per rule. With several rules the distances are
+ * kept beside the kernel (twice the local matrix). Refuses up front, with
+ * the figures, a problem over budget_bytes per rank (0: no check). */
+int dse_dist_spectra(const dse_group_t *g, size_t n, size_t d, dse_row_reader_fn read, void *ctx,
+                     const dse_sigma_rule_t *rules, int nrules, dse_kernel_kind_t kind,
+                     dse_eigen_driver_t driver, int nb, size_t budget, double *out,
+                     dse_dist_stats_t *stats, dse_err_t *err);
+
+/* Collective on g. Matrix-entry DSE for each of the nrules rules from one distance
+ * computation: out (4 R values, every rank) holds per rule the value, then
+ * the sigma used (median, min, max). Needs a group of 2 or more ranks. */
+int dse_dist_entry_entropies(const dse_group_t *g, size_t n, size_t d, dse_row_reader_fn read,
+                             void *ctx, const dse_sigma_rule_t *rules, int nrules, int nb,
+                             double *out, dse_err_t *err);
 
 #endif

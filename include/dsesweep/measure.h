@@ -22,7 +22,11 @@
 int dse_measure_knn_spectrum(size_t n, size_t d, const double *Z, int k, double *eig,
                              dse_err_t *err);
 
-/* Local. Entropy of the entries of P = diag(1/rowsum K) K. */
+/* Local. Matrix-entry DSE from the lower triangle of K (n x n, ld n): the
+ * entropy of the entries of P = diag(1/rowsum K) K. */
+int dse_measure_entry_entropy_lower(size_t n, const double *K, double *out, dse_err_t *err);
+
+/* Local. Entropy of the entries of P = diag(1/rowsum K) K, K of Z at sigma. */
 int dse_measure_matrix_entry(size_t n, size_t d, const double *Z, double sigma, double *out,
                              dse_err_t *err);
 

@@ -39,6 +39,8 @@ int dse_mi_task_rows(const dse_categories_t *cat, const dse_params_t *p, size_t 
 typedef struct dse_mi_result {
     size_t n_classes;
     double value;        /* the mutual information, bits */
+    double se;           /* its standard error over the R subset draws:
+                            sqrt(sum_c p(c)^2 s_c^2 / R), s_c = subset_std[c] */
     double *conditional; /* n_classes: H(Z | Y = c) */
     double *subset_mean; /* n_classes: mean of H over the R subsets */
     double *subset_std;  /* n_classes: their sample standard deviation */

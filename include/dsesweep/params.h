@@ -1,6 +1,7 @@
 /* params.h — the numerical parameters every quantity reads (REFERENCE.md):
- * bandwidth, subsample size, seed, MI repetitions, CSE bins, kNN k, clusters
- * of a continuous reference, the eigensolver and the Renyi order alpha. */
+ * bandwidth rules, subsample size and repeats, seed, MI repetitions, CSE
+ * bins, kNN k, clusters of a continuous reference, the eigensolver and the
+ * Renyi order alpha. */
 #ifndef DSESWEEP_PARAMS_H
 #define DSESWEEP_PARAMS_H
 
@@ -8,9 +9,13 @@
 #include <stdint.h>
 
 #include "dsesweep/eigen.h"
+#include "dsesweep/error.h"
+#include "dsesweep/kernel.h" /* the rule types */
+
+#define DSE_SIGMA_MAX_RULES 8
 
 typedef struct dse_params {
-    double sigma;    /* Gaussian bandwidth, > 0 (default 10) */
+    double sigma;    /* fixed Gaussian bandwidth when n_rules == 0, > 0 (default 10) */
     size_t max_n;    /* subsample above this many rows (default 10000; 0 = never) */
     uint64_t seed;   /* every random draw derives from it (default 0) */
     int repetitions; /* R random subsets per class (default 5) */
@@ -19,9 +24,46 @@ typedef struct dse_params {
     int n_clusters;  /* bins for continuous scalar references (default 10) */
     dse_eigen_driver_t driver;
     double alpha; /* Renyi order of MatrixEntropy, > 0 (default 1: von Neumann) */
+    /* Bandwidth rules: n_rules == 0 means the one fixed rule `sigma` (the
+     * default). Kernel computations give one result block per rule, sharing
+     * one distance computation; `rule` selects the block a finisher reads. */
+    int n_rules;
+    int rule;
+    dse_sigma_rule_t rules[DSE_SIGMA_MAX_RULES];
+    int subsample_repeats; /* B seeded subsamples for DSE when N > max_n (default 1) */
 } dse_params_t;
 
 /* Local. The defaults of REFERENCE.md. Returned by value. */
 dse_params_t dse_params_default(void);
+
+/* Local. Number of bandwidth rules in p (at least 1). */
+int dse_params_rule_count(const dse_params_t *p);
+
+/* Local. Rule r of p (r < dse_params_rule_count(p)); with n_rules == 0 the
+ * fixed rule p->sigma. Returned by value. */
+dse_sigma_rule_t dse_params_rule_at(const dse_params_t *p, int r);
+
+/* Local. Every rule of p into out (DSE_SIGMA_MAX_RULES, caller-owned), as
+ * the kernel builders take them; returns their count (at least 1). */
+int dse_params_rules(const dse_params_t *p, dse_sigma_rule_t *out);
+
+/* Local. Parses one rule: a number > 0, "sqrt_d", "median", "median*C"
+ * (C > 0) or "knn:K" (K >= 1), case-insensitive, blanks around ignored.
+ * Fails with "bad sigma rule 'x' (expected a number > 0, sqrt_d, median,
+ * median*C or knn:K)". */
+int dse_sigma_parse_rule(const char *text, dse_sigma_rule_t *rule, dse_err_t *err);
+
+/* Local. Parses a comma list of rules into p->rules / p->n_rules. A list of
+ * exactly one fixed number also sets p->sigma and leaves n_rules 0, so the
+ * default path (and its outputs) stay as they were. Fails as
+ * dse_sigma_parse_rule, or with "at most 8 sigma rules". */
+int dse_sigma_parse_list(const char *text, dse_params_t *p, dse_err_t *err);
+
+/* Local. The canonical text of a rule ("10", "sqrt_d", "median",
+ * "median*0.5", "knn:7") into buf (truncated to size). Returns buf. */
+char *dse_sigma_format(const dse_sigma_rule_t *rule, char *buf, size_t size);
+
+/* Local. 1 when the rule depends on the data beyond D (median, knn). */
+int dse_sigma_is_adaptive(const dse_sigma_rule_t *rule);
 
 #endif

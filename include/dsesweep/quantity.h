@@ -203,14 +203,30 @@ const char *dse_quantity_store_name(dse_quantity_id_t id, dse_qfamily_t f);
 /* ---- models ----------------------------------------------------------------- */
 
 /* Local. Number of values the computation of id's basis gives for m rows of
- * d dimensions; 0 when it does not apply (covariance with m < 2). */
-size_t dse_quantity_length(dse_quantity_id_t id, size_t m, size_t d);
+ * d dimensions under p (NULL: one fixed sigma); 0 when it does not apply
+ * (covariance with m < 2). Computations that use the bandwidth (kernel
+ * spectra, matrix entry) give one block per rule of p; with p->n_rules > 0
+ * each block is followed by the sigma used (median, min, max). */
+size_t dse_quantity_length(dse_quantity_id_t id, size_t m, size_t d, const dse_params_t *p);
+
+/* Local. 1 when id's own computation uses the Gaussian bandwidth. */
+int dse_quantity_uses_sigma(dse_quantity_id_t id);
+
+/* Local. The sigma rule p->rule used in the values v (nv) of id's basis:
+ * for adaptive rules the median, minimum and maximum over the samples; p's
+ * fixed sigma when the values carry none. */
+dse_sigma_used_t dse_quantity_sigma_used(dse_quantity_id_t id, const double *v, size_t nv,
+                                         const dse_params_t *p);
 
 /* Local. Estimated flops of computing every quantity in bits on m rows of d
  * dimensions, each shared computation counted once. For MI bits this is one
  * evaluation of their entropy's computation on m rows; the caller multiplies
  * by the subsets (classes x (repetitions + 1)) at their sizes. */
 double dse_quantity_cost(uint64_t bits, size_t m, size_t d);
+
+/* Local. dse_quantity_cost under p's bandwidth rules: a computation that
+ * uses sigma runs once per rule (one eigensolve each). */
+double dse_quantity_cost_params(uint64_t bits, size_t m, size_t d, const dse_params_t *p);
 
 /* Local. Peak bytes one rank needs to compute any one quantity in bits on m
  * rows of d dimensions on one rank (the largest single computation; the
@@ -228,7 +244,8 @@ int dse_quantity_evaluate(dse_quantity_id_t id, size_t m, size_t d, const double
                           const dse_params_t *p, double **values, size_t *nvalues, dse_err_t *err);
 
 /* Local. The value of id (for MI rows: of their entropy) from its basis'
- * values at power t (ignored unless the row uses t). */
+ * values at power t (ignored unless the row uses t), for bandwidth rule
+ * p->rule (the block of that rule when the basis uses sigma). */
 double dse_quantity_finish(dse_quantity_id_t id, const double *v, size_t nv, double t,
                            const dse_params_t *p);
 

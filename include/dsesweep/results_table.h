@@ -1,6 +1,7 @@
 /* results_table.h — a store's results as a wide table: one row per
  * checkpoint (sorted by run, step, path), one column per (quantity, t,
- * sigma), for the report's per-run tables, rankings and correlations.
+ * sigma rule or fixed sigma), for the report's per-run tables, rankings and
+ * correlations.
  *
  * All functions are local. The table owns its arrays; strings it holds
  * (run, path, error) are borrowed from the store, which must outlive it.
@@ -23,10 +24,12 @@ typedef struct dse_results_row {
 
 typedef struct dse_results_table {
     size_t n_cols, n_rows;
-    char (
-        *cols)[DSE_COLUMN_NAME_MAX]; /* "DSE(t=1)", "CSE", "DSMI(t=2,sigma=4)" when sigmas differ */
+    char (*cols)[DSE_COLUMN_NAME_MAX]; /* "DSE(t=1)", "CSE", "DSMI(t=2,sigma=4)" when sigmas
+                                          differ, "DSE(t=1,sigma=median)" when rules differ */
     dse_results_row_t *rows;
     double *values;      /* n_rows * n_cols; NaN where missing or failed */
+    double *se;          /* n_rows * n_cols; the value's standard error (0: not estimated) */
+    double *sigma_used;  /* n_rows * n_cols; the bandwidth a rule gave (0: fixed sigma) */
     int32_t *status;     /* n_rows * n_cols; -1 missing, 0 ok, else the DSE_E* code */
     const char **errors; /* n_rows * n_cols; the failed task's message, else NULL */
     size_t n_runs;
@@ -49,6 +52,12 @@ long dse_results_table_column(const dse_results_table_t *t, const char *name);
 static inline double dse_results_value(const dse_results_table_t *t, size_t row, size_t col)
 {
     return t->values[row * t->n_cols + col];
+}
+
+/* Local. Standard error at (row, col): 0 when not estimated, NaN when failed. */
+static inline double dse_results_se(const dse_results_table_t *t, size_t row, size_t col)
+{
+    return t->se[row * t->n_cols + col];
 }
 
 #endif

@@ -47,7 +47,14 @@ typedef struct dse_score_opts {
 typedef struct dse_score_entry {
     dse_quantity_id_t quantity; /* its row in the quantity table (name: dse_quantity_name) */
     double t;                   /* the power t, or 0 where t does not apply */
-    double value;
+    double value;               /* DSE with subsample repeats: their mean */
+    double se;                  /* standard error: DSE over the B subsample repeats
+                                   (0 when B = 1 or N <= max_N), MI over its R subset
+                                   draws; 0 for the other quantities */
+    int rule;                   /* the bandwidth rule (index in p->rules; 0 when the
+                                   quantity does not use sigma) */
+    dse_sigma_used_t sigma;     /* the bandwidth that rule gave (median, min, max; for MI
+                                   with an adaptive rule: the input's, used by every subset) */
 } dse_score_entry_t;
 
 typedef struct dse_score {
@@ -59,8 +66,34 @@ typedef struct dse_score {
     size_t n_classes;           /* categories of the labels (0 without labels) */
     int big_group_size;         /* ranks that computed the big spectra */
     dse_dist_stats_t stats;     /* phases of the diffusion spectrum */
+    double median_distance;     /* median pairwise distance of the rows the kernels use
+                                   (over a seeded DSE_SCORE_MEDIAN_ROWS-row subsample when
+                                   there are more), for the bandwidth check; NaN when no
+                                   quantity uses sigma */
     double seconds;             /* wall time of the whole scoring */
 } dse_score_t;
+
+/* Rows over which dse_score_run measures the median distance for the
+ * bandwidth check (all of them up to this many). */
+#define DSE_SCORE_MEDIAN_ROWS 2000
+
+/* Local. The bandwidth check: for a sigma (or a knn rule's median sigma_i)
+ * and the data's median pairwise distance, +1 when sigma > 20 x median (the
+ * Gaussian is nearly constant: K ~ rank one, DSE near 0), -1 when sigma <
+ * 0.05 x median (nearly diagonal: K ~ I, DSE near log2 N), 0 inside, or when
+ * either is not a positive number. */
+int dse_score_sigma_check(double sigma, double median_distance);
+
+/* Local. One line describing a check result (static text): "the kernel is
+ * nearly constant (sigma > 20 x the median distance)" and so on; "" for 0. */
+const char *dse_score_sigma_warning(int check);
+
+/* Local. The median pairwise distance of up to `rows` rows of the
+ * embeddings file spec (seeded draw; all rows when it has fewer), for
+ * checking a bandwidth before a sweep. *n and *d (may be NULL) receive the
+ * file's shape. Reads only those rows. */
+int dse_score_sample_median(const char *spec, size_t rows, uint64_t seed, double *median, size_t *n,
+                            size_t *d, dse_err_t *err);
 
 /* Collective on comm. Scores the input for the quantities in `bits` at the
  * nt powers ts. On rank 0 out holds everything; on other ranks out is

@@ -44,7 +44,24 @@ typedef struct dse_store_result {
     char *error;    /* "" when ok */
     double seconds; /* wall time of the task */
     int32_t ranks;  /* ranks of the group that ran it */
+    /* Per entry (issue 17; 0 / "" in stores made before these columns): */
+    double se;                   /* standard error: DSE over subsample repeats, MI over
+                                    its subset draws; 0 when not estimated */
+    char sigma_rule[16];         /* the bandwidth rule ("median", "knn:7", ...); "": the
+                                    one fixed `sigma` of the config */
+    double sigma_used;           /* the bandwidth the rule gave (knn: median of sigma_i) */
+    double sigma_min, sigma_max; /* range of sigma_i (knn); = sigma_used otherwise */
+    double median_distance;      /* the checkpoint's median pairwise distance (bandwidth
+                                    check; 0: not measured) */
 } dse_store_result_t;
+
+/* The per-entry columns of a task record beyond quantity, t and value. */
+typedef struct dse_entry_extra {
+    double se;
+    char sigma_rule[16];
+    double sigma_used, sigma_min, sigma_max;
+    double median_distance;
+} dse_entry_extra_t;
 
 typedef struct dse_store_spectrum {
     int64_t checkpoint;
@@ -94,10 +111,11 @@ typedef struct dse_task_record {
     double seconds, sigma;
     int32_t ranks;
     size_t n_entries;
-    const char **quantities; /* n_entries */
-    const double *t;         /* n_entries */
-    const double *values;    /* n_entries */
-    size_t spectrum_length;  /* 0: none */
+    const char **quantities;        /* n_entries */
+    const double *t;                /* n_entries */
+    const double *values;           /* n_entries */
+    const dse_entry_extra_t *extra; /* n_entries, or NULL: se 0, no rule */
+    size_t spectrum_length;         /* 0: none */
     const double *spectrum;
 } dse_task_record_t;
 
@@ -195,6 +213,12 @@ int64_t dse_store_find_checkpoint(const dse_store_t *s, const char *path);
  * checksum drops its old results and spectra), replaces this family's results
  * of that checkpoint, and stores the spectrum. */
 int dse_store_apply(dse_store_t *s, const dse_task_record_t *rec, dse_err_t *err);
+
+/* Local. Copies the per-entry columns x (NULL: zeros, no rule) into r. */
+void dse_store_result_set_extra(dse_store_result_t *r, const dse_entry_extra_t *x);
+
+/* Local. The per-entry columns of r. Returned by value. */
+dse_entry_extra_t dse_store_result_extra(const dse_store_result_t *r);
 
 /* Local. Sets the result (checkpoint row, quantity, t) to an ok value:
  * updates the row if there is one, else appends it with family and sigma;

@@ -8,7 +8,8 @@
 
 typedef struct {
     char quantity[32];
-    double t, sigma;
+    double t, sigma; /* sigma: the fixed sigma; 0 under a rule (it varies by checkpoint) */
+    char rule[16];
 } column_key_t;
 
 static int cmp_keys(const void *a, const void *b)
@@ -17,7 +18,32 @@ static int cmp_keys(const void *a, const void *b)
     int c = strcmp(x->quantity, y->quantity);
     if (c) return c;
     if (x->t != y->t) return x->t < y->t ? -1 : 1;
+    if ((c = strcmp(x->rule, y->rule))) return c;
     return (x->sigma > y->sigma) - (x->sigma < y->sigma);
+}
+
+static column_key_t key_of(const dse_store_result_t *r)
+{
+    column_key_t k = {.t = r->t, .sigma = r->sigma_rule[0] ? 0 : r->sigma};
+    snprintf(k.quantity, sizeof k.quantity, "%s", r->quantity);
+    snprintf(k.rule, sizeof k.rule, "%s", r->sigma_rule);
+    return k;
+}
+
+/* "DSE(t=1)", with ",sigma=..." when the table holds the same quantity and t
+ * under several sigmas or rules. */
+static void column_name(const column_key_t *k, int several, char *out, size_t size)
+{
+    char sig[32] = "", params[64] = "";
+    if (several && k->rule[0])
+        snprintf(sig, sizeof sig, "sigma=%s", k->rule);
+    else if (several)
+        snprintf(sig, sizeof sig, "sigma=%g", k->sigma);
+    if (k->t > 0)
+        snprintf(params, sizeof params, "(t=%g%s%s)", k->t, sig[0] ? "," : "", sig);
+    else if (sig[0])
+        snprintf(params, sizeof params, "(%s)", sig);
+    snprintf(out, size, "%s%s", k->quantity, params);
 }
 
 static int cmp_checkpoints(const void *a, const void *b, void *ctx)
@@ -40,38 +66,38 @@ int dse_results_table_build(const dse_store_t *s, dse_results_table_t *t, dse_er
     if (!keys || !order || !row_of) goto fail;
     /* Distinct (quantity, t, sigma). */
     size_t nk = 0;
-    for (size_t i = 0; i < s->n_results; ++i) {
-        column_key_t k = {.t = s->results[i].t, .sigma = s->results[i].sigma};
-        snprintf(k.quantity, sizeof k.quantity, "%s", s->results[i].quantity);
-        keys[nk++] = k;
-    }
+    for (size_t i = 0; i < s->n_results; ++i)
+        keys[nk++] = key_of(&s->results[i]);
     qsort(keys, nk, sizeof *keys, cmp_keys);
     size_t ncol = 0;
     for (size_t i = 0; i < nk; ++i)
         if (ncol == 0 || cmp_keys(&keys[ncol - 1], &keys[i])) keys[ncol++] = keys[i];
-    int several_sigmas = 0;
+    /* A column names its sigma (or rule) when another column has the same
+     * quantity and t under another one; sorted keys put those side by side. */
+    char *several = DSE_CALLOC(ncol + 1, 1, err);
+    if (!several) goto fail;
     for (size_t i = 1; i < ncol; ++i)
-        several_sigmas |= keys[i].sigma != keys[0].sigma;
+        if (!strcmp(keys[i].quantity, keys[i - 1].quantity) && keys[i].t == keys[i - 1].t)
+            several[i] = several[i - 1] = 1;
     t->n_cols = ncol;
     t->n_rows = s->n_checkpoints;
     t->cols = DSE_CALLOC(ncol + 1, sizeof *t->cols, err);
     t->rows = DSE_CALLOC(t->n_rows + 1, sizeof *t->rows, err);
     size_t cells = t->n_rows * ncol + 1;
     t->values = DSE_MALLOC(cells, sizeof *t->values, err);
+    t->se = DSE_CALLOC(cells, sizeof *t->se, err);
+    t->sigma_used = DSE_CALLOC(cells, sizeof *t->sigma_used, err);
     t->status = DSE_MALLOC(cells, sizeof *t->status, err);
     t->errors = DSE_CALLOC(cells, sizeof *t->errors, err);
     t->run_begin = DSE_MALLOC(t->n_rows + 1, sizeof *t->run_begin, err);
-    if (!t->cols || !t->rows || !t->values || !t->status || !t->errors || !t->run_begin) goto fail;
-    for (size_t j = 0; j < ncol; ++j) {
-        char params[48] = "";
-        if (keys[j].t > 0 && several_sigmas)
-            snprintf(params, sizeof params, "(t=%g,sigma=%g)", keys[j].t, keys[j].sigma);
-        else if (keys[j].t > 0)
-            snprintf(params, sizeof params, "(t=%g)", keys[j].t);
-        else if (several_sigmas)
-            snprintf(params, sizeof params, "(sigma=%g)", keys[j].sigma);
-        snprintf(t->cols[j], sizeof t->cols[j], "%s%s", keys[j].quantity, params);
+    if (!t->cols || !t->rows || !t->values || !t->se || !t->sigma_used || !t->status ||
+        !t->errors || !t->run_begin) {
+        free(several);
+        goto fail;
     }
+    for (size_t j = 0; j < ncol; ++j)
+        column_name(&keys[j], several[j], t->cols[j], sizeof t->cols[j]);
+    free(several);
     for (size_t i = 0; i < t->n_rows * ncol; ++i) {
         t->values[i] = NAN;
         t->status[i] = -1;
@@ -90,12 +116,13 @@ int dse_results_table_build(const dse_store_t *s, dse_results_table_t *t, dse_er
     for (size_t i = 0; i < s->n_results; ++i) {
         const dse_store_result_t *res = &s->results[i];
         if (res->checkpoint < 0 || (size_t)res->checkpoint >= s->n_checkpoints) continue;
-        column_key_t k = {.t = res->t, .sigma = res->sigma};
-        snprintf(k.quantity, sizeof k.quantity, "%s", res->quantity);
+        column_key_t k = key_of(res);
         column_key_t *hit = bsearch(&k, keys, ncol, sizeof *keys, cmp_keys);
         size_t cell = (size_t)row_of[res->checkpoint] * ncol + (size_t)(hit - keys);
         t->status[cell] = res->status;
         t->values[cell] = res->status == 0 ? res->value : NAN;
+        t->se[cell] = res->status == 0 ? res->se : NAN;
+        t->sigma_used[cell] = res->sigma_used;
         t->errors[cell] = res->status == 0 ? NULL : res->error;
     }
     free(keys);
@@ -115,6 +142,8 @@ void dse_results_table_free(dse_results_table_t *t)
     free(t->cols);
     free(t->rows);
     free(t->values);
+    free(t->se);
+    free(t->sigma_used);
     free(t->status);
     free(t->errors);
     free(t->run_begin);

@@ -22,7 +22,8 @@ static int cmp_rows(const void *a, const void *b, void *ctx)
     if (cx->step != cy->step) return cx->step < cy->step ? -1 : 1;
     if ((c = strcmp(cx->path, cy->path))) return c;
     if ((c = strcmp(x->quantity, y->quantity))) return c;
-    return (x->t > y->t) - (x->t < y->t);
+    if (x->t != y->t) return (x->t > y->t) - (x->t < y->t);
+    return strcmp(x->sigma_rule, y->sigma_rule);
 }
 
 static size_t *sorted_rows(const dse_store_t *s, dse_err_t *err)
@@ -61,9 +62,15 @@ static int parse_export_args(int argc, char **argv, export_opts_t *o)
         else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
             printf("usage: dsesweep export STORE [--format csv|json] [--out FILE]\n"
                    "       dsesweep export STORE --clusters LABELS.npy\n\n"
-                   "One tidy row per (checkpoint, quantity, t): run, step, path, quantity, sigma,\n"
-                   "t, value, status, error. Failed tasks are rows with status != 0, an empty\n"
-                   "value and their error. Rows are sorted by run, step, path, quantity, t.\n"
+                   "One tidy row per (checkpoint, quantity, t, sigma rule): run, step, path,\n"
+                   "quantity, sigma, t, value, status, error, then se (the value's standard\n"
+                   "error: DSE over subsample repeats, MI over its subset draws; 0 when not\n"
+                   "estimated), sigma_rule (empty for the one fixed sigma), sigma_used,\n"
+                   "sigma_min and sigma_max (the bandwidth the rule gave; knn: median and range\n"
+                   "of sigma_i) and median_distance (the checkpoint's median pairwise distance,\n"
+                   "for kernel quantities).\n"
+                   "Failed tasks are rows with status != 0, an empty value and their error.\n"
+                   "Rows are sorted by run, step, path, quantity, t, sigma rule.\n"
                    "--clusters writes the store's reference clustering (the categories of\n"
                    "DSMI_X, ...) as an int64 .npy of N labels instead.\n");
             return -1;
@@ -86,7 +93,10 @@ static int parse_export_args(int argc, char **argv, export_opts_t *o)
 
 static void write_csv(FILE *out, const dse_store_t *s, const size_t *order)
 {
-    fprintf(out, "run,step,path,quantity,sigma,t,value,status,error\n");
+    /* The columns of issue 17 come after `error`, so scripts that read the
+     * first nine by position keep working. */
+    fprintf(out, "run,step,path,quantity,sigma,t,value,status,error,se,sigma_rule,sigma_used,"
+                 "sigma_min,sigma_max,median_distance\n");
     for (size_t k = 0; k < s->n_results; ++k) {
         const dse_store_result_t *r = &s->results[order[k]];
         const dse_store_checkpoint_t *c = &s->checkpoints[r->checkpoint];
@@ -99,6 +109,15 @@ static void write_csv(FILE *out, const dse_store_t *s, const size_t *order)
         if (r->status == 0) fprintf(out, "%.17g", r->value);
         fprintf(out, ",%s,", r->status == 0 ? "ok" : "error");
         dse_csv_write_field(out, r->error);
+        fputc(',', out);
+        if (r->status == 0) fprintf(out, "%.17g", r->se);
+        fprintf(out, ",%s,", r->sigma_rule);
+        if (r->sigma_rule[0])
+            fprintf(out, "%.17g,%.17g,%.17g", r->sigma_used, r->sigma_min, r->sigma_max);
+        else
+            fputs(",,", out);
+        fputc(',', out);
+        if (r->median_distance > 0) fprintf(out, "%.17g", r->median_distance);
         fputc('\n', out);
     }
 }
@@ -125,6 +144,17 @@ static void write_json(FILE *out, const dse_store_t *s, const size_t *order)
             cJSON_AddNullToObject(o, "value");
         cJSON_AddStringToObject(o, "status", r->status == 0 ? "ok" : "error");
         cJSON_AddStringToObject(o, "error", r->error);
+        if (r->status == 0)
+            dse_cli_json_exact(o, "se", r->se);
+        else
+            cJSON_AddNullToObject(o, "se");
+        cJSON_AddStringToObject(o, "sigma_rule", r->sigma_rule);
+        if (r->sigma_rule[0]) {
+            dse_cli_json_exact(o, "sigma_used", r->sigma_used);
+            dse_cli_json_exact(o, "sigma_min", r->sigma_min);
+            dse_cli_json_exact(o, "sigma_max", r->sigma_max);
+        }
+        if (r->median_distance > 0) dse_cli_json_exact(o, "median_distance", r->median_distance);
         cJSON_AddItemToArray(arr, o);
     }
     char *text = cJSON_Print(arr);

@@ -10,11 +10,14 @@
 #include "dsesweep/csv_table.h"
 #include "dsesweep/plot.h"
 #include "dsesweep/results_table.h"
+#include "dsesweep/score.h"
 #include "dsesweep/stats.h"
 #include "dsesweep/store.h"
 
 typedef struct {
     const char *store, *metadata, *key, *target, *rank_by, *out;
+    const char *control;      /* comma list of metadata covariates, or NULL */
+    const char *family_regex; /* POSIX ERE on the join key, or NULL */
     size_t top, resamples;
     unsigned long long seed;
 } report_opts_t;
@@ -23,6 +26,7 @@ static int usage(FILE *o, int status)
 {
     fprintf(o, "usage: dsesweep report STORE [--rank-by COLUMN] [--top K]\n"
                "                       [--metadata FILE.csv [--key COLUMN] [--target COLUMN]\n"
+               "                        [--control COL[,COL...]] [--family-regex RE]\n"
                "                        [--bootstrap B] [--seed S]] [--out DIR]\n\n"
                "Prints, from a store (plus any journal a running or stopped sweep left):\n"
                "  - per run, the quantities over steps (sorted by step) and the change from\n"
@@ -36,7 +40,17 @@ static int usage(FILE *o, int status)
                "    the --target column (default 'top1'), each with a percentile bootstrap\n"
                "    95%% interval (--bootstrap B resamples, default 2000, seeded by --seed,\n"
                "    default 0), and the counts of rows joined and not joined. Numbers such as\n"
-               "    \"1,014.45\" parse as 1014.45.\n"
+               "    \"1,014.45\" parse as 1014.45;\n"
+               "  - with --control COLS, partial Pearson and Spearman correlations given those\n"
+               "    metadata columns (residual method; Spearman on ranks), with intervals;\n"
+               "  - with --family-regex RE (POSIX extended, e.g. '^([a-z]+)'), the same per\n"
+               "    family of the join key (its first capture group): n and Pearson/Spearman\n"
+               "    with intervals, for the ranking column;\n"
+               "  - a bandwidth check: checkpoints whose sigma is outside [0.05, 20] x their\n"
+               "    median pairwise distance (the kernel is nearly diagonal or nearly constant);\n"
+               "  - in the ranking, value +- its standard error (DSE over subsample repeats,\n"
+               "    MI over its subset draws) and whether each model differs from the next\n"
+               "    by more than their combined standard errors (sqrt(se1^2 + se2^2)).\n"
                "With --out DIR it also writes PNG plots (gnuplot) with a CSV of the plotted\n"
                "numbers beside each: over_steps_COLUMN (one line per run) when a run has\n"
                "several steps, TARGET_vs_COLUMN (scatter, least-squares line, r in the title)\n"
@@ -69,6 +83,10 @@ static int parse_args(int argc, char **argv, report_opts_t *o)
             o->target = argv[++i];
         else if (!strcmp(a, "--rank-by") && v)
             o->rank_by = argv[++i];
+        else if (!strcmp(a, "--control") && v)
+            o->control = argv[++i];
+        else if (!strcmp(a, "--family-regex") && v)
+            o->family_regex = argv[++i];
         else if (!strcmp(a, "--out") && v)
             o->out = argv[++i];
         else if (!strcmp(a, "--top") && v && parse_size(v, &num) == 0)
@@ -92,6 +110,22 @@ static int parse_args(int argc, char **argv, report_opts_t *o)
     return 0;
 }
 
+/* Width of the widest column name, at least min. */
+static int name_width(const dse_results_table_t *t, int min)
+{
+    int w = min;
+    for (size_t j = 0; j < t->n_cols; ++j)
+        if ((int)strlen(t->cols[j]) > w) w = (int)strlen(t->cols[j]);
+    return w;
+}
+
+/* Width of column j in the per-run tables: its name, at least 14. */
+static int col_width(const dse_results_table_t *t, size_t j)
+{
+    int w = (int)strlen(t->cols[j]);
+    return w > 14 ? w : 14;
+}
+
 /* Per run: the columns over steps and the change from first to last. */
 static void print_run_tables(const dse_results_table_t *t)
 {
@@ -99,18 +133,18 @@ static void print_run_tables(const dse_results_table_t *t)
         size_t r = t->run_begin[run], end = t->run_begin[run + 1];
         printf("\nrun %s\n%-8s", t->rows[r].run, "step");
         for (size_t j = 0; j < t->n_cols; ++j)
-            printf(" %14s", t->cols[j]);
+            printf(" %*s", col_width(t, j), t->cols[j]);
         printf("\n");
         for (size_t i = r; i < end; ++i) {
             printf("%-8lld", (long long)t->rows[i].step);
             for (size_t j = 0; j < t->n_cols; ++j) {
                 int32_t st = t->status[i * t->n_cols + j];
                 if (st < 0)
-                    printf(" %14s", "-");
+                    printf(" %*s", col_width(t, j), "-");
                 else if (st > 0)
-                    printf(" %14s", "ERR");
+                    printf(" %*s", col_width(t, j), "ERR");
                 else
-                    printf(" %14.5f", dse_results_value(t, i, j));
+                    printf(" %*.5f", col_width(t, j), dse_results_value(t, i, j));
             }
             printf("\n");
         }
@@ -126,9 +160,9 @@ static void print_run_tables(const dse_results_table_t *t)
                     last = v;
                 }
                 if (isfinite(first))
-                    printf(" %+14.5f", last - first);
+                    printf(" %+*.5f", col_width(t, j), last - first);
                 else
-                    printf(" %14s", "-");
+                    printf(" %*s", col_width(t, j), "-");
             }
             printf("\n");
         }
@@ -187,10 +221,27 @@ static int print_ranking(const dse_results_table_t *t, long col, const report_op
     printf("\nranking by %s, highest first (%s; %zu of %zu shown)\n", t->cols[col],
            single ? "the steps of the only run" : "each run at its last step with a value", shown,
            m);
-    printf("%5s  %-32s %8s %14s\n", "rank", "run", "step", t->cols[col]);
+    int with_se = 0;
+    for (size_t i = 0; i < m; ++i)
+        with_se |= dse_results_se(t, rk[i].row, (size_t)col) > 0;
+    if (with_se)
+        printf("%5s  %-32s %8s %14s %10s  %s\n", "rank", "run", "step", t->cols[col], "+- se",
+               "apart from next (> combined se)");
+    else
+        printf("%5s  %-32s %8s %14s\n", "rank", "run", "step", t->cols[col]);
     for (size_t i = 0; i < shown; ++i) {
         const dse_results_row_t *r = &t->rows[rk[i].row];
-        printf("%5zu  %-32s %8lld %14.5f\n", i + 1, r->run, (long long)r->step, rk[i].value);
+        printf("%5zu  %-32s %8lld %14.5f", i + 1, r->run, (long long)r->step, rk[i].value);
+        if (with_se) {
+            double se = dse_results_se(t, rk[i].row, (size_t)col);
+            printf(" %10.5f", se);
+            if (i + 1 < m) {
+                int d = dse_differs_beyond_se(rk[i].value, se, rk[i + 1].value,
+                                              dse_results_se(t, rk[i + 1].row, (size_t)col));
+                printf("  %s", d < 0 ? "-" : d ? "yes" : "no");
+            }
+        }
+        printf("\n");
     }
     int rc = DSE_OK;
     if (o->out) {
@@ -235,6 +286,48 @@ static void print_reference(const dse_store_reference_t *r)
     free(sizes);
 }
 
+static int cmp_result_ptr(const void *a, const void *b)
+{
+    const dse_store_result_t *x = *(const dse_store_result_t *const *)a,
+                             *y = *(const dse_store_result_t *const *)b;
+    if (x->checkpoint != y->checkpoint) return x->checkpoint < y->checkpoint ? -1 : 1;
+    return strcmp(x->sigma_rule, y->sigma_rule);
+}
+
+/* The bandwidth check: (checkpoint, rule) pairs whose sigma is outside
+ * [0.05, 20] x the checkpoint's median pairwise distance, counted, with the
+ * first few named. */
+static void print_sigma_check(const dse_store_t *s)
+{
+    const dse_store_result_t **k = malloc((s->n_results + 1) * sizeof *k);
+    if (!k) return;
+    size_t n = 0, n_bad[2] = {0, 0}, shown = 0, checked = 0;
+    for (size_t i = 0; i < s->n_results; ++i)
+        if (s->results[i].median_distance > 0 && !s->results[i].status) k[n++] = &s->results[i];
+    qsort(k, n, sizeof *k, cmp_result_ptr);
+    for (size_t i = 0; i < n; ++i) {
+        const dse_store_result_t *r = k[i];
+        if (i > 0 && cmp_result_ptr(&k[i - 1], &k[i]) == 0) continue; /* one per pair */
+        checked++;
+        double sigma = r->sigma_rule[0] ? r->sigma_used : r->sigma;
+        int c = dse_score_sigma_check(sigma, r->median_distance);
+        if (!c) continue;
+        if (n_bad[0] + n_bad[1] == 0)
+            printf("\nbandwidth check: sigma outside [0.05, 20] x the checkpoint's median pairwise "
+                   "distance\n");
+        n_bad[c > 0]++;
+        if (shown++ < 10)
+            printf("  %s step %lld: sigma%s%s = %.4g, median distance %.4g: %s\n",
+                   s->checkpoints[r->checkpoint].run, (long long)s->checkpoints[r->checkpoint].step,
+                   r->sigma_rule[0] ? " " : "", r->sigma_rule, sigma, r->median_distance,
+                   dse_score_sigma_warning(c));
+    }
+    if (n_bad[0] + n_bad[1])
+        printf("  %zu of %zu (checkpoint, sigma) pairs: %zu nearly diagonal, %zu nearly constant\n",
+               n_bad[0] + n_bad[1], checked, n_bad[0], n_bad[1]);
+    free(k);
+}
+
 static void print_names(const char *const *names, size_t n)
 {
     for (size_t i = 0; i < n && i < 5; ++i)
@@ -268,7 +361,7 @@ static int correlate_column(const dse_results_table_t *t, size_t j, const report
         labels[np++] = t->rows[rows[i]].run;
     }
     double r[DSE_N_CORRELATIONS], lo[DSE_N_CORRELATIONS], hi[DSE_N_CORRELATIONS];
-    printf("%-18s %5zu", t->cols[j], np);
+    printf("%-*s %5zu", name_width(t, 18), t->cols[j], np);
     if (csv) {
         dse_csv_write_field(csv, t->cols[j]);
         fputc(',', csv);
@@ -321,6 +414,182 @@ static FILE *open_correlations_csv(const report_opts_t *o, char *path, size_t ca
     return csv;
 }
 
+/* "r [lo, hi]" of a coefficient and its interval (or just r, or n/a). */
+static const char *coef_cell(double r, double lo, double hi, char *cell, size_t size)
+{
+    if (!isfinite(r))
+        snprintf(cell, size, "n/a");
+    else if (!isfinite(lo))
+        snprintf(cell, size, "%+.3f", r);
+    else
+        snprintf(cell, size, "%+.3f [%+.3f, %+.3f]", r, lo, hi);
+    return cell;
+}
+
+/* The metadata covariates of --control, per table row (NaN where the run has
+ * no metadata row or the cell is not a number). */
+typedef struct {
+    size_t k;
+    const char *names[16];
+    double *of_row[16];
+} covariates_t;
+
+static void covariates_free(covariates_t *cv)
+{
+    for (size_t c = 0; c < cv->k; ++c)
+        free(cv->of_row[c]);
+    memset(cv, 0, sizeof *cv);
+}
+
+static int load_covariates(const dse_csv_table_t *meta, const long *meta_of_row, size_t n_rows,
+                           const report_opts_t *o, char *list, covariates_t *cv, dse_err_t *err)
+{
+    memset(cv, 0, sizeof *cv);
+    char *save = NULL;
+    for (char *tok = strtok_r(list, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        while (*tok == ' ')
+            tok++;
+        long col = dse_csv_column(meta, tok);
+        if (col < 0)
+            return DSE_RAISE(err, DSE_EUSAGE, "%s: no column '%s' for --control", o->metadata, tok);
+        if (cv->k == 16) return DSE_RAISE(err, DSE_EUSAGE, "--control takes at most 16 columns");
+        double *v = DSE_MALLOC(n_rows + 1, sizeof *v, err);
+        if (!v) return err->code;
+        cv->names[cv->k] = tok;
+        cv->of_row[cv->k++] = v;
+        for (size_t i = 0; i < n_rows; ++i)
+            if (meta_of_row[i] < 0 ||
+                dse_parse_number(dse_csv_cell(meta, (size_t)meta_of_row[i], (size_t)col), &v[i]))
+                v[i] = NAN;
+    }
+    return DSE_OK;
+}
+
+/* Partial Pearson and Spearman of every column with the target given the
+ * covariates (pairs where all are numbers), with bootstrap intervals. */
+static int print_partial(const dse_results_table_t *t, const report_opts_t *o,
+                         const double *target_of, const covariates_t *cv, column_buffers_t *b,
+                         dse_err_t *err)
+{
+    double *cov[16];
+    for (size_t c = 0; c < cv->k; ++c)
+        cov[c] = DSE_MALLOC(t->n_rows + 1, sizeof **cov, err);
+    int rc = DSE_OK, single;
+    printf("\npartial correlation with %s given", o->target);
+    for (size_t c = 0; c < cv->k; ++c)
+        printf("%s%s", c ? ", " : " ", cv->names[c]);
+    printf(" (residual method; Spearman on ranks; 95%% bootstrap intervals)\n%-*s %5s  %-26s  "
+           "%-26s\n",
+           name_width(t, 18), "column", "n", "partial pearson", "partial spearman");
+    for (size_t j = 0; j < t->n_cols && rc == DSE_OK; ++j) {
+        size_t np = 0, n = ranking_rows(t, j, b->rows, &single);
+        for (size_t i = 0; i < n; ++i) {
+            size_t r = b->rows[i], ok = isfinite(target_of[r]);
+            for (size_t c = 0; c < cv->k; ++c)
+                ok = ok && cov[c] && isfinite(cv->of_row[c][r]);
+            if (!ok) continue;
+            for (size_t c = 0; c < cv->k; ++c)
+                cov[c][np] = cv->of_row[c][r];
+            b->x[np] = dse_results_value(t, r, j);
+            b->y[np++] = target_of[r];
+        }
+        printf("%-*s %5zu", name_width(t, 18), t->cols[j], np);
+        for (int k = 0; k < 2; ++k) {
+            double lo, hi,
+                r = dse_partial_correlation((dse_correlation_t)k, b->x, b->y,
+                                            (const double *const *)cov, cv->k, np);
+            char cell[64];
+            if (dse_partial_bootstrap_interval((dse_correlation_t)k, b->x, b->y,
+                                               (const double *const *)cov, cv->k, np, o->resamples,
+                                               0.95, o->seed, &lo, &hi))
+                rc = DSE_RAISE(err, DSE_ENOMEM, "out of memory in a partial bootstrap");
+            printf("  %-26s", coef_cell(r, lo, hi, cell, sizeof cell));
+        }
+        printf("\n");
+    }
+    for (size_t c = 0; c < cv->k; ++c)
+        free(cov[c]);
+    return rc;
+}
+
+/* Per family of the join key (--family-regex): n, Pearson and Spearman of
+ * column col with the target, with bootstrap intervals. */
+static int print_families(const dse_results_table_t *t, const report_opts_t *o, size_t col,
+                          const double *target_of, column_buffers_t *b, dse_err_t *err)
+{
+    int single;
+    size_t np = 0, n = ranking_rows(t, col, b->rows, &single), nf = 0;
+    for (size_t i = 0; i < n; ++i)
+        if (isfinite(target_of[b->rows[i]])) b->labels[np++] = t->rows[b->rows[i]].run;
+    size_t *fam = DSE_MALLOC(np + 1, sizeof *fam, err);
+    double *fx = fam ? DSE_MALLOC(2 * np + 1, sizeof *fx, err) : NULL;
+    char **families = NULL;
+    int rc =
+        fx ? dse_families(o->family_regex, b->labels, np, fam, &families, &nf, err) : err->code;
+    if (rc == DSE_OK)
+        printf("\n%s with %s per family (regex '%s' on the %s)\n%-24s %5s  %-26s  %-26s\n",
+               t->cols[col], o->target, o->family_regex, o->key, "family", "n", "pearson",
+               "spearman");
+    for (size_t f = 0; rc == DSE_OK && f < nf; ++f) {
+        size_t m = 0;
+        for (size_t i = 0, p = 0; i < n; ++i) {
+            size_t r = b->rows[i];
+            if (!isfinite(target_of[r])) continue;
+            if (fam[p++] != f) continue;
+            fx[m] = dse_results_value(t, r, col);
+            fx[np + m++] = target_of[r];
+        }
+        printf("%-24s %5zu", families[f], m);
+        for (int k = 0; k < 2; ++k) {
+            double lo, hi, r = dse_correlation((dse_correlation_t)k, fx, fx + np, m);
+            char cell[64];
+            if (dse_bootstrap_interval((dse_correlation_t)k, fx, fx + np, m, o->resamples, 0.95,
+                                       o->seed, &lo, &hi))
+                rc = DSE_RAISE(err, DSE_ENOMEM, "out of memory in a family bootstrap");
+            printf("  %-26s", coef_cell(r, lo, hi, cell, sizeof cell));
+        }
+        printf("\n");
+    }
+    dse_families_free(families, nf);
+    free(fam);
+    free(fx);
+    return rc;
+}
+
+/* The partial and per-family tables after the plain correlations. */
+static int extra_correlations(const dse_results_table_t *t, const report_opts_t *o,
+                              const dse_csv_table_t *meta, const long *meta_of_row,
+                              const double *target_of, column_buffers_t *b, dse_err_t *err)
+{
+    int rc = DSE_OK;
+    if (o->control) {
+        covariates_t cv;
+        char *list = DSE_STRDUP(o->control, err);
+        rc = list ? load_covariates(meta, meta_of_row, t->n_rows, o, list, &cv, err) : err->code;
+        if (rc == DSE_OK) rc = print_partial(t, o, target_of, &cv, b, err);
+        covariates_free(&cv);
+        free(list);
+    }
+    if (rc == DSE_OK && o->family_regex && t->n_cols) {
+        long col = o->rank_by ? dse_results_table_column(t, o->rank_by) : -1;
+        if (col < 0) col = dse_results_table_column(t, "DSMI");
+        rc = print_families(t, o, col < 0 ? 0 : (size_t)col, target_of, b, err);
+    }
+    return rc;
+}
+
+/* The intervals line and the column header of the correlation table. */
+static void print_correlation_header(const dse_results_table_t *t, const report_opts_t *o)
+{
+    printf(
+        "\n  intervals: 95%% percentile bootstrap, %zu resamples, seed %llu (none below 5 pairs)\n",
+        o->resamples, o->seed);
+    printf("%-*s %5s", name_width(t, 18), "column", "n");
+    for (int k = 0; k < DSE_N_CORRELATIONS; ++k)
+        printf("  %-26s", dse_correlation_name((dse_correlation_t)k));
+    printf("\n");
+}
+
 /* The join of runs with metadata rows, and the correlations. */
 static int correlate(const dse_results_table_t *t, const report_opts_t *o, dse_plot_set_t *plots,
                      dse_err_t *err)
@@ -342,13 +611,14 @@ static int correlate(const dse_results_table_t *t, const report_opts_t *o, dse_p
     const char **unused = DSE_MALLOC(n_cells, sizeof *unused, err);
     const char **not_number = DSE_MALLOC(n_cells, sizeof *not_number, err);
     char *meta_used = DSE_CALLOC(meta.n_rows + 1, 1, err);
+    long *meta_of_row = DSE_MALLOC(n_cells, sizeof *meta_of_row, err);
     double *x = DSE_MALLOC(n_cells, sizeof *x, err), *y = DSE_MALLOC(n_cells, sizeof *y, err);
     const char **labels = DSE_MALLOC(n_cells, sizeof *labels, err);
     FILE *csv = NULL;
     char path[4096] = "";
     int rc = DSE_OK;
     if (!rows || !target_of || !unjoined || !unused || !not_number || !meta_used || !x || !y ||
-        !labels) {
+        !labels || !meta_of_row) {
         rc = err->code;
         goto out;
     }
@@ -371,8 +641,10 @@ static int correlate(const dse_results_table_t *t, const report_opts_t *o, dse_p
             } else
                 n_joined++;
         }
-        for (size_t i = t->run_begin[run]; i < t->run_begin[run + 1]; ++i)
+        for (size_t i = t->run_begin[run]; i < t->run_begin[run + 1]; ++i) {
             target_of[i] = value;
+            meta_of_row[i] = m < meta.n_rows ? (long)m : -1;
+        }
     }
     int single = t->n_runs == 1;
     for (size_t m = 0; m < meta.n_rows; ++m)
@@ -387,21 +659,15 @@ static int correlate(const dse_results_table_t *t, const report_opts_t *o, dse_p
         printf("; %s not a number: %zu", o->target, n_nan);
         print_names(not_number, n_nan);
     }
-    printf(
-        "\n  intervals: 95%% percentile bootstrap, %zu resamples, seed %llu (none below 5 pairs)\n",
-        o->resamples, o->seed);
-    printf("%-18s %5s", "column", "n");
-    for (int k = 0; k < DSE_N_CORRELATIONS; ++k)
-        printf("  %-26s", dse_correlation_name((dse_correlation_t)k));
-    printf("\n");
+    print_correlation_header(t, o);
     if (o->out && !(csv = open_correlations_csv(o, path, sizeof path, err))) {
         rc = err->code;
         goto out;
     }
-    for (size_t j = 0; j < t->n_cols && rc == DSE_OK; ++j) {
-        column_buffers_t buf = {rows, target_of, x, y, labels};
+    column_buffers_t buf = {rows, target_of, x, y, labels};
+    for (size_t j = 0; j < t->n_cols && rc == DSE_OK; ++j)
         rc = correlate_column(t, j, o, &buf, &single, csv, plots, err);
-    }
+    if (rc == DSE_OK) rc = extra_correlations(t, o, &meta, meta_of_row, target_of, &buf, err);
 out:
     if (csv) {
         dse_err_t close_err;
@@ -416,6 +682,7 @@ out:
     free(unused);
     free(not_number);
     free(meta_used);
+    free(meta_of_row);
     free(x);
     free(y);
     free(labels);
@@ -509,6 +776,7 @@ int dse_cli_report(int argc, char **argv)
     }
     print_run_tables(&t);
     print_reference(&sp->reference);
+    print_sigma_check(sp);
     if (rank_col >= 0 && (rc = print_ranking(&t, rank_col, &o, &err)) != DSE_OK) goto out;
     if (o.metadata && (rc = correlate(&t, &o, plots, &err)) != DSE_OK) goto out;
     if (plots && (rc = plot_over_steps(&t, plots, &err)) != DSE_OK) goto out;

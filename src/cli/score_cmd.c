@@ -22,29 +22,39 @@ static void score_usage(FILE *out)
     fprintf(out,
             "usage: dsesweep score EMBEDDINGS [options]\n"
             "\n"
-            "Prints every applicable quantity of REFERENCE.md for one embeddings file\n"
-            "(.npy, FILE.h5:DATASET, FILE.safetensors:TENSOR). Entropies are in bits.\n"
+            "Prints quantities of REFERENCE.md for one embeddings file (.npy,\n"
+            "FILE.h5:DATASET, FILE.safetensors:TENSOR): DSE, and DSMI with labels, unless\n"
+            "--quantities says otherwise. Entropies are in bits; +- is the standard error.\n"
             "\n"
             "options:\n"
             "  --labels FILE      labels for mutual information (integer: discrete classes;\n"
             "                     float N x 1: continuous, binned into --n-clusters bins)\n"
-            "  --sigma S          Gaussian kernel bandwidth, > 0 (default 10)\n"
+            "  --sigma RULE[,...] Gaussian kernel bandwidth: a number > 0 (default 10),\n"
+            "                     sqrt_d, median (the median pairwise distance), median*C,\n"
+            "                     or knn:K (per-point sigma_i = distance to the K-th\n"
+            "                     neighbour). Several rules share one distance computation\n"
+            "                     and each gets its own eigensolve and its own rows\n"
+            "  --subsample-repeats B  DSE over B seeded max_N subsamples when N > max_N:\n"
+            "                     their mean, with its standard error (default 1)\n"
             "  --t T[,T...]       diffusion powers, integers >= 1; repeatable (default 1)\n"
             "  --max-n N          subsample to N rows when there are more, 0 = never\n"
             "                     (default 10000)\n"
             "  --seed K           seed of every random draw (default 0)\n"
             "  --repetitions R    random subsets per class for MI, >= 1 (default 5)\n"
             "  --bins B           CSE bins per dimension, >= 1 (default 2)\n"
-            "  --reference FILE   a vector reference X (N x D') instead of --labels: spectral\n"
-            "                     clustering (kNN graph, k = --knn, normalised Laplacian,\n"
-            "                     cluster_qr) into --n-clusters categories, spread over the ranks\n"
+            "  --reference FILE   a vector reference X (N x D'): spectral clustering (kNN\n"
+            "                     graph, k = --knn, normalised Laplacian, cluster_qr) into\n"
+            "                     --n-clusters categories, spread over the ranks; its MI rows\n"
+            "                     are named DSMI_X, CSMI_X, ... as in a sweep (with --labels\n"
+            "                     too, both sets are reported)\n"
             "  --write-clusters F write the reference's cluster labels to F (int64 .npy)\n"
             "  --knn K            neighbours of the kNN adjacency (ASE_knn) and of the\n"
             "                     reference's graph, >= 1 (default 10)\n"
             "  --n-clusters C     bins for continuous scalar labels, clusters of --reference,\n"
             "                     >= 1 (default 10)\n"
-            "  --quantities LIST  comma list of the quantities below, or all (default all);\n"
-            "                     --quantities help lists them alone\n"
+            "  --quantities LIST  comma list of the quantities below, or all (default: DSE,\n"
+            "                     and DSMI with --labels or --reference); --quantities help\n"
+            "                     lists them alone\n"
             "  --alpha A          Renyi order of MatrixEntropy, > 0 (default 1: von Neumann)\n"
             "  --driver NAME      eigensolver: auto, dsyevd, dsyevr, dsyevd_2stage (default auto)\n"
             "  --group-size G     ranks that build and solve the N x N problems: auto (one rank\n"
@@ -125,8 +135,104 @@ static int add_t_list(const char *arg, double *ts, size_t *nt)
     return 1;
 }
 
+/* One printed result: an entry of a score run and the name it is shown
+ * under (DSMI_X for the reference's MI rows). */
+typedef struct {
+    const char *name;
+    dse_score_entry_t e;
+} shown_t;
+
+/* The rule text of entry e ("10", "median", ...); "" when it has no rule. */
+static const char *rule_text(const dse_params_t *p, const dse_score_entry_t *e, char *buf,
+                             size_t size)
+{
+    buf[0] = '\0';
+    if (!dse_quantity_uses_sigma(dse_quantity_basis(dse_quantity_source(e->quantity)))) return buf;
+    dse_sigma_rule_t r = dse_params_rule_at(p, e->rule);
+    return dse_sigma_format(&r, buf, size);
+}
+
+static void json_params(cJSON *root, const dse_params_t *p)
+{
+    cJSON *params = cJSON_AddObjectToObject(root, "params");
+    cJSON_AddNumberToObject(params, "sigma", p->sigma);
+    if (p->n_rules > 0) {
+        cJSON *rules = cJSON_AddArrayToObject(params, "sigma_rules");
+        for (int r = 0; r < p->n_rules; ++r) {
+            char buf[32];
+            cJSON_AddItemToArray(
+                rules, cJSON_CreateString(dse_sigma_format(&p->rules[r], buf, sizeof buf)));
+        }
+    }
+    cJSON_AddNumberToObject(params, "max_n", (double)p->max_n);
+    cJSON_AddNumberToObject(params, "subsample_repeats", p->subsample_repeats);
+    cJSON_AddNumberToObject(params, "seed", (double)p->seed);
+    cJSON_AddNumberToObject(params, "repetitions", p->repetitions);
+    cJSON_AddNumberToObject(params, "bins", p->cse_bins);
+    cJSON_AddNumberToObject(params, "knn", p->knn);
+    cJSON_AddNumberToObject(params, "n_clusters", p->n_clusters);
+}
+
+static cJSON *json_entry(const dse_params_t *p, const shown_t *r)
+{
+    cJSON *o = cJSON_CreateObject();
+    const dse_score_entry_t *e = &r->e;
+    cJSON_AddStringToObject(o, "quantity", r->name);
+    if (e->t > 0)
+        cJSON_AddNumberToObject(o, "t", e->t);
+    else
+        cJSON_AddNullToObject(o, "t");
+    if (isfinite(e->value))
+        dse_cli_json_exact(o, "value", e->value);
+    else
+        cJSON_AddNullToObject(o, "value");
+    dse_cli_json_exact(o, "se", e->se);
+    char rule[32];
+    if (p->n_rules > 0 && *rule_text(p, e, rule, sizeof rule)) {
+        cJSON_AddStringToObject(o, "sigma_rule", rule);
+        dse_cli_json_exact(o, "sigma", e->sigma.median);
+        dse_cli_json_exact(o, "sigma_min", e->sigma.lo);
+        dse_cli_json_exact(o, "sigma_max", e->sigma.hi);
+    }
+    return o;
+}
+
+/* The bandwidth check of each rule (or of the one fixed sigma): one line
+ * per rule outside [0.05, 20] x the median distance, through emit. */
+static void sigma_warnings(const dse_params_t *p, const dse_score_t *s, const shown_t *shown,
+                           size_t nshown, void (*emit)(const char *line, void *ctx), void *ctx)
+{
+    for (int r = 0; r < dse_params_rule_count(p); ++r) {
+        double sigma = p->n_rules ? NAN : p->sigma;
+        for (size_t i = 0; p->n_rules && i < nshown && !isfinite(sigma); ++i)
+            if (shown[i].e.rule == r && dse_quantity_uses_sigma(dse_quantity_basis(
+                                            dse_quantity_source(shown[i].e.quantity))))
+                sigma = shown[i].e.sigma.median;
+        int check = dse_score_sigma_check(sigma, s->median_distance);
+        if (!check) continue;
+        char rule[32], line[512];
+        dse_sigma_rule_t rr = dse_params_rule_at(p, r);
+        snprintf(line, sizeof line, "sigma %s = %.4g, median distance %.4g: %s",
+                 dse_sigma_format(&rr, rule, sizeof rule), sigma, s->median_distance,
+                 dse_score_sigma_warning(check));
+        emit(line, ctx);
+    }
+}
+
+static void emit_json(const char *line, void *ctx)
+{
+    cJSON_AddItemToArray((cJSON *)ctx, cJSON_CreateString(line));
+}
+
+static void emit_table(const char *line, void *ctx)
+{
+    (void)ctx;
+    printf("warning     %s\n", line);
+}
+
 static void print_json(const char *emb, const char *dtype, const char *labels,
-                       const dse_params_t *p, const dse_score_t *s, int ranks)
+                       const dse_params_t *p, const dse_score_t *s, const shown_t *shown,
+                       size_t nshown, int ranks)
 {
     cJSON *root = cJSON_CreateObject();
     cJSON_AddStringToObject(root, "embeddings", emb);
@@ -137,32 +243,20 @@ static void print_json(const char *emb, const char *dtype, const char *labels,
     cJSON_AddNumberToObject(root, "ranks", ranks);
     cJSON_AddNumberToObject(root, "group_size", s->big_group_size);
     cJSON_AddNumberToObject(root, "seconds", s->seconds);
+    if (p->n_rules > 0 && s->stats.distance_passes)
+        cJSON_AddNumberToObject(root, "distance_passes", (double)s->stats.distance_passes);
+    if (isfinite(s->median_distance)) {
+        dse_cli_json_exact(root, "median_distance", s->median_distance);
+        sigma_warnings(p, s, shown, nshown, emit_json, cJSON_AddArrayToObject(root, "warnings"));
+    }
     if (labels) {
         cJSON_AddStringToObject(root, "labels", labels);
         cJSON_AddNumberToObject(root, "n_classes", (double)s->n_classes);
     }
-    cJSON *params = cJSON_AddObjectToObject(root, "params");
-    cJSON_AddNumberToObject(params, "sigma", p->sigma);
-    cJSON_AddNumberToObject(params, "max_n", (double)p->max_n);
-    cJSON_AddNumberToObject(params, "seed", (double)p->seed);
-    cJSON_AddNumberToObject(params, "repetitions", p->repetitions);
-    cJSON_AddNumberToObject(params, "bins", p->cse_bins);
-    cJSON_AddNumberToObject(params, "knn", p->knn);
-    cJSON_AddNumberToObject(params, "n_clusters", p->n_clusters);
+    json_params(root, p);
     cJSON *results = cJSON_AddArrayToObject(root, "results");
-    for (size_t i = 0; i < s->n_entries; ++i) {
-        cJSON *r = cJSON_CreateObject();
-        cJSON_AddStringToObject(r, "quantity", dse_quantity_name(s->entries[i].quantity));
-        if (s->entries[i].t > 0)
-            cJSON_AddNumberToObject(r, "t", s->entries[i].t);
-        else
-            cJSON_AddNullToObject(r, "t");
-        if (isfinite(s->entries[i].value))
-            dse_cli_json_exact(r, "value", s->entries[i].value);
-        else
-            cJSON_AddNullToObject(r, "value");
-        cJSON_AddItemToArray(results, r);
-    }
+    for (size_t i = 0; i < nshown; ++i)
+        cJSON_AddItemToArray(results, json_entry(p, &shown[i]));
     char *text = cJSON_Print(root);
     if (text) puts(text);
     free(text);
@@ -170,22 +264,49 @@ static void print_json(const char *emb, const char *dtype, const char *labels,
 }
 
 static void print_table(const char *emb, const char *dtype, const char *labels,
-                        const dse_params_t *p, const dse_score_t *s, int ranks)
+                        const dse_params_t *p, const dse_score_t *s, const shown_t *shown,
+                        size_t nshown, int ranks)
 {
     printf("embeddings  %s  (N = %zu, D = %zu, %s)\n", emb, s->n, s->d, dtype);
     printf("ranks       %d (N x N problems on %d), %.3f s\n", ranks, s->big_group_size, s->seconds);
     if (s->n_used < s->n)
-        printf("subsample   %zu of %zu rows (seed %llu)\n", s->n_used, s->n,
-               (unsigned long long)p->seed);
+        printf("subsample   %zu of %zu rows (seed %llu, %d repeat(s) for DSE)\n", s->n_used, s->n,
+               (unsigned long long)p->seed, p->subsample_repeats);
     if (labels) printf("labels      %s  (%zu categories)\n", labels, s->n_classes);
-    printf("sigma %g, CSE bins %d, kNN k %d, MI repetitions %d\n\n", p->sigma, p->cse_bins, p->knn,
-           p->repetitions);
-    printf("%-22s %4s  %s\n", "quantity", "t", "value");
-    for (size_t i = 0; i < s->n_entries; ++i) {
-        char t[16] = "-";
-        if (s->entries[i].t > 0) snprintf(t, sizeof t, "%g", s->entries[i].t);
-        printf("%-22s %4s  %.12g\n", dse_quantity_name(s->entries[i].quantity), t,
-               s->entries[i].value);
+    if (isfinite(s->median_distance)) {
+        printf("median pairwise distance %.6g%s\n", s->median_distance,
+               s->n_used > DSE_SCORE_MEDIAN_ROWS ? " (seeded subsample)" : "");
+        sigma_warnings(p, s, shown, nshown, emit_table, NULL);
+    }
+    if (p->n_rules == 0)
+        printf("sigma %g, CSE bins %d, kNN k %d, MI repetitions %d\n\n", p->sigma, p->cse_bins,
+               p->knn, p->repetitions);
+    else
+        printf("sigma rules below, CSE bins %d, kNN k %d, MI repetitions %d\n\n", p->cse_bins,
+               p->knn, p->repetitions);
+    if (p->n_rules > 0)
+        printf("%-22s %-12s %-22s %4s  %s\n", "quantity", "sigma rule", "sigma used", "t", "value");
+    else
+        printf("%-22s %4s  %s\n", "quantity", "t", "value");
+    for (size_t i = 0; i < nshown; ++i) {
+        const dse_score_entry_t *e = &shown[i].e;
+        char t[16] = "-", rule[32], used[64] = "";
+        if (e->t > 0) snprintf(t, sizeof t, "%g", e->t);
+        if (p->n_rules > 0) {
+            if (!*rule_text(p, e, rule, sizeof rule))
+                snprintf(rule, sizeof rule, "-");
+            else if (e->sigma.lo < e->sigma.hi)
+                snprintf(used, sizeof used, "%.4g (%.4g..%.4g)", e->sigma.median, e->sigma.lo,
+                         e->sigma.hi);
+            else
+                snprintf(used, sizeof used, "%.6g", e->sigma.median);
+            printf("%-22s %-12s %-22s %4s  %.12g", shown[i].name, rule, used[0] ? used : "-", t,
+                   e->value);
+        } else {
+            printf("%-22s %4s  %.12g", shown[i].name, t, e->value);
+        }
+        if (e->se > 0) printf("  +- %.3g", e->se);
+        printf("\n");
     }
 }
 
@@ -237,7 +358,8 @@ enum {
     O_BUDGET,
     O_REF,
     O_WCL,
-    O_ALPHA
+    O_ALPHA,
+    O_SUBREP
 };
 
 /* Applies one option (getopt code c, its argument optarg; prev: the word
@@ -255,9 +377,18 @@ static int score_option(int c, score_args_t *a, const char *prev)
     case O_WCL:
         a->write_clusters = optarg;
         break;
-    case O_SIGMA:
-        if (!parse_double(optarg, &a->p.sigma) || !(a->p.sigma > 0) || !isfinite(a->p.sigma))
-            return bad_usage("--sigma must be a number > 0 (got '%s')", optarg);
+    case O_SIGMA: {
+        dse_err_t e;
+        if (dse_sigma_parse_list(optarg, &a->p, &e) != DSE_OK)
+            return bad_usage("--sigma must be a number > 0, sqrt_d, median, median*C or knn:K, "
+                             "or a comma list of them (got '%s')",
+                             optarg);
+        break;
+    }
+    case O_SUBREP:
+        if (!parse_int_min(optarg, 1, &a->p.subsample_repeats) || a->p.subsample_repeats > 64)
+            return bad_usage("--subsample-repeats must be an integer in [1, 64] (got '%s')",
+                             optarg);
         break;
     case O_T:
         if (!add_t_list(optarg, a->ts, &a->nt))
@@ -332,12 +463,53 @@ static int score_option(int c, score_args_t *a, const char *prev)
     return -1;
 }
 
+/* Appends the entries of s to shown; MI rows get their mi_x name when x. */
+static int add_shown(const dse_score_t *s, int x, shown_t **shown, size_t *n, dse_err_t *err)
+{
+    shown_t *grown = realloc(*shown, (*n + s->n_entries + 1) * sizeof *grown);
+    if (!grown) return DSE_RAISE(err, DSE_ENOMEM, "cannot grow the result list");
+    *shown = grown;
+    for (size_t i = 0; i < s->n_entries; ++i) {
+        dse_qfamily_t f = x ? DSE_QFAMILY_MI_X : DSE_QFAMILY_MI;
+        grown[(*n)++] =
+            (shown_t){dse_quantity_store_name(s->entries[i].quantity, f), s->entries[i]};
+    }
+    return DSE_OK;
+}
+
+/* Collective on MPI_COMM_WORLD: with a reference, its MI rows (named *_X)
+ * from a second run over the reference's clusters; label-free quantities
+ * come from the first run only. */
+static int score_reference(const score_args_t *a, dse_source_t *src, const char *emb, uint64_t bits,
+                           dse_score_t *first, shown_t **shown, size_t *nshown, dse_err_t *err)
+{
+    dse_categories_t cat = {0};
+    dse_score_t s = {0};
+    int rc = categories_of_reference(a->reference, dse_source_rows(src), emb, &a->p,
+                                     a->write_clusters, &cat, err);
+    if (rc == DSE_OK) {
+        dse_source_rows_t reader = {src, NULL};
+        dse_score_input_t in = {dse_source_rows(src), dse_source_cols(src), dse_source_rows_read,
+                                &reader, &cat};
+        uint64_t b = a->labels ? bits & DSE_Q_MI_ALL : bits;
+        rc = dse_score_run(MPI_COMM_WORLD, &in, &a->p, b, a->ts, a->nt, &a->opts, &s, err);
+    }
+    if (rc == DSE_OK && rank0()) rc = add_shown(&s, 1, shown, nshown, err);
+    if (rc == DSE_OK && !a->labels) {
+        dse_score_free(first);
+        *first = s;
+    } else {
+        dse_score_free(&s);
+    }
+    dse_categories_free(&cat);
+    return dse_comm_agree(MPI_COMM_WORLD, rc, err);
+}
+
 /* Collective on MPI_COMM_WORLD: scores the file emb for bits with a's
  * options; rank 0 prints the result or the error. Returns the exit status. */
 static int score_file(const score_args_t *a, const char *emb, uint64_t bits)
 {
     const dse_params_t *p = &a->p;
-    const char *labels = a->labels;
     dse_err_t err;
     dse_err_clear(&err);
     int ranks = 1;
@@ -346,30 +518,33 @@ static int score_file(const score_args_t *a, const char *emb, uint64_t bits)
     dse_source_t *src = NULL;
     dse_categories_t cat = {0};
     dse_score_t s = {0};
+    shown_t *shown = NULL;
+    size_t nshown = 0;
     int rc = dse_source_open(emb, &src, &err);
     if (rc == DSE_OK) rc = dse_source_check_embeddings(src, &err);
-    if (rc == DSE_OK && labels)
-        rc = dse_score_load_categories(labels, dse_source_rows(src), emb, p, &cat, &err);
+    if (rc == DSE_OK && a->labels)
+        rc = dse_score_load_categories(a->labels, dse_source_rows(src), emb, p, &cat, &err);
     rc = dse_comm_agree(MPI_COMM_WORLD, rc, &err);
-    if (rc == DSE_OK && a->reference) {
-        rc = categories_of_reference(a->reference, dse_source_rows(src), emb, p, a->write_clusters,
-                                     &cat, &err);
-        labels = a->reference;
-    }
-    if (rc == DSE_OK) {
+    if (rc == DSE_OK && (a->labels || !a->reference)) {
         dse_source_rows_t reader = {src, NULL};
         dse_score_input_t in = {dse_source_rows(src), dse_source_cols(src), dse_source_rows_read,
-                                &reader, labels ? &cat : NULL};
+                                &reader, a->labels ? &cat : NULL};
         rc = dse_score_run(MPI_COMM_WORLD, &in, p, bits, a->ts, a->nt, &a->opts, &s, &err);
+        if (rc == DSE_OK && rank0()) rc = add_shown(&s, 0, &shown, &nshown, &err);
+        rc = dse_comm_agree(MPI_COMM_WORLD, rc, &err);
     }
+    if (rc == DSE_OK && a->reference)
+        rc = score_reference(a, src, emb, bits, &s, &shown, &nshown, &err);
+    const char *labels = a->labels ? a->labels : a->reference;
     if (rank0()) {
         if (rc == DSE_OK && a->json)
-            print_json(emb, dse_source_dtype(src), labels, p, &s, ranks);
+            print_json(emb, dse_source_dtype(src), labels, p, &s, shown, nshown, ranks);
         else if (rc == DSE_OK)
-            print_table(emb, dse_source_dtype(src), labels, p, &s, ranks);
+            print_table(emb, dse_source_dtype(src), labels, p, &s, shown, nshown, ranks);
         else
             dse_err_report(stderr, "dsesweep score", &err);
     }
+    free(shown);
     dse_score_free(&s);
     dse_categories_free(&cat);
     dse_source_close(&src);
@@ -378,7 +553,7 @@ static int score_file(const score_args_t *a, const char *emb, uint64_t bits)
 
 int dse_cli_score(int argc, char **argv)
 {
-    score_args_t a = {.p = dse_params_default(), .opts = {0, 64, 0}, .quantities = "all"};
+    score_args_t a = {.p = dse_params_default(), .opts = {0, 64, 0}, .quantities = NULL};
     static const struct option long_opts[] = {{"labels", required_argument, 0, O_LABELS},
                                               {"reference", required_argument, 0, O_REF},
                                               {"write-clusters", required_argument, 0, O_WCL},
@@ -392,6 +567,7 @@ int dse_cli_score(int argc, char **argv)
                                               {"n-clusters", required_argument, 0, O_NCL},
                                               {"quantities", required_argument, 0, O_Q},
                                               {"alpha", required_argument, 0, O_ALPHA},
+                                              {"subsample-repeats", required_argument, 0, O_SUBREP},
                                               {"driver", required_argument, 0, O_DRV},
                                               {"json", no_argument, 0, O_JSON},
                                               {"group-size", required_argument, 0, O_GROUP},
@@ -406,6 +582,8 @@ int dse_cli_score(int argc, char **argv)
         int st = score_option(c, &a, argv[optind - 1]);
         if (st >= 0) return st;
     }
+    /* The default is what a user asks for first: DSE, and DSMI with categories. */
+    if (!a.quantities) a.quantities = a.labels || a.reference ? "DSE,DSMI" : "DSE";
     if (!strcasecmp(a.quantities, "help")) {
         if (rank0()) dse_quantity_print_help(stdout, 0);
         return 0;
@@ -413,8 +591,6 @@ int dse_cli_score(int argc, char **argv)
     if (optind != argc - 1)
         return bad_usage("%s", optind >= argc ? "needs one EMBEDDINGS file"
                                               : "takes exactly one EMBEDDINGS file");
-    if (a.reference && a.labels)
-        return bad_usage("%s", "--labels and --reference are alternatives; give one");
     if (a.write_clusters && !a.reference)
         return bad_usage("%s", "--write-clusters needs --reference");
     if (a.nt == 0) a.ts[a.nt++] = 1.0;

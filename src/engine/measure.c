@@ -80,32 +80,37 @@ int dse_measure_knn_spectrum(size_t n, size_t d, const double *Z, int k, double 
     return rc;
 }
 
+int dse_measure_entry_entropy_lower(size_t n, const double *K, double *out, dse_err_t *err)
+{
+    double *r = DSE_MALLOC(n + 1, sizeof *r, err);
+    if (!r) return err->code;
+    /* Row sums of K, then P(i,j) = K(i,j) / r_i for both triangles. */
+    dse_kernel_row_sums_lower(n, K, r);
+    double total = 0.0;
+    for (size_t j = 0; j < n; ++j) {
+        total += fabs(K[j + j * n] / r[j]);
+        for (size_t i = j + 1; i < n; ++i)
+            total += fabs(K[i + j * n] / r[i]) + fabs(K[i + j * n] / r[j]);
+    }
+    double h = 0.0;
+    for (size_t j = 0; j < n; ++j) {
+        h += dse_entropy_term(fabs(K[j + j * n] / r[j]) / total);
+        for (size_t i = j + 1; i < n; ++i)
+            h += dse_entropy_term(fabs(K[i + j * n] / r[i]) / total) +
+                 dse_entropy_term(fabs(K[i + j * n] / r[j]) / total);
+    }
+    *out = h;
+    free(r);
+    return DSE_OK;
+}
+
 int dse_measure_matrix_entry(size_t n, size_t d, const double *Z, double sigma, double *out,
                              dse_err_t *err)
 {
     double *K = alloc_square(n, err);
-    double *r = K ? DSE_MALLOC(n, sizeof *r, err) : NULL;
-    int rc = r ? DSE_OK : err->code;
+    int rc = K ? DSE_OK : err->code;
     if (rc == DSE_OK) rc = dse_kernel_build_lower(n, d, Z, sigma, K, NULL, NULL, err);
-    if (rc == DSE_OK) {
-        /* Row sums of K, then P(i,j) = K(i,j) / r_i for both triangles. */
-        dse_kernel_row_sums_lower(n, K, r);
-        double total = 0.0;
-        for (size_t j = 0; j < n; ++j) {
-            total += fabs(K[j + j * n] / r[j]);
-            for (size_t i = j + 1; i < n; ++i)
-                total += fabs(K[i + j * n] / r[i]) + fabs(K[i + j * n] / r[j]);
-        }
-        double h = 0.0;
-        for (size_t j = 0; j < n; ++j) {
-            h += dse_entropy_term(fabs(K[j + j * n] / r[j]) / total);
-            for (size_t i = j + 1; i < n; ++i)
-                h += dse_entropy_term(fabs(K[i + j * n] / r[i]) / total) +
-                     dse_entropy_term(fabs(K[i + j * n] / r[j]) / total);
-        }
-        *out = h;
-    }
-    free(r);
+    if (rc == DSE_OK) rc = dse_measure_entry_entropy_lower(n, K, out, err);
     free(K);
     return rc;
 }

@@ -62,7 +62,7 @@ int dse_mi_combine(const dse_categories_t *cat, const dse_params_t *p, dse_quant
         dse_mi_result_free(out);
         return err->code;
     }
-    double mi = 0.0;
+    double mi = 0.0, var_mi = 0.0;
     for (size_t c = 0; c < k; ++c) {
         size_t base = c * per;
         double cond = dse_quantity_finish(q, values[base], nvalues[base], t, p);
@@ -78,9 +78,12 @@ int dse_mi_combine(const dse_categories_t *cat, const dse_params_t *p, dse_quant
         out->conditional[c] = cond;
         out->subset_mean[c] = mean;
         out->subset_std[c] = var > 0 ? sqrt(var) : 0.0;
-        mi += (double)cat->counts[c] / (double)cat->n * (mean - cond);
+        double pc = (double)cat->counts[c] / (double)cat->n;
+        mi += pc * (mean - cond);
+        var_mi += pc * pc * (var > 0 ? var : 0.0) / R;
     }
     out->value = mi;
+    out->se = sqrt(var_mi);
     return DSE_OK;
 }
 

@@ -11,22 +11,59 @@
 
 /* ---- adapters: the existing measures behind dse_quantity_compute_fn ------ */
 
+/* Kernel computations give one block per bandwidth rule (params.h): with
+ * n_rules == 0 (one fixed sigma, the default) the block is the values alone,
+ * as before rules existed; with rules, each block is followed by the sigma
+ * used (median, min, max). */
+static size_t rule_extra(const dse_params_t *p)
+{
+    return p && p->n_rules > 0 ? 3 : 0;
+}
+
+static int kernel_spectra(size_t m, size_t d, const double *z, const dse_params_t *p,
+                          dse_kernel_kind_t kind, double *out, dse_err_t *err)
+{
+    if (!rule_extra(p)) return dse_kernel_spectrum(m, d, z, p->sigma, kind, p->driver, out, err);
+    dse_sigma_rule_t rules[DSE_SIGMA_MAX_RULES];
+    int n = dse_params_rules(p, rules);
+    return dse_kernel_spectra(m, d, z, rules, n, kind, p->driver, out, NULL, err);
+}
+
 static int dse_q_aniso_spectrum(size_t m, size_t d, const double *z, const dse_params_t *p,
                                 double *out, dse_err_t *err)
 {
-    return dse_kernel_spectrum(m, d, z, p->sigma, DSE_KERNEL_ANISOTROPIC, p->driver, out, err);
+    return kernel_spectra(m, d, z, p, DSE_KERNEL_ANISOTROPIC, out, err);
 }
 
 static int dse_q_gauss_spectrum(size_t m, size_t d, const double *z, const dse_params_t *p,
                                 double *out, dse_err_t *err)
 {
-    return dse_kernel_spectrum(m, d, z, p->sigma, DSE_KERNEL_GAUSSIAN, p->driver, out, err);
+    return kernel_spectra(m, d, z, p, DSE_KERNEL_GAUSSIAN, out, err);
+}
+
+typedef struct {
+    double *out;
+} entry_ctx_t;
+
+static int entry_one(int r, size_t n, double *K, const dse_sigma_used_t *used, void *ctx,
+                     dse_err_t *err)
+{
+    double *o = ((entry_ctx_t *)ctx)->out + 4 * (size_t)r;
+    o[1] = used->median;
+    o[2] = used->lo;
+    o[3] = used->hi;
+    return dse_measure_entry_entropy_lower(n, K, o, err);
 }
 
 static int dse_q_matrix_entry(size_t m, size_t d, const double *z, const dse_params_t *p,
                               double *out, dse_err_t *err)
 {
-    return dse_measure_matrix_entry(m, d, z, p->sigma, out, err);
+    if (!rule_extra(p)) return dse_measure_matrix_entry(m, d, z, p->sigma, out, err);
+    entry_ctx_t c = {out};
+    dse_sigma_rule_t rules[DSE_SIGMA_MAX_RULES];
+    int n = dse_params_rules(p, rules);
+    return dse_kernel_for_each_rule(m, d, z, rules, n, DSE_KERNEL_ANISOTROPIC, entry_one, &c, NULL,
+                                    err);
 }
 
 static int dse_q_cse(size_t m, size_t d, const double *z, const dse_params_t *p, double *out,
@@ -55,13 +92,26 @@ static int dse_q_covariance_spectrum(size_t m, size_t d, const double *z, const 
     return dse_measure_covariance_spectrum(m, d, z, out, err);
 }
 
+static int kernel_spectra_dist(const dse_group_t *g, size_t m, size_t d, dse_row_reader_fn read,
+                               void *ctx, const dse_params_t *p, dse_kernel_kind_t kind, int nb,
+                               size_t budget, double *out, dse_dist_stats_t *stats, dse_err_t *err)
+{
+    if (!rule_extra(p))
+        return dse_dist_spectrum(g, m, d, read, ctx, p->sigma, kind, p->driver, nb, budget, out,
+                                 stats, err);
+    dse_sigma_rule_t rules[DSE_SIGMA_MAX_RULES];
+    int n = dse_params_rules(p, rules);
+    return dse_dist_spectra(g, m, d, read, ctx, rules, n, kind, p->driver, nb, budget, out, stats,
+                            err);
+}
+
 static int dse_q_aniso_spectrum_dist(const dse_group_t *g, size_t m, size_t d,
                                      dse_row_reader_fn read, void *ctx, const dse_params_t *p,
                                      int nb, size_t budget, double *out, dse_dist_stats_t *stats,
                                      dse_err_t *err)
 {
-    return dse_dist_spectrum(g, m, d, read, ctx, p->sigma, DSE_KERNEL_ANISOTROPIC, p->driver, nb,
-                             budget, out, stats, err);
+    return kernel_spectra_dist(g, m, d, read, ctx, p, DSE_KERNEL_ANISOTROPIC, nb, budget, out,
+                               stats, err);
 }
 
 /* The Gaussian spectrum's phases are not reported (stats: the diffusion's). */
@@ -71,8 +121,8 @@ static int dse_q_gauss_spectrum_dist(const dse_group_t *g, size_t m, size_t d,
                                      dse_err_t *err)
 {
     (void)stats;
-    return dse_dist_spectrum(g, m, d, read, ctx, p->sigma, DSE_KERNEL_GAUSSIAN, p->driver, nb,
-                             budget, out, NULL, err);
+    return kernel_spectra_dist(g, m, d, read, ctx, p, DSE_KERNEL_GAUSSIAN, nb, budget, out, NULL,
+                               err);
 }
 
 static int dse_q_matrix_entry_dist(const dse_group_t *g, size_t m, size_t d, dse_row_reader_fn read,
@@ -81,7 +131,10 @@ static int dse_q_matrix_entry_dist(const dse_group_t *g, size_t m, size_t d, dse
 {
     (void)budget;
     (void)stats;
-    return dse_dist_matrix_entry(g, m, d, read, ctx, p->sigma, nb, out, err);
+    if (!rule_extra(p)) return dse_dist_matrix_entry(g, m, d, read, ctx, p->sigma, nb, out, err);
+    dse_sigma_rule_t rules[DSE_SIGMA_MAX_RULES];
+    int n = dse_params_rules(p, rules);
+    return dse_dist_entry_entropies(g, m, d, read, ctx, rules, n, nb, out, err);
 }
 
 /* ---- finishers ------------------------------------------------------------ */
@@ -213,7 +266,8 @@ static dse_qshape_t shape_of(dse_quantity_id_t id)
     return rows[dse_quantity_basis(id)].shape;
 }
 
-size_t dse_quantity_length(dse_quantity_id_t id, size_t m, size_t d)
+/* The values of one rule's block (without the sigma used). */
+static size_t block_length(dse_quantity_id_t id, size_t m, size_t d)
 {
     switch (shape_of(id)) {
     case DSE_QSHAPE_KERNEL:
@@ -224,6 +278,43 @@ size_t dse_quantity_length(dse_quantity_id_t id, size_t m, size_t d)
     default:
         return 1;
     }
+}
+
+int dse_quantity_uses_sigma(dse_quantity_id_t id)
+{
+    dse_qshape_t s = shape_of(id);
+    return s == DSE_QSHAPE_KERNEL || s == DSE_QSHAPE_PAIRS;
+}
+
+size_t dse_quantity_length(dse_quantity_id_t id, size_t m, size_t d, const dse_params_t *p)
+{
+    size_t b = block_length(id, m, d);
+    if (!dse_quantity_uses_sigma(id) || !p) return b;
+    return (size_t)dse_params_rule_count(p) * (b + rule_extra(p));
+}
+
+/* The block of rule p->rule in v (nv values): its start and length. */
+static const double *rule_block(dse_quantity_id_t id, const double *v, size_t *nv,
+                                const dse_params_t *p)
+{
+    if (!dse_quantity_uses_sigma(id) || !p) return v;
+    size_t R = (size_t)dse_params_rule_count(p), per = *nv / R;
+    size_t r = p->rule >= 0 && (size_t)p->rule < R ? (size_t)p->rule : 0;
+    *nv = per - rule_extra(p);
+    return v + r * per;
+}
+
+dse_sigma_used_t dse_quantity_sigma_used(dse_quantity_id_t id, const double *v, size_t nv,
+                                         const dse_params_t *p)
+{
+    dse_quantity_id_t b = dse_quantity_basis(dse_quantity_source(id));
+    if (!dse_quantity_uses_sigma(b) || !rule_extra(p)) {
+        double s = p ? p->sigma : 0;
+        return (dse_sigma_used_t){s, s, s};
+    }
+    size_t nb = nv;
+    const double *blk = rule_block(b, v, &nb, p);
+    return (dse_sigma_used_t){blk[nb], blk[nb + 1], blk[nb + 2]};
 }
 
 static double shape_cost(dse_qshape_t s, double m, double d)
@@ -279,6 +370,20 @@ double dse_quantity_cost(uint64_t bits, size_t m, size_t d)
     return flops;
 }
 
+double dse_quantity_cost_params(uint64_t bits, size_t m, size_t d, const dse_params_t *p)
+{
+    uint64_t done = 0;
+    double flops = 0;
+    DSE_QUANTITY_FOREACH (q, bits, DSE_QFAMILY_COUNT) {
+        dse_quantity_id_t b = dse_quantity_basis(q);
+        if (done & DSE_Q_BIT(b)) continue;
+        done |= DSE_Q_BIT(b);
+        double rules = dse_quantity_uses_sigma(b) ? dse_params_rule_count(p) : 1;
+        flops += rules * shape_cost(rows[b].shape, (double)m, (double)d);
+    }
+    return flops;
+}
+
 double dse_quantity_bytes(uint64_t bits, size_t m, size_t d)
 {
     double peak = 0;
@@ -306,7 +411,7 @@ int dse_quantity_evaluate(dse_quantity_id_t id, size_t m, size_t d, const double
     if ((unsigned)id >= DSE_QID_COUNT)
         return DSE_RAISE(err, DSE_EUSAGE, "unknown quantity id %d", (int)id);
     dse_quantity_id_t b = dse_quantity_basis(id);
-    size_t nv = dse_quantity_length(b, m, d);
+    size_t nv = dse_quantity_length(b, m, d, p);
     double *v = DSE_MALLOC(nv + 1, sizeof *v, err);
     if (!v) return err->code;
     int rc = rows[b].compute(m, d, z, p, v, err);
@@ -323,6 +428,7 @@ double dse_quantity_finish(dse_quantity_id_t id, const double *v, size_t nv, dou
                            const dse_params_t *p)
 {
     const dse_quantity_t *q = &rows[dse_quantity_source(id)];
+    v = rule_block(dse_quantity_basis(q->id), v, &nv, p);
     return q->finish(v, nv, q->uses_t ? t : 1.0, p);
 }
 

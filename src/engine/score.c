@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dsesweep/kernel.h"
 #include "dsesweep/measure.h"
 #include "dsesweep/group.h"
 #include "dsesweep/mi.h"
@@ -18,6 +19,7 @@ typedef struct {
     dse_quantity_id_t basis; /* the row that owns the computation */
     int mi;                  /* 1: an MI subset task */
     size_t mi_task;          /* mi: index in the MI task list */
+    int rep;                 /* subsample repeat (0: the max_N subsample; >0: DSE repeats) */
     size_t rows;             /* rows the task works on */
     size_t offset, len;      /* its slot in the flat result buffer */
     double cost;             /* estimated flops, for largest-first assignment */
@@ -30,23 +32,31 @@ typedef struct {
     size_t count, cap;
 } task_list_t;
 
-static const task_t *find_task(const task_list_t *tl, dse_quantity_id_t basis, int mi,
-                               size_t mi_task)
+static const task_t *find_rep(const task_list_t *tl, dse_quantity_id_t basis, int mi,
+                              size_t mi_task, int rep)
 {
     for (size_t i = 0; i < tl->count; ++i)
-        if (tl->t[i].basis == basis && tl->t[i].mi == mi && tl->t[i].mi_task == mi_task)
+        if (tl->t[i].basis == basis && tl->t[i].mi == mi && tl->t[i].mi_task == mi_task &&
+            tl->t[i].rep == rep)
             return &tl->t[i];
     return NULL;
 }
 
-/* Adds the computation of q's basis on `rows` rows unless it is listed
- * already (shared bases run once) or does not apply (length 0). */
-static int add_task(task_list_t *tl, dse_quantity_id_t q, int mi, size_t mi_task, size_t rows,
-                    size_t d, dse_err_t *err)
+static const task_t *find_task(const task_list_t *tl, dse_quantity_id_t basis, int mi,
+                               size_t mi_task)
+{
+    return find_rep(tl, basis, mi, mi_task, 0);
+}
+
+/* Adds the computation of q's basis on `rows` rows (subsample repeat rep)
+ * unless it is listed already (shared bases run once) or does not apply
+ * (length 0). Computations that use sigma cost one eigensolve per rule. */
+static int add_task(task_list_t *tl, const dse_params_t *p, dse_quantity_id_t q, int mi,
+                    size_t mi_task, int rep, size_t rows, size_t d, dse_err_t *err)
 {
     dse_quantity_id_t b = dse_quantity_basis(q);
-    size_t len = dse_quantity_length(b, rows, d);
-    if (find_task(tl, b, mi, mi_task) || (len == 0 && !mi)) return DSE_OK;
+    size_t len = dse_quantity_length(b, rows, d, p);
+    if (find_rep(tl, b, mi, mi_task, rep) || (len == 0 && !mi)) return DSE_OK;
     if (tl->count == tl->cap) {
         size_t cap = tl->cap ? 2 * tl->cap : 64;
         task_t *grown = realloc(tl->t, cap * sizeof *grown);
@@ -57,24 +67,39 @@ static int add_task(task_list_t *tl, dse_quantity_id_t q, int mi, size_t mi_task
     tl->t[tl->count++] = (task_t){.basis = b,
                                   .mi = mi,
                                   .mi_task = mi_task,
+                                  .rep = rep,
                                   .rows = rows,
                                   .len = len,
-                                  .cost = dse_quantity_cost(DSE_Q_BIT(b), rows, d)};
+                                  .cost = dse_quantity_cost_params(DSE_Q_BIT(b), rows, d, p)};
     return DSE_OK;
 }
 
+/* 1 when MI runs with an adaptive rule: its subsets then use the bandwidth
+ * resolved on the whole (subsampled) input, so DSE's computation runs first. */
+static int mi_needs_resolution(const dse_score_input_t *in, const dse_params_t *p, uint64_t bits)
+{
+    if (!in->cat || !(bits & DSE_Q_MI_ALL)) return 0;
+    for (int r = 0; r < p->n_rules; ++r)
+        if (dse_sigma_is_adaptive(&p->rules[r])) return 1;
+    return 0;
+}
+
 /* The tasks of bits in table order: first the quantities on the subsample,
- * then every subset of every MI quantity. */
+ * then DSE's subsample repeats, then every subset of every MI quantity. */
 static int build_tasks(const dse_score_input_t *in, const dse_params_t *p, uint64_t bits,
-                       size_t n_used, task_list_t *tl, dse_err_t *err)
+                       size_t n_used, int reps, task_list_t *tl, dse_err_t *err)
 {
     DSE_QUANTITY_FOREACH (q, bits & ~DSE_Q_MI_ALL, DSE_QFAMILY_COUNT)
-        DSE_TRY(add_task(tl, q, 0, 0, n_used, in->d, err));
+        DSE_TRY(add_task(tl, p, q, 0, 0, 0, n_used, in->d, err));
+    if (mi_needs_resolution(in, p, bits))
+        DSE_TRY(add_task(tl, p, DSE_QID_DSE, 0, 0, 0, n_used, in->d, err));
+    for (int b = 1; b < reps && (bits & DSE_Q(DSE)); ++b)
+        DSE_TRY(add_task(tl, p, DSE_QID_DSE, 0, 0, b, n_used, in->d, err));
     if (!in->cat) return DSE_OK;
     size_t ntask = dse_mi_task_count(in->cat, p);
     DSE_QUANTITY_FOREACH (q, bits, DSE_QFAMILY_MI)
         for (size_t k = 0; k < ntask; ++k)
-            DSE_TRY(add_task(tl, q, 1, k, dse_mi_task_size(in->cat, p, k), in->d, err));
+            DSE_TRY(add_task(tl, p, q, 1, k, 0, dse_mi_task_size(in->cat, p, k), in->d, err));
     return DSE_OK;
 }
 
@@ -129,9 +154,13 @@ static int gather(const dse_score_input_t *in, const size_t *rows, size_t count,
 }
 
 /* Refuses, with the figures, a single-rank task over the per-rank budget. */
-static int check_budget(const task_t *t, size_t d, size_t budget, dse_err_t *err)
+static int check_budget(const task_t *t, size_t d, const dse_params_t *p, size_t budget,
+                        dse_err_t *err)
 {
     double need = dse_quantity_bytes(DSE_Q_BIT(t->basis), t->rows, d);
+    /* Several rules keep the distances beside the kernel. */
+    if (dse_params_rule_count(p) > 1 && dse_quantity_uses_sigma(t->basis))
+        need += 8.0 * (double)t->rows * (double)t->rows;
     if (!budget || need <= (double)budget) return DSE_OK;
     char a[32], b[32];
     return DSE_RAISE(err, DSE_ENOMEM,
@@ -141,10 +170,11 @@ static int check_budget(const task_t *t, size_t d, size_t budget, dse_err_t *err
 }
 
 /* Runs one single-rank task and writes its result into res[t->offset ...]. */
-static int run_single(const dse_score_input_t *in, const dse_params_t *p, const size_t *sub,
+static int run_single(const dse_score_input_t *in, const dse_params_t *p, size_t *const *subs,
                       const task_t *t, size_t budget, double *res, dse_err_t *err)
 {
-    DSE_TRY(check_budget(t, in->d, budget, err));
+    DSE_TRY(check_budget(t, in->d, p, budget, err));
+    const size_t *sub = subs[t->rep];
     size_t *rows = DSE_MALLOC(in->n + 1, sizeof *rows, err);
     if (!rows) return err->code;
     size_t count = t->rows;
@@ -166,11 +196,11 @@ static int run_single(const dse_score_input_t *in, const dse_params_t *p, const 
 
 /* Runs one big task on the group; comm rank 0 keeps the result. */
 static int run_big(const dse_group_t *g, const dse_score_input_t *in, const dse_params_t *p,
-                   const size_t *sub, const task_t *t, const dse_score_opts_t *o, size_t budget,
+                   size_t *const *subs, const task_t *t, const dse_score_opts_t *o, size_t budget,
                    double *res, dse_dist_stats_t *stats, dse_err_t *err)
 {
-    dse_mapped_rows_t mr = {in->read, in->ctx, sub};
-    double *w = DSE_MALLOC(t->rows + 1, sizeof *w, err);
+    dse_mapped_rows_t mr = {in->read, in->ctx, subs[t->rep]};
+    double *w = DSE_MALLOC(t->len + 1, sizeof *w, err);
     int rc = dse_group_agree(g, w ? DSE_OK : err->code, err);
     if (rc != DSE_OK) {
         free(w);
@@ -191,7 +221,7 @@ typedef struct {
     dse_err_t *err;
 } entries_t;
 
-static int push(entries_t *e, dse_quantity_id_t q, double t, double value)
+static int push(entries_t *e, dse_score_entry_t entry)
 {
     if (e->out->n_entries == e->cap) {
         size_t cap = e->cap ? 2 * e->cap : 32;
@@ -200,87 +230,319 @@ static int push(entries_t *e, dse_quantity_id_t q, double t, double value)
         e->out->entries = grown;
         e->cap = cap;
     }
-    e->out->entries[e->out->n_entries++] = (dse_score_entry_t){q, t, value};
+    e->out->entries[e->out->n_entries++] = entry;
     return DSE_OK;
 }
 
-/* Rank 0: the quantities on the subsample, in table order, one entry per t
- * for those that use t; DSE's spectrum is kept in out->spectrum. */
+/* Mean and standard error of DSE at power t over the subsample repeats. */
+static void dse_over_reps(const task_list_t *tl, const double *res, const dse_params_t *pr,
+                          double t, double *mean, double *se)
+{
+    double sum = 0, sum2 = 0;
+    size_t B = 0;
+    for (const task_t *k; (k = find_rep(tl, DSE_QID_DSE, 0, 0, (int)B)); ++B) {
+        double v = dse_quantity_finish(DSE_QID_DSE, res + k->offset, k->len, t, pr);
+        sum += v;
+        sum2 += v * v;
+    }
+    *mean = sum / (double)B;
+    double var = B > 1 ? (sum2 - (double)B * *mean * *mean) / (double)(B - 1) : 0.0;
+    *se = B > 1 && var > 0 ? sqrt(var / (double)B) : 0.0;
+}
+
+/* Rank 0: the quantities on the subsample, in table order, one entry per
+ * rule (for those that use sigma) and per t (for those that use t); DSE's
+ * spectrum (rule 0, repeat 0) is kept in out->spectrum. */
 static int report_plain(const dse_params_t *p, uint64_t bits, const double *ts, size_t nt,
                         const task_list_t *tl, const double *res, entries_t *e, dse_err_t *err)
 {
     const task_t *t = find_task(tl, DSE_QID_DSE, 0, 0);
     if (t) {
-        e->out->spectrum = DSE_MALLOC(t->len + 1, sizeof *e->out->spectrum, err);
+        size_t n = e->out->n_used;
+        e->out->spectrum = DSE_MALLOC(n + 1, sizeof *e->out->spectrum, err);
         if (!e->out->spectrum) return err->code;
-        memcpy(e->out->spectrum, res + t->offset, t->len * sizeof *res);
+        memcpy(e->out->spectrum, res + t->offset, n * sizeof *res);
     }
     DSE_QUANTITY_FOREACH (q, bits & ~DSE_Q_MI_ALL, DSE_QFAMILY_COUNT) {
         if (!(t = find_task(tl, dse_quantity_basis(q), 0, 0))) continue;
         int uses_t = dse_quantity_get(q)->uses_t;
-        for (size_t i = 0; i < (uses_t ? nt : 1); ++i) {
-            double power = uses_t ? ts[i] : 1.0;
-            DSE_TRY(push(e, q, uses_t ? ts[i] : 0,
-                         dse_quantity_finish(q, res + t->offset, t->len, power, p)));
+        int R = dse_quantity_uses_sigma(dse_quantity_basis(q)) ? dse_params_rule_count(p) : 1;
+        for (int r = 0; r < R; ++r) {
+            dse_params_t pr = *p;
+            pr.rule = r;
+            dse_sigma_used_t su = dse_quantity_sigma_used(q, res + t->offset, t->len, &pr);
+            for (size_t i = 0; i < (uses_t ? nt : 1); ++i) {
+                double power = uses_t ? ts[i] : 1.0, se = 0.0;
+                double v = dse_quantity_finish(q, res + t->offset, t->len, power, &pr);
+                if (q == DSE_QID_DSE) dse_over_reps(tl, res, &pr, power, &v, &se);
+                DSE_TRY(push(e, (dse_score_entry_t){q, uses_t ? ts[i] : 0, v, se, r, su}));
+            }
         }
     }
     return DSE_OK;
 }
 
-/* Rank 0: one MI quantity at every t it takes, from its subset tasks. */
-static int report_mi_one(const dse_score_input_t *in, const dse_params_t *p, dse_quantity_id_t q,
+/* Rank 0: one MI quantity at every rule and t it takes, from its subset
+ * tasks; the standard error is that of the R subset draws. pm: the MI
+ * parameters (adaptive rules resolved to the whole input's bandwidth). */
+static int report_mi_one(const dse_score_input_t *in, const dse_params_t *pm, dse_quantity_id_t q,
                          const double *ts, size_t nt, const task_list_t *tl, const double *res,
                          double **values, size_t *nvalues, entries_t *e, dse_err_t *err)
 {
-    size_t ntask = dse_mi_task_count(in->cat, p);
+    size_t ntask = dse_mi_task_count(in->cat, pm);
     for (size_t k = 0; k < ntask; ++k) {
         const task_t *t = find_task(tl, dse_quantity_basis(q), 1, k);
         values[k] = (double *)res + t->offset;
         nvalues[k] = t->len;
     }
     int uses_t = dse_quantity_get(q)->uses_t, rc = DSE_OK;
-    for (size_t i = 0; rc == DSE_OK && i < (uses_t ? nt : 1); ++i) {
-        dse_mi_result_t r;
-        rc = dse_mi_combine(in->cat, p, q, uses_t ? ts[i] : 1.0, values, nvalues, &r, err);
-        if (rc == DSE_OK) rc = push(e, q, uses_t ? ts[i] : 0, r.value);
-        dse_mi_result_free(&r);
+    int R = dse_quantity_uses_sigma(dse_quantity_basis(q)) ? dse_params_rule_count(pm) : 1;
+    for (int r = 0; r < R; ++r) {
+        dse_params_t pr = *pm;
+        pr.rule = r;
+        dse_sigma_used_t su = dse_quantity_sigma_used(q, values[0], nvalues[0], &pr);
+        for (size_t i = 0; rc == DSE_OK && i < (uses_t ? nt : 1); ++i) {
+            dse_mi_result_t m;
+            rc = dse_mi_combine(in->cat, &pr, q, uses_t ? ts[i] : 1.0, values, nvalues, &m, err);
+            if (rc == DSE_OK)
+                rc = push(e, (dse_score_entry_t){q, uses_t ? ts[i] : 0, m.value, m.se, r, su});
+            dse_mi_result_free(&m);
+        }
     }
     return rc;
 }
 
 /* Rank 0: turns the flat results into report entries, in table order. */
-static int report(const dse_score_input_t *in, const dse_params_t *p, uint64_t bits,
-                  const double *ts, size_t nt, const task_list_t *tl, const double *res,
-                  dse_score_t *out, dse_err_t *err)
+static int report(const dse_score_input_t *in, const dse_params_t *p, const dse_params_t *pm,
+                  uint64_t bits, const double *ts, size_t nt, const task_list_t *tl,
+                  const double *res, dse_score_t *out, dse_err_t *err)
 {
     entries_t e = {out, 0, err};
     DSE_TRY(report_plain(p, bits, ts, nt, tl, res, &e, err));
     if (!in->cat) return DSE_OK;
-    size_t ntask = dse_mi_task_count(in->cat, p);
+    size_t ntask = dse_mi_task_count(in->cat, pm);
     double **values = DSE_CALLOC(ntask + 1, sizeof *values, err);
     size_t *nvalues = values ? DSE_CALLOC(ntask + 1, sizeof *nvalues, err) : NULL;
     int rc = nvalues ? DSE_OK : err->code;
     DSE_QUANTITY_FOREACH (q, bits, DSE_QFAMILY_MI)
-        if (rc == DSE_OK) rc = report_mi_one(in, p, q, ts, nt, tl, res, values, nvalues, &e, err);
+        if (rc == DSE_OK) rc = report_mi_one(in, pm, q, ts, nt, tl, res, values, nvalues, &e, err);
     free(values);
     free(nvalues);
     return rc;
 }
 
-static double now_seconds(void)
+/* ---- the bandwidth check -------------------------------------------------- */
+
+int dse_score_sigma_check(double sigma, double median_distance)
 {
-    return MPI_Wtime();
+    if (!(sigma > 0) || !(median_distance > 0) || !isfinite(sigma)) return 0;
+    if (sigma > 20.0 * median_distance) return 1;
+    if (sigma < 0.05 * median_distance) return -1;
+    return 0;
+}
+
+const char *dse_score_sigma_warning(int check)
+{
+    if (check > 0)
+        return "sigma > 20 x the median pairwise distance: the kernel is nearly constant "
+               "(K ~ rank one, DSE near 0)";
+    if (check < 0)
+        return "sigma < 0.05 x the median pairwise distance: the kernel is nearly diagonal "
+               "(K ~ I, DSE near log2 N)";
+    return "";
+}
+
+/* Collective on comm. The median pairwise distance of the kernels' rows (the
+ * subsample, or a seeded DSE_SCORE_MEDIAN_ROWS of them), computed on rank 0
+ * and broadcast; rows depend on the seed only. */
+static int median_distance(MPI_Comm comm, const dse_score_input_t *in, const dse_params_t *p,
+                           const size_t *sub, size_t n_used, double *out, dse_err_t *err)
+{
+    int rank, rc = DSE_OK;
+    MPI_Comm_rank(comm, &rank);
+    *out = NAN;
+    if (rank == 0) {
+        size_t *pick = NULL, m = n_used;
+        rc = dse_measure_subsample_rows(n_used, DSE_SCORE_MEDIAN_ROWS, p->seed, UINT64_C(1) << 33,
+                                        &pick, &m, err);
+        size_t *rows = rc == DSE_OK ? DSE_MALLOC(m + 1, sizeof *rows, err) : NULL;
+        double *z = NULL, *D2 = NULL;
+        if (rc == DSE_OK && !rows) rc = err->code;
+        for (size_t i = 0; rc == DSE_OK && i < m; ++i) {
+            size_t k = pick ? pick[i] : i;
+            rows[i] = sub ? sub[k] : k;
+        }
+        if (rc == DSE_OK) rc = gather(in, rows, m, &z, err);
+        if (rc == DSE_OK && !(D2 = DSE_MALLOC(m * m + 1, sizeof *D2, err))) rc = err->code;
+        if (rc == DSE_OK) rc = dse_kernel_sqdist_lower(m, in->d, z, D2, err);
+        if (rc == DSE_OK) rc = dse_kernel_median_distance_lower(m, D2, out, err);
+        free(pick);
+        free(rows);
+        free(z);
+        free(D2);
+    }
+    rc = dse_comm_agree(comm, rc, err);
+    if (rc == DSE_OK) MPI_Bcast(out, 1, MPI_DOUBLE, 0, comm);
+    return rc;
+}
+
+int dse_score_sample_median(const char *spec, size_t rows, uint64_t seed, double *median, size_t *n,
+                            size_t *d, dse_err_t *err)
+{
+    dse_source_t *src = NULL;
+    *median = NAN;
+    DSE_TRY(dse_source_open(spec, &src, err));
+    int rc = dse_source_check_embeddings(src, err);
+    dse_source_rows_t reader = {src, NULL};
+    dse_score_input_t in = {dse_source_rows(src), dse_source_cols(src), dse_source_rows_read,
+                            &reader, NULL};
+    if (n) *n = in.n;
+    if (d) *d = in.d;
+    size_t *pick = NULL, m = in.n;
+    if (rc == DSE_OK)
+        rc = dse_measure_subsample_rows(in.n, rows, seed, UINT64_C(1) << 33, &pick, &m, err);
+    double *z = NULL, *D2 = NULL;
+    size_t *all = NULL;
+    if (rc == DSE_OK && !pick && !(all = DSE_MALLOC(m + 1, sizeof *all, err))) rc = err->code;
+    for (size_t i = 0; all && i < m; ++i)
+        all[i] = i;
+    if (rc == DSE_OK) rc = gather(&in, pick ? pick : all, m, &z, err);
+    if (rc == DSE_OK && !(D2 = DSE_MALLOC(m * m + 1, sizeof *D2, err))) rc = err->code;
+    if (rc == DSE_OK) rc = dse_kernel_sqdist_lower(m, in.d, z, D2, err);
+    if (rc == DSE_OK) rc = dse_kernel_median_distance_lower(m, D2, median, err);
+    free(pick);
+    free(all);
+    free(z);
+    free(D2);
+    dse_source_close(&src);
+    return rc;
+}
+
+/* ---- the run --------------------------------------------------------------- */
+
+/* Everything dse_score_run sets up before computing (same on every rank). */
+typedef struct {
+    task_list_t tl;
+    size_t *subs[1 + 64]; /* per subsample repeat: the rows (NULL: all) */
+    int reps;
+    size_t total, mi_offset; /* result slots; the first MI task's slot */
+    int g;                   /* ranks of the big group */
+    double *res;
+} plan_t;
+
+static void plan_free(plan_t *pl)
+{
+    free(pl->tl.t);
+    for (int b = 0; b < pl->reps; ++b)
+        free(pl->subs[b]);
+    free(pl->res);
+}
+
+/* Subsamples, task list, big group, result slots and owners. */
+static int plan_score(MPI_Comm comm, const dse_score_input_t *in, const dse_params_t *p,
+                      uint64_t bits, const dse_score_opts_t *o, size_t budget, plan_t *pl,
+                      dse_score_t *out, dse_err_t *err)
+{
+    int size;
+    MPI_Comm_size(comm, &size);
+    size_t n_used = in->n;
+    pl->reps = 1;
+    DSE_TRY(dse_measure_subsample_rows(in->n, p->max_n, p->seed, 0, &pl->subs[0], &n_used, err));
+    out->n_used = n_used;
+    if (pl->subs[0] && p->subsample_repeats > 1) {
+        if (p->subsample_repeats > 64)
+            return DSE_RAISE(err, DSE_EUSAGE, "subsample_repeats must be 1..64 (got %d)",
+                             p->subsample_repeats);
+        for (; pl->reps < p->subsample_repeats; ++pl->reps) {
+            uint64_t stream = (UINT64_C(1) << 32) | (uint64_t)pl->reps;
+            DSE_TRY(dse_measure_subsample_rows(in->n, p->max_n, p->seed, stream,
+                                               &pl->subs[pl->reps], &n_used, err));
+        }
+    }
+    DSE_TRY(build_tasks(in, p, bits, n_used, pl->reps, &pl->tl, err));
+    DSE_TRY(dse_dist_choose_group(n_used, in->d, o->nb, budget, o->group_size, size, &pl->g, err));
+    pl->mi_offset = SIZE_MAX;
+    for (size_t i = 0; i < pl->tl.count; ++i) {
+        task_t *t = &pl->tl.t[i];
+        t->big = pl->g > 1 && !t->mi && dse_quantity_get(t->basis)->dist != NULL;
+        t->offset = pl->total;
+        if (t->mi && pl->mi_offset == SIZE_MAX) pl->mi_offset = pl->total;
+        pl->total += t->len;
+    }
+    if (pl->mi_offset == SIZE_MAX) pl->mi_offset = pl->total;
+    DSE_TRY(assign_owners(&pl->tl, size, err));
+    pl->res = DSE_CALLOC(pl->total + 1, sizeof *pl->res, err);
+    return pl->res ? DSE_OK : err->code;
+}
+
+/* Collective on comm. Runs the tasks whose mi flag is `mi` (-1: all), then
+ * sums their result slots [lo, hi) onto rank 0 (every rank when all_ranks). */
+static int run_phase(MPI_Comm comm, const dse_score_input_t *in, const dse_params_t *p,
+                     const dse_score_opts_t *o, size_t budget, plan_t *pl, int mi, size_t lo,
+                     size_t hi, int all_ranks, dse_score_t *out, dse_err_t *err)
+{
+    int rank, rc = DSE_OK;
+    MPI_Comm_rank(comm, &rank);
+    task_list_t *tl = &pl->tl;
+    if (pl->g > 1 && mi != 1) { /* big tasks on ranks 0..g-1 */
+        MPI_Comm sub_comm = MPI_COMM_NULL;
+        MPI_Comm_split(comm, rank < pl->g ? 0 : MPI_UNDEFINED, rank, &sub_comm);
+        if (sub_comm != MPI_COMM_NULL) {
+            dse_group_t *grp = NULL;
+            rc = dse_group_create(sub_comm, 0, 0, &grp, err);
+            rc = dse_comm_agree(sub_comm, rc, err);
+            for (size_t i = 0; rc == DSE_OK && i < tl->count; ++i)
+                if (tl->t[i].big)
+                    rc = run_big(grp, in, p, pl->subs, &tl->t[i], o, budget, pl->res, &out->stats,
+                                 err);
+            dse_group_destroy(&grp);
+            MPI_Comm_free(&sub_comm);
+        }
+    }
+    for (size_t i = 0; rc == DSE_OK && i < tl->count; ++i)
+        if (!tl->t[i].big && tl->t[i].owner == rank && (mi < 0 || tl->t[i].mi == mi))
+            rc = run_single(in, p, pl->subs, &tl->t[i], budget, pl->res, err);
+    rc = dse_comm_agree(comm, rc, err);
+    /* Every slot was written by exactly one rank: a sum of zeros and one value is exact. */
+    int size, bt;
+    MPI_Comm_size(comm, &size);
+    if (rc == DSE_OK && size > 1 && hi > lo) {
+        rc = dse_to_blas_int(hi - lo, &bt, "result count", err);
+        double *r = pl->res + lo;
+        if (rc == DSE_OK && all_ranks)
+            MPI_Allreduce(MPI_IN_PLACE, r, bt, MPI_DOUBLE, MPI_SUM, comm);
+        else if (rc == DSE_OK)
+            MPI_Reduce(rank == 0 ? MPI_IN_PLACE : r, r, bt, MPI_DOUBLE, MPI_SUM, 0, comm);
+    }
+    return rc;
+}
+
+/* The MI parameters: each adaptive rule replaced by the fixed bandwidth it
+ * gave on the whole (subsampled) input — median: that sigma; knn: the
+ * median of sigma_i — so every MI subset uses one bandwidth per rule. */
+static dse_params_t mi_params(const dse_params_t *p, const plan_t *pl)
+{
+    dse_params_t pm = *p;
+    const task_t *t = find_task(&pl->tl, DSE_QID_DSE, 0, 0);
+    for (int r = 0; t && r < p->n_rules; ++r) {
+        if (!dse_sigma_is_adaptive(&p->rules[r])) continue;
+        dse_params_t pr = *p;
+        pr.rule = r;
+        dse_sigma_used_t su =
+            dse_quantity_sigma_used(DSE_QID_DSE, pl->res + t->offset, t->len, &pr);
+        pm.rules[r] = (dse_sigma_rule_t){DSE_SIGMA_FIXED, su.median, 0};
+    }
+    return pm;
 }
 
 int dse_score_run(MPI_Comm comm, const dse_score_input_t *in, const dse_params_t *p, uint64_t bits,
                   const double *ts, size_t nt, const dse_score_opts_t *opts, dse_score_t *out,
                   dse_err_t *err)
 {
-    double t_start = now_seconds();
+    double t_start = MPI_Wtime();
     memset(out, 0, sizeof *out);
-    int rank, size;
+    int rank;
     MPI_Comm_rank(comm, &rank);
-    MPI_Comm_size(comm, &size);
     dse_score_opts_t o = opts ? *opts : (dse_score_opts_t){0, 0, 0};
     size_t budget = dse_memory_budget(o.budget_bytes, comm);
     out->n = in->n;
@@ -290,61 +552,30 @@ int dse_score_run(MPI_Comm comm, const dse_score_input_t *in, const dse_params_t
     if (!in->cat) bits &= ~DSE_Q_MI_ALL;
     if (in->cat) out->n_classes = in->cat->n_classes;
 
-    /* The subsample (same on every rank: it depends on the seed only). */
-    size_t *sub = NULL, n_used = in->n;
-    int rc = dse_measure_subsample_rows(in->n, p->max_n, p->seed, 0, &sub, &n_used, err);
-    out->n_used = n_used;
-    task_list_t tl = {0};
-    if (rc == DSE_OK) rc = build_tasks(in, p, bits, n_used, &tl, err);
-    /* The big group: who computes the n_used x n_used spectra. */
-    int g = 1;
-    if (rc == DSE_OK)
-        rc = dse_dist_choose_group(n_used, in->d, o.nb, budget, o.group_size, size, &g, err);
-    out->big_group_size = g;
-    size_t total = 0;
-    for (size_t i = 0; rc == DSE_OK && i < tl.count; ++i) {
-        task_t *t = &tl.t[i];
-        t->big = g > 1 && !t->mi && dse_quantity_get(t->basis)->dist != NULL;
-        t->offset = total;
-        total += t->len;
-    }
-    if (rc == DSE_OK) rc = assign_owners(&tl, size, err);
-    double *res = rc == DSE_OK ? DSE_CALLOC(total + 1, sizeof *res, err) : NULL;
-    if (rc == DSE_OK && !res) rc = err->code;
+    plan_t pl = {0};
+    int rc = plan_score(comm, in, p, bits, &o, budget, &pl, out, err);
+    out->big_group_size = pl.g;
     rc = dse_comm_agree(comm, rc, err);
-
-    /* Big tasks on ranks 0..g-1; everyone else goes straight to its own tasks. */
-    if (rc == DSE_OK && g > 1) {
-        MPI_Comm sub_comm = MPI_COMM_NULL;
-        MPI_Comm_split(comm, rank < g ? 0 : MPI_UNDEFINED, rank, &sub_comm);
-        if (sub_comm != MPI_COMM_NULL) {
-            dse_group_t *grp = NULL;
-            rc = dse_group_create(sub_comm, 0, 0, &grp, err);
-            rc = dse_comm_agree(sub_comm, rc, err);
-            for (size_t i = 0; rc == DSE_OK && i < tl.count; ++i)
-                if (tl.t[i].big)
-                    rc = run_big(grp, in, p, sub, &tl.t[i], &o, budget, res, &out->stats, err);
-            dse_group_destroy(&grp);
-            MPI_Comm_free(&sub_comm);
-        }
-    }
-    for (size_t i = 0; rc == DSE_OK && i < tl.count; ++i)
-        if (!tl.t[i].big && tl.t[i].owner == rank)
-            rc = run_single(in, p, sub, &tl.t[i], budget, res, err);
-    rc = dse_comm_agree(comm, rc, err);
-    /* Every slot was written by exactly one rank: a sum of zeros and one value is exact. */
-    if (rc == DSE_OK && size > 1) {
-        int bt;
-        rc = dse_to_blas_int(total + 1, &bt, "result count", err);
+    int uses_sigma = 0;
+    DSE_QUANTITY_FOREACH (q, bits, DSE_QFAMILY_COUNT)
+        uses_sigma |= dse_quantity_uses_sigma(dse_quantity_basis(dse_quantity_source(q)));
+    out->median_distance = NAN;
+    if (rc == DSE_OK && uses_sigma)
+        rc = median_distance(comm, in, p, pl.subs[0], out->n_used, &out->median_distance, err);
+    dse_params_t pm = *p;
+    if (rc == DSE_OK && mi_needs_resolution(in, p, bits)) {
+        /* Two phases: the bandwidths first, then the MI subsets with them. */
+        rc = run_phase(comm, in, p, &o, budget, &pl, 0, 0, pl.mi_offset, 1, out, err);
+        pm = mi_params(p, &pl);
         if (rc == DSE_OK)
-            MPI_Reduce(rank == 0 ? MPI_IN_PLACE : res, res, bt, MPI_DOUBLE, MPI_SUM, 0, comm);
+            rc = run_phase(comm, in, &pm, &o, budget, &pl, 1, pl.mi_offset, pl.total, 0, out, err);
+    } else if (rc == DSE_OK) {
+        rc = run_phase(comm, in, p, &o, budget, &pl, -1, 0, pl.total, 0, out, err);
     }
-    if (rc == DSE_OK && rank == 0) rc = report(in, p, bits, ts, nt, &tl, res, out, err);
+    if (rc == DSE_OK && rank == 0) rc = report(in, p, &pm, bits, ts, nt, &pl.tl, pl.res, out, err);
     rc = dse_comm_agree(comm, rc, err);
-    free(res);
-    free(tl.t);
-    free(sub);
-    out->seconds = now_seconds() - t_start;
+    plan_free(&pl);
+    out->seconds = MPI_Wtime() - t_start;
     if (rc != DSE_OK) {
         size_t n = out->n, d = out->d;
         dse_score_free(out);

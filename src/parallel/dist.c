@@ -103,16 +103,18 @@ static void reduce_sums(const dse_group_t *g, const dse_layout_t *L, const doubl
     }
 }
 
-int dse_dist_kernel(const dse_group_t *g, const dse_layout_t *L, size_t d, dse_row_reader_fn read,
-                    void *ctx, double sigma, dse_kernel_kind_t kind, double *A,
-                    dse_dist_stats_t *st, dse_err_t *err)
+/* Collective on g. The local block of squared distances into A (mloc x nloc,
+ * ld max(1, mloc)): the column shard stays for the whole build, row panels
+ * stream past it. */
+static int dist_sqdist(const dse_group_t *g, const dse_layout_t *L, size_t d,
+                       dse_row_reader_fn read, void *ctx, double *A, dse_dist_stats_t *st,
+                       dse_err_t *err)
 {
     size_t m = (size_t)L->mloc, k = (size_t)L->nloc, ld = m > 1 ? m : 1;
     double *zc = NULL, *zr = NULL, t0 = wall();
     double *nr = DSE_MALLOC(m + 1, sizeof *nr, err);
     double *nc = nr ? DSE_MALLOC(k + 1, sizeof *nc, err) : NULL;
     int rc = nc ? DSE_OK : err->code;
-    /* The column shard stays for the whole build; row panels stream past it. */
     if (rc == DSE_OK) rc = read_positions(read, ctx, L->gcol, k, d, &zc, err);
     if (st) st->t_read += wall() - t0;
     if (rc == DSE_OK) dse_kernel_row_norms(k, d, zc, nc);
@@ -127,27 +129,199 @@ int dse_dist_kernel(const dse_group_t *g, const dse_layout_t *L, size_t d, dse_r
             rc = dse_kernel_sqdist_block(len, k, d, zr, nr + start, L->grow + start, zc, nc,
                                          L->gcol, A + start, ld, err);
         }
-        if (rc == DSE_OK) dse_kernel_gaussian_block(len, k, A + start, ld, sigma);
         free(zr);
         zr = NULL;
         if (st) st->t_kernel += wall() - t0;
     }
     free(zc);
-    if (st) st->shard_rows_peak = k + (m < DSE_ROW_PANEL ? m : DSE_ROW_PANEL);
-    rc = dse_group_agree(g, rc, err);
-    if (rc == DSE_OK && kind == DSE_KERNEL_ANISOTROPIC) {
+    free(nr);
+    free(nc);
+    if (st) {
+        st->shard_rows_peak = k + (m < DSE_ROW_PANEL ? m : DSE_ROW_PANEL);
+        st->distance_passes++;
+    }
+    return dse_group_agree(g, rc, err);
+}
+
+/* Collective on g. A (the local Gaussian) becomes K = D^-1/2 G D^-1/2. */
+static int dist_normalise(const dse_group_t *g, const dse_layout_t *L, double *A,
+                          dse_dist_stats_t *st, dse_err_t *err)
+{
+    size_t m = (size_t)L->mloc, k = (size_t)L->nloc, ld = m > 1 ? m : 1;
+    double *nr = DSE_MALLOC(m + 1, sizeof *nr, err);
+    double *nc = nr ? DSE_MALLOC(k + 1, sizeof *nc, err) : NULL;
+    int rc = dse_group_agree(g, nc ? DSE_OK : err->code, err);
+    if (rc == DSE_OK) {
         reduce_sums(g, L, A, nr, nc, st);
-        if (rc == DSE_OK) {
-            for (size_t i = 0; i < m; ++i)
-                nr[i] = 1.0 / sqrt(nr[i]);
-            for (size_t j = 0; j < k; ++j)
-                nc[j] = 1.0 / sqrt(nc[j]);
-            dse_kernel_scale_block(m, k, A, ld, nr, nc);
-        }
-        rc = dse_group_agree(g, rc, err);
+        for (size_t i = 0; i < m; ++i)
+            nr[i] = 1.0 / sqrt(nr[i]);
+        for (size_t j = 0; j < k; ++j)
+            nc[j] = 1.0 / sqrt(nc[j]);
+        dse_kernel_scale_block(m, k, A, ld, nr, nc);
     }
     free(nr);
     free(nc);
+    return rc;
+}
+
+int dse_dist_kernel(const dse_group_t *g, const dse_layout_t *L, size_t d, dse_row_reader_fn read,
+                    void *ctx, double sigma, dse_kernel_kind_t kind, double *A,
+                    dse_dist_stats_t *st, dse_err_t *err)
+{
+    size_t m = (size_t)L->mloc, k = (size_t)L->nloc, ld = m > 1 ? m : 1;
+    DSE_TRY(dist_sqdist(g, L, d, read, ctx, A, st, err));
+    dse_kernel_gaussian_block(m, k, A, ld, sigma);
+    if (kind == DSE_KERNEL_ANISOTROPIC) DSE_TRY(dist_normalise(g, L, A, st, err));
+    return DSE_OK;
+}
+
+/* ---- bandwidth rules on a group ------------------------------------------- */
+
+/* Collective on g. The median distance over the pairs i < j from the local
+ * squared-distance blocks: the radix passes of kernel.h with the bucket
+ * counts summed over the group (each pair lives on exactly one rank). */
+static double dist_select_sq(const dse_group_t *g, const dse_layout_t *L, const double *D2,
+                             uint64_t rank)
+{
+    size_t m = (size_t)L->mloc, ld = m > 1 ? m : 1;
+    uint64_t prefix = 0;
+    for (int pass = 0; pass < 8; ++pass) {
+        uint64_t hist[256] = {0};
+        dse_kernel_radix_hist(m, (size_t)L->nloc, D2, ld, L->grow, L->gcol, pass, prefix, hist);
+        MPI_Allreduce(MPI_IN_PLACE, hist, 256, MPI_UINT64_T, MPI_SUM, g->comm);
+        prefix = dse_kernel_radix_pick(hist, &rank, prefix);
+    }
+    double v;
+    memcpy(&v, &prefix, sizeof v);
+    return v;
+}
+
+static double dist_median(const dse_group_t *g, const dse_layout_t *L, const double *D2)
+{
+    uint64_t n = (uint64_t)L->n, pairs = n * (n - 1) / 2;
+    if (n < 2) return 0.0;
+    double hi = sqrt(dist_select_sq(g, L, D2, pairs / 2));
+    if (pairs % 2) return hi;
+    return 0.5 * (sqrt(dist_select_sq(g, L, D2, pairs / 2 - 1)) + hi);
+}
+
+/* Collective on g. sig (n, every rank) = the distance of each sample to its
+ * k-th nearest other sample: each rank keeps the k smallest of each local
+ * row, the row communicator gathers them, and the ranks of grid column 0
+ * publish their rows' k-th value. */
+static int dist_knn_sigma(const dse_group_t *g, const dse_layout_t *L, const double *D2, int k,
+                          double *sig, dse_err_t *err)
+{
+    size_t m = (size_t)L->mloc, nl = (size_t)L->nloc, ld = m > 1 ? m : 1, kk = (size_t)k;
+    size_t all = kk * (size_t)g->npcol;
+    double *mine = DSE_MALLOC(m * kk + 1, sizeof *mine, err);
+    double *got = mine ? DSE_MALLOC(m * all + 1, sizeof *got, err) : NULL;
+    double *row = got ? DSE_MALLOC(all + nl + 1, sizeof *row, err) : NULL;
+    int rc = row ? DSE_OK : err->code;
+    if (rc == DSE_OK && (k < 1 || (size_t)k >= (size_t)L->n))
+        rc = DSE_RAISE(err, DSE_EVALUE, "knn:%d needs more than %d samples (got %d)", k, k, L->n);
+    rc = dse_group_agree(g, rc, err);
+    if (rc == DSE_OK) {
+        for (size_t i = 0; i < m; ++i) {
+            size_t c = 0;
+            for (size_t j = 0; j < nl; ++j)
+                if (L->grow[i] != L->gcol[j]) row[c++] = D2[i + j * ld];
+            size_t have = c < kk ? c : kk;
+            if (have) dse_kernel_kth_smallest(row, c, have - 1); /* row[0..have) ascending */
+            for (size_t x = 0; x < kk; ++x)
+                mine[i * kk + x] = x < have ? row[x] : INFINITY;
+        }
+        int cnt;
+        rc = dse_to_blas_int(m * kk, &cnt, "kNN candidates", err);
+        if (rc == DSE_OK) MPI_Allgather(mine, cnt, MPI_DOUBLE, got, cnt, MPI_DOUBLE, g->row_comm);
+        memset(sig, 0, (size_t)L->n * sizeof *sig);
+        for (size_t i = 0; rc == DSE_OK && g->mycol == 0 && i < m; ++i) {
+            for (int q = 0; q < g->npcol; ++q)
+                memcpy(row + (size_t)q * kk, got + (size_t)q * m * kk + i * kk, kk * sizeof *row);
+            double v = dse_kernel_kth_smallest(row, all, kk - 1);
+            sig[L->grow[i]] = sqrt(v > 0.0 ? v : 0.0);
+        }
+        MPI_Allreduce(MPI_IN_PLACE, sig, L->n, MPI_DOUBLE, MPI_SUM, g->comm);
+    }
+    free(mine);
+    free(got);
+    free(row);
+    return rc;
+}
+
+/* Collective on g. A (a copy of the squared distances) becomes rule's
+ * kernel of `kind`; `median` is the data's median distance. */
+static int dist_apply_rule(const dse_group_t *g, const dse_layout_t *L, size_t d, const double *D2,
+                           const dse_sigma_rule_t *rule, double median, dse_kernel_kind_t kind,
+                           double *A, dse_sigma_used_t *used, dse_dist_stats_t *st, dse_err_t *err)
+{
+    size_t m = (size_t)L->mloc, k = (size_t)L->nloc, ld = m > 1 ? m : 1;
+    if (rule->kind == DSE_SIGMA_KNN) {
+        double *sig = DSE_MALLOC((size_t)L->n + 1, sizeof *sig, err);
+        double *sr = sig ? DSE_MALLOC(m + 1, sizeof *sr, err) : NULL;
+        double *sc = sr ? DSE_MALLOC(k + 1, sizeof *sc, err) : NULL;
+        int rc = dse_group_agree(g, sc ? DSE_OK : err->code, err);
+        if (rc == DSE_OK) rc = dist_knn_sigma(g, L, D2, rule->k, sig, err);
+        if (rc == DSE_OK) *used = dse_kernel_sigma_summary((size_t)L->n, sig, err);
+        if (rc == DSE_OK && !(used->lo > 0.0))
+            rc = DSE_RAISE(err, DSE_EVALUE,
+                           "knn:%d gives sigma = 0 for some sample (more than %d duplicates)",
+                           rule->k, rule->k);
+        for (size_t i = 0; rc == DSE_OK && i < m; ++i)
+            sr[i] = sig[L->grow[i]];
+        for (size_t j = 0; rc == DSE_OK && j < k; ++j)
+            sc[j] = sig[L->gcol[j]];
+        if (rc == DSE_OK) dse_kernel_gaussian_pp_block(m, k, A, ld, sr, sc);
+        free(sig);
+        free(sr);
+        free(sc);
+        rc = dse_group_agree(g, rc, err);
+        if (rc == DSE_OK && kind == DSE_KERNEL_ANISOTROPIC) rc = dist_normalise(g, L, A, st, err);
+        return rc;
+    }
+    double sigma = rule->value;
+    if (rule->kind == DSE_SIGMA_SQRT_D) sigma = sqrt((double)d);
+    if (rule->kind == DSE_SIGMA_MEDIAN) sigma = rule->value * median;
+    if (!(sigma > 0.0))
+        return DSE_RAISE(err, DSE_EVALUE,
+                         "sigma rule gives sigma = %g (all distances are 0?); use a fixed sigma",
+                         sigma);
+    *used = (dse_sigma_used_t){sigma, sigma, sigma};
+    dse_kernel_gaussian_block(m, k, A, ld, sigma);
+    if (kind == DSE_KERNEL_ANISOTROPIC) DSE_TRY(dist_normalise(g, L, A, st, err));
+    return DSE_OK;
+}
+
+/* Called with rule r's local kernel block A (destroyable). */
+typedef int (*dist_rule_fn)(const dse_group_t *g, const dse_layout_t *L, int r, double *A,
+                            const dse_sigma_used_t *used, void *ctx, dse_dist_stats_t *st,
+                            dse_err_t *err);
+
+/* Collective on g. One distance computation, then each rule of p's kernel
+ * handed to fn. Holds two local blocks when p has several rules. */
+static int dist_for_each_rule(const dse_group_t *g, const dse_layout_t *L, size_t d,
+                              dse_row_reader_fn read, void *ctx, const dse_sigma_rule_t *rules,
+                              int nrules, dse_kernel_kind_t kind, dist_rule_fn fn, void *fctx,
+                              dse_dist_stats_t *st, dse_err_t *err)
+{
+    int R = nrules, need_median = 0;
+    for (int r = 0; r < R; ++r)
+        need_median |= rules[r].kind == DSE_SIGMA_MEDIAN;
+    size_t ld = L->mloc > 1 ? (size_t)L->mloc : 1, cells = ld * (size_t)(L->nloc > 0 ? L->nloc : 1);
+    double *D2 = DSE_MALLOC(cells, sizeof *D2, err);
+    double *A = D2 && R > 1 ? DSE_MALLOC(cells, sizeof *A, err) : D2;
+    if (st) st->bytes_local = cells * 8 * (R > 1 ? 2 : 1);
+    int rc = dse_group_agree(g, A ? DSE_OK : err->code, err);
+    if (rc == DSE_OK) rc = dist_sqdist(g, L, d, read, ctx, D2, st, err);
+    double median = rc == DSE_OK && need_median ? dist_median(g, L, D2) : 0.0;
+    for (int r = 0; rc == DSE_OK && r < R; ++r) {
+        dse_sigma_used_t used;
+        if (A != D2) memcpy(A, D2, cells * sizeof *A);
+        rc = dist_apply_rule(g, L, d, D2, &rules[r], median, kind, A, &used, st, err);
+        if (rc == DSE_OK) rc = fn(g, L, r, A, &used, fctx, st, err);
+    }
+    if (A != D2) free(A);
+    free(D2);
     return rc;
 }
 
@@ -358,6 +532,144 @@ int dse_dist_matrix_entry(const dse_group_t *g, size_t n, size_t d, dse_row_read
     free(A);
     free(rs);
     free(cs);
+    dse_layout_free(&L);
+    return rc;
+}
+
+typedef struct {
+    double *out;
+    size_t stride;
+} spectra_ctx_t;
+
+static int spectra_one(const dse_group_t *g, const dse_layout_t *L, int r, double *A,
+                       const dse_sigma_used_t *used, void *ctx, dse_dist_stats_t *st,
+                       dse_err_t *err)
+{
+    spectra_ctx_t *c = ctx;
+    double *block = c->out + (size_t)r * c->stride;
+    DSE_TRY(dse_dist_eigvals(g, L, A, block, st, err));
+    block[L->n] = used->median;
+    block[L->n + 1] = used->lo;
+    block[L->n + 2] = used->hi;
+    return DSE_OK;
+}
+
+/* Refuses, with the figures, a problem over the per-rank budget. */
+static int check_dist_budget(const dse_group_t *g, size_t n, size_t need, size_t budget,
+                             dse_err_t *err)
+{
+    if (!budget || need <= budget) return DSE_OK;
+    char a[32], b[32];
+    return DSE_RAISE(err, DSE_ENOMEM,
+                     "N = %zu needs %s per rank on %d rank(s) (%d x %d grid) but the budget "
+                     "is %s per rank",
+                     n, dse_format_bytes((double)need, a, sizeof a), g->size, g->nprow, g->npcol,
+                     dse_format_bytes((double)budget, b, sizeof b));
+}
+
+/* Reads positions 0..n-1 on this rank (the one-rank paths). */
+static int read_all(dse_row_reader_fn read, void *ctx, size_t n, size_t d, double **z,
+                    dse_err_t *err)
+{
+    size_t *pos = DSE_MALLOC(n + 1, sizeof *pos, err);
+    if (!pos) return err->code;
+    for (size_t i = 0; i < n; ++i)
+        pos[i] = i;
+    int rc = read_positions(read, ctx, pos, n, d, z, err);
+    free(pos);
+    return rc;
+}
+
+/* Bytes of one rank's local block of an n x n matrix on the grid. */
+static double local_matrix_bytes(size_t n, int nprow, int npcol, int nb)
+{
+    double mloc = fmin(ceil((double)n / nb / nprow) * nb, (double)n);
+    double nloc = fmin(ceil((double)n / nb / npcol) * nb, (double)n);
+    return 8.0 * mloc * nloc;
+}
+
+int dse_dist_spectra(const dse_group_t *g, size_t n, size_t d, dse_row_reader_fn read, void *ctx,
+                     const dse_sigma_rule_t *rules, int nrules, dse_kernel_kind_t kind,
+                     dse_eigen_driver_t driver, int nb, size_t budget, double *out,
+                     dse_dist_stats_t *st, dse_err_t *err)
+{
+    if (nb <= 0) nb = 64;
+    if (st) {
+        memset(st, 0, sizeof *st);
+        st->nprow = g->nprow;
+        st->npcol = g->npcol;
+        st->nb = nb;
+    }
+    size_t need = dse_dist_bytes_per_rank(n, d, g->nprow, g->npcol, nb);
+    if (nrules > 1) /* the distances are kept beside the kernel */
+        need += (size_t)local_matrix_bytes(n, g->nprow, g->npcol, nb);
+    DSE_TRY(check_dist_budget(g, n, need, budget, err));
+    if (g->size == 1) {
+        double *z = NULL, t0 = wall();
+        int rc = read_all(read, ctx, n, d, &z, err);
+        if (st) st->t_read = wall() - t0;
+        t0 = wall();
+        size_t passes = 0;
+        if (rc == DSE_OK)
+            rc = dse_kernel_spectra(n, d, z, rules, nrules, kind, driver, out, &passes, err);
+        if (st) {
+            st->t_eigen = wall() - t0;
+            st->bytes_local = need;
+            st->distance_passes = passes;
+        }
+        free(z);
+        return rc;
+    }
+    dse_layout_t L;
+    int rc = dse_group_agree(g, dse_layout_init(g, n, nb, &L, err), err);
+    spectra_ctx_t c = {out, n + 3};
+    if (rc == DSE_OK)
+        rc = dist_for_each_rule(g, &L, d, read, ctx, rules, nrules, kind, spectra_one, &c, st, err);
+    dse_layout_free(&L);
+    return rc;
+}
+
+/* Matrix-entry DSE of one rule's local K block into out[4 r] (then the sigma used). */
+static int entry_one(const dse_group_t *g, const dse_layout_t *L, int r, double *A,
+                     const dse_sigma_used_t *used, void *ctx, dse_dist_stats_t *st, dse_err_t *err)
+{
+    (void)st;
+    size_t m = (size_t)L->mloc, k = (size_t)L->nloc, ld = m > 1 ? m : 1;
+    double *rs = DSE_MALLOC(m + 1, sizeof *rs, err);
+    double *cs = rs ? DSE_MALLOC(k + 1, sizeof *cs, err) : NULL;
+    int rc = dse_group_agree(g, cs ? DSE_OK : err->code, err);
+    if (rc == DSE_OK) {
+        reduce_sums(g, L, A, rs, cs, NULL);
+        /* P(i,j) = K(i,j) / rowsum_K(i): total of |P|, then the entropy terms. */
+        double part[2] = {0, 0};
+        for (size_t j = 0; j < k; ++j)
+            for (size_t i = 0; i < m; ++i)
+                part[0] += fabs(A[i + j * ld] / rs[i]);
+        MPI_Allreduce(MPI_IN_PLACE, part, 1, MPI_DOUBLE, MPI_SUM, g->comm);
+        for (size_t j = 0; j < k; ++j)
+            for (size_t i = 0; i < m; ++i)
+                part[1] += dse_entropy_term(fabs(A[i + j * ld] / rs[i]) / part[0]);
+        MPI_Allreduce(MPI_IN_PLACE, &part[1], 1, MPI_DOUBLE, MPI_SUM, g->comm);
+        double *o = (double *)ctx + 4 * (size_t)r;
+        o[0] = part[1];
+        o[1] = used->median;
+        o[2] = used->lo;
+        o[3] = used->hi;
+    }
+    free(rs);
+    free(cs);
+    return rc;
+}
+
+int dse_dist_entry_entropies(const dse_group_t *g, size_t n, size_t d, dse_row_reader_fn read,
+                             void *ctx, const dse_sigma_rule_t *rules, int nrules, int nb,
+                             double *out, dse_err_t *err)
+{
+    dse_layout_t L;
+    int rc = dse_group_agree(g, dse_layout_init(g, n, nb, &L, err), err);
+    if (rc == DSE_OK)
+        rc = dist_for_each_rule(g, &L, d, read, ctx, rules, nrules, DSE_KERNEL_ANISOTROPIC,
+                                entry_one, out, NULL, err);
     dse_layout_free(&L);
     return rc;
 }

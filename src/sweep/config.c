@@ -26,7 +26,8 @@ typedef enum {
     K_INT_LIST, /* comma-separated integers (t) */
     K_QUANTITIES,
     K_BYTES, /* integer with optional K/M/G/T suffix (powers of 1024); 0 = automatic */
-    K_GROUP  /* auto | all | integer */
+    K_GROUP, /* auto | all | integer */
+    K_SIGMA  /* bandwidth rules (params.h), comma-separated */
 } key_type_t;
 
 typedef struct {
@@ -63,7 +64,13 @@ static const key_spec_t keys[] = {
      "ranks per N x N problem: auto (fewest that fit the budget), all, or a count"},
     {"quantities", "compute", K_QUANTITIES, "DSE,DSMI", 0, 0,
      "quantities, comma-separated, or all (the list: `dsesweep score --quantities help`)"},
-    {"quantities", "sigma", K_DOUBLE, "10", 1e-300, 1e300, "Gaussian kernel bandwidth (> 0)"},
+    {"quantities", "sigma", K_SIGMA, "10", 0, 0,
+     "Gaussian kernel bandwidth: a number > 0, sqrt_d (sqrt(D)), median (median pairwise "
+     "distance), median*C, or knn:K (sigma_i = distance to the K-th neighbour); a comma list "
+     "computes each (one distance computation, one eigensolve per rule)"},
+    {"quantities", "subsample_repeats", K_INT, "1", 1, 64,
+     "B seeded max_n subsamples for DSE when a checkpoint has more rows: their mean and "
+     "standard error"},
     {"quantities", "alpha", K_DOUBLE, "1", 1e-300, 1e300,
      "Renyi order of MatrixEntropy (> 0; 1: von Neumann)"},
     {"quantities", "t", K_INT_LIST, "1", 1, 1000000, "diffusion powers t, comma-separated"},
@@ -81,8 +88,9 @@ static const key_spec_t keys[] = {
 
 static const char *type_name(key_type_t t)
 {
-    static const char *names[] = {"string",  "path",         "path list",     "number", "integer",
-                                  "integer", "integer list", "quantity list", "bytes",  "group"};
+    static const char *names[] = {"string",  "path",    "path list",      "number",
+                                  "integer", "integer", "integer list",   "quantity list",
+                                  "bytes",   "group",   "sigma rule list"};
     return names[t];
 }
 
@@ -270,6 +278,15 @@ static int set_key(parse_state_t *st, const key_spec_t *k, const char *value, in
         if (!strcmp(k->name, "bins")) c->params.cse_bins = (int)v;
         if (!strcmp(k->name, "knn")) c->params.knn = (int)v;
         if (!strcmp(k->name, "n_clusters")) c->params.n_clusters = (int)v;
+        if (!strcmp(k->name, "subsample_repeats")) c->params.subsample_repeats = (int)v;
+        return DSE_OK;
+    }
+    case K_SIGMA: {
+        dse_err_t serr;
+        if (dse_sigma_parse_list(value, &c->params, &serr) != DSE_OK)
+            return BAD("%s must be a number > 0, sqrt_d, median, median*C or knn:K, or a comma "
+                       "list of them (got '%s')",
+                       k->name, value);
         return DSE_OK;
     }
     case K_INT_LIST:
@@ -463,6 +480,13 @@ uint64_t dse_config_fingerprint(const dse_config_t *c)
     h = dse_fnv1a(h, ints, sizeof ints);
     if (p->alpha != 1.0) /* the default: the fingerprint of earlier stores */
         h = dse_fnv1a(h, &p->alpha, sizeof p->alpha);
+    for (int r = 0; r < p->n_rules; ++r) { /* none (one fixed sigma): as earlier stores */
+        char rule[32];
+        dse_sigma_format(&p->rules[r], rule, sizeof rule);
+        h = dse_fnv1a(h, rule, strlen(rule) + 1);
+    }
+    if (p->subsample_repeats > 1)
+        h = dse_fnv1a(h, &p->subsample_repeats, sizeof p->subsample_repeats);
     h = dse_fnv1a(h, c->t, (size_t)c->n_t * sizeof c->t[0]); /* new t: rescore or a new store */
     h = dse_fnv1a(h, c->dataset ? c->dataset : "", c->dataset ? strlen(c->dataset) : 0);
     const char *lb = c->labels ? strrchr(c->labels, '/') : NULL;

@@ -26,10 +26,12 @@ uint64_t family_bits(const dse_config_t *cfg, int fam);
 int family_is_mi(int fam);
 
 /* Local. Quantity store names of a family's configured quantities, in report
- * order, one per t where the quantity takes t, with their t; ids (may be
- * NULL) receives the quantity of each entry. names, ts and ids hold at least
- * 256 entries; the names are static strings. */
+ * order, one per bandwidth rule (for those that use sigma) and per t (for
+ * those that take t), with their t; ids and rules (may be NULL) receive the
+ * quantity and the rule index (0 when sigma does not apply) of each entry.
+ * names, ts, ids and rules hold at least 256 entries; the names are static
+ * strings. */
 size_t family_entries(const dse_config_t *cfg, int fam, const char **names, double *ts,
-                      dse_quantity_id_t *ids);
+                      dse_quantity_id_t *ids, int *rules);
 
 #endif

@@ -116,6 +116,7 @@ static int encode_task(const dse_task_record_t *rec, cJSON *o, dse_err_t *err)
         snprintf(r.quantity, sizeof r.quantity, "%s", rec->quantities[i]);
         r.t = rec->t[i];
         r.value = rec->status == 0 ? rec->values[i] : NAN;
+        dse_store_result_set_extra(&r, rec->extra ? &rec->extra[i] : NULL);
         DSE_TRY(dse_row_to_json(&dse_result_table, DSE_JL_ENTRY, &r, e, err));
     }
     return DSE_OK;
@@ -186,7 +187,8 @@ static int apply_entries(dse_store_t *s, const cJSON *o, dse_task_record_t *rec,
     const char **q = DSE_CALLOC(ne + 1, sizeof *q, err);
     double *t = DSE_CALLOC(ne + 1, sizeof *t, err), *v = DSE_CALLOC(ne + 1, sizeof *v, err);
     dse_store_result_t *rows = DSE_CALLOC(ne + 1, sizeof *rows, err);
-    int rc = q && t && v && rows ? DSE_OK : DSE_ENOMEM;
+    dse_entry_extra_t *x = DSE_CALLOC(ne + 1, sizeof *x, err);
+    int rc = q && t && v && rows && x ? DSE_OK : DSE_ENOMEM;
     size_t i = 0;
     const cJSON *e;
     cJSON_ArrayForEach(e, entries)
@@ -198,13 +200,16 @@ static int apply_entries(dse_store_t *s, const cJSON *o, dse_task_record_t *rec,
         q[i] = rows[i].quantity;
         t[i] = rows[i].t;
         v[i] = rows[i].value;
+        x[i] = dse_store_result_extra(&rows[i]);
         i++;
     }
     rec->n_entries = ne;
     rec->quantities = q;
     rec->t = t;
     rec->values = v;
+    rec->extra = x;
     if (rc == DSE_OK) rc = dse_store_apply(s, rec, err);
+    free(x);
     free(q);
     free(t);
     free(v);

@@ -3,6 +3,7 @@
 #include "plan.h"
 
 #include <libgen.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,13 +21,20 @@ double sweep_task_flops(const dse_config_t *cfg, uint64_t n, uint64_t d, int fam
 {
     size_t m = cfg->params.max_n && n > cfg->params.max_n ? cfg->params.max_n : (size_t)n;
     uint64_t bits = family_bits(cfg, family);
-    if (!family_is_mi(family)) return dse_quantity_cost(bits, m, (size_t)d);
+    const dse_params_t *p = &cfg->params;
+    if (!family_is_mi(family)) { /* each sigma rule and each DSE subsample repeat: an eigensolve */
+        double repeats =
+            m < n && p->subsample_repeats > 1 && (bits & DSE_Q(DSE))
+                ? (p->subsample_repeats - 1) * dse_quantity_cost_params(DSE_Q(DSE), m, d, p)
+                : 0;
+        return dse_quantity_cost_params(bits, m, (size_t)d, p) + repeats;
+    }
     /* MI: per class, its own subset and R random subsets of the same size.
      * The classes are not known here: n_clusters equal classes are assumed. */
     size_t classes = cfg->params.n_clusters > 1 ? (size_t)cfg->params.n_clusters : 1;
     size_t per_class = m / classes > 1 ? m / classes : 2;
     return (double)classes * (cfg->params.repetitions + 1) *
-           dse_quantity_cost(bits, per_class, (size_t)d);
+           dse_quantity_cost_params(bits, per_class, (size_t)d, p);
 }
 
 /* Rank 0: the store's directory must exist and be writable before any work. */
@@ -172,6 +180,37 @@ static void report_reference(const dse_config_t *cfg)
     dse_source_close(&src);
 }
 
+/* Rank 0: the bandwidth check of `scan` (docs/report.md): the first and the
+ * last checkpoint of each run (at most 16), 500 seeded rows each, against
+ * every rule whose sigma does not adapt to the data; warnings only. */
+static void report_bandwidth(const dse_config_t *cfg, const dse_scan_t *scan)
+{
+    const dse_params_t *p = &cfg->params;
+    for (size_t i = 0, checked = 0; i < scan->count && checked < 16; ++i) {
+        const dse_checkpoint_t *c = &scan->items[i];
+        int first = i == 0 || strcmp(c->run, scan->items[i - 1].run);
+        int last = i + 1 == scan->count || strcmp(c->run, scan->items[i + 1].run);
+        if (c->error || !(first || last)) continue;
+        checked++;
+        double med;
+        size_t d;
+        dse_err_t e;
+        if (dse_score_sample_median(c->spec, 500, p->seed, &med, NULL, &d, &e) != DSE_OK) continue;
+        for (int r = 0; r < dse_params_rule_count(p); ++r) {
+            dse_sigma_rule_t rule = dse_params_rule_at(p, r);
+            double sigma = rule.kind == DSE_SIGMA_SQRT_D ? sqrt((double)d) : rule.value * med;
+            if (rule.kind == DSE_SIGMA_FIXED) sigma = rule.value;
+            int check = rule.kind == DSE_SIGMA_KNN ? 0 : dse_score_sigma_check(sigma, med);
+            char text[32];
+            if (check)
+                printf("warning: %s step %lld: sigma %s = %.4g, median distance %.4g (500 rows): "
+                       "%s\n",
+                       c->run, (long long)c->step, dse_sigma_format(&rule, text, sizeof text),
+                       sigma, med, dse_score_sigma_warning(check));
+        }
+    }
+}
+
 /* Local. The families `scan` counts: those with quantities and their input. */
 static void scan_families(const dse_config_t *cfg, int *counted)
 {
@@ -222,6 +261,7 @@ int dse_sweep_scan_report(MPI_Comm comm, const dse_config_t *cfg, const dse_swee
     for (size_t i = 0; i < scan.n_warnings; ++i)
         printf("warning: %s\n", scan.warnings[i]);
     if (cfg->reference && *cfg->reference) report_reference(cfg);
+    report_bandwidth(cfg, &scan);
     char a[32], b[32];
     size_t need = dse_dist_bytes_per_rank(max_n, max_d, 1, 1, 64);
     /* Rate model: 2 GFLOP/s per rank effective for the eigensolver (docs/scaling.md). */

@@ -41,9 +41,31 @@ typedef struct {
     size_t n_used;
     size_t n_entries;
     double values[256]; /* in family_entries order */
-    double *spectrum;   /* n_used values (spectral family), owned */
+    dse_entry_extra_t extra[256];
+    double *spectrum; /* n_used values (spectral family), owned */
     size_t spectrum_length;
 } task_outcome_t;
+
+/* One score entry as the store keeps it: the value, its SE and, under
+ * bandwidth rules, the rule and the bandwidth it gave. */
+static void sweep_entry_outcome(const dse_params_t *p, const dse_score_t *s,
+                                const dse_score_entry_t *e, double *value, dse_entry_extra_t *x)
+{
+    *value = e->value;
+    memset(x, 0, sizeof *x);
+    x->se = e->se;
+    if (dse_quantity_uses_sigma(dse_quantity_basis(dse_quantity_source(e->quantity))) &&
+        isfinite(s->median_distance))
+        x->median_distance = s->median_distance;
+    if (p->n_rules == 0 ||
+        !dse_quantity_uses_sigma(dse_quantity_basis(dse_quantity_source(e->quantity))))
+        return;
+    dse_sigma_rule_t r = dse_params_rule_at(p, e->rule);
+    dse_sigma_format(&r, x->sigma_rule, sizeof x->sigma_rule);
+    x->sigma_used = e->sigma.median;
+    x->sigma_min = e->sigma.lo;
+    x->sigma_max = e->sigma.hi;
+}
 
 /* Collective on g_comm: scores one checkpoint for one family. */
 static void run_task(MPI_Comm g_comm, const dse_config_t *cfg, const dse_scan_t *scan,
@@ -59,7 +81,8 @@ static void run_task(MPI_Comm g_comm, const dse_config_t *cfg, const dse_scan_t 
     const char *names[256];
     dse_quantity_id_t ids[256];
     double ts[256];
-    size_t ne = family_entries(cfg, t->family, names, ts, ids);
+    int rules[256];
+    size_t ne = family_entries(cfg, t->family, names, ts, ids, rules);
     o->n_entries = ne;
     int is_mi = family_is_mi(t->family);
     const dse_categories_t *cat = is_mi ? mi[t->family].cat : NULL;
@@ -92,8 +115,10 @@ static void run_task(MPI_Comm g_comm, const dse_config_t *cfg, const dse_scan_t 
         for (size_t i = 0; i < ne; ++i) {
             o->values[i] = NAN;
             for (size_t j = 0; j < s.n_entries; ++j)
-                if (s.entries[j].quantity == ids[i] && s.entries[j].t == ts[i])
-                    o->values[i] = s.entries[j].value;
+                if (s.entries[j].quantity == ids[i] && s.entries[j].t == ts[i] &&
+                    s.entries[j].rule == rules[i])
+                    sweep_entry_outcome(&cfg->params, &s, &s.entries[j], &o->values[i],
+                                        &o->extra[i]);
         }
         o->n_used = s.n_used;
         if (s.spectrum && (cfg->quantities & DSE_Q(DSE))) {
@@ -140,7 +165,7 @@ static void progress(coordinator_t *co, const sweep_task_t *t, const task_outcom
     if (co->verbose > 0 && !o->status) {
         const char *names[256];
         double ts[256];
-        size_t ne = family_entries(co->cfg, t->family, names, ts, NULL);
+        size_t ne = family_entries(co->cfg, t->family, names, ts, NULL, NULL);
         for (size_t i = 0; i < ne; ++i)
             printf("        %-22s t=%-3g %.10g\n", names[i], ts[i], o->values[i]);
     }
@@ -153,7 +178,7 @@ static int record(coordinator_t *co, const sweep_task_t *t, const task_outcome_t
     const dse_checkpoint_t *c = &co->scan->items[t->checkpoint];
     const char *names[256];
     double ts[256];
-    size_t ne = family_entries(co->cfg, t->family, names, ts, NULL);
+    size_t ne = family_entries(co->cfg, t->family, names, ts, NULL, NULL);
     uint64_t max_n = co->cfg->params.max_n;
     dse_task_record_t rec = {
         .checkpoint = {c->path, c->run, c->step, c->n, c->d,
@@ -169,6 +194,7 @@ static int record(coordinator_t *co, const sweep_task_t *t, const task_outcome_t
         .quantities = names,
         .t = ts,
         .values = o->values,
+        .extra = o->extra,
         .spectrum_length = o->spectrum_length,
         .spectrum = o->spectrum};
     return dse_store_commit(co->store, &rec, err);

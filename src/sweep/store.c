@@ -250,6 +250,7 @@ int dse_store_apply(dse_store_t *s, const dse_task_record_t *rec, dse_err_t *err
         snprintf(r.quantity, sizeof r.quantity, "%s", rec->quantities[i]);
         r.t = rec->t[i];
         r.value = rec->status == 0 ? rec->values[i] : NAN;
+        dse_store_result_set_extra(&r, rec->extra ? &rec->extra[i] : NULL);
         DSE_TRY(dse_store_add_result(s, &r, err));
     }
     if (rec->spectrum_length) {
@@ -257,4 +258,24 @@ int dse_store_apply(dse_store_t *s, const dse_task_record_t *rec, dse_err_t *err
         DSE_TRY(dse_store_add_spectrum(s, &sp, err));
     }
     return DSE_OK;
+}
+
+void dse_store_result_set_extra(dse_store_result_t *r, const dse_entry_extra_t *x)
+{
+    dse_entry_extra_t none = {0};
+    if (!x) x = &none;
+    r->se = x->se;
+    snprintf(r->sigma_rule, sizeof r->sigma_rule, "%s", x->sigma_rule);
+    r->sigma_used = x->sigma_used;
+    r->sigma_min = x->sigma_min;
+    r->sigma_max = x->sigma_max;
+    r->median_distance = x->median_distance;
+}
+
+dse_entry_extra_t dse_store_result_extra(const dse_store_result_t *r)
+{
+    dse_entry_extra_t x = {r->se,        "",           r->sigma_used,
+                           r->sigma_min, r->sigma_max, r->median_distance};
+    snprintf(x.sigma_rule, sizeof x.sigma_rule, "%s", r->sigma_rule);
+    return x;
 }

@@ -43,6 +43,12 @@ static const dse_column_t result_cols[] = {
     RS(error, DSE_COL_STR, DSE_M_INFO, DSE_J_STRING, "error", DSE_JL_RECORD),
     RS(seconds, DSE_COL_F64, DSE_M_INFO, DSE_J_NUMBER, "seconds", DSE_JL_RECORD),
     RS(ranks, DSE_COL_I32, DSE_M_INFO, DSE_J_NUMBER, "ranks", DSE_JL_RECORD),
+    RS(se, DSE_COL_F64, DSE_M_AGREE, DSE_J_HEX, "se", DSE_JL_ENTRY),
+    RS(sigma_rule, DSE_COL_CHARS, DSE_M_KEY, DSE_J_STRING, "sr", DSE_JL_ENTRY),
+    RS(sigma_used, DSE_COL_F64, DSE_M_AGREE, DSE_J_HEX, "su", DSE_JL_ENTRY),
+    RS(sigma_min, DSE_COL_F64, DSE_M_INFO, DSE_J_HEX, "smin", DSE_JL_ENTRY),
+    RS(sigma_max, DSE_COL_F64, DSE_M_INFO, DSE_J_HEX, "smax", DSE_JL_ENTRY),
+    RS(median_distance, DSE_COL_F64, DSE_M_INFO, DSE_J_HEX, "md", DSE_JL_ENTRY),
 };
 
 /* /spectra (besides its ragged `offset` and `values`, written by store_hdf5.c;

@@ -130,6 +130,21 @@ int dse_store_merge(dse_store_t *dst, const char *dst_name, const dse_store_t *s
     return rc;
 }
 
+/* The stored spectrum is that of the first sigma rule (sweeps with several
+ * rules store one): r takes the rule columns of the checkpoint's first DSE
+ * row, which is that rule's. */
+static void spectrum_rule(const dse_store_t *s, int64_t checkpoint, dse_store_result_t *r)
+{
+    for (size_t i = 0; i < s->n_results; ++i)
+        if (s->results[i].checkpoint == checkpoint &&
+            !strcmp(s->results[i].quantity, dse_quantity_name(DSE_QID_DSE))) {
+            dse_entry_extra_t x = dse_store_result_extra(&s->results[i]);
+            x.se = 0;
+            dse_store_result_set_extra(r, &x);
+            return;
+        }
+}
+
 int dse_store_rescore_tables(dse_store_t *s, const double *ts, size_t nt, size_t *added,
                              dse_err_t *err)
 {
@@ -146,6 +161,7 @@ int dse_store_rescore_tables(dse_store_t *s, const double *ts, size_t nt, size_t
             snprintf(r.quantity, sizeof r.quantity, "%s", dse_quantity_name(DSE_QID_DSE));
             snprintf(r.family, sizeof r.family, "%s",
                      dse_quantity_family_name(dse_quantity_get(DSE_QID_DSE)->family));
+            spectrum_rule(s, sp->checkpoint, &r);
             size_t len = dse_row_key(&dse_result_table, &r, key, sizeof key);
             int64_t j = dse_htable_get(&idx, key, len);
             if (j < 0) {
