@@ -5,12 +5,10 @@
 #  - DSE at t = 1, 2 for sigma = 10, sqrt_d, median, median*0.5, knn:7 equals
 #    numpy's (distances, np.median over i < j, an explicit loop over each
 #    point's neighbours for kNN, eigvalsh) to 1e-10 relative, on 1 rank and on
-#    3 and 4 ranks with the distributed path (--group-size all, block size 8);
-#    not on 2: pdsyevr on a 1 x 2 grid is inaccurate on this input, with or
-#    without rules (fixed sigma 8.4758653783613251: DSE 2.81658362197 at block
-#    size 16 vs 2.81658358747 on 1, 3 and 4 ranks; the kernel's matrix-entry
-#    DSE and the Gaussian's spectrum agree) — a defect of the eigensolver
-#    path that predates the rules, reported with the change;
+#    2, 3 and 4 ranks with the distributed path (--group-size all, block size
+#    8 and 16). The input has a duplicated row, so K is singular: pdsyevr's
+#    MRRR stage once returned that zero eigenvalue as ~1e-9 on a 1 x 2 grid at
+#    block size 16 (DSE off by 3e-8); the distributed path now uses pdsyev;
 #    the sigma used per rule equals numpy's to 1e-12;
 #  - the default (one fixed sigma) prints no sigma columns and the same DSE as
 #    --sigma 10 did before rules existed (numpy, 1e-10);
@@ -41,9 +39,11 @@ EOP
 rules="10,sqrt_d,median,median*0.5,knn:7"
 mpi 1 "$bin" score "$tmp/z.npy" --sigma "$rules" --t 1,2 --json > "$tmp/one.json" 2>"$tmp/err" \
   && ok || bad "1-rank score: $(cat "$tmp/err")"
-for np in 3 4; do
-  mpi "$np" "$bin" score "$tmp/z.npy" --sigma "$rules" --t 1,2 --group-size all --nb 8 --json \
-    > "$tmp/dist$np.json" 2>"$tmp/err" && ok || bad "$np-rank score: $(cat "$tmp/err")"
+for np in 2 3 4; do
+  for nb in 8 16; do
+    mpi "$np" "$bin" score "$tmp/z.npy" --sigma "$rules" --t 1,2 --group-size all --nb $nb --json \
+      > "$tmp/dist$np-$nb.json" 2>"$tmp/err" && ok || bad "$np-rank score (nb $nb): $(cat "$tmp/err")"
+  done
 done
 "$bin" score "$tmp/z.npy" --json > "$tmp/default.json" 2>"$tmp/err" && ok || bad "default score: $(cat "$tmp/err")"
 "$bin" score "$tmp/z.npy" --sigma 0.01,median,1e6 --json > "$tmp/check.json" 2>"$tmp/err" && ok || bad "check score: $(cat "$tmp/err")"
@@ -104,8 +104,9 @@ def check(path, label):
     print(label, "ok:", seen, "values")
 
 check(tmp + "/one.json", "1 rank")
-check(tmp + "/dist3.json", "3 ranks")
-check(tmp + "/dist4.json", "4 ranks")
+for np in (2, 3, 4):
+    for nb in (8, 16):
+        check(tmp + "/dist%d-%d.json" % (np, nb), "%d ranks, block size %d" % (np, nb))
 dflt = json.load(open(tmp + "/default.json"))
 assert [r["quantity"] for r in dflt["results"]] == ["DSE"], dflt["results"]
 assert "sigma_rule" not in dflt["results"][0]

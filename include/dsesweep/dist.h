@@ -1,5 +1,5 @@
 /* dist.h — the distributed engine: kernels in 2D block-cyclic layout and
- * eigenvalues with ScaLAPACK pdsyevr (JOBZ='N').
+ * eigenvalues with ScaLAPACK pdsyev (JOBZ='N').
  *
  * Problem positions 0..n-1 index the samples of one problem (after any
  * subsample). Each rank asks a row reader for exactly the positions its
@@ -35,7 +35,7 @@ int dse_layout_init(const dse_group_t *g, size_t n, int nb, dse_layout_t *L, dse
 void dse_layout_free(dse_layout_t *L);
 
 /* Per-phase wall times (seconds) and bytes this rank sent in our own
- * collectives (pdsyevr's internal traffic is modelled in docs/scaling.md). */
+ * collectives (the eigensolver's internal traffic is modelled in docs/scaling.md). */
 typedef struct dse_dist_stats {
     double t_read, t_kernel, t_reduce, t_eigen;
     double bytes_reduced;
@@ -55,14 +55,14 @@ int dse_dist_kernel(const dse_group_t *g, const dse_layout_t *L, size_t d, dse_r
                     dse_dist_stats_t *stats, dse_err_t *err);
 
 /* Collective on g. All eigenvalues of the distributed symmetric matrix A
- * (destroyed) into w (n, every rank), descending. pdsyevr with JOBZ='N',
- * RANGE='A'; info > 0 is reported with the matrix size. */
+ * (destroyed) into w (n, every rank), descending. pdsyev with JOBZ='N',
+ * info > 0 is reported with the matrix size. */
 int dse_dist_eigvals(const dse_group_t *g, const dse_layout_t *L, double *A, double *w,
                      dse_dist_stats_t *stats, dse_err_t *err);
 
 /* Collective on g. The spectrum of the kernel of n positions (read through
  * `read`) into w (n, every rank). One rank: the serial path (LAPACK driver
- * p->driver); more: block-cyclic with block size nb (0: 64) and pdsyevr.
+ * p->driver); more: block-cyclic with block size nb (0: 64) and pdsyev.
  * Refuses up front, with the figures, a problem over budget_bytes per rank
  * (0: no check). */
 int dse_dist_spectrum(const dse_group_t *g, size_t n, size_t d, dse_row_reader_fn read, void *ctx,
@@ -76,7 +76,7 @@ int dse_dist_matrix_entry(const dse_group_t *g, size_t n, size_t d, dse_row_read
 
 /* Local. Bytes one rank needs for the spectrum of an n-sample, d-dimension
  * problem on an nprow x npcol grid with block size nb: the local matrix,
- * the eigensolver workspace (LAPACK query on one rank; the pdsyevr formula
+ * the eigensolver workspace (LAPACK query on one rank; the ScaLAPACK formula
  * of docs/scaling.md otherwise), the sample shard and the eigenvalues. */
 size_t dse_dist_bytes_per_rank(size_t n, size_t d, int nprow, int npcol, int nb);
 
@@ -100,7 +100,7 @@ int dse_dist_choose_group(size_t n, size_t d, int nb, size_t budget, int request
  * the serial path (dse_kernel_spectra); more: block-cyclic with block size
  * nb (0: 64), the median by an exact radix selection over the local blocks,
  * kNN bandwidths from each row's k smallest gathered over the row
- * communicator, then pdsyevr per rule. With several rules the distances are
+ * communicator, then pdsyev per rule. With several rules the distances are
  * kept beside the kernel (twice the local matrix). Refuses up front, with
  * the figures, a problem over budget_bytes per rank (0: no check). */
 int dse_dist_spectra(const dse_group_t *g, size_t n, size_t d, dse_row_reader_fn read, void *ctx,

@@ -7,7 +7,7 @@
  *     spectrum serves DSE at every t and ASE-anisotropic, the covariance
  *     spectrum participation_ratio and alpha_ReQ), each computed once;
  *     computations with a distributed form (the kernel spectra, matrix-entry
- *     DSE) run on a group of ranks (block-cyclic, pdsyevr) when they do not
+ *     DSE) run on a group of ranks (block-cyclic, pdsyev) when they do not
  *     fit one rank's memory budget or a group is asked for;
  *   - every other computation and every MI subset task (one per subset and
  *     basis, shared by MI quantities of the same basis): on single ranks,

@@ -16,10 +16,10 @@ void Cblacs_gridexit(int ctxt);
 int numroc_(const int *n, const int *nb, const int *iproc, const int *isrcproc, const int *nprocs);
 void descinit_(int *desc, const int *m, const int *n, const int *mb, const int *nb,
                const int *irsrc, const int *icsrc, const int *ictxt, const int *lld, int *info);
-void pdsyevr_(const char *jobz, const char *range, const char *uplo, const int *n, double *a,
-              const int *ia, const int *ja, const int *desca, const double *vl, const double *vu,
-              const int *il, const int *iu, int *m, int *nz, double *w, double *z, const int *iz,
-              const int *jz, const int *descz, double *work, const int *lwork, int *iwork,
-              const int *liwork, int *info, size_t jobz_len, size_t range_len, size_t uplo_len);
+
+void pdsyev_(const char *jobz, const char *uplo, const int *n, double *a, const int *ia,
+             const int *ja, const int *desca, double *w, double *z, const int *iz, const int *jz,
+             const int *descz, double *work, const int *lwork, int *info, size_t jobz_len,
+             size_t uplo_len);
 
 #endif
