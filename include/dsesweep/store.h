@@ -3,8 +3,10 @@
  * In memory a store is three tables (checkpoints, results, spectra) and the
  * reference clustering. On disk:
  *   STORE          HDF5, written collectively with parallel HDF5 (MPI-IO),
- *                  always as STORE.tmp then renamed over STORE, so the file
- *                  at STORE is always complete;
+ *                  always as STORE.tmp.HOST.PID (unique per writer) then
+ *                  renamed over STORE, so the file at STORE is always complete;
+ *   STORE.lock     held (fcntl) by the one writer for its whole run: it
+ *                  names the writer's host, PID and start time;
  *   STORE.journal  one checksummed record per finished task, appended and
  *                  fsync'd by the coordinator the moment the task reports.
  * The store handle (dse_store_open ... dse_store_close) is the one owner of
@@ -117,17 +119,23 @@ enum {
 
 /* Collective on comm. Opens the store at path: rank 0 reads the HDF5 file
  * (required unless mode has DSE_STORE_CREATE and there is none) and replays
- * STORE.journal. comm MPI_COMM_NULL makes a local handle that needs no MPI
+ * STORE.journal. With DSE_STORE_READ_WRITE rank 0 first takes STORE.lock and
+ * holds it until dse_store_close: a store another live writer holds is
+ * refused at once (DSE_EUSAGE, naming its host, PID and start time); a lock
+ * left by a dead writer is taken over with a line on stderr. Readers take no
+ * lock and see the last complete STORE plus the journal. comm MPI_COMM_NULL makes a local handle that needs no MPI
  * (export, report; it cannot checkpoint). *out is owned by the caller:
  * dse_store_close. */
 int dse_store_open(MPI_Comm comm, const char *path, int mode, dse_store_handle_t **out,
                    dse_err_t *err);
 
 /* Collective on comm. A new, empty store that will replace whatever is at
- * path when checkpointed (its file and journal are not read). */
+ * path when checkpointed (its file and journal are not read). Takes
+ * STORE.lock as dse_store_open does for writing. */
 int dse_store_create(MPI_Comm comm, const char *path, dse_store_handle_t **out, dse_err_t *err);
 
-/* Local. Frees the handle (nothing is written); accepts NULL, sets *h NULL. */
+/* Local. Frees the handle (nothing is written) and releases its lock;
+ * accepts NULL, sets *h NULL. */
 void dse_store_close(dse_store_handle_t **h);
 
 /* Local. The store's path and its journal's path (owned by the handle). */
@@ -251,8 +259,8 @@ int dse_journal_replay_stream(FILE *f, long size, dse_store_t *s, size_t *replay
 /* Local. Reads an existing HDF5 store (serial access). */
 int dse_store_read(const char *path, dse_store_t *s, dse_err_t *err);
 
-/* Collective on comm. Writes rank root's store to path (through path.tmp and
- * a rename) with parallel HDF5: every rank writes a slice of every table. */
+/* Collective on comm. Writes rank root's store to path (through
+ * path.tmp.HOST.PID of the root and a rename) with parallel HDF5: every rank writes a slice of every table. */
 int dse_store_write(MPI_Comm comm, int root, const char *path, const dse_store_t *s,
                     dse_err_t *err);
 

@@ -18,6 +18,7 @@ struct dse_store_handle {
     char *journal;      /* owned: path + ".journal" */
     char *merged;       /* names merged so far, for messages (owned) */
     size_t replayed;    /* journal records replayed at open */
+    int lock_fd;        /* rank 0 of a writing handle: STORE.lock, else -1 */
     dse_store_t tables; /* rank 0 */
 };
 
@@ -35,6 +36,7 @@ static int new_handle(MPI_Comm comm, const char *path, int mode, dse_store_handl
     if (!h) return DSE_ENOMEM;
     h->comm = comm;
     h->mode = mode;
+    h->lock_fd = -1;
     if (comm != MPI_COMM_NULL) MPI_Comm_rank(comm, &h->rank);
     size_t cap = strlen(path) + 16;
     h->path = DSE_STRDUP(path, err);
@@ -48,10 +50,13 @@ static int new_handle(MPI_Comm comm, const char *path, int mode, dse_store_handl
     return DSE_OK;
 }
 
-/* Rank 0: the file (if present or required) plus the journal. */
+/* Rank 0: the lock (writers), the file (if present or required), the journal. */
 static int load(dse_store_handle_t *h, dse_err_t *err)
 {
+    if (h->mode & DSE_STORE_READ_WRITE) DSE_TRY(dse_store_lock(h->path, &h->lock_fd, err));
     struct stat st;
+    if (stat(h->path, &st) == 0 && S_ISDIR(st.st_mode))
+        return DSE_RAISE(err, DSE_EIO, "%s: is a directory, expected the store file", h->path);
     if (!(h->mode & DSE_STORE_CREATE) || stat(h->path, &st) == 0)
         DSE_TRY(dse_store_read(h->path, &h->tables, err));
     int cut_torn = (h->mode & DSE_STORE_READ_WRITE) != 0;
@@ -77,7 +82,9 @@ int dse_store_open(MPI_Comm comm, const char *path, int mode, dse_store_handle_t
 int dse_store_create(MPI_Comm comm, const char *path, dse_store_handle_t **out, dse_err_t *err)
 {
     *out = NULL;
-    int rc = agree(comm, new_handle(comm, path, DSE_STORE_READ_WRITE, out, err), err);
+    int rc = new_handle(comm, path, DSE_STORE_READ_WRITE, out, err);
+    if (rc == DSE_OK && (*out)->rank == 0) rc = dse_store_lock(path, &(*out)->lock_fd, err);
+    rc = agree(comm, rc, err);
     if (rc != DSE_OK) dse_store_close(out);
     return rc;
 }
@@ -86,6 +93,7 @@ void dse_store_close(dse_store_handle_t **h)
 {
     if (!h || !*h) return;
     dse_store_free(&(*h)->tables);
+    dse_store_unlock(&(*h)->lock_fd);
     free((*h)->path);
     free((*h)->journal);
     free((*h)->merged);
