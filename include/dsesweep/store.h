@@ -244,10 +244,12 @@ void dse_journal_path(const char *store_path, char *buf, size_t cap);
 int dse_journal_empty(const char *path, dse_err_t *err);
 
 /* Local. Replays the journal at path into s (missing file: nothing to do).
- * A torn or corrupt record ends the replay; with cut_torn it is also cut off
- * the file (only the sweep that will append next may do that; readers pass 0
- * and never modify the file). *replayed (may be NULL) receives the number of
- * records applied. */
+ * Damaged bytes in the middle are skipped (one warning line on stderr: how
+ * many bytes, in how many places, how many frames began there) and every
+ * intact record after them is applied. Damage after the last intact record
+ * is a torn write; with cut_torn it is cut off the file (only the writer
+ * that will append next may do that; readers pass 0 and never modify the
+ * file). *replayed (may be NULL) receives the number of records applied. */
 int dse_journal_replay(const char *path, dse_store_t *s, size_t *replayed, int cut_torn,
                        dse_err_t *err);
 
@@ -255,6 +257,19 @@ int dse_journal_replay(const char *path, dse_store_t *s, size_t *replayed, int c
  * intact records and returns in *good the offset after the last one. */
 int dse_journal_replay_stream(FILE *f, long size, dse_store_t *s, size_t *replayed, long *good,
                               dse_err_t *err);
+
+/* What a replay skipped: damage followed by intact records (a torn tail is
+ * not counted here). */
+typedef struct dse_journal_damage {
+    long bytes;        /* damaged bytes skipped */
+    size_t places;     /* separate damaged stretches */
+    size_t frames;     /* frame magics inside them whose frame did not hold */
+    size_t kept_after; /* intact records applied after the last damaged stretch */
+} dse_journal_damage_t;
+
+/* Local. dse_journal_replay_stream that also says what it skipped. */
+int dse_journal_replay_damaged(FILE *f, long size, dse_store_t *s, size_t *replayed, long *good,
+                               dse_journal_damage_t *d, dse_err_t *err);
 
 /* Local. Reads an existing HDF5 store (serial access). */
 int dse_store_read(const char *path, dse_store_t *s, dse_err_t *err);
