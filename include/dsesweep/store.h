@@ -41,11 +41,14 @@ typedef struct dse_store_result {
     char family[16];    /* task family: "spectral", "classic", "mi" */
     double t;           /* 0 where t does not apply */
     double sigma;
-    double value;   /* NaN when status != 0 */
-    int32_t status; /* 0 ok, else a DSE_E* code */
-    char *error;    /* "" when ok */
-    double seconds; /* wall time of the task */
-    int32_t ranks;  /* ranks of the group that ran it */
+    double value;        /* NaN when status != 0 */
+    int32_t status;      /* 0 ok, else a DSE_E* code */
+    char *error;         /* "" when ok */
+    double seconds;      /* wall time of the task */
+    int32_t ranks;       /* ranks of the group that ran it */
+    int32_t attempts;    /* times this task ran for this file content, this one included
+                            (0 in stores made before the column: read as 1) */
+    char *failed_before; /* the error of the last failed attempt before this one ("" none) */
 } dse_store_result_t;
 
 typedef struct dse_store_spectrum {
@@ -79,12 +82,15 @@ typedef struct dse_store {
     size_t n_results, cap_results;
     dse_store_spectrum_t *spectra;
     size_t n_spectra, cap_spectra;
-    char *config_text;    /* attributes of the file */
-    uint64_t fingerprint; /* dse_config_fingerprint of the config that made it */
+    char *config_text;        /* attributes of the file */
+    uint64_t fingerprint;     /* dse_config_fingerprint of the config that made it */
+    char *labels_path;        /* the labels file the `mi` results were computed with ("" none) */
+    uint64_t labels_checksum; /* FNV-1a 64 of its bytes (0: not recorded) */
     char started[32], finished[32];
     dse_store_reference_t reference; /* path NULL: none */
     dse_htable_t by_path;            /* checkpoint path -> row */
     dse_htable_t by_family;          /* (checkpoint row, family) -> result rows */
+    dse_htable_t failed;             /* (checkpoint row, family) -> failed result rows */
 } dse_store_t;
 
 /* One finished task as the journal and the coordinator see it. */
@@ -123,8 +129,8 @@ enum {
  * holds it until dse_store_close: a store another live writer holds is
  * refused at once (DSE_EUSAGE, naming its host, PID and start time); a lock
  * left by a dead writer is taken over with a line on stderr. Readers take no
- * lock and see the last complete STORE plus the journal. comm MPI_COMM_NULL makes a local handle that needs no MPI
- * (export, report; it cannot checkpoint). *out is owned by the caller:
+ * lock and see the last complete STORE plus the journal. comm MPI_COMM_NULL makes a local handle
+ * that needs no MPI (export, report; it cannot checkpoint). *out is owned by the caller:
  * dse_store_close. */
 int dse_store_open(MPI_Comm comm, const char *path, int mode, dse_store_handle_t **out,
                    dse_err_t *err);
@@ -201,7 +207,9 @@ int64_t dse_store_find_checkpoint(const dse_store_t *s, const char *path);
 
 /* Local. Applies a finished task: adds or updates the checkpoint row (a new
  * checksum drops its old results and spectra), replaces this family's results
- * of that checkpoint, and stores the spectrum. */
+ * of that checkpoint, and stores the spectrum. The new rows carry the
+ * failure history of the rows they replace: `attempts` one more, and
+ * `failed_before` the error of the last failed attempt. */
 int dse_store_apply(dse_store_t *s, const dse_task_record_t *rec, dse_err_t *err);
 
 /* Local. Sets the result (checkpoint row, quantity, t) to an ok value:
@@ -214,6 +222,11 @@ int dse_store_put_value(dse_store_t *s, int64_t checkpoint, const char *quantity
 /* Local. 1 if the store holds results of `family` for this checkpoint path
  * with this checksum. */
 int dse_store_has(const dse_store_t *s, const char *path, uint64_t checksum, const char *family);
+
+/* Local. 1 if the store holds failed results (status != 0) of `family` for
+ * this checkpoint path with this checksum: a task the next run retries. */
+int dse_store_has_failed(const dse_store_t *s, const char *path, uint64_t checksum,
+                         const char *family);
 
 /* Local. Frees ref's buffers and zeroes it; safe on a zeroed struct. */
 void dse_store_reference_free(dse_store_reference_t *ref);
@@ -275,7 +288,8 @@ int dse_journal_replay_damaged(FILE *f, long size, dse_store_t *s, size_t *repla
 int dse_store_read(const char *path, dse_store_t *s, dse_err_t *err);
 
 /* Collective on comm. Writes rank root's store to path (through
- * path.tmp.HOST.PID of the root and a rename) with parallel HDF5: every rank writes a slice of every table. */
+ * path.tmp.HOST.PID of the root and a rename) with parallel HDF5: every rank writes a slice of
+ * every table. */
 int dse_store_write(MPI_Comm comm, int root, const char *path, const dse_store_t *s,
                     dse_err_t *err);
 

@@ -43,6 +43,10 @@ static const dse_column_t result_cols[] = {
     RS(error, DSE_COL_STR, DSE_M_INFO, DSE_J_STRING, "error", DSE_JL_RECORD),
     RS(seconds, DSE_COL_F64, DSE_M_INFO, DSE_J_NUMBER, "seconds", DSE_JL_RECORD),
     RS(ranks, DSE_COL_I32, DSE_M_INFO, DSE_J_NUMBER, "ranks", DSE_JL_RECORD),
+    /* The failure history: derived when a record is applied (the journal
+     * replays in order on top of the same store, so it is not journaled). */
+    RS(attempts, DSE_COL_I32, DSE_M_INFO, DSE_J_NONE, NULL, DSE_JL_RECORD),
+    RS(failed_before, DSE_COL_STR, DSE_M_INFO, DSE_J_NONE, NULL, DSE_JL_RECORD),
 };
 
 /* /spectra (besides its ragged `offset` and `values`, written by store_hdf5.c;
@@ -82,6 +86,8 @@ static const dse_column_t file_cols[] = {
     FA(fingerprint, "config_fingerprint", DSE_COL_U64, DSE_H5_ATTR_HEX),
     FA(started, "started", DSE_COL_CHARS, DSE_H5_ATTR),
     FA(finished, "finished", DSE_COL_CHARS, DSE_H5_ATTR_WRITE),
+    FA(labels_path, "labels_path", DSE_COL_STR, DSE_H5_ATTR),
+    FA(labels_checksum, "labels_checksum", DSE_COL_U64, DSE_H5_ATTR_HEX),
 };
 
 #define TABLE(group, type, cols)                                                                   \
