@@ -41,7 +41,7 @@ int dse_sweep_run(MPI_Comm comm, const dse_config_t *cfg, const dse_sweep_opts_t
 {
     double t_start = MPI_Wtime();
     memset(summary, 0, sizeof *summary);
-    dse_sweep_opts_t o = opts ? *opts : (dse_sweep_opts_t){0, 0, 1, NULL, 0, 0};
+    dse_sweep_opts_t o = opts ? *opts : (dse_sweep_opts_t){.shard_count = 1};
     if (o.shard_count < 1) o.shard_count = 1;
     const char *path = o.store_override ? o.store_override : cfg->store;
     sweep_plan_t plan;
