@@ -74,6 +74,8 @@ typedef struct dse_store_reference {
 
 /* The task family whose results (DSMI_X, ...) use the reference clustering. */
 #define DSE_STORE_FAMILY_MI_X "mi_x"
+/* The task family whose results (DSMI, ...) use the labels file. */
+#define DSE_STORE_FAMILY_MI "mi"
 
 typedef struct dse_store {
     dse_store_checkpoint_t *checkpoints;
@@ -179,6 +181,13 @@ int dse_store_commit(dse_store_handle_t *h, const dse_task_record_t *rec, dse_er
 int dse_store_commit_reference(dse_store_handle_t *h, const dse_store_reference_t *ref,
                                size_t *dropped, dse_err_t *err);
 
+/* Local (rank 0). Records that the `mi` results are (to be) computed with
+ * the labels file at path whose bytes have this checksum: journaled first,
+ * then applied with dse_store_set_labels; *dropped (may be NULL) receives how
+ * many mi results of other labels were dropped. */
+int dse_store_commit_labels(dse_store_handle_t *h, const char *path, uint64_t checksum,
+                            size_t *dropped, dse_err_t *err);
+
 /* Local (rank 0). Stamps `finished` with the time now. */
 void dse_store_stamp_finished(dse_store_handle_t *h);
 
@@ -240,6 +249,17 @@ int dse_store_reference_equal(const dse_store_reference_t *a, const dse_store_re
  * belonged to the old clustering); *dropped (may be NULL) receives how many. */
 int dse_store_set_reference(dse_store_t *s, const dse_store_reference_t *ref, size_t *dropped,
                             dse_err_t *err);
+
+/* Local. Sets the labels the store's mi results belong to. When the store
+ * recorded other labels (another nonzero checksum), every DSE_STORE_FAMILY_MI
+ * result is dropped; *dropped (may be NULL) receives how many. */
+int dse_store_set_labels(dse_store_t *s, const char *labels_path, uint64_t checksum,
+                         size_t *dropped, dse_err_t *err);
+
+/* Local. Appends a labels record (path, checksum) to the journal at path and
+ * fsyncs it (replayed with dse_store_set_labels). */
+int dse_journal_append_labels(const char *path, const char *labels_path, uint64_t checksum,
+                              dse_err_t *err);
 
 /* Local. Appends the clustering ref to the journal at path and fsyncs it
  * (replayed by dse_journal_replay like a task). */

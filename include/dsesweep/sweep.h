@@ -46,6 +46,8 @@ typedef struct dse_sweep_summary {
     int stop_signal;      /* SIGUSR1 or SIGTERM if one stopped the sweep early, else 0 */
     char reference_error[DSE_ERR_MSG_MAX]; /* why no mi_x task ran although a reference
                                               is configured ("" otherwise) */
+    char labels_error[DSE_ERR_MSG_MAX];    /* why no mi task ran: the labels file changed
+                                              since the store's mi results ("" otherwise) */
     double seconds;
 } dse_sweep_summary_t;
 

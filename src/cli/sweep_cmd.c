@@ -62,7 +62,8 @@ static void run_help(FILE *out, const char *cmd)
                 "handed out; in-flight tasks finish, or are abandoned after --grace seconds\n"
                 "(default 60); the store is written and the exit status is 4.\n\n"
                 "Exit status: 0 all tasks done, 3 the sweep finished but some tasks failed\n"
-                "(their errors are in the store) or the reference X changed, 4 stopped by a\n"
+                "(their errors are in the store) or the labels or the reference X changed,\n"
+                "4 stopped by a\n"
                 "signal with work left (run again to resume), 1 the sweep could not run,\n"
                 "2 bad usage.\n");
     fprintf(out, "\nConfig keys (docs/config.md):\n");
@@ -169,7 +170,9 @@ int dse_cli_sweep(const char *cmd, int argc, char **argv)
                    sum.stop_signal == SIGTERM ? "SIGTERM" : "SIGUSR1", sum.tasks_left);
         if (rc == DSE_OK && is_rank0() && sum.reference_error[0])
             fprintf(stderr, "dsesweep %s: error: no mi_x task run: %s\n", cmd, sum.reference_error);
-        int ref_refused = sum.reference_error[0] != '\0';
+        if (rc == DSE_OK && is_rank0() && sum.labels_error[0])
+            fprintf(stderr, "dsesweep %s: error: no mi task run: %s\n", cmd, sum.labels_error);
+        int ref_refused = sum.reference_error[0] != '\0' || sum.labels_error[0] != '\0';
         status = rc != DSE_OK ? 1 : sum.stop_signal ? 4 : (sum.tasks_failed || ref_refused ? 3 : 0);
     }
     if (rc != DSE_OK && is_rank0()) report_error(cmd, &err);

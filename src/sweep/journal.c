@@ -166,6 +166,34 @@ int dse_journal_append_reference(const char *path, const dse_store_reference_t *
     return rc;
 }
 
+int dse_journal_append_labels(const char *path, const char *labels_path, uint64_t checksum,
+                              dse_err_t *err)
+{
+    char hex[24];
+    snprintf(hex, sizeof hex, "%016llx", (unsigned long long)checksum);
+    cJSON *o = cJSON_CreateObject();
+    if (!o || !cJSON_AddStringToObject(o, "kind", "labels") ||
+        !cJSON_AddStringToObject(o, "path", labels_path ? labels_path : "") ||
+        !cJSON_AddStringToObject(o, "checksum", hex)) {
+        cJSON_Delete(o);
+        return DSE_RAISE(err, DSE_ENOMEM, "cannot encode a labels record");
+    }
+    return append_record(path, o, NULL, 0, err);
+}
+
+/* Applies a decoded labels record. */
+static int apply_labels(dse_store_t *s, const cJSON *o, dse_err_t *err)
+{
+    const cJSON *p = cJSON_GetObjectItemCaseSensitive(o, "path");
+    const cJSON *c = cJSON_GetObjectItemCaseSensitive(o, "checksum");
+    if (!cJSON_IsString(p) || !cJSON_IsString(c))
+        return DSE_RAISE(err, DSE_EFORMAT, "corrupt journal record");
+    char *end;
+    uint64_t sum = strtoull(c->valuestring, &end, 16);
+    if (end == c->valuestring || *end) return DSE_RAISE(err, DSE_EFORMAT, "corrupt journal record");
+    return dse_store_set_labels(s, p->valuestring, sum, NULL, err);
+}
+
 /* Applies a decoded reference-clustering record (labels as doubles). */
 static int apply_reference(dse_store_t *s, const cJSON *o, const double *labels, uint32_t count,
                            dse_err_t *err)
@@ -261,9 +289,10 @@ static int apply_json(dse_store_t *s, const char *json, const double *payload, u
     cJSON *o = cJSON_Parse(json);
     if (!o) return DSE_RAISE(err, DSE_EFORMAT, "corrupt journal record");
     const cJSON *kind = cJSON_GetObjectItemCaseSensitive(o, "kind");
-    int rc = cJSON_IsString(kind) && !strcmp(kind->valuestring, "reference")
-                 ? apply_reference(s, o, payload, sl, err)
-                 : apply_task(s, o, payload, sl, err);
+    const char *k = cJSON_IsString(kind) ? kind->valuestring : "";
+    int rc = !strcmp(k, "reference") ? apply_reference(s, o, payload, sl, err)
+             : !strcmp(k, "labels")  ? apply_labels(s, o, err)
+                                     : apply_task(s, o, payload, sl, err);
     cJSON_Delete(o);
     return rc;
 }

@@ -97,6 +97,41 @@ int dse_store_reindex(dse_store_t *s, dse_err_t *err)
     return DSE_OK;
 }
 
+/* Drops every result of `family` (all checkpoints); counts them in *dropped.
+ * The caller reindexes. */
+static void drop_family(dse_store_t *s, const char *family, size_t *dropped)
+{
+    size_t w = 0;
+    for (size_t i = 0; i < s->n_results; ++i) {
+        dse_store_result_t *r = &s->results[i];
+        if (!strcmp(r->family, family)) {
+            dse_row_free(&dse_result_table, r);
+            if (dropped) (*dropped)++;
+        } else {
+            s->results[w++] = *r;
+        }
+    }
+    s->n_results = w;
+}
+
+int dse_store_set_labels(dse_store_t *s, const char *labels_path, uint64_t checksum,
+                         size_t *dropped, dse_err_t *err)
+{
+    if (dropped) *dropped = 0;
+    char *copy = DSE_STRDUP(labels_path ? labels_path : "", err);
+    if (!copy) return DSE_ENOMEM;
+    free(s->labels_path);
+    s->labels_path = copy;
+    if (s->labels_checksum && s->labels_checksum != checksum) {
+        /* Results of other labels describe other classes: drop them. */
+        drop_family(s, DSE_STORE_FAMILY_MI, dropped);
+        s->labels_checksum = checksum;
+        return dse_store_reindex(s, err);
+    }
+    s->labels_checksum = checksum;
+    return DSE_OK;
+}
+
 int dse_store_set_reference(dse_store_t *s, const dse_store_reference_t *ref, size_t *dropped,
                             dse_err_t *err)
 {
@@ -109,20 +144,8 @@ int dse_store_set_reference(dse_store_t *s, const dse_store_reference_t *ref, si
         return DSE_RAISE(err, DSE_ENOMEM, "cannot store the reference clustering");
     }
     memcpy(copy.labels, ref->labels, (size_t)ref->n * sizeof *copy.labels);
-    if (s->reference.path && !dse_store_reference_equal(&s->reference, ref)) {
-        /* The old clustering's results describe other categories: drop them. */
-        size_t w = 0;
-        for (size_t i = 0; i < s->n_results; ++i) {
-            dse_store_result_t *r = &s->results[i];
-            if (!strcmp(r->family, DSE_STORE_FAMILY_MI_X)) {
-                dse_row_free(&dse_result_table, r);
-                if (dropped) (*dropped)++;
-            } else {
-                s->results[w++] = *r;
-            }
-        }
-        s->n_results = w;
-    }
+    if (s->reference.path && !dse_store_reference_equal(&s->reference, ref))
+        drop_family(s, DSE_STORE_FAMILY_MI_X, dropped);
     dse_store_reference_free(&s->reference);
     s->reference = copy;
     return dse_store_reindex(s, err);

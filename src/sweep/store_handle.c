@@ -178,6 +178,14 @@ int dse_store_commit_reference(dse_store_handle_t *h, const dse_store_reference_
     return dse_store_set_reference(&h->tables, ref, dropped, err);
 }
 
+int dse_store_commit_labels(dse_store_handle_t *h, const char *path, uint64_t checksum,
+                            size_t *dropped, dse_err_t *err)
+{
+    DSE_TRY(writable(h, err));
+    DSE_TRY(dse_journal_append_labels(h->journal, path, checksum, err));
+    return dse_store_set_labels(&h->tables, path, checksum, dropped, err);
+}
+
 void dse_store_stamp_finished(dse_store_handle_t *h)
 {
     dse_store_timestamp(h->tables.finished, sizeof h->tables.finished);
