@@ -157,8 +157,9 @@ const dse_store_t *dse_store_tables(const dse_store_handle_t *h);
 size_t dse_store_replayed(const dse_store_handle_t *h);
 
 /* Collective. Binds the store to the config that writes it: refuses a store
- * made by a config with another fingerprint, else records text and
- * fingerprint and stamps `started`. */
+ * made by a config with another fingerprint (naming each differing key with
+ * both values) or another path_regex (dse_config_check_store), else records
+ * text and fingerprint and stamps `started`. */
 int dse_store_bind_config(dse_store_handle_t *h, const char *text, uint64_t fingerprint,
                           dse_err_t *err);
 

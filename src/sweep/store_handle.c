@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "dsesweep/config.h"
 #include "dsesweep/group.h"
 #include "store_internal.h"
 
@@ -126,12 +127,9 @@ int dse_store_bind_config(dse_store_handle_t *h, const char *text, uint64_t fing
 {
     int rc = DSE_OK;
     dse_store_t *s = &h->tables;
-    if (h->rank == 0 && s->config_text && s->fingerprint != fingerprint)
-        rc = DSE_RAISE(err, DSE_EUSAGE,
-                       "%s: this store was made by a different configuration (quantities or "
-                       "their parameters differ); use another store path, or `dsesweep "
-                       "rescore` for new t values",
-                       h->path);
+    if (h->rank == 0)
+        rc = dse_config_check_store(h->path, s->config_text, text,
+                                    s->config_text && s->fingerprint != fingerprint, err);
     if (h->rank == 0 && rc == DSE_OK) {
         char *copy = DSE_STRDUP(text, err);
         if (!copy) rc = DSE_ENOMEM;
