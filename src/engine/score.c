@@ -377,8 +377,8 @@ int dse_score_load_categories(const char *spec, size_t n, const char *embeddings
                        "%s: labels must be N or N x 1 (got N x %zu); vector references need "
                        "spectral clustering, which `score` does not do yet",
                        spec, y.cols);
-    else if (y.is_integer)
-        rc = dse_categories_from_labels(y.data, n, spec, cat, err);
+    else if (y.is_integer) /* exact: never through the doubles */
+        rc = dse_categories_from_integer_file(spec, n, cat, err);
     else
         rc = dse_categories_from_scalars(y.data, n, p->n_clusters, cat, err);
     if (rc == DSE_OK) rc = dse_categories_check(cat, spec, err);

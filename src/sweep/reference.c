@@ -35,8 +35,8 @@ static void load_labels(const dse_config_t *cfg, dse_categories_t *cat, int *hav
         if (y.cols != 1)
             rc = DSE_RAISE(&err, DSE_EUSAGE, "%s: labels must be N or N x 1 (got N x %zu)",
                            cfg->labels, y.cols);
-        else if (y.is_integer)
-            rc = dse_categories_from_labels(y.data, y.rows, cfg->labels, cat, &err);
+        else if (y.is_integer) /* exact: never through the doubles */
+            rc = dse_categories_from_integer_file(cfg->labels, y.rows, cat, &err);
         else
             rc = dse_categories_from_scalars(y.data, y.rows, cfg->params.n_clusters, cat, &err);
         if (rc == DSE_OK) rc = dse_categories_check(cat, cfg->labels, &err);
