@@ -220,9 +220,11 @@ int dse_sweep_scan_report(MPI_Comm comm, const dse_config_t *cfg, const dse_swee
         if ((int)(i % (size_t)shards) != shard) continue;
         const dse_checkpoint_t *c = &scan.items[i];
         count++;
-        printf("%-4zu %-16s %8lld %8llu %6llu  %s%s%s\n", i, c->run, (long long)c->step,
-               (unsigned long long)c->n, (unsigned long long)c->d, c->rel,
-               c->error ? "  ERROR: " : "", c->error ? c->error : "");
+        char step[24] = "-"; /* no step: one checkpoint per run */
+        if (c->step >= 0) snprintf(step, sizeof step, "%lld", (long long)c->step);
+        printf("%-4zu %-16s %8s %8llu %6llu  %s%s%s\n", i, c->run, step, (unsigned long long)c->n,
+               (unsigned long long)c->d, c->rel, c->error ? "  ERROR: " : "",
+               c->error ? c->error : "");
         if (c->error) {
             bad++;
             continue;
