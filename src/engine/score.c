@@ -296,9 +296,13 @@ int dse_score_run(MPI_Comm comm, const dse_score_input_t *in, const dse_params_t
     out->n_used = n_used;
     task_list_t tl = {0};
     if (rc == DSE_OK) rc = build_tasks(in, p, bits, n_used, &tl, err);
-    /* The big group: who computes the n_used x n_used spectra. */
-    int g = 1;
-    if (rc == DSE_OK)
+    /* The big group: who computes the n_used x n_used spectra. Only tasks
+     * that have such a spectrum are held to its memory model; the others
+     * (CSE, RankMe, ... and the MI subsets) to their own (check_budget). */
+    int g = 1, any_big = 0;
+    for (size_t i = 0; rc == DSE_OK && i < tl.count; ++i)
+        any_big |= !tl.t[i].mi && dse_quantity_get(tl.t[i].basis)->dist != NULL;
+    if (rc == DSE_OK && any_big)
         rc = dse_dist_choose_group(n_used, in->d, o.nb, budget, o.group_size, size, &g, err);
     out->big_group_size = g;
     size_t total = 0;

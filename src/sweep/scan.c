@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "dsesweep/group.h"
@@ -472,15 +473,40 @@ int dse_scan_tree(const dse_config_t *cfg, dse_scan_t *scan, dse_err_t *err)
     return w.rc;
 }
 
+/* Files this large say how far their checksum has got (stderr). */
+#define PROGRESS_BYTES (1ULL << 30)
+#define PROGRESS_SECONDS 10.0
+
+static double now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
 int dse_file_checksum(const char *path, uint64_t *out, dse_err_t *err)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) return DSE_RAISE(err, DSE_EIO, "%s: cannot open: %s", path, strerror(errno));
+    struct stat st;
+    double size = fstat(fd, &st) == 0 ? (double)st.st_size : 0, done = 0;
+    int progress = size >= (double)PROGRESS_BYTES;
+    double start = now_seconds(), last = start;
+    if (progress)
+        fprintf(stderr, "dsesweep: checksumming %s (%.1f GB; a line every %.0f s)\n", path,
+                size / 1e9, PROGRESS_SECONDS);
     uint64_t h = DSE_FNV_OFFSET;
     static unsigned char buf[1 << 20];
     ssize_t got;
-    while ((got = read(fd, buf, sizeof buf)) > 0)
+    while ((got = read(fd, buf, sizeof buf)) > 0) {
         h = dse_fnv1a(h, buf, (size_t)got);
+        done += (double)got;
+        if (progress && now_seconds() - last >= PROGRESS_SECONDS) {
+            last = now_seconds();
+            fprintf(stderr, "dsesweep: checksumming %s: %.1f of %.1f GB (%.0f%%) in %.0f s\n", path,
+                    done / 1e9, size / 1e9, 100 * done / size, last - start);
+        }
+    }
     int e = errno;
     close(fd);
     if (got < 0) return DSE_RAISE(err, DSE_EIO, "%s: read failed: %s", path, strerror(e));
