@@ -45,7 +45,8 @@ static const key_spec_t keys[] = {
      "glob (fnmatch) on a file's path below its root; * also matches '/'"},
     {"sweep", "path_regex", K_STRING, "", 0, 0,
      "PCRE2 regex on the path below the root with named parts (?<run>...) and "
-     "(?<step>...); empty: run = parent directory, step = last number in the file name"},
+     "(?<step>...) (without a step group: one checkpoint per run, no step); empty: run = "
+     "parent directory, step = last number in the file name"},
     {"sweep", "dataset", K_STRING, "", 0, 0,
      "dataset (HDF5) or tensor (safetensors) name inside each file; empty: the only one"},
     {"sweep", "labels", K_PATH, "", 0, 0,
