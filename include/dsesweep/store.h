@@ -153,7 +153,8 @@ const char *dse_store_journal_path(const dse_store_handle_t *h);
 /* Local. The tables (owned by the handle; rank 0 only, else empty). */
 const dse_store_t *dse_store_tables(const dse_store_handle_t *h);
 
-/* Local (rank 0). Journal records replayed when the store was opened. */
+/* Local (rank 0). Finished-task records replayed from the journal when the
+ * store was opened (labels and reference records not counted). */
 size_t dse_store_replayed(const dse_store_handle_t *h);
 
 /* Collective. Binds the store to the config that writes it: refuses a store
@@ -299,7 +300,13 @@ typedef struct dse_journal_damage {
     size_t places;     /* separate damaged stretches */
     size_t frames;     /* frame magics inside them whose frame did not hold */
     size_t kept_after; /* intact records applied after the last damaged stretch */
+    size_t tasks;      /* task records among the applied ones (not labels or reference) */
 } dse_journal_damage_t;
+
+/* Local. dse_journal_replay that also fills *report (what was skipped, how
+ * many of the records were finished tasks). */
+int dse_journal_replay_report(const char *path, dse_store_t *s, size_t *replayed, int cut_torn,
+                              dse_journal_damage_t *report, dse_err_t *err);
 
 /* Local. dse_journal_replay_stream that also says what it skipped. */
 int dse_journal_replay_damaged(FILE *f, long size, dse_store_t *s, size_t *replayed, long *good,

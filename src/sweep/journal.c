@@ -284,12 +284,13 @@ static int apply_task(dse_store_t *s, const cJSON *o, const double *spectrum, ui
 
 /* Applies one record's JSON and payload. */
 static int apply_json(dse_store_t *s, const char *json, const double *payload, uint32_t sl,
-                      dse_err_t *err)
+                      int *is_task, dse_err_t *err)
 {
     cJSON *o = cJSON_Parse(json);
     if (!o) return DSE_RAISE(err, DSE_EFORMAT, "corrupt journal record");
     const cJSON *kind = cJSON_GetObjectItemCaseSensitive(o, "kind");
     const char *k = cJSON_IsString(kind) ? kind->valuestring : "";
+    *is_task = strcmp(k, "reference") && strcmp(k, "labels");
     int rc = !strcmp(k, "reference") ? apply_reference(s, o, payload, sl, err)
              : !strcmp(k, "labels")  ? apply_labels(s, o, err)
                                      : apply_task(s, o, payload, sl, err);
@@ -325,7 +326,7 @@ static int read_head(FILE *f, long size, uint32_t *jl, uint32_t *sl, uint64_t *s
  * intact frame here (torn, damaged, or the end). *rc receives an error that
  * must stop the replay (out of memory); a frame whose JSON makes no sense is
  * damage (0), not an error. */
-static int replay_one(FILE *f, long size, dse_store_t *s, int *rc, dse_err_t *err)
+static int replay_one(FILE *f, long size, dse_store_t *s, int *rc, int *is_task, dse_err_t *err)
 {
     uint32_t jl, sl;
     uint64_t sum;
@@ -342,7 +343,7 @@ static int replay_one(FILE *f, long size, dse_store_t *s, int *rc, dse_err_t *er
     }
     int applied = 0;
     if (whole) {
-        int arc = apply_json(s, json, spec, sl, err);
+        int arc = apply_json(s, json, spec, sl, is_task, err);
         applied = arc == DSE_OK;
         if (arc != DSE_OK && arc != DSE_EFORMAT) *rc = arc;
     }
@@ -387,7 +388,9 @@ int dse_journal_replay_damaged(FILE *f, long size, dse_store_t *s, size_t *repla
     size_t bad_frames = 0;
     while (rc == DSE_OK && pos < size) {
         if (fseek(f, pos, SEEK_SET) != 0) break;
-        if (replay_one(f, size, s, &rc, err)) {
+        int is_task = 0;
+        if (replay_one(f, size, s, &rc, &is_task, err)) {
+            d->tasks += (size_t)is_task;
             if (bad_from >= 0) { /* damage with intact frames after it: skipped */
                 d->bytes += pos - bad_from;
                 d->places++;
@@ -418,6 +421,14 @@ int dse_journal_replay_damaged(FILE *f, long size, dse_store_t *s, size_t *repla
 int dse_journal_replay(const char *path, dse_store_t *s, size_t *replayed, int cut_torn,
                        dse_err_t *err)
 {
+    dse_journal_damage_t d;
+    return dse_journal_replay_report(path, s, replayed, cut_torn, &d, err);
+}
+
+int dse_journal_replay_report(const char *path, dse_store_t *s, size_t *replayed, int cut_torn,
+                              dse_journal_damage_t *report, dse_err_t *err)
+{
+    memset(report, 0, sizeof *report);
     if (replayed) *replayed = 0;
     FILE *f = fopen(path, "rb");
     if (!f)
@@ -428,9 +439,9 @@ int dse_journal_replay(const char *path, dse_store_t *s, size_t *replayed, int c
     long end = ftell(f);
     fseek(f, 0, SEEK_SET);
     long good = 0;
-    dse_journal_damage_t d;
-    int rc = dse_journal_replay_damaged(f, end, s, replayed, &good, &d, err);
+    int rc = dse_journal_replay_damaged(f, end, s, replayed, &good, report, err);
     fclose(f);
+    dse_journal_damage_t d = *report;
     if (rc == DSE_OK && d.places)
         fprintf(stderr,
                 "dsesweep: warning: %s: skipped %ld damaged byte(s) in %zu place(s) (%zu record "

@@ -61,7 +61,10 @@ static int load(dse_store_handle_t *h, dse_err_t *err)
     if (!(h->mode & DSE_STORE_CREATE) || stat(h->path, &st) == 0)
         DSE_TRY(dse_store_read(h->path, &h->tables, err));
     int cut_torn = (h->mode & DSE_STORE_READ_WRITE) != 0;
-    return dse_journal_replay(h->journal, &h->tables, &h->replayed, cut_torn, err);
+    dse_journal_damage_t report;
+    DSE_TRY(dse_journal_replay_report(h->journal, &h->tables, NULL, cut_torn, &report, err));
+    h->replayed = report.tasks;
+    return DSE_OK;
 }
 
 int dse_store_open(MPI_Comm comm, const char *path, int mode, dse_store_handle_t **out,
