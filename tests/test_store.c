@@ -232,6 +232,33 @@ int main(int argc, char **argv)
               "corrupt record dropped");
         dse_store_free(&s);
         test_resync(dir);
+        /* The failure history: a failed task, its retry, and the retry's
+         * record applied again (a journal replayed over the store that
+         * already holds it) give the same rows. */
+        dse_task_record_t f1 = make("/data/f.npy", 5, "classic", 1.0, q, t, v, spec, 0);
+        f1.status = DSE_ENOMEM;
+        f1.error = "N = 9 needs 1 GB";
+        memset(&s, 0, sizeof s);
+        CHECK(dse_store_apply(&s, &f1, &err) == DSE_OK, "%s", err.msg);
+        CHECK(dse_store_has_failed(&s, "/data/f.npy", 5, "classic") && s.results[0].attempts == 1,
+              "a failed task is recorded as failed, attempt 1");
+        int32_t before;
+        const char *why;
+        dse_task_record_t f2 = make("/data/f.npy", 5, "classic", 2.0, q, t, v, spec, 0);
+        dse_store_history(&s, &f2, &before, &why);
+        CHECK(before == 1 && !strcmp(why, "N = 9 needs 1 GB"), "history %d '%s'", before, why);
+        f2.attempts = before + 1;
+        f2.failed_before = "N = 9 needs 1 GB";
+        for (int again = 0; again < 2; ++again) {
+            CHECK(dse_store_apply(&s, &f2, &err) == DSE_OK, "%s", err.msg);
+            CHECK(s.n_results == 2 && s.results[0].attempts == 2 && s.results[1].attempts == 2 &&
+                      !strcmp(s.results[0].failed_before, "N = 9 needs 1 GB") &&
+                      s.results[0].status == 0 &&
+                      !dse_store_has_failed(&s, "/data/f.npy", 5, "classic"),
+                  "retry applied %d time(s): %zu rows, attempts %d", again + 1, s.n_results,
+                  s.results[0].attempts);
+        }
+        dse_store_free(&s);
     }
     /* The reference clustering: journaled, replayed, replaced (dropping the
      * old clustering's mi_x results), merged. */

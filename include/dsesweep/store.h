@@ -109,6 +109,8 @@ typedef struct dse_task_record {
     const double *values;    /* n_entries */
     size_t spectrum_length;  /* 0: none */
     const double *spectrum;
+    int32_t attempts;          /* the failure history; 0: derived from the rows it replaces */
+    const char *failed_before; /* (with attempts > 0) the last failed attempt's error */
 } dse_task_record_t;
 
 /* ---- the store handle ------------------------------------------------------
@@ -174,7 +176,9 @@ int dse_store_has_task(const dse_store_handle_t *h, const char *path, uint64_t c
 const dse_store_reference_t *dse_store_reference(const dse_store_handle_t *h);
 
 /* Local (rank 0, the coordinator). Appends rec to the journal and fsyncs it,
- * THEN applies it to the tables. */
+ * THEN applies it to the tables. The record's failure history (attempts,
+ * failed_before) is taken from the rows it replaces and journaled with it,
+ * so replaying the record again gives the same rows. */
 int dse_store_commit(dse_store_handle_t *h, const dse_task_record_t *rec, dse_err_t *err);
 
 /* Local (rank 0). The same for a new reference clustering (copied); when it
@@ -233,6 +237,12 @@ int dse_store_put_value(dse_store_t *s, int64_t checkpoint, const char *quantity
 /* Local. 1 if the store holds results of `family` for this checkpoint path
  * with this checksum. */
 int dse_store_has(const dse_store_t *s, const char *path, uint64_t checksum, const char *family);
+
+/* Local. The failure history a new record of rec's task continues: the
+ * attempts so far and the last failed attempt's error (borrowed from s, ""
+ * when none). */
+void dse_store_history(const dse_store_t *s, const dse_task_record_t *rec, int32_t *attempts,
+                       const char **failed_before);
 
 /* Local. 1 if the store holds failed results (status != 0) of `family` for
  * this checkpoint path with this checksum: a task the next run retries. */

@@ -62,8 +62,10 @@ static int parse_export_args(int argc, char **argv, export_opts_t *o)
             printf("usage: dsesweep export STORE [--format csv|json] [--out FILE]\n"
                    "       dsesweep export STORE --clusters LABELS.npy\n\n"
                    "One tidy row per (checkpoint, quantity, t): run, step, path, quantity, sigma,\n"
-                   "t, value, status, error. Failed tasks are rows with status != 0, an empty\n"
-                   "value and their error. Rows are sorted by run, step, path, quantity, t.\n"
+                   "t, value, status, error, attempts, failed_before. Failed tasks are rows with\n"
+                   "status != 0, an empty value and their error; attempts counts the runs of the\n"
+                   "task and failed_before keeps the error of the last failed one (a retried\n"
+                   "task). Rows are sorted by run, step, path, quantity, t.\n"
                    "--clusters writes the store's reference clustering (the categories of\n"
                    "DSMI_X, ...) as an int64 .npy of N labels instead.\n");
             return -1;
@@ -86,7 +88,7 @@ static int parse_export_args(int argc, char **argv, export_opts_t *o)
 
 static void write_csv(FILE *out, const dse_store_t *s, const size_t *order)
 {
-    fprintf(out, "run,step,path,quantity,sigma,t,value,status,error\n");
+    fprintf(out, "run,step,path,quantity,sigma,t,value,status,error,attempts,failed_before\n");
     for (size_t k = 0; k < s->n_results; ++k) {
         const dse_store_result_t *r = &s->results[order[k]];
         const dse_store_checkpoint_t *c = &s->checkpoints[r->checkpoint];
@@ -99,6 +101,8 @@ static void write_csv(FILE *out, const dse_store_t *s, const size_t *order)
         if (r->status == 0) fprintf(out, "%.17g", r->value);
         fprintf(out, ",%s,", r->status == 0 ? "ok" : "error");
         dse_csv_write_field(out, r->error);
+        fprintf(out, ",%d,", r->attempts > 0 ? (int)r->attempts : 1);
+        dse_csv_write_field(out, r->failed_before ? r->failed_before : "");
         fputc('\n', out);
     }
 }
@@ -125,6 +129,8 @@ static void write_json(FILE *out, const dse_store_t *s, const size_t *order)
             cJSON_AddNullToObject(o, "value");
         cJSON_AddStringToObject(o, "status", r->status == 0 ? "ok" : "error");
         cJSON_AddStringToObject(o, "error", r->error);
+        cJSON_AddNumberToObject(o, "attempts", r->attempts > 0 ? r->attempts : 1);
+        cJSON_AddStringToObject(o, "failed_before", r->failed_before ? r->failed_before : "");
         cJSON_AddItemToArray(arr, o);
     }
     char *text = cJSON_Print(arr);

@@ -108,7 +108,10 @@ static dse_store_result_t record_row(const dse_task_record_t *rec)
                             .status = rec->status,
                             .error = (char *)(rec->error ? rec->error : ""),
                             .seconds = rec->seconds,
-                            .ranks = rec->ranks};
+                            .ranks = rec->ranks,
+                            .attempts = rec->attempts,
+                            .failed_before =
+                                (char *)(rec->failed_before ? rec->failed_before : "")};
     snprintf(r.family, sizeof r.family, "%s", rec->family);
     return r;
 }
@@ -273,6 +276,8 @@ static int apply_task(dse_store_t *s, const cJSON *o, const double *spectrum, ui
                                  .seconds = shared.seconds,
                                  .sigma = shared.sigma,
                                  .ranks = shared.ranks,
+                                 .attempts = shared.attempts,
+                                 .failed_before = shared.failed_before,
                                  .spectrum_length = sl,
                                  .spectrum = spectrum};
         rc = apply_entries(s, o, &rec, &shared, err);

@@ -245,6 +245,16 @@ static void history(const dse_store_t *s, int64_t k, const char *family, int32_t
     }
 }
 
+void dse_store_history(const dse_store_t *s, const dse_task_record_t *rec, int32_t *attempts,
+                       const char **failed_before)
+{
+    *attempts = 0;
+    *failed_before = "";
+    int64_t k = dse_store_find_checkpoint(s, rec->checkpoint.path);
+    if (k >= 0 && dse_store_has(s, rec->checkpoint.path, rec->checkpoint.checksum, rec->family))
+        history(s, k, rec->family, attempts, failed_before);
+}
+
 /* The family whose tasks store the diffusion spectrum: DSE's. */
 static const char *spectrum_family(void)
 {
@@ -298,13 +308,15 @@ int dse_store_apply(dse_store_t *s, const dse_task_record_t *rec, dse_err_t *err
 {
     int64_t k;
     DSE_TRY(upsert_checkpoint(s, &rec->checkpoint, &k, err));
-    int32_t attempts = 0;
-    const char *failed = "";
-    char *kept = NULL; /* the failure history outlives the rows it came from */
-    if (dse_store_has(s, rec->checkpoint.path, rec->checkpoint.checksum, rec->family)) {
-        history(s, k, rec->family, &attempts, &failed);
-        kept = DSE_STRDUP(failed, err);
-        if (!kept) return DSE_ENOMEM;
+    /* The failure history: the record's own (journaled), else derived from
+     * the rows it replaces (records of older journals). */
+    int32_t attempts = rec->attempts > 0 ? rec->attempts - 1 : 0;
+    const char *failed = rec->attempts > 0 && rec->failed_before ? rec->failed_before : "";
+    int has = dse_store_has(s, rec->checkpoint.path, rec->checkpoint.checksum, rec->family);
+    if (has && rec->attempts <= 0) history(s, k, rec->family, &attempts, &failed);
+    char *kept = DSE_STRDUP(failed, err); /* outlives the rows it may come from */
+    if (!kept) return DSE_ENOMEM;
+    if (has) {
         int rc = drop_rows(s, k, rec->family, err);
         if (rc != DSE_OK) {
             free(kept);
@@ -318,7 +330,7 @@ int dse_store_apply(dse_store_t *s, const dse_task_record_t *rec, dse_err_t *err
                             .seconds = rec->seconds,
                             .ranks = rec->ranks,
                             .attempts = attempts + 1,
-                            .failed_before = kept ? kept : (char *)""};
+                            .failed_before = kept};
     snprintf(r.family, sizeof r.family, "%s", rec->family);
     for (size_t i = 0; i < rec->n_entries; ++i) {
         snprintf(r.quantity, sizeof r.quantity, "%s", rec->quantities[i]);

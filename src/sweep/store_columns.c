@@ -43,10 +43,10 @@ static const dse_column_t result_cols[] = {
     RS(error, DSE_COL_STR, DSE_M_INFO, DSE_J_STRING, "error", DSE_JL_RECORD),
     RS(seconds, DSE_COL_F64, DSE_M_INFO, DSE_J_NUMBER, "seconds", DSE_JL_RECORD),
     RS(ranks, DSE_COL_I32, DSE_M_INFO, DSE_J_NUMBER, "ranks", DSE_JL_RECORD),
-    /* The failure history: derived when a record is applied (the journal
-     * replays in order on top of the same store, so it is not journaled). */
-    RS(attempts, DSE_COL_I32, DSE_M_INFO, DSE_J_NONE, NULL, DSE_JL_RECORD),
-    RS(failed_before, DSE_COL_STR, DSE_M_INFO, DSE_J_NONE, NULL, DSE_JL_RECORD),
+    /* The failure history, journaled with the record so that replaying a
+     * record twice gives the same rows (absent in older journals: derived). */
+    RS(attempts, DSE_COL_I32, DSE_M_INFO, DSE_J_NUMBER, "attempts", DSE_JL_RECORD),
+    RS(failed_before, DSE_COL_STR, DSE_M_INFO, DSE_J_STRING, "failed_before", DSE_JL_RECORD),
 };
 
 /* /spectra (besides its ragged `offset` and `values`, written by store_hdf5.c;

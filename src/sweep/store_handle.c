@@ -167,8 +167,14 @@ static int writable(const dse_store_handle_t *h, dse_err_t *err)
 int dse_store_commit(dse_store_handle_t *h, const dse_task_record_t *rec, dse_err_t *err)
 {
     DSE_TRY(writable(h, err));
-    DSE_TRY(dse_journal_append(h->journal, rec, err));
-    return dse_store_apply(&h->tables, rec, err);
+    dse_task_record_t with = *rec;
+    if (with.attempts <= 0) {
+        int32_t before;
+        dse_store_history(&h->tables, rec, &before, &with.failed_before);
+        with.attempts = before + 1;
+    }
+    DSE_TRY(dse_journal_append(h->journal, &with, err));
+    return dse_store_apply(&h->tables, &with, err);
 }
 
 int dse_store_commit_reference(dse_store_handle_t *h, const dse_store_reference_t *ref,
