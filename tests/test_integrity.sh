@@ -3,8 +3,8 @@
 # reproduces a case that used to lose or mix results and checks the fix.
 #  1. one writer per store: 30 same-moment double submits (no hang, one store
 #     equal to an uninterrupted run's, no temporary file left); rescore while a
-#     sweep writes is refused naming the holder, export keeps working; a dead
-#     holder's lock is taken over with a line;
+#     sweep writes (and merge into it) is refused naming the holder, export
+#     keeps working; a dead holder's lock is taken over with a line;
 #  2. a labels file changed in place: refused in one line (mi rows kept) until
 #     --relabel, which recomputes them equal to a fresh store's;
 #  3. a changed path_regex: refused naming the old and the new regex;
@@ -93,6 +93,9 @@ holder=$(cat "$tmp/race.h5.lock")
 err=$(mpi -n 2 "$bin" rescore "$tmp/race.h5" --t 3 2>&1 >/dev/null); st=$?
 [ "$st" = 1 ] && grep -qF "race.h5: another dsesweep is writing this store ($holder; lock" <<<"$err" \
   && ok || bad "rescore during a sweep: exit $st, '$err' (holder '$holder')"
+err=$(mpi -n 1 "$bin" merge "$tmp/ref.h5" -o "$tmp/race.h5" 2>&1 >/dev/null); st=$?
+[ "$st" = 1 ] && grep -qF "race.h5: another dsesweep is writing this store ($holder; lock" <<<"$err" \
+  && ok || bad "merge into a store a sweep writes: exit $st, '$err'"
 "$bin" export "$tmp/race.h5" > /dev/null 2>&1 && ok || bad "export during a sweep failed"
 [ -s "$tmp/race.h5.journal" ] && ok || bad "the live sweep's journal was emptied"
 pkill -9 -f "dsesweep run $tmp/race.ini"; kill -9 $pid 2>/dev/null; wait $pid 2>/dev/null
