@@ -45,12 +45,13 @@ void dse_cli_json_exact(cJSON *o, const char *name, double v)
 
 typedef struct {
     const char *store, *format, *outpath, *clusters;
+    int history; /* --history: CSV gains attempts, failed_before */
 } export_opts_t;
 
 /* Parses the arguments: 0 to go on, else the exit status (-1: help shown). */
 static int parse_export_args(int argc, char **argv, export_opts_t *o)
 {
-    *o = (export_opts_t){NULL, "csv", NULL, NULL};
+    *o = (export_opts_t){NULL, "csv", NULL, NULL, 0};
     for (int i = 1; i < argc; ++i) {
         if (!strcmp(argv[i], "--format") && i + 1 < argc)
             o->format = argv[++i];
@@ -58,14 +59,17 @@ static int parse_export_args(int argc, char **argv, export_opts_t *o)
             o->outpath = argv[++i];
         else if (!strcmp(argv[i], "--clusters") && i + 1 < argc)
             o->clusters = argv[++i];
+        else if (!strcmp(argv[i], "--history"))
+            o->history = 1;
         else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-            printf("usage: dsesweep export STORE [--format csv|json] [--out FILE]\n"
+            printf("usage: dsesweep export STORE [--format csv|json] [--out FILE] [--history]\n"
                    "       dsesweep export STORE --clusters LABELS.npy\n\n"
                    "One tidy row per (checkpoint, quantity, t): run, step, path, quantity, sigma,\n"
-                   "t, value, status, error, attempts, failed_before. Failed tasks are rows with\n"
-                   "status != 0, an empty value and their error; attempts counts the runs of the\n"
-                   "task and failed_before keeps the error of the last failed one (a retried\n"
-                   "task). Rows are sorted by run, step, path, quantity, t.\n"
+                   "t, value, status, error. Failed tasks are rows with status != 0, an empty\n"
+                   "value and their error. The failure history (JSON always, CSV with\n"
+                   "--history): attempts counts the runs of the task, failed_before keeps the\n"
+                   "error of the last failed one (a retried task). Rows are sorted by run, step,\n"
+                   "path, quantity, t.\n"
                    "--clusters writes the store's reference clustering (the categories of\n"
                    "DSMI_X, ...) as an int64 .npy of N labels instead.\n");
             return -1;
@@ -86,9 +90,10 @@ static int parse_export_args(int argc, char **argv, export_opts_t *o)
     return 0;
 }
 
-static void write_csv(FILE *out, const dse_store_t *s, const size_t *order)
+static void write_csv(FILE *out, const dse_store_t *s, const size_t *order, int history)
 {
-    fprintf(out, "run,step,path,quantity,sigma,t,value,status,error,attempts,failed_before\n");
+    fprintf(out, "run,step,path,quantity,sigma,t,value,status,error%s\n",
+            history ? ",attempts,failed_before" : "");
     for (size_t k = 0; k < s->n_results; ++k) {
         const dse_store_result_t *r = &s->results[order[k]];
         const dse_store_checkpoint_t *c = &s->checkpoints[r->checkpoint];
@@ -101,8 +106,10 @@ static void write_csv(FILE *out, const dse_store_t *s, const size_t *order)
         if (r->status == 0) fprintf(out, "%.17g", r->value);
         fprintf(out, ",%s,", r->status == 0 ? "ok" : "error");
         dse_csv_write_field(out, r->error);
-        fprintf(out, ",%d,", r->attempts > 0 ? (int)r->attempts : 1);
-        dse_csv_write_field(out, r->failed_before ? r->failed_before : "");
+        if (history) {
+            fprintf(out, ",%d,", r->attempts > 0 ? (int)r->attempts : 1);
+            dse_csv_write_field(out, r->failed_before ? r->failed_before : "");
+        }
         fputc('\n', out);
     }
 }
@@ -163,7 +170,7 @@ static int export_rows(const export_opts_t *o, const dse_store_t *s)
         return 1;
     }
     if (!strcmp(o->format, "csv"))
-        write_csv(out, s, order);
+        write_csv(out, s, order, o->history);
     else
         write_json(out, s, order);
     free(order);
