@@ -140,7 +140,7 @@ mkdir -p "$tmp/store_is_dir.h5"
 sed "s|^store = .*|store = $tmp/store_is_dir.h5|" "$tmp/bad.ini" > "$tmp/sdir.ini"
 fatal "store is a directory" "dsesweep run: error: $tmp/store_is_dir.h5: is a directory, expected the store file" "$tmp/sdir.ini"
 sed "s|^sigma = .*|sigma = 5|" "$tmp/bad.ini" > "$tmp/other.ini"
-fatal "store of another config" "dsesweep run: error: $tmp/bad.h5: this store was made by a different configuration (quantities or their parameters differ); use another store path, or \`dsesweep rescore\` for new t values" "$tmp/other.ini"
+fatal "store of another config" "dsesweep run: error: $tmp/bad.h5: this store was made by a different configuration (sigma = '4' in the store, '5' in this config); use another store path, or \`dsesweep rescore\` for new t values" "$tmp/other.ini"
 fatal "config is a directory" "dsesweep run: error: $tmp: read failed (is it a directory?)" "$tmp"
 # Permission denied, as an unprivileged user (root reads everything).
 if command -v setpriv >/dev/null && [ "$(id -u)" = 0 ]; then

@@ -39,7 +39,7 @@ finished_tasks() { sed -nE 's/^\[ *[0-9]+\/[0-9]+\] ([^ ]+) +([a-z]+) .*/\1 \2/p
 seed=42
 rand() { seed=$(( (seed * 1103515245 + 12345) % 2147483648 )); R=$(( (seed / 65536) % $1 )); }
 for k in $(seq 1 20); do
-  rm -f "$store" "$store.tmp" "$store.journal"
+  rm -f "$store" "$store".tmp.* "$store.journal" "$store.lock"
   case $k in
     1|2|3) mode=startup;   export DSE_TEST_SLOW_IO= ;;
     4|5|6|7|8|9|10|11) mode=tasks; export DSE_TEST_SLOW_IO= ;;
@@ -58,13 +58,13 @@ for k in $(seq 1 20); do
     journal) rand 12; want=$((1 + R))
              for _ in $(seq 1 400); do [ "$(grep -c '^\[' "$tmp/out$k")" -ge "$want" ] && break; sleep 0.02; done
              rand 12; sleep "$(printf '0.%02d' $((2 + R)))" ;;
-    write) for _ in $(seq 1 1500); do [ -e "$store.tmp" ] && break; sleep 0.01; done
+    write) for _ in $(seq 1 1500); do compgen -G "$store.tmp.*" > /dev/null && break; sleep 0.01; done
            rand 8; sleep "0.$((1 + R))" ;;
     renamed) for _ in $(seq 1 1500); do [ -e "$store" ] && break; sleep 0.005; done ;;
   esac
   killjob "$pid"
   if [ "$mode" = write ]; then  # the kill landed inside the store write
-    [ -e "$store.tmp" ] && grep -q "done in" "$tmp/out$k" && bad "kill $k: write already over" || ok
+    compgen -G "$store.tmp.*" > /dev/null && grep -q "done in" "$tmp/out$k" && bad "kill $k: write already over" || ok
   fi
   torn=""
   [ -s "$store.journal" ] && torn=" (journal $(stat -c %s "$store.journal") bytes)"

@@ -6,7 +6,11 @@
  *   file, the records before it survive, and the next append lands cleanly;
  * - replaying a record twice replaces, never duplicates;
  * - a new checksum for a path drops that checkpoint's old rows;
- * - the parallel write + serial read round-trips every column exactly.
+ * - the parallel write + serial read round-trips every column exactly;
+ * - damage in the middle (16 zero bytes inserted after record 2 of 16; a
+ *   record's bytes overwritten) is skipped and every intact record after it
+ *   is kept, with the skipped bytes and frames counted;
+ * - a journal in the previous frame format ("DSEJ", no header check) replays.
  */
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -48,6 +52,116 @@ static dse_task_record_t make(const char *path, uint64_t checksum, const char *f
     r.spectrum = spec;
     r.spectrum_length = ns;
     return r;
+}
+
+/* Replays the journal at path (not cut); the damage report in *d. */
+static size_t replay_file(const char *path, dse_journal_damage_t *d, dse_store_t *s)
+{
+    FILE *f = fopen(path, "rb");
+    fseek(f, 0, SEEK_END);
+    long size = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    size_t n = 0;
+    long good = 0;
+    dse_err_t err;
+    memset(s, 0, sizeof *s);
+    CHECK(dse_journal_replay_damaged(f, size, s, &n, &good, d, &err) == DSE_OK, "%s", err.msg);
+    fclose(f);
+    return n;
+}
+
+/* The file's bytes (malloc'd) and size. */
+static unsigned char *slurp(const char *path, long *size)
+{
+    FILE *f = fopen(path, "rb");
+    fseek(f, 0, SEEK_END);
+    *size = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    unsigned char *b = malloc((size_t)*size + 1);
+    CHECK(fread(b, 1, (size_t)*size, f) == (size_t)*size, "read %s", path);
+    fclose(f);
+    return b;
+}
+
+static void spit(const char *path, const unsigned char *b, long n)
+{
+    FILE *f = fopen(path, "wb");
+    CHECK(fwrite(b, 1, (size_t)n, f) == (size_t)n, "write %s", path);
+    fclose(f);
+}
+
+/* 16 records; damage in the middle; the previous frame format. */
+static void test_resync(const char *dir)
+{
+    char j[4096], k[4096], path[64];
+    snprintf(j, sizeof j, "%s/resync.journal", dir);
+    snprintf(k, sizeof k, "%s/damaged.journal", dir);
+    unlink(j);
+    const char *q[2];
+    double t[2], v[2], spec[20];
+    long ends[16];
+    dse_err_t err;
+    struct stat st;
+    for (int i = 0; i < 16; ++i) {
+        snprintf(path, sizeof path, "/data/r%02d.npy", i);
+        dse_task_record_t r =
+            make(path, 100 + (uint64_t)i, "spectral", i + 0.5, q, t, v, spec, (size_t)(i % 3) * 10);
+        CHECK(dse_journal_append(j, &r, &err) == DSE_OK, "%s", err.msg);
+        stat(j, &st);
+        ends[i] = (long)st.st_size;
+    }
+    long size;
+    unsigned char *b = slurp(j, &size), *c = malloc((size_t)size + 64);
+    /* 16 zero bytes inserted after record 2: all 16 records are kept. */
+    memcpy(c, b, (size_t)ends[1]);
+    memset(c + ends[1], 0, 16);
+    memcpy(c + ends[1] + 16, b + ends[1], (size_t)(size - ends[1]));
+    spit(k, c, size + 16);
+    dse_journal_damage_t d;
+    dse_store_t s;
+    size_t n = replay_file(k, &d, &s);
+    CHECK(n == 16 && s.n_checkpoints == 16, "zeros inserted: replayed %zu of 16", n);
+    CHECK(d.bytes == 16 && d.places == 1 && d.frames == 0 && d.kept_after == 14,
+          "zeros inserted: skipped %ld bytes in %zu places, %zu frames, %zu kept after", d.bytes,
+          d.places, d.frames, d.kept_after);
+    dse_store_free(&s);
+    /* Record 5's JSON overwritten: it alone is lost. */
+    memcpy(c, b, (size_t)size);
+    memset(c + ends[4] + 40, 'x', 8);
+    spit(k, c, size);
+    n = replay_file(k, &d, &s);
+    CHECK(n == 15 && dse_store_find_checkpoint(&s, "/data/r05.npy") < 0 &&
+              dse_store_find_checkpoint(&s, "/data/r06.npy") >= 0,
+          "record 5 damaged: replayed %zu, want 15 without r05", n);
+    CHECK(d.bytes == ends[5] - ends[4] && d.places == 1 && d.frames == 1 && d.kept_after == 10,
+          "record 5 damaged: skipped %ld bytes (want %ld), %zu frames", d.bytes, ends[5] - ends[4],
+          d.frames);
+    dse_store_free(&s);
+    /* The previous format: the same frames without the 4-byte header check. */
+    long o = 0, w = 0;
+    for (int i = 0; i < 16; ++i) {
+        memcpy(c + w, b + o, 20);
+        memcpy(c + w, "DSEJ", 4);
+        memcpy(c + w + 20, b + o + 24, (size_t)(ends[i] - o - 24));
+        w += ends[i] - o - 4;
+        o = ends[i];
+    }
+    spit(k, c, w);
+    n = replay_file(k, &d, &s);
+    CHECK(n == 16 && d.places == 0 && s.n_results == 32 && s.results[2].value == 1.5,
+          "old format: replayed %zu of 16", n);
+    dse_store_free(&s);
+    /* A torn tail after damage in the middle is still cut by the writer. */
+    memcpy(c, b, (size_t)size);
+    memset(c + ends[2] + 30, 'x', 4);
+    spit(k, c, size - 7);
+    CHECK(dse_journal_replay(k, &s, &n, 1, &err) == DSE_OK && n == 14, "torn + damaged: %zu", n);
+    stat(k, &st);
+    CHECK(st.st_size == ends[14], "torn tail cut at %ld (size %lld)", ends[14],
+          (long long)st.st_size);
+    dse_store_free(&s);
+    free(b);
+    free(c);
 }
 
 int main(int argc, char **argv)
@@ -116,6 +230,34 @@ int main(int argc, char **argv)
         memset(&s, 0, sizeof s);
         CHECK(dse_journal_replay(journal, &s, &n, 1, &err) == DSE_OK && n == 2,
               "corrupt record dropped");
+        dse_store_free(&s);
+        test_resync(dir);
+        /* The failure history: a failed task, its retry, and the retry's
+         * record applied again (a journal replayed over the store that
+         * already holds it) give the same rows. */
+        dse_task_record_t f1 = make("/data/f.npy", 5, "classic", 1.0, q, t, v, spec, 0);
+        f1.status = DSE_ENOMEM;
+        f1.error = "N = 9 needs 1 GB";
+        memset(&s, 0, sizeof s);
+        CHECK(dse_store_apply(&s, &f1, &err) == DSE_OK, "%s", err.msg);
+        CHECK(dse_store_has_failed(&s, "/data/f.npy", 5, "classic") && s.results[0].attempts == 1,
+              "a failed task is recorded as failed, attempt 1");
+        int32_t before;
+        const char *why;
+        dse_task_record_t f2 = make("/data/f.npy", 5, "classic", 2.0, q, t, v, spec, 0);
+        dse_store_history(&s, &f2, &before, &why);
+        CHECK(before == 1 && !strcmp(why, "N = 9 needs 1 GB"), "history %d '%s'", before, why);
+        f2.attempts = before + 1;
+        f2.failed_before = "N = 9 needs 1 GB";
+        for (int again = 0; again < 2; ++again) {
+            CHECK(dse_store_apply(&s, &f2, &err) == DSE_OK, "%s", err.msg);
+            CHECK(s.n_results == 2 && s.results[0].attempts == 2 && s.results[1].attempts == 2 &&
+                      !strcmp(s.results[0].failed_before, "N = 9 needs 1 GB") &&
+                      s.results[0].status == 0 &&
+                      !dse_store_has_failed(&s, "/data/f.npy", 5, "classic"),
+                  "retry applied %d time(s): %zu rows, attempts %d", again + 1, s.n_results,
+                  s.results[0].attempts);
+        }
         dse_store_free(&s);
     }
     /* The reference clustering: journaled, replayed, replaced (dropping the
@@ -265,8 +407,9 @@ int main(int argc, char **argv)
     }
     /* A store in a missing directory: a clear error on every rank. */
     int rc = dse_store_write(MPI_COMM_WORLD, 0, "/nonexistent-dir/s.h5", &s, &err);
-    CHECK(rc == DSE_EIO &&
-              strstr(err.msg, "/nonexistent-dir/s.h5.tmp: cannot create the store") != NULL,
+    /* The temporary file is unique per writer: s.h5.tmp.HOST.PID. */
+    CHECK(rc == DSE_EIO && strstr(err.msg, "/nonexistent-dir/s.h5.tmp.") != NULL &&
+              strstr(err.msg, ": cannot create the store") != NULL,
           "missing directory: %s", err.msg);
     dse_store_free(&s);
     int status = check_summary_mpi("test_store");

@@ -14,6 +14,14 @@ typedef struct dse_categories {
     double *values;   /* n_classes: the label value (or bin number) of each category */
 } dse_categories_t;
 
+/* Local. Categories of the integer labels in the file spec (an integer
+ * dtype, n elements), compared as integers of their own type, never through
+ * a double: int64 labels above 2^53 and uint64 labels above 2^63 stay
+ * distinct. values[] holds each class's label as a double (for messages
+ * only). cat is caller-owned: dse_categories_free. */
+int dse_categories_from_integer_file(const char *spec, size_t n, dse_categories_t *cat,
+                                     dse_err_t *err);
+
 /* Local. Categories of discrete labels y (n integral values), in ascending
  * label order as numpy.unique gives them. Buffers are owned by cat: release
  * with dse_categories_free. Fails on a non-integral label. */

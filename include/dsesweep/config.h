@@ -63,4 +63,13 @@ const char *dse_config_key_section(const char *name);
  * fill the same store. */
 uint64_t dse_config_fingerprint(const dse_config_t *cfg);
 
+/* Local. Checks a config's text against the text of the config that made the
+ * store at store_path (old_text; NULL or "": a new store, nothing to check).
+ * A changed path_regex is refused, naming the old and the new regex (the
+ * store's rows would keep the old run names). When fingerprints_differ, the
+ * refusal names each key that decides the numbers whose value differs, with
+ * both values ("sigma = '4' in the store, '5' in this config"). DSE_EUSAGE. */
+int dse_config_check_store(const char *store_path, const char *old_text, const char *new_text,
+                           int fingerprints_differ, dse_err_t *err);
+
 #endif

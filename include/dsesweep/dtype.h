@@ -38,6 +38,14 @@ const char *dse_dtype_name(dse_dtype_t dt);
 void dse_dtype_to_double(dse_dtype_t dt, const uint8_t *src, size_t count, double *dst,
                          size_t stride);
 
+/* Local. 1 for the signed integer kinds. */
+int dse_dtype_is_signed(dse_dtype_t dt);
+
+/* Local. Converts count packed integer (or bool) elements to exact 64-bit
+ * keys whose order is the values' order: unsigned values as they are,
+ * signed values sign-extended with the sign bit flipped. No float64. */
+void dse_dtype_to_int_keys(dse_dtype_t dt, const uint8_t *src, size_t count, uint64_t *dst);
+
 /* Local. IEEE half and bfloat16 bit patterns to double. */
 double dse_half_to_double(uint16_t h);
 double dse_bfloat16_to_double(uint16_t h);

@@ -107,9 +107,9 @@ typedef enum dse_qneeds { DSE_QNEEDS_NOTHING, DSE_QNEEDS_CATEGORIES } dse_qneeds
  * dimensions (r = min(m, d)); see dse_quantity_cost/_bytes/_length. */
 typedef enum dse_qshape {
     DSE_QSHAPE_SHARED,     /* derives from another row's computation */
-    DSE_QSHAPE_KERNEL,     /* m x m kernel spectrum: m values, m^3 flops, 8m^2 + 8md bytes */
+    DSE_QSHAPE_KERNEL,     /* m x m kernel spectrum: m values, m^3 flops, 4m^2 + 8md + 6.4 kB m */
     DSE_QSHAPE_PAIRS,      /* m x m kernel, one value: m^2 d flops */
-    DSE_QSHAPE_KNN,        /* m x m kNN adjacency, general eigensolve: m values, 10 m^3 */
+    DSE_QSHAPE_KNN,        /* m x m kNN adjacency, general eigensolve: m values, 10 m^3, 8m^2 */
     DSE_QSHAPE_BINS,       /* one pass of binning: one value, 20 md flops */
     DSE_QSHAPE_THIN,       /* the r x r problem of Z (SVD or Gram): one value, mdr + r^3 */
     DSE_QSHAPE_COVARIANCE, /* d x d covariance spectrum: d values, m d^2 + d^3; needs m >= 2 */
@@ -227,6 +227,13 @@ double dse_quantity_cost(uint64_t bits, size_t m, size_t d);
 /* Local. dse_quantity_cost under p's bandwidth rules: a computation that
  * uses sigma runs once per rule (one eigensolve each). */
 double dse_quantity_cost_params(uint64_t bits, size_t m, size_t d, const dse_params_t *p);
+
+/* The process's own peak RSS before any quantity's memory (MPI, OpenBLAS,
+ * HDF5 and the program), measured with /usr/bin/time -v on `dsesweep score`
+ * of a 20 x 64 file: 24.1 MiB. Add it to dse_quantity_bytes to compare with
+ * a measured peak RSS (bench/bench_memory.sh); the budget check compares a
+ * task's own bytes with the budget. */
+#define DSE_QUANTITY_BASE_BYTES (24.1 * 1048576.0)
 
 /* Local. Peak bytes one rank needs to compute any one quantity in bits on m
  * rows of d dimensions on one rank (the largest single computation; the

@@ -54,6 +54,12 @@ int dse_source_read_all(dse_source_t *src, double **out, dse_err_t *err);
  * "<spec>: 1 sample; at least 2 are needed". */
 int dse_source_check_embeddings(const dse_source_t *src, dse_err_t *err);
 
+/* Local. Reads every element of an integer-dtype source exactly (never
+ * through float64) as 64-bit keys whose order is the values' order:
+ * unsigned values as they are, signed values with the sign bit flipped
+ * (*is_signed says which). out: caller-owned, rows() * cols() keys. */
+int dse_source_read_int_keys(dse_source_t *src, uint64_t *out, int *is_signed, dse_err_t *err);
+
 /* An N x D float64 matrix in memory with the name of its source. */
 typedef struct dse_matrix {
     size_t rows, cols;

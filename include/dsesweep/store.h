@@ -3,8 +3,10 @@
  * In memory a store is three tables (checkpoints, results, spectra) and the
  * reference clustering. On disk:
  *   STORE          HDF5, written collectively with parallel HDF5 (MPI-IO),
- *                  always as STORE.tmp then renamed over STORE, so the file
- *                  at STORE is always complete;
+ *                  always as STORE.tmp.HOST.PID (unique per writer) then
+ *                  renamed over STORE, so the file at STORE is always complete;
+ *   STORE.lock     held (fcntl) by the one writer for its whole run: it
+ *                  names the writer's host, PID and start time;
  *   STORE.journal  one checksummed record per finished task, appended and
  *                  fsync'd by the coordinator the moment the task reports.
  * The store handle (dse_store_open ... dse_store_close) is the one owner of
@@ -53,6 +55,9 @@ typedef struct dse_store_result {
     double sigma_min, sigma_max; /* range of sigma_i (knn); = sigma_used otherwise */
     double median_distance;      /* the checkpoint's median pairwise distance (bandwidth
                                     check; 0: not measured) */
+    int32_t attempts;    /* times this task ran for this file content, this one included
+                            (0 in stores made before the column: read as 1) */
+    char *failed_before; /* the error of the last failed attempt before this one ("" none) */
 } dse_store_result_t;
 
 /* The per-entry columns of a task record beyond quantity, t and value. */
@@ -86,6 +91,8 @@ typedef struct dse_store_reference {
 
 /* The task family whose results (DSMI_X, ...) use the reference clustering. */
 #define DSE_STORE_FAMILY_MI_X "mi_x"
+/* The task family whose results (DSMI, ...) use the labels file. */
+#define DSE_STORE_FAMILY_MI "mi"
 
 typedef struct dse_store {
     dse_store_checkpoint_t *checkpoints;
@@ -94,12 +101,15 @@ typedef struct dse_store {
     size_t n_results, cap_results;
     dse_store_spectrum_t *spectra;
     size_t n_spectra, cap_spectra;
-    char *config_text;    /* attributes of the file */
-    uint64_t fingerprint; /* dse_config_fingerprint of the config that made it */
+    char *config_text;        /* attributes of the file */
+    uint64_t fingerprint;     /* dse_config_fingerprint of the config that made it */
+    char *labels_path;        /* the labels file the `mi` results were computed with ("" none) */
+    uint64_t labels_checksum; /* FNV-1a 64 of its bytes (0: not recorded) */
     char started[32], finished[32];
     dse_store_reference_t reference; /* path NULL: none */
     dse_htable_t by_path;            /* checkpoint path -> row */
     dse_htable_t by_family;          /* (checkpoint row, family) -> result rows */
+    dse_htable_t failed;             /* (checkpoint row, family) -> failed result rows */
 } dse_store_t;
 
 /* One finished task as the journal and the coordinator see it. */
@@ -117,6 +127,8 @@ typedef struct dse_task_record {
     const dse_entry_extra_t *extra; /* n_entries, or NULL: se 0, no rule */
     size_t spectrum_length;         /* 0: none */
     const double *spectrum;
+    int32_t attempts;          /* the failure history; 0: derived from the rows it replaces */
+    const char *failed_before; /* (with attempts > 0) the last failed attempt's error */
 } dse_task_record_t;
 
 /* ---- the store handle ------------------------------------------------------
@@ -135,17 +147,23 @@ enum {
 
 /* Collective on comm. Opens the store at path: rank 0 reads the HDF5 file
  * (required unless mode has DSE_STORE_CREATE and there is none) and replays
- * STORE.journal. comm MPI_COMM_NULL makes a local handle that needs no MPI
- * (export, report; it cannot checkpoint). *out is owned by the caller:
+ * STORE.journal. With DSE_STORE_READ_WRITE rank 0 first takes STORE.lock and
+ * holds it until dse_store_close: a store another live writer holds is
+ * refused at once (DSE_EUSAGE, naming its host, PID and start time); a lock
+ * left by a dead writer is taken over with a line on stderr. Readers take no
+ * lock and see the last complete STORE plus the journal. comm MPI_COMM_NULL makes a local handle
+ * that needs no MPI (export, report; it cannot checkpoint). *out is owned by the caller:
  * dse_store_close. */
 int dse_store_open(MPI_Comm comm, const char *path, int mode, dse_store_handle_t **out,
                    dse_err_t *err);
 
 /* Collective on comm. A new, empty store that will replace whatever is at
- * path when checkpointed (its file and journal are not read). */
+ * path when checkpointed (its file and journal are not read). Takes
+ * STORE.lock as dse_store_open does for writing. */
 int dse_store_create(MPI_Comm comm, const char *path, dse_store_handle_t **out, dse_err_t *err);
 
-/* Local. Frees the handle (nothing is written); accepts NULL, sets *h NULL. */
+/* Local. Frees the handle (nothing is written) and releases its lock;
+ * accepts NULL, sets *h NULL. */
 void dse_store_close(dse_store_handle_t **h);
 
 /* Local. The store's path and its journal's path (owned by the handle). */
@@ -155,12 +173,14 @@ const char *dse_store_journal_path(const dse_store_handle_t *h);
 /* Local. The tables (owned by the handle; rank 0 only, else empty). */
 const dse_store_t *dse_store_tables(const dse_store_handle_t *h);
 
-/* Local (rank 0). Journal records replayed when the store was opened. */
+/* Local (rank 0). Finished-task records replayed from the journal when the
+ * store was opened (labels and reference records not counted). */
 size_t dse_store_replayed(const dse_store_handle_t *h);
 
 /* Collective. Binds the store to the config that writes it: refuses a store
- * made by a config with another fingerprint, else records text and
- * fingerprint and stamps `started`. */
+ * made by a config with another fingerprint (naming each differing key with
+ * both values) or another path_regex (dse_config_check_store), else records
+ * text and fingerprint and stamps `started`. */
 int dse_store_bind_config(dse_store_handle_t *h, const char *text, uint64_t fingerprint,
                           dse_err_t *err);
 
@@ -174,7 +194,9 @@ int dse_store_has_task(const dse_store_handle_t *h, const char *path, uint64_t c
 const dse_store_reference_t *dse_store_reference(const dse_store_handle_t *h);
 
 /* Local (rank 0, the coordinator). Appends rec to the journal and fsyncs it,
- * THEN applies it to the tables. */
+ * THEN applies it to the tables. The record's failure history (attempts,
+ * failed_before) is taken from the rows it replaces and journaled with it,
+ * so replaying the record again gives the same rows. */
 int dse_store_commit(dse_store_handle_t *h, const dse_task_record_t *rec, dse_err_t *err);
 
 /* Local (rank 0). The same for a new reference clustering (copied); when it
@@ -182,6 +204,13 @@ int dse_store_commit(dse_store_handle_t *h, const dse_task_record_t *rec, dse_er
  * results of the old one were dropped. */
 int dse_store_commit_reference(dse_store_handle_t *h, const dse_store_reference_t *ref,
                                size_t *dropped, dse_err_t *err);
+
+/* Local (rank 0). Records that the `mi` results are (to be) computed with
+ * the labels file at path whose bytes have this checksum: journaled first,
+ * then applied with dse_store_set_labels; *dropped (may be NULL) receives how
+ * many mi results of other labels were dropped. */
+int dse_store_commit_labels(dse_store_handle_t *h, const char *path, uint64_t checksum,
+                            size_t *dropped, dse_err_t *err);
 
 /* Local (rank 0). Stamps `finished` with the time now. */
 void dse_store_stamp_finished(dse_store_handle_t *h);
@@ -211,7 +240,9 @@ int64_t dse_store_find_checkpoint(const dse_store_t *s, const char *path);
 
 /* Local. Applies a finished task: adds or updates the checkpoint row (a new
  * checksum drops its old results and spectra), replaces this family's results
- * of that checkpoint, and stores the spectrum. */
+ * of that checkpoint, and stores the spectrum. The new rows carry the
+ * failure history of the rows they replace: `attempts` one more, and
+ * `failed_before` the error of the last failed attempt. */
 int dse_store_apply(dse_store_t *s, const dse_task_record_t *rec, dse_err_t *err);
 
 /* Local. Copies the per-entry columns x (NULL: zeros, no rule) into r. */
@@ -231,6 +262,17 @@ int dse_store_put_value(dse_store_t *s, int64_t checkpoint, const char *quantity
  * with this checksum. */
 int dse_store_has(const dse_store_t *s, const char *path, uint64_t checksum, const char *family);
 
+/* Local. The failure history a new record of rec's task continues: the
+ * attempts so far and the last failed attempt's error (borrowed from s, ""
+ * when none). */
+void dse_store_history(const dse_store_t *s, const dse_task_record_t *rec, int32_t *attempts,
+                       const char **failed_before);
+
+/* Local. 1 if the store holds failed results (status != 0) of `family` for
+ * this checkpoint path with this checksum: a task the next run retries. */
+int dse_store_has_failed(const dse_store_t *s, const char *path, uint64_t checksum,
+                         const char *family);
+
 /* Local. Frees ref's buffers and zeroes it; safe on a zeroed struct. */
 void dse_store_reference_free(dse_store_reference_t *ref);
 
@@ -243,6 +285,17 @@ int dse_store_reference_equal(const dse_store_reference_t *a, const dse_store_re
  * belonged to the old clustering); *dropped (may be NULL) receives how many. */
 int dse_store_set_reference(dse_store_t *s, const dse_store_reference_t *ref, size_t *dropped,
                             dse_err_t *err);
+
+/* Local. Sets the labels the store's mi results belong to. When the store
+ * recorded other labels (another nonzero checksum), every DSE_STORE_FAMILY_MI
+ * result is dropped; *dropped (may be NULL) receives how many. */
+int dse_store_set_labels(dse_store_t *s, const char *labels_path, uint64_t checksum,
+                         size_t *dropped, dse_err_t *err);
+
+/* Local. Appends a labels record (path, checksum) to the journal at path and
+ * fsyncs it (replayed with dse_store_set_labels). */
+int dse_journal_append_labels(const char *path, const char *labels_path, uint64_t checksum,
+                              dse_err_t *err);
 
 /* Local. Appends the clustering ref to the journal at path and fsyncs it
  * (replayed by dse_journal_replay like a task). */
@@ -260,10 +313,12 @@ void dse_journal_path(const char *store_path, char *buf, size_t cap);
 int dse_journal_empty(const char *path, dse_err_t *err);
 
 /* Local. Replays the journal at path into s (missing file: nothing to do).
- * A torn or corrupt record ends the replay; with cut_torn it is also cut off
- * the file (only the sweep that will append next may do that; readers pass 0
- * and never modify the file). *replayed (may be NULL) receives the number of
- * records applied. */
+ * Damaged bytes in the middle are skipped (one warning line on stderr: how
+ * many bytes, in how many places, how many frames began there) and every
+ * intact record after them is applied. Damage after the last intact record
+ * is a torn write; with cut_torn it is cut off the file (only the writer
+ * that will append next may do that; readers pass 0 and never modify the
+ * file). *replayed (may be NULL) receives the number of records applied. */
 int dse_journal_replay(const char *path, dse_store_t *s, size_t *replayed, int cut_torn,
                        dse_err_t *err);
 
@@ -272,11 +327,31 @@ int dse_journal_replay(const char *path, dse_store_t *s, size_t *replayed, int c
 int dse_journal_replay_stream(FILE *f, long size, dse_store_t *s, size_t *replayed, long *good,
                               dse_err_t *err);
 
+/* What a replay skipped: damage followed by intact records (a torn tail is
+ * not counted here). */
+typedef struct dse_journal_damage {
+    long bytes;        /* damaged bytes skipped */
+    size_t places;     /* separate damaged stretches */
+    size_t frames;     /* frame magics inside them whose frame did not hold */
+    size_t kept_after; /* intact records applied after the last damaged stretch */
+    size_t tasks;      /* task records among the applied ones (not labels or reference) */
+} dse_journal_damage_t;
+
+/* Local. dse_journal_replay that also fills *report (what was skipped, how
+ * many of the records were finished tasks). */
+int dse_journal_replay_report(const char *path, dse_store_t *s, size_t *replayed, int cut_torn,
+                              dse_journal_damage_t *report, dse_err_t *err);
+
+/* Local. dse_journal_replay_stream that also says what it skipped. */
+int dse_journal_replay_damaged(FILE *f, long size, dse_store_t *s, size_t *replayed, long *good,
+                               dse_journal_damage_t *d, dse_err_t *err);
+
 /* Local. Reads an existing HDF5 store (serial access). */
 int dse_store_read(const char *path, dse_store_t *s, dse_err_t *err);
 
-/* Collective on comm. Writes rank root's store to path (through path.tmp and
- * a rename) with parallel HDF5: every rank writes a slice of every table. */
+/* Collective on comm. Writes rank root's store to path (through
+ * path.tmp.HOST.PID of the root and a rename) with parallel HDF5: every rank writes a slice of
+ * every table. */
 int dse_store_write(MPI_Comm comm, int root, const char *path, const dse_store_t *s,
                     dse_err_t *err);
 

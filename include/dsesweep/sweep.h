@@ -31,18 +31,23 @@ typedef struct dse_sweep_opts {
                                    (0: 60 s), then abandon them (they are recomputed next run) */
     int recluster;              /* cluster the reference X again even if the store holds a
                                    clustering; its mi_x results are then recomputed */
+    int no_retry;               /* keep failed tasks as they are (default: run them again) */
+    int relabel;                /* the labels file changed: drop and recompute the mi rows */
 } dse_sweep_opts_t;
 
 typedef struct dse_sweep_summary {
     size_t checkpoints;   /* found by the scan (in this shard) */
     size_t tasks_total;   /* checkpoint x family pairs */
     size_t tasks_skipped; /* already in the store */
+    size_t tasks_retried; /* of the tasks run, failed before and run again */
     size_t tasks_run;     /* computed now */
     size_t tasks_failed;  /* of those, failed (recorded with their error) */
     size_t tasks_left;    /* not run because a stop signal came (0 normally) */
     int stop_signal;      /* SIGUSR1 or SIGTERM if one stopped the sweep early, else 0 */
     char reference_error[DSE_ERR_MSG_MAX]; /* why no mi_x task ran although a reference
                                               is configured ("" otherwise) */
+    char labels_error[DSE_ERR_MSG_MAX];    /* why no mi task ran: the labels file changed
+                                              since the store's mi results ("" otherwise) */
     double seconds;
 } dse_sweep_summary_t;
 

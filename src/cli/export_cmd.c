@@ -46,12 +46,13 @@ void dse_cli_json_exact(cJSON *o, const char *name, double v)
 
 typedef struct {
     const char *store, *format, *outpath, *clusters;
+    int history; /* --history: CSV gains attempts, failed_before */
 } export_opts_t;
 
 /* Parses the arguments: 0 to go on, else the exit status (-1: help shown). */
 static int parse_export_args(int argc, char **argv, export_opts_t *o)
 {
-    *o = (export_opts_t){NULL, "csv", NULL, NULL};
+    *o = (export_opts_t){NULL, "csv", NULL, NULL, 0};
     for (int i = 1; i < argc; ++i) {
         if (!strcmp(argv[i], "--format") && i + 1 < argc)
             o->format = argv[++i];
@@ -59,8 +60,10 @@ static int parse_export_args(int argc, char **argv, export_opts_t *o)
             o->outpath = argv[++i];
         else if (!strcmp(argv[i], "--clusters") && i + 1 < argc)
             o->clusters = argv[++i];
+        else if (!strcmp(argv[i], "--history"))
+            o->history = 1;
         else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-            printf("usage: dsesweep export STORE [--format csv|json] [--out FILE]\n"
+            printf("usage: dsesweep export STORE [--format csv|json] [--out FILE] [--history]\n"
                    "       dsesweep export STORE --clusters LABELS.npy\n\n"
                    "One tidy row per (checkpoint, quantity, t, sigma rule): run, step, path,\n"
                    "quantity, sigma, t, value, status, error, then se (the value's standard\n"
@@ -70,6 +73,9 @@ static int parse_export_args(int argc, char **argv, export_opts_t *o)
                    "of sigma_i) and median_distance (the checkpoint's median pairwise distance,\n"
                    "for kernel quantities).\n"
                    "Failed tasks are rows with status != 0, an empty value and their error.\n"
+                   "The failure history (JSON always, CSV with --history, after the columns\n"
+                   "above): attempts counts the runs of the task, failed_before keeps the\n"
+                   "error of the last failed one (a retried task).\n"
                    "Rows are sorted by run, step, path, quantity, t, sigma rule.\n"
                    "--clusters writes the store's reference clustering (the categories of\n"
                    "DSMI_X, ...) as an int64 .npy of N labels instead.\n");
@@ -91,12 +97,14 @@ static int parse_export_args(int argc, char **argv, export_opts_t *o)
     return 0;
 }
 
-static void write_csv(FILE *out, const dse_store_t *s, const size_t *order)
+static void write_csv(FILE *out, const dse_store_t *s, const size_t *order, int history)
 {
     /* The columns of issue 17 come after `error`, so scripts that read the
-     * first nine by position keep working. */
-    fprintf(out, "run,step,path,quantity,sigma,t,value,status,error,se,sigma_rule,sigma_used,"
-                 "sigma_min,sigma_max,median_distance\n");
+     * first nine by position keep working; the failure history after them. */
+    fprintf(out,
+            "run,step,path,quantity,sigma,t,value,status,error,se,sigma_rule,sigma_used,"
+            "sigma_min,sigma_max,median_distance%s\n",
+            history ? ",attempts,failed_before" : "");
     for (size_t k = 0; k < s->n_results; ++k) {
         const dse_store_result_t *r = &s->results[order[k]];
         const dse_store_checkpoint_t *c = &s->checkpoints[r->checkpoint];
@@ -118,6 +126,10 @@ static void write_csv(FILE *out, const dse_store_t *s, const size_t *order)
             fputs(",,", out);
         fputc(',', out);
         if (r->median_distance > 0) fprintf(out, "%.17g", r->median_distance);
+        if (history) {
+            fprintf(out, ",%d,", r->attempts > 0 ? (int)r->attempts : 1);
+            dse_csv_write_field(out, r->failed_before ? r->failed_before : "");
+        }
         fputc('\n', out);
     }
 }
@@ -155,6 +167,8 @@ static void write_json(FILE *out, const dse_store_t *s, const size_t *order)
             dse_cli_json_exact(o, "sigma_max", r->sigma_max);
         }
         if (r->median_distance > 0) dse_cli_json_exact(o, "median_distance", r->median_distance);
+        cJSON_AddNumberToObject(o, "attempts", r->attempts > 0 ? r->attempts : 1);
+        cJSON_AddStringToObject(o, "failed_before", r->failed_before ? r->failed_before : "");
         cJSON_AddItemToArray(arr, o);
     }
     char *text = cJSON_Print(arr);
@@ -187,7 +201,7 @@ static int export_rows(const export_opts_t *o, const dse_store_t *s)
         return 1;
     }
     if (!strcmp(o->format, "csv"))
-        write_csv(out, s, order);
+        write_csv(out, s, order, o->history);
     else
         write_json(out, s, order);
     free(order);

@@ -136,7 +136,10 @@ static void print_run_tables(const dse_results_table_t *t)
             printf(" %*s", col_width(t, j), t->cols[j]);
         printf("\n");
         for (size_t i = r; i < end; ++i) {
-            printf("%-8lld", (long long)t->rows[i].step);
+            if (t->rows[i].step < 0) /* no step: one checkpoint per run */
+                printf("%-8s", "-");
+            else
+                printf("%-8lld", (long long)t->rows[i].step);
             for (size_t j = 0; j < t->n_cols; ++j) {
                 int32_t st = t->status[i * t->n_cols + j];
                 if (st < 0)

@@ -41,7 +41,7 @@ static void run_help(FILE *out, const char *cmd)
         fprintf(out,
                 "usage: mpiexec -n P dsesweep run CONFIG [--quiet|--verbose] [--shard I/N]\n"
                 "                                 [--store PATH] [--grace SECONDS]\n"
-                "                                 [--recluster]\n\n"
+                "                                 [--recluster] [--relabel] [--no-retry]\n\n"
                 "Scores every checkpoint of the config's tree with every requested quantity and\n"
                 "writes one HDF5 store (schema: docs/store.md). Rank 0 coordinates; the other\n"
                 "ranks form worker groups. Running again computes only what is missing or whose\n"
@@ -53,11 +53,17 @@ static void run_help(FILE *out, const char *cmd)
                 "reuses them. DSMI_X, CSMI_X, ... are MI against those clusters, beside DSMI\n"
                 "against the labels. If X changes, its mi_x results are kept and none is\n"
                 "computed until --recluster clusters X again (and recomputes them).\n\n"
+                "The labels file is tracked by content: if it changes, its mi results are\n"
+                "kept and none is computed until --relabel drops and recomputes them.\n"
+                "A failed task is run again by the next run; --no-retry keeps failures as\n"
+                "they are. The store keeps each result's attempts and the last error\n"
+                "before it. --quiet drops the progress lines, not the final summary.\n\n"
                 "On SIGUSR1 or SIGTERM (SLURM's warning before the time limit) no new task is\n"
                 "handed out; in-flight tasks finish, or are abandoned after --grace seconds\n"
                 "(default 60); the store is written and the exit status is 4.\n\n"
                 "Exit status: 0 all tasks done, 3 the sweep finished but some tasks failed\n"
-                "(their errors are in the store) or the reference X changed, 4 stopped by a\n"
+                "(their errors are in the store) or the labels or the reference X changed,\n"
+                "4 stopped by a\n"
                 "signal with work left (run again to resume), 1 the sweep could not run,\n"
                 "2 bad usage.\n");
     fprintf(out, "\nConfig keys (docs/config.md):\n");
@@ -88,11 +94,12 @@ static void report_error(const char *cmd, const dse_err_t *err)
 
 int dse_cli_sweep(const char *cmd, int argc, char **argv)
 {
-    dse_sweep_opts_t o = {0, 0, 1, NULL, 0, 0};
+    dse_sweep_opts_t o = {.shard_count = 1};
     static const struct option opts[] = {
         {"quiet", no_argument, 0, 'q'},       {"verbose", no_argument, 0, 'v'},
         {"shard", required_argument, 0, 's'}, {"store", required_argument, 0, 'o'},
         {"grace", required_argument, 0, 'g'}, {"recluster", no_argument, 0, 'r'},
+        {"no-retry", no_argument, 0, 'n'},    {"relabel", no_argument, 0, 'l'},
         {"help", no_argument, 0, 'h'},        {0, 0, 0, 0}};
     opterr = 0;
     optind = 1;
@@ -114,6 +121,12 @@ int dse_cli_sweep(const char *cmd, int argc, char **argv)
             break;
         case 'r':
             o.recluster = 1;
+            break;
+        case 'n':
+            o.no_retry = 1;
+            break;
+        case 'l':
+            o.relabel = 1;
             break;
         case 'g': {
             char *end;
@@ -146,7 +159,8 @@ int dse_cli_sweep(const char *cmd, int argc, char **argv)
         dse_sweep_summary_t sum;
         dse_sweep_install_signal_handlers();
         rc = dse_sweep_run(MPI_COMM_WORLD, &cfg, &o, &sum, &err);
-        if (rc == DSE_OK && is_rank0() && o.verbose >= 0)
+        /* The summary line stays under --quiet: it is the result. */
+        if (rc == DSE_OK && is_rank0())
             printf("dsesweep: done in %.1f s: %zu task(s) run, %zu failed, %zu already in the "
                    "store; store %s\n",
                    sum.seconds, sum.tasks_run, sum.tasks_failed, sum.tasks_skipped,
@@ -156,7 +170,9 @@ int dse_cli_sweep(const char *cmd, int argc, char **argv)
                    sum.stop_signal == SIGTERM ? "SIGTERM" : "SIGUSR1", sum.tasks_left);
         if (rc == DSE_OK && is_rank0() && sum.reference_error[0])
             fprintf(stderr, "dsesweep %s: error: no mi_x task run: %s\n", cmd, sum.reference_error);
-        int ref_refused = sum.reference_error[0] != '\0';
+        if (rc == DSE_OK && is_rank0() && sum.labels_error[0])
+            fprintf(stderr, "dsesweep %s: error: no mi task run: %s\n", cmd, sum.labels_error);
+        int ref_refused = sum.reference_error[0] != '\0' || sum.labels_error[0] != '\0';
         status = rc != DSE_OK ? 1 : sum.stop_signal ? 4 : (sum.tasks_failed || ref_refused ? 3 : 0);
     }
     if (rc != DSE_OK && is_rank0()) report_error(cmd, &err);

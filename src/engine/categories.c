@@ -1,7 +1,10 @@
 /* categories.c — discrete labels and scalar binning into categories. */
 #include "dsesweep/categories.h"
 
+#include "dsesweep/source.h"
+
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -47,6 +50,75 @@ static int build(const double *y, size_t n, dse_categories_t *cat, dse_err_t *er
     }
     free(k);
     return DSE_OK;
+}
+
+typedef struct {
+    uint64_t key;
+    size_t index;
+} int_keyed_t;
+
+static int cmp_int_keyed(const void *a, const void *b)
+{
+    const int_keyed_t *x = a, *y = b;
+    if (x->key != y->key) return x->key < y->key ? -1 : 1;
+    return (x->index > y->index) - (x->index < y->index);
+}
+
+/* Categories of n exact integer keys (dse_dtype_to_int_keys): equal keys,
+ * and only equal keys, share a class. values[] (for messages) is each
+ * class's label as a double. */
+static int build_int(const uint64_t *keys, int is_signed, size_t n, dse_categories_t *cat,
+                     dse_err_t *err)
+{
+    memset(cat, 0, sizeof *cat);
+    int_keyed_t *k = DSE_MALLOC(n + 1, sizeof *k, err);
+    if (!k) return err->code;
+    for (size_t i = 0; i < n; ++i)
+        k[i] = (int_keyed_t){keys[i], i};
+    qsort(k, n, sizeof *k, cmp_int_keyed);
+    size_t classes = 0;
+    for (size_t i = 0; i < n; ++i)
+        if (i == 0 || k[i].key != k[i - 1].key) classes++;
+    cat->n = n;
+    cat->n_classes = classes;
+    cat->class_of = DSE_MALLOC(n + 1, sizeof *cat->class_of, err);
+    cat->counts = cat->class_of ? DSE_CALLOC(classes + 1, sizeof *cat->counts, err) : NULL;
+    cat->values = cat->counts ? DSE_MALLOC(classes + 1, sizeof *cat->values, err) : NULL;
+    if (!cat->values) {
+        free(k);
+        dse_categories_free(cat);
+        return err->code;
+    }
+    const uint64_t sign = (uint64_t)1 << 63;
+    size_t c = 0;
+    for (size_t i = 0; i < n; ++i) {
+        if (i > 0 && k[i].key != k[i - 1].key) c++;
+        cat->values[c] = is_signed ? (double)(int64_t)(k[i].key ^ sign) : (double)k[i].key;
+        cat->counts[c]++;
+        cat->class_of[k[i].index] = c;
+    }
+    free(k);
+    return DSE_OK;
+}
+
+int dse_categories_from_integer_file(const char *spec, size_t n, dse_categories_t *cat,
+                                     dse_err_t *err)
+{
+    memset(cat, 0, sizeof *cat);
+    dse_source_t *src = NULL;
+    DSE_TRY(dse_source_open(spec, &src, err));
+    size_t count = dse_source_rows(src) * dse_source_cols(src);
+    uint64_t *keys = NULL;
+    int is_signed = 0, rc = DSE_OK;
+    if (count != n) rc = DSE_RAISE(err, DSE_EVALUE, "%s: %zu labels, expected %zu", spec, count, n);
+    if (rc == DSE_OK) {
+        keys = DSE_MALLOC(count + 1, sizeof *keys, err);
+        rc = keys ? dse_source_read_int_keys(src, keys, &is_signed, err) : DSE_ENOMEM;
+    }
+    dse_source_close(&src);
+    if (rc == DSE_OK) rc = build_int(keys, is_signed, n, cat, err);
+    free(keys);
+    return rc;
 }
 
 int dse_categories_from_labels(const double *y, size_t n, const char *name, dse_categories_t *cat,

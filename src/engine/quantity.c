@@ -338,16 +338,30 @@ static double shape_cost(dse_qshape_t s, double m, double d)
     }
 }
 
+/* Peak bytes of a shape's computation above the process's own footprint
+ * (DSE_QUANTITY_BASE_BYTES), fitted to the peak RSS that /usr/bin/time -v
+ * measured for `dsesweep score` on one rank, one BLAS thread, D = 64, at
+ * N = 3000 and 6000 (bench/bench_memory.sh prints model and measurement):
+ *   kernel spectrum: the eigenvalue-only solvers touch the lower triangle of
+ *     the m x m kernel (4 m^2), plus the rows (8 md) and per-row workspace
+ *     (about 6.4 kB per row: distances block, scalings, the solver's own);
+ *   kNN adjacency: a general (dgeev) eigensolve of the full m x m matrix
+ *     (8 m^2) plus about 2 kB per row of workspace;
+ *   binning: the rows and their bin codes (12 md);
+ *   thin and covariance: two copies of the rows plus the small r x r or
+ *     d x d problem.
+ * An MI task is the kernel model of its largest subset. */
 static double shape_bytes(dse_qshape_t s, double m, double d)
 {
     double r = m < d ? m : d;
     switch (s) {
     case DSE_QSHAPE_KERNEL:
     case DSE_QSHAPE_PAIRS:
+        return 4 * m * m + 8 * m * d + 6400 * m;
     case DSE_QSHAPE_KNN:
-        return 8 * m * m + 8 * m * d;
+        return 8 * m * m + 8 * m * d + 2048 * m;
     case DSE_QSHAPE_BINS:
-        return 16 * m * d;
+        return 12 * m * d;
     case DSE_QSHAPE_THIN:
         return 16 * m * d + 8 * r * r;
     case DSE_QSHAPE_COVARIANCE:

@@ -460,7 +460,16 @@ static int plan_score(MPI_Comm comm, const dse_score_input_t *in, const dse_para
         }
     }
     DSE_TRY(build_tasks(in, p, bits, n_used, pl->reps, &pl->tl, err));
-    DSE_TRY(dse_dist_choose_group(n_used, in->d, o->nb, budget, o->group_size, size, &pl->g, err));
+    /* The big group: who computes the n_used x n_used spectra. Only tasks
+     * that have such a spectrum are held to its memory model; the others
+     * (CSE, RankMe, ... and the MI subsets) to their own (check_budget). */
+    int any_big = 0;
+    for (size_t i = 0; i < pl->tl.count; ++i)
+        any_big |= !pl->tl.t[i].mi && dse_quantity_get(pl->tl.t[i].basis)->dist != NULL;
+    pl->g = 1;
+    if (any_big)
+        DSE_TRY(dse_dist_choose_group(n_used, in->d, o->nb, budget, o->group_size, size, &pl->g,
+                                      err));
     pl->mi_offset = SIZE_MAX;
     for (size_t i = 0; i < pl->tl.count; ++i) {
         task_t *t = &pl->tl.t[i];
@@ -608,8 +617,8 @@ int dse_score_load_categories(const char *spec, size_t n, const char *embeddings
                        "%s: labels must be N or N x 1 (got N x %zu); vector references need "
                        "spectral clustering, which `score` does not do yet",
                        spec, y.cols);
-    else if (y.is_integer)
-        rc = dse_categories_from_labels(y.data, n, spec, cat, err);
+    else if (y.is_integer) /* exact: never through the doubles */
+        rc = dse_categories_from_integer_file(spec, n, cat, err);
     else
         rc = dse_categories_from_scalars(y.data, n, p->n_clusters, cat, err);
     if (rc == DSE_OK) rc = dse_categories_check(cat, spec, err);

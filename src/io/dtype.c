@@ -112,3 +112,26 @@ void dse_dtype_to_double(dse_dtype_t dt, const uint8_t *src, size_t count, doubl
     for (size_t i = 0; i < count; ++i)
         dst[i * stride] = decode_one(dt, src + (size_t)dt.size * i);
 }
+
+int dse_dtype_is_signed(dse_dtype_t dt)
+{
+    return dt.kind == DSE_DT_I8 || dt.kind == DSE_DT_I16 || dt.kind == DSE_DT_I32 ||
+           dt.kind == DSE_DT_I64;
+}
+
+void dse_dtype_to_int_keys(dse_dtype_t dt, const uint8_t *src, size_t count, uint64_t *dst)
+{
+    const uint64_t sign = (uint64_t)1 << 63;
+    for (size_t i = 0; i < count; ++i) {
+        uint64_t bits = load_bits(src + i * (size_t)dt.size, dt.size, dt.big_endian);
+        if (dse_dtype_is_signed(dt)) {
+            /* Sign-extend to 64 bits, then flip the sign bit: key order is
+             * value order. */
+            int shift = 64 - 8 * dt.size;
+            int64_t v = shift ? (int64_t)(bits << shift) >> shift : (int64_t)bits;
+            dst[i] = (uint64_t)v ^ sign;
+        } else {
+            dst[i] = dt.kind == DSE_DT_BOOL ? (bits != 0) : bits;
+        }
+    }
+}

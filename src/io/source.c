@@ -392,6 +392,21 @@ void dse_matrix_free(dse_matrix_t *m)
     memset(m, 0, sizeof *m);
 }
 
+int dse_source_read_int_keys(dse_source_t *src, uint64_t *out, int *is_signed, dse_err_t *err)
+{
+    if (!src->is_integer)
+        return DSE_RAISE(err, DSE_EINTERNAL, "%s: not an integer dtype", src->name);
+    if (src->ops != &raw_ops) return dse_source_hdf5_read_keys(src, out, is_signed, err);
+    size_t count = src->rows * src->cols, bytes = count * (size_t)src->dtype.size;
+    uint8_t *buf = DSE_MALLOC(bytes + 1, 1, err);
+    if (!buf) return DSE_ENOMEM;
+    int rc = read_exact(src, buf, bytes, src->data_offset, err);
+    if (rc == DSE_OK) dse_dtype_to_int_keys(src->dtype, buf, count, out);
+    *is_signed = dse_dtype_is_signed(src->dtype);
+    free(buf);
+    return rc;
+}
+
 int dse_source_check_embeddings(const dse_source_t *src, dse_err_t *err)
 {
     if (src->is_integer)

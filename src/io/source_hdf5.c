@@ -63,6 +63,21 @@ static int hdf5_read_rows(dse_source_t *src, const size_t *rows, size_t count, d
     return rc;
 }
 
+int dse_source_hdf5_read_keys(dse_source_t *src, uint64_t *out, int *is_signed, dse_err_t *err)
+{
+    hid_t t = H5Dget_type((hid_t)src->h5_dset);
+    *is_signed = t >= 0 && H5Tget_sign(t) == H5T_SGN_2;
+    if (t >= 0) H5Tclose(t);
+    /* HDF5 converts integers to 64-bit integers exactly. */
+    if (H5Dread((hid_t)src->h5_dset, *is_signed ? H5T_NATIVE_INT64 : H5T_NATIVE_UINT64, H5S_ALL,
+                H5S_ALL, H5P_DEFAULT, out) < 0)
+        return DSE_RAISE(err, DSE_EHDF5, "%s: cannot read the labels as integers", src->name);
+    if (*is_signed)
+        for (size_t i = 0; i < src->rows * src->cols; ++i)
+            out[i] ^= (uint64_t)1 << 63;
+    return DSE_OK;
+}
+
 static void hdf5_close(dse_source_t *src)
 {
     if (src->h5_dset >= 0) H5Dclose((hid_t)src->h5_dset);

@@ -34,6 +34,9 @@ int dse_source_open_npy(dse_source_t *src, dse_err_t *err);
 int dse_source_open_safetensors(dse_source_t *src, const char *tensor, dse_err_t *err);
 int dse_source_open_hdf5(dse_source_t *src, const char *dataset, dse_err_t *err);
 
+/* HDF5 backend of dse_source_read_int_keys. */
+int dse_source_hdf5_read_keys(dse_source_t *src, uint64_t *out, int *is_signed, dse_err_t *err);
+
 /* Shared: rejects NaN/Inf in out (count x cols), naming the file row. */
 int dse_source_check_finite(const dse_source_t *src, const size_t *rows, size_t count,
                             const double *out, dse_err_t *err);

@@ -46,7 +46,8 @@ static const key_spec_t keys[] = {
      "glob (fnmatch) on a file's path below its root; * also matches '/'"},
     {"sweep", "path_regex", K_STRING, "", 0, 0,
      "PCRE2 regex on the path below the root with named parts (?<run>...) and "
-     "(?<step>...); empty: run = parent directory, step = last number in the file name"},
+     "(?<step>...) (without a step group: one checkpoint per run, no step); empty: run = "
+     "parent directory, step = last number in the file name"},
     {"sweep", "dataset", K_STRING, "", 0, 0,
      "dataset (HDF5) or tensor (safetensors) name inside each file; empty: the only one"},
     {"sweep", "labels", K_PATH, "", 0, 0,
@@ -499,4 +500,85 @@ uint64_t dse_config_fingerprint(const dse_config_t *c)
         h = dse_fnv1a(h, rb, strlen(rb));
     }
     return h;
+}
+
+/* The keys that decide the numbers (what dse_config_fingerprint hashes), for
+ * naming them when a store's fingerprint differs; `base`: only the file name
+ * counts. Keep in step with dse_config_fingerprint. */
+static const struct {
+    const char *name;
+    int base;
+} result_keys[] = {{"compute", 0},  {"sigma", 0},      {"alpha", 0},       {"t", 0},
+                   {"max_n", 0},    {"seed", 0},       {"repetitions", 0}, {"bins", 0},
+                   {"knn", 0},      {"n_clusters", 0}, {"dataset", 0},     {"labels", 1},
+                   {"reference", 1}};
+
+typedef struct {
+    const key_spec_t *key;
+    char value[1024];
+} raw_lookup_t;
+
+static int raw_handler(void *user, const char *section, const char *name, const char *value)
+{
+    raw_lookup_t *l = user;
+    if (!strcmp(section, l->key->section) && !strcmp(name, l->key->name))
+        snprintf(l->value, sizeof l->value, "%s", value);
+    return 1;
+}
+
+static const key_spec_t *find_key(const char *name)
+{
+    for (size_t i = 0; i < N_KEYS; ++i)
+        if (!strcmp(keys[i].name, name)) return &keys[i];
+    return NULL;
+}
+
+/* The value of key k as written in the INI text (its default when absent),
+ * file name only when base. */
+static void raw_value(const char *text, const key_spec_t *k, int base, char *out, size_t cap)
+{
+    raw_lookup_t l = {k, ""};
+    snprintf(l.value, sizeof l.value, "%s", k->def ? k->def : "");
+    ini_parse_string(text, raw_handler, &l);
+    const char *v = l.value;
+    const char *slash = base ? strrchr(v, '/') : NULL;
+    snprintf(out, cap, "%s", slash ? slash + 1 : v);
+}
+
+/* Appends "key: 'old' in the store, 'new' now" to buf when they differ. */
+static void diff_key(const char *old_text, const char *new_text, const char *name, int base,
+                     char *buf, size_t cap)
+{
+    const key_spec_t *k = find_key(name);
+    char a[1024], b[1024];
+    raw_value(old_text, k, base, a, sizeof a);
+    raw_value(new_text, k, base, b, sizeof b);
+    if (!strcmp(a, b)) return;
+    size_t len = strlen(buf);
+    snprintf(buf + len, cap - len, "%s%s = '%s' in the store, '%s' in this config", len ? "; " : "",
+             name, a, b);
+}
+
+int dse_config_check_store(const char *store_path, const char *old_text, const char *new_text,
+                           int fingerprints_differ, dse_err_t *err)
+{
+    if (!old_text || !*old_text) return DSE_OK; /* a new store */
+    char a[1024], b[1024];
+    const key_spec_t *rx = find_key("path_regex");
+    raw_value(old_text, rx, 0, a, sizeof a);
+    raw_value(new_text, rx, 0, b, sizeof b);
+    if (strcmp(a, b))
+        return DSE_RAISE(err, DSE_EUSAGE,
+                         "%s: path_regex changed: the store's runs and steps were named by '%s', "
+                         "this config names them by '%s'; old and new rows would be split into "
+                         "different runs: restore the old path_regex, or use another store",
+                         store_path, a[0] ? a : "(default naming)", b[0] ? b : "(default naming)");
+    if (!fingerprints_differ) return DSE_OK;
+    char diff[3000] = "";
+    for (size_t i = 0; i < sizeof result_keys / sizeof result_keys[0]; ++i)
+        diff_key(old_text, new_text, result_keys[i].name, result_keys[i].base, diff, sizeof diff);
+    return DSE_RAISE(err, DSE_EUSAGE,
+                     "%s: this store was made by a different configuration (%s); use another "
+                     "store path, or `dsesweep rescore` for new t values",
+                     store_path, diff[0] ? diff : "quantities or their parameters differ");
 }

@@ -72,25 +72,38 @@ int sweep_plan_scan(MPI_Comm comm, const dse_config_t *cfg, const dse_sweep_opts
 }
 
 /* Rank 0: marks in todo[i * N_FAMILIES + f] the tasks of this shard that the
- * store does not hold; counts them in summary. */
+ * store does not hold, or holds as failed (retried unless --no-retry);
+ * counts them in summary. */
 static void mark_todo(const dse_config_t *cfg, const dse_sweep_opts_t *o,
                       const dse_store_handle_t *store, const int *wanted, const dse_scan_t *scan,
                       unsigned char *todo, dse_sweep_summary_t *summary)
 {
+    const dse_store_t *s = dse_store_tables(store);
+    size_t kept_failed = 0;
     for (size_t i = 0; i < scan->count; ++i) {
         if ((int)(i % (size_t)o->shard_count) != o->shard_index) continue;
         summary->checkpoints++;
+        const dse_checkpoint_t *c = &scan->items[i];
         for (int f = 0; f < N_FAMILIES; ++f) {
             if (!wanted[f] || !family_bits(cfg, f)) continue;
             summary->tasks_total++;
-            if (dse_store_has_task(store, scan->items[i].path, scan->items[i].checksum,
-                                   family_name(f))) {
-                summary->tasks_skipped++;
-                continue;
+            if (dse_store_has_task(store, c->path, c->checksum, family_name(f))) {
+                int failed = dse_store_has_failed(s, c->path, c->checksum, family_name(f));
+                if (!failed || o->no_retry) {
+                    summary->tasks_skipped++;
+                    kept_failed += (size_t)failed;
+                    continue;
+                }
+                summary->tasks_retried++;
             }
             todo[i * N_FAMILIES + (size_t)f] = 1;
         }
     }
+    if (o->verbose >= 0 && summary->tasks_retried)
+        printf("dsesweep: %zu failed task(s) run again (--no-retry keeps them as they are)\n",
+               summary->tasks_retried);
+    if (o->verbose >= 0 && kept_failed)
+        printf("dsesweep: %zu failed task(s) kept as they are (--no-retry)\n", kept_failed);
 }
 
 static int cmp_task(const void *a, const void *b)
@@ -246,9 +259,11 @@ int dse_sweep_scan_report(MPI_Comm comm, const dse_config_t *cfg, const dse_swee
         if ((int)(i % (size_t)shards) != shard) continue;
         const dse_checkpoint_t *c = &scan.items[i];
         count++;
-        printf("%-4zu %-16s %8lld %8llu %6llu  %s%s%s\n", i, c->run, (long long)c->step,
-               (unsigned long long)c->n, (unsigned long long)c->d, c->rel,
-               c->error ? "  ERROR: " : "", c->error ? c->error : "");
+        char step[24] = "-"; /* no step: one checkpoint per run */
+        if (c->step >= 0) snprintf(step, sizeof step, "%lld", (long long)c->step);
+        printf("%-4zu %-16s %8s %8llu %6llu  %s%s%s\n", i, c->run, step, (unsigned long long)c->n,
+               (unsigned long long)c->d, c->rel, c->error ? "  ERROR: " : "",
+               c->error ? c->error : "");
         if (c->error) {
             bad++;
             continue;

@@ -35,8 +35,8 @@ static void load_labels(const dse_config_t *cfg, dse_categories_t *cat, int *hav
         if (y.cols != 1)
             rc = DSE_RAISE(&err, DSE_EUSAGE, "%s: labels must be N or N x 1 (got N x %zu)",
                            cfg->labels, y.cols);
-        else if (y.is_integer)
-            rc = dse_categories_from_labels(y.data, y.rows, cfg->labels, cat, &err);
+        else if (y.is_integer) /* exact: never through the doubles */
+            rc = dse_categories_from_integer_file(cfg->labels, y.rows, cat, &err);
         else
             rc = dse_categories_from_scalars(y.data, y.rows, cfg->params.n_clusters, cat, &err);
         if (rc == DSE_OK) rc = dse_categories_check(cat, cfg->labels, &err);
@@ -240,17 +240,75 @@ static int prepare_reference(MPI_Comm comm, const dse_config_t *cfg, const dse_s
     return rc;
 }
 
+/* Rank 0: what to do with the labels file given the labels the store's mi
+ * results were computed with: 0 nothing, 1 record (journal) these labels,
+ * 2 refuse (they changed; why in `why`). */
+static int labels_action(const dse_config_t *cfg, const dse_sweep_opts_t *o, const dse_store_t *s,
+                         uint64_t *checksum, char *why, size_t cap)
+{
+    dse_err_t e;
+    /* An unreadable file fails every mi task with its own message. */
+    if (dse_file_checksum(cfg->labels, checksum, &e) != DSE_OK) return 0;
+    if (*checksum == s->labels_checksum) return 0;
+    if (!s->labels_checksum || o->relabel) return 1;
+    size_t kept = 0;
+    for (size_t i = 0; i < s->n_results; ++i)
+        kept += !strcmp(s->results[i].family, DSE_STORE_FAMILY_MI);
+    if (!kept) return 1; /* nothing computed with the old labels */
+    snprintf(why, cap,
+             "%s: the labels changed since the store's mi results were computed (checksum "
+             "%016llx, the store's %016llx from %s); its %zu mi result(s) are kept and none is "
+             "computed: run with --relabel to recompute them with these labels, or use another "
+             "store",
+             cfg->labels, (unsigned long long)*checksum, (unsigned long long)s->labels_checksum,
+             s->labels_path && *s->labels_path ? s->labels_path : "an unnamed file", kept);
+    return 2;
+}
+
+/* Collective on comm. Tracks the labels by content: journals the labels
+ * file's checksum (a changed file with --relabel drops the old mi results),
+ * or refuses a changed file (summary->labels_error, every rank): no mi task
+ * runs then and the stored ones stay. */
+static int prepare_labels(MPI_Comm comm, const dse_config_t *cfg, const dse_sweep_opts_t *o,
+                          dse_store_handle_t *store, dse_sweep_summary_t *summary, dse_err_t *err)
+{
+    if (!cfg->labels || !*cfg->labels || !(cfg->quantities & DSE_Q_MI_ALL)) return DSE_OK;
+    int rank;
+    MPI_Comm_rank(comm, &rank);
+    uint64_t checksum = 0;
+    int action = rank == 0 ? labels_action(cfg, o, dse_store_tables(store), &checksum,
+                                           summary->labels_error, sizeof summary->labels_error)
+                           : 0;
+    MPI_Bcast(&action, 1, MPI_INT, 0, comm);
+    MPI_Bcast(summary->labels_error, (int)sizeof summary->labels_error, MPI_CHAR, 0, comm);
+    if (action == 2 && rank == 0 && o->verbose >= 0)
+        fprintf(stderr, "dsesweep: error: %s\n", summary->labels_error);
+    if (action != 1) return DSE_OK;
+    int rc = DSE_OK;
+    if (rank == 0) {
+        size_t dropped = 0;
+        rc = dse_store_commit_labels(store, cfg->labels, checksum, &dropped, err);
+        if (rc == DSE_OK && dropped && o->verbose >= 0)
+            printf("dsesweep: labels %s changed: %zu mi result(s) of the old labels dropped, "
+                   "recomputed now (--relabel)\n",
+                   cfg->labels, dropped);
+    }
+    return dse_comm_agree(comm, rc, err);
+}
+
 int sweep_mi_prepare(MPI_Comm comm, const dse_config_t *cfg, const dse_sweep_opts_t *o,
                      dse_store_handle_t *store, sweep_mi_t *mi, dse_sweep_summary_t *summary,
                      dse_err_t *err)
 {
     memset(mi, 0, sizeof *mi);
     load_labels(cfg, &mi->labels, &mi->have_labels, mi->labels_error, sizeof mi->labels_error);
+    DSE_TRY(prepare_labels(comm, cfg, o, store, summary, err));
     DSE_TRY(prepare_reference(comm, cfg, o, store, mi, err));
     if (mi->ref_state == REF_REFUSED)
         snprintf(summary->reference_error, sizeof summary->reference_error, "%s", mi->ref_error);
     MPI_Bcast(summary->reference_error, (int)sizeof summary->reference_error, MPI_CHAR, 0, comm);
-    int mi_wanted = (cfg->quantities & DSE_Q_MI_ALL) && cfg->labels && *cfg->labels;
+    int mi_wanted = (cfg->quantities & DSE_Q_MI_ALL) && cfg->labels && *cfg->labels &&
+                    !summary->labels_error[0];
     int ref_wanted = mi->ref_state == REF_READY || mi->ref_state == REF_FAILED;
     int wanted[N_FAMILIES] = {1, 1, mi_wanted, ref_wanted};
     memcpy(mi->wanted, wanted, sizeof wanted);

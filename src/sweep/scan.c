@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "dsesweep/group.h"
@@ -132,7 +133,10 @@ static void parts_from(pcre2_code *re, pcre2_match_data *md, walk_t *w, const ch
             *run = dup_n(".", 1);
         }
     }
-    if (*step == -1) {
+    /* With a path_regex the step comes from its (?<step>...) group only: a
+     * regex without one means one checkpoint per run (a cross-model sweep),
+     * the step is absent (-1), never another number of the path. */
+    if (*step == -1 && !re) {
         /* The last run of digits in the file name (saturating, never overflowing). */
         const char *base = strrchr(rel, '/');
         base = base ? base + 1 : rel;
@@ -304,6 +308,123 @@ static void walk_dir(walk_t *w, const char *root, const char *rel, int depth)
     free(names);
 }
 
+typedef struct {
+    const char *run;
+    int64_t step;
+    size_t index;
+} named_t;
+
+static int cmp_named(const void *a, const void *b)
+{
+    const named_t *x = a, *y = b;
+    int c = strcmp(x->run, y->run);
+    if (c) return c;
+    if (x->step != y->step) return x->step < y->step ? -1 : 1;
+    return (x->index > y->index) - (x->index < y->index);
+}
+
+/* Items k and first (same run and step): k's error names first. */
+static int mark_duplicate(walk_t *w, dse_checkpoint_t *k, const dse_checkpoint_t *other)
+{
+    char step[32], line[4096];
+    if (k->step < 0)
+        snprintf(step, sizeof step, "(no step)");
+    else
+        snprintf(step, sizeof step, "step %lld", (long long)k->step);
+    snprintf(line, sizeof line,
+             "%s and %s are both run '%s' %s; two checkpoints cannot share a run and step: name "
+             "them apart with path_regex (a (?<step>...) group, or a run per file)",
+             k->rel, other->rel, k->run, step);
+    k->error = DSE_STRDUP(line, w->err);
+    return k->error ? DSE_OK : DSE_ENOMEM;
+}
+
+/* Two readable files with the same (run, step) are an error that names both
+ * (on each of them); the other checkpoints go on. */
+static int check_duplicates(walk_t *w)
+{
+    dse_scan_t *s = w->scan;
+    named_t *v = DSE_MALLOC(s->count + 1, sizeof *v, w->err);
+    if (!v) return DSE_ENOMEM;
+    size_t n = 0;
+    for (size_t i = 0; i < s->count; ++i)
+        if (!s->items[i].error) v[n++] = (named_t){s->items[i].run, s->items[i].step, i};
+    qsort(v, n, sizeof *v, cmp_named);
+    int rc = DSE_OK;
+    for (size_t a = 0; a < n && rc == DSE_OK;) {
+        size_t b = a + 1;
+        while (b < n && !strcmp(v[b].run, v[a].run) && v[b].step == v[a].step)
+            b++;
+        for (size_t k = a; b - a > 1 && k < b && rc == DSE_OK; ++k)
+            rc = mark_duplicate(w, &s->items[v[k].index], &s->items[v[k == a ? a + 1 : a].index]);
+        a = b;
+    }
+    free(v);
+    return rc;
+}
+
+/* rel with regex metacharacters escaped into out. */
+static void regex_escape(const char *rel, size_t n, char *out, size_t cap)
+{
+    size_t o = 0;
+    for (size_t i = 0; i < n && o + 3 < cap; ++i) {
+        if (strchr("\\.^$|?*+()[]{}", rel[i])) out[o++] = '\\';
+        out[o++] = rel[i];
+    }
+    out[o] = '\0';
+}
+
+/* For run/epoch_3/model.emb.npy: ^(?<run>[^/]+)/epoch_(?<step>[0-9]+)/model\.emb\.npy$
+ * (the parent's last number becomes the step). 0 when rel does not fit. */
+static int suggest_regex(const char *rel, char *out, size_t cap)
+{
+    const char *first = strchr(rel, '/'), *base = strrchr(rel, '/');
+    if (!first || first == base) return 0;
+    const char *parent = base - 1;
+    while (parent > rel && parent[-1] != '/')
+        parent--;
+    const char *digits = NULL;
+    for (const char *p = parent; p < base; ++p)
+        if (isdigit((unsigned char)*p) && (p == parent || !isdigit((unsigned char)p[-1])))
+            digits = p;
+    if (!digits) return 0;
+    const char *end = digits;
+    while (isdigit((unsigned char)*end))
+        end++;
+    char mid[1024], head[512], tail[512], name[1024];
+    regex_escape(parent, (size_t)(digits - parent), head, sizeof head);
+    regex_escape(end, (size_t)(base - end), tail, sizeof tail);
+    regex_escape(base + 1, strlen(base + 1), name, sizeof name);
+    snprintf(mid, sizeof mid, "%s", parent > first + 1 ? "(?:[^/]+/)*" : "");
+    snprintf(out, cap, "^(?<run>[^/]+)/%s%s(?<step>[0-9]+)%s/%s$", mid, head, tail, name);
+    return 1;
+}
+
+/* Default naming (no path_regex) takes the step from the file name. Files
+ * with no number in their name but one in their directory are a
+ * directory-per-checkpoint tree, which the default would name by directory:
+ * warn, with the regex to write. */
+static void check_default_naming(walk_t *w)
+{
+    size_t count = 0;
+    const dse_checkpoint_t *example = NULL;
+    for (size_t i = 0; i < w->scan->count; ++i) {
+        const dse_checkpoint_t *c = &w->scan->items[i];
+        char regex[4096];
+        if (c->step < 0 && suggest_regex(c->rel, regex, sizeof regex)) {
+            count++;
+            example = example ? example : c;
+        }
+    }
+    char regex[4096];
+    if (count && suggest_regex(example->rel, regex, sizeof regex))
+        warn(w,
+             "%zu checkpoint(s) have no number in their file name but one in their directory "
+             "(e.g. %s: run '%s', no step); the default naming does not read steps from "
+             "directories: if each directory is one checkpoint, write path_regex = %s",
+             count, example->rel, example->run, regex);
+}
+
 int dse_scan_tree(const dse_config_t *cfg, dse_scan_t *scan, dse_err_t *err)
 {
     memset(scan, 0, sizeof *scan);
@@ -346,19 +467,46 @@ int dse_scan_tree(const dse_config_t *cfg, dse_scan_t *scan, dse_err_t *err)
     if (w.rc == DSE_OK && readable == 0)
         w.rc = DSE_RAISE(err, DSE_EIO, "%s: none of the %d root(s) can be read (first: %s)",
                          cfg->path, cfg->n_roots, cfg->roots[0]);
+    if (w.rc == DSE_OK && !(cfg->path_regex && *cfg->path_regex)) check_default_naming(&w);
+    if (w.rc == DSE_OK) w.rc = check_duplicates(&w);
     if (w.rc != DSE_OK) dse_scan_free(scan);
     return w.rc;
+}
+
+/* Files this large say how far their checksum has got (stderr). */
+#define PROGRESS_BYTES (1ULL << 30)
+#define PROGRESS_SECONDS 10.0
+
+static double now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
 int dse_file_checksum(const char *path, uint64_t *out, dse_err_t *err)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) return DSE_RAISE(err, DSE_EIO, "%s: cannot open: %s", path, strerror(errno));
+    struct stat st;
+    double size = fstat(fd, &st) == 0 ? (double)st.st_size : 0, done = 0;
+    int progress = size >= (double)PROGRESS_BYTES;
+    double start = now_seconds(), last = start;
+    if (progress)
+        fprintf(stderr, "dsesweep: checksumming %s (%.1f GB; a line every %.0f s)\n", path,
+                size / 1e9, PROGRESS_SECONDS);
     uint64_t h = DSE_FNV_OFFSET;
     static unsigned char buf[1 << 20];
     ssize_t got;
-    while ((got = read(fd, buf, sizeof buf)) > 0)
+    while ((got = read(fd, buf, sizeof buf)) > 0) {
         h = dse_fnv1a(h, buf, (size_t)got);
+        done += (double)got;
+        if (progress && now_seconds() - last >= PROGRESS_SECONDS) {
+            last = now_seconds();
+            fprintf(stderr, "dsesweep: checksumming %s: %.1f of %.1f GB (%.0f%%) in %.0f s\n", path,
+                    done / 1e9, size / 1e9, 100 * done / size, last - start);
+        }
+    }
     int e = errno;
     close(fd);
     if (got < 0) return DSE_RAISE(err, DSE_EIO, "%s: read failed: %s", path, strerror(e));

@@ -31,9 +31,11 @@ void dse_store_free(dse_store_t *s)
     free(s->results);
     free(s->spectra);
     free(s->config_text);
+    free(s->labels_path);
     dse_store_reference_free(&s->reference);
     dse_htable_free(&s->by_path);
     dse_htable_free(&s->by_family);
+    dse_htable_free(&s->failed);
     memset(s, 0, sizeof *s);
 }
 
@@ -61,29 +63,72 @@ size_t dse_store_family_key(int64_t k, const char *family, unsigned char *buf, s
     return sizeof k + n;
 }
 
-/* Counts result row r in the (checkpoint, family) index. */
-static int index_result(dse_store_t *s, const dse_store_result_t *r, dse_err_t *err)
+/* Adds one to the count under key in table t. */
+static int count_key(dse_htable_t *t, const unsigned char *key, size_t len, dse_err_t *err)
 {
-    unsigned char key[64];
-    size_t len = dse_store_family_key(r->checkpoint, r->family, key, sizeof key);
-    int64_t *count = dse_htable_find(&s->by_family, key, len);
+    int64_t *count = dse_htable_find(t, key, len);
     if (count) {
         (*count)++;
         return DSE_OK;
     }
-    return dse_htable_put(&s->by_family, key, len, 1, err);
+    return dse_htable_put(t, key, len, 1, err);
+}
+
+/* Counts result row r in the (checkpoint, family) indexes. */
+static int index_result(dse_store_t *s, const dse_store_result_t *r, dse_err_t *err)
+{
+    unsigned char key[64];
+    size_t len = dse_store_family_key(r->checkpoint, r->family, key, sizeof key);
+    DSE_TRY(count_key(&s->by_family, key, len, err));
+    return r->status != 0 ? count_key(&s->failed, key, len, err) : DSE_OK;
 }
 
 int dse_store_reindex(dse_store_t *s, dse_err_t *err)
 {
     dse_htable_clear(&s->by_path);
     dse_htable_clear(&s->by_family);
+    dse_htable_clear(&s->failed);
     for (size_t i = 0; i < s->n_checkpoints; ++i) {
         const char *p = s->checkpoints[i].path;
         DSE_TRY(dse_htable_put(&s->by_path, p, strlen(p), (int64_t)i, err));
     }
     for (size_t i = 0; i < s->n_results; ++i)
         DSE_TRY(index_result(s, &s->results[i], err));
+    return DSE_OK;
+}
+
+/* Drops every result of `family` (all checkpoints); counts them in *dropped.
+ * The caller reindexes. */
+static void drop_family(dse_store_t *s, const char *family, size_t *dropped)
+{
+    size_t w = 0;
+    for (size_t i = 0; i < s->n_results; ++i) {
+        dse_store_result_t *r = &s->results[i];
+        if (!strcmp(r->family, family)) {
+            dse_row_free(&dse_result_table, r);
+            if (dropped) (*dropped)++;
+        } else {
+            s->results[w++] = *r;
+        }
+    }
+    s->n_results = w;
+}
+
+int dse_store_set_labels(dse_store_t *s, const char *labels_path, uint64_t checksum,
+                         size_t *dropped, dse_err_t *err)
+{
+    if (dropped) *dropped = 0;
+    char *copy = DSE_STRDUP(labels_path ? labels_path : "", err);
+    if (!copy) return DSE_ENOMEM;
+    free(s->labels_path);
+    s->labels_path = copy;
+    if (s->labels_checksum && s->labels_checksum != checksum) {
+        /* Results of other labels describe other classes: drop them. */
+        drop_family(s, DSE_STORE_FAMILY_MI, dropped);
+        s->labels_checksum = checksum;
+        return dse_store_reindex(s, err);
+    }
+    s->labels_checksum = checksum;
     return DSE_OK;
 }
 
@@ -99,20 +144,8 @@ int dse_store_set_reference(dse_store_t *s, const dse_store_reference_t *ref, si
         return DSE_RAISE(err, DSE_ENOMEM, "cannot store the reference clustering");
     }
     memcpy(copy.labels, ref->labels, (size_t)ref->n * sizeof *copy.labels);
-    if (s->reference.path && !dse_store_reference_equal(&s->reference, ref)) {
-        /* The old clustering's results describe other categories: drop them. */
-        size_t w = 0;
-        for (size_t i = 0; i < s->n_results; ++i) {
-            dse_store_result_t *r = &s->results[i];
-            if (!strcmp(r->family, DSE_STORE_FAMILY_MI_X)) {
-                dse_row_free(&dse_result_table, r);
-                if (dropped) (*dropped)++;
-            } else {
-                s->results[w++] = *r;
-            }
-        }
-        s->n_results = w;
-    }
+    if (s->reference.path && !dse_store_reference_equal(&s->reference, ref))
+        drop_family(s, DSE_STORE_FAMILY_MI_X, dropped);
     dse_store_reference_free(&s->reference);
     s->reference = copy;
     return dse_store_reindex(s, err);
@@ -163,7 +196,8 @@ int dse_store_put_value(dse_store_t *s, int64_t checkpoint, const char *quantity
             !strcmp(s->results[i].quantity, quantity))
             row = &s->results[i];
     if (!row) {
-        dse_store_result_t r = {.checkpoint = checkpoint, .t = t, .sigma = sigma, .ranks = 1};
+        dse_store_result_t r = {
+            .checkpoint = checkpoint, .t = t, .sigma = sigma, .ranks = 1, .attempts = 1};
         snprintf(r.quantity, sizeof r.quantity, "%s", quantity);
         snprintf(r.family, sizeof r.family, "%s", family);
         DSE_TRY(dse_store_add_result(s, &r, err));
@@ -182,6 +216,43 @@ int dse_store_has(const dse_store_t *s, const char *path, uint64_t checksum, con
     unsigned char key[64];
     size_t len = dse_store_family_key(k, family, key, sizeof key);
     return dse_htable_get(&s->by_family, key, len) > 0;
+}
+
+int dse_store_has_failed(const dse_store_t *s, const char *path, uint64_t checksum,
+                         const char *family)
+{
+    int64_t k = dse_store_find_checkpoint(s, path);
+    if (k < 0 || s->checkpoints[k].checksum != checksum) return 0;
+    unsigned char key[64];
+    size_t len = dse_store_family_key(k, family, key, sizeof key);
+    return dse_htable_get(&s->failed, key, len) > 0;
+}
+
+/* The failure history a new result of (checkpoint k, family) continues:
+ * attempts so far and the error of the last failed one (borrowed, "" none). */
+static void history(const dse_store_t *s, int64_t k, const char *family, int32_t *attempts,
+                    const char **failed)
+{
+    *attempts = 0;
+    *failed = "";
+    for (size_t i = 0; i < s->n_results; ++i) {
+        const dse_store_result_t *r = &s->results[i];
+        if (r->checkpoint != k || strcmp(r->family, family)) continue;
+        *attempts = r->attempts > 0 ? r->attempts : 1;
+        *failed = r->status != 0 ? (r->error ? r->error : "")
+                                 : (r->failed_before ? r->failed_before : "");
+        return;
+    }
+}
+
+void dse_store_history(const dse_store_t *s, const dse_task_record_t *rec, int32_t *attempts,
+                       const char **failed_before)
+{
+    *attempts = 0;
+    *failed_before = "";
+    int64_t k = dse_store_find_checkpoint(s, rec->checkpoint.path);
+    if (k >= 0 && dse_store_has(s, rec->checkpoint.path, rec->checkpoint.checksum, rec->family))
+        history(s, k, rec->family, attempts, failed_before);
 }
 
 /* The family whose tasks store the diffusion spectrum: DSE's. */
@@ -237,22 +308,42 @@ int dse_store_apply(dse_store_t *s, const dse_task_record_t *rec, dse_err_t *err
 {
     int64_t k;
     DSE_TRY(upsert_checkpoint(s, &rec->checkpoint, &k, err));
-    if (dse_store_has(s, rec->checkpoint.path, rec->checkpoint.checksum, rec->family))
-        DSE_TRY(drop_rows(s, k, rec->family, err));
+    /* The failure history: the record's own (journaled), else derived from
+     * the rows it replaces (records of older journals). */
+    int32_t attempts = rec->attempts > 0 ? rec->attempts - 1 : 0;
+    const char *failed = rec->attempts > 0 && rec->failed_before ? rec->failed_before : "";
+    int has = dse_store_has(s, rec->checkpoint.path, rec->checkpoint.checksum, rec->family);
+    if (has && rec->attempts <= 0) history(s, k, rec->family, &attempts, &failed);
+    char *kept = DSE_STRDUP(failed, err); /* outlives the rows it may come from */
+    if (!kept) return DSE_ENOMEM;
+    if (has) {
+        int rc = drop_rows(s, k, rec->family, err);
+        if (rc != DSE_OK) {
+            free(kept);
+            return rc;
+        }
+    }
     dse_store_result_t r = {.checkpoint = k,
                             .sigma = rec->sigma,
                             .status = rec->status,
                             .error = (char *)(rec->error ? rec->error : ""),
                             .seconds = rec->seconds,
-                            .ranks = rec->ranks};
+                            .ranks = rec->ranks,
+                            .attempts = attempts + 1,
+                            .failed_before = kept};
     snprintf(r.family, sizeof r.family, "%s", rec->family);
     for (size_t i = 0; i < rec->n_entries; ++i) {
         snprintf(r.quantity, sizeof r.quantity, "%s", rec->quantities[i]);
         r.t = rec->t[i];
         r.value = rec->status == 0 ? rec->values[i] : NAN;
         dse_store_result_set_extra(&r, rec->extra ? &rec->extra[i] : NULL);
-        DSE_TRY(dse_store_add_result(s, &r, err));
+        int rc = dse_store_add_result(s, &r, err);
+        if (rc != DSE_OK) {
+            free(kept);
+            return rc;
+        }
     }
+    free(kept);
     if (rec->spectrum_length) {
         dse_store_spectrum_t sp = {k, rec->sigma, rec->spectrum_length, (double *)rec->spectrum};
         DSE_TRY(dse_store_add_spectrum(s, &sp, err));

@@ -49,6 +49,10 @@ static const dse_column_t result_cols[] = {
     RS(sigma_min, DSE_COL_F64, DSE_M_INFO, DSE_J_HEX, "smin", DSE_JL_ENTRY),
     RS(sigma_max, DSE_COL_F64, DSE_M_INFO, DSE_J_HEX, "smax", DSE_JL_ENTRY),
     RS(median_distance, DSE_COL_F64, DSE_M_INFO, DSE_J_HEX, "md", DSE_JL_ENTRY),
+    /* The failure history, journaled with the record so that replaying a
+     * record twice gives the same rows (absent in older journals: derived). */
+    RS(attempts, DSE_COL_I32, DSE_M_INFO, DSE_J_NUMBER, "attempts", DSE_JL_RECORD),
+    RS(failed_before, DSE_COL_STR, DSE_M_INFO, DSE_J_STRING, "failed_before", DSE_JL_RECORD),
 };
 
 /* /spectra (besides its ragged `offset` and `values`, written by store_hdf5.c;
@@ -88,6 +92,8 @@ static const dse_column_t file_cols[] = {
     FA(fingerprint, "config_fingerprint", DSE_COL_U64, DSE_H5_ATTR_HEX),
     FA(started, "started", DSE_COL_CHARS, DSE_H5_ATTR),
     FA(finished, "finished", DSE_COL_CHARS, DSE_H5_ATTR_WRITE),
+    FA(labels_path, "labels_path", DSE_COL_STR, DSE_H5_ATTR),
+    FA(labels_checksum, "labels_checksum", DSE_COL_U64, DSE_H5_ATTR_HEX),
 };
 
 #define TABLE(group, type, cols)                                                                   \

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "dsesweep/config.h"
 #include "dsesweep/group.h"
 #include "store_internal.h"
 
@@ -18,6 +19,7 @@ struct dse_store_handle {
     char *journal;      /* owned: path + ".journal" */
     char *merged;       /* names merged so far, for messages (owned) */
     size_t replayed;    /* journal records replayed at open */
+    int lock_fd;        /* rank 0 of a writing handle: STORE.lock, else -1 */
     dse_store_t tables; /* rank 0 */
 };
 
@@ -35,6 +37,7 @@ static int new_handle(MPI_Comm comm, const char *path, int mode, dse_store_handl
     if (!h) return DSE_ENOMEM;
     h->comm = comm;
     h->mode = mode;
+    h->lock_fd = -1;
     if (comm != MPI_COMM_NULL) MPI_Comm_rank(comm, &h->rank);
     size_t cap = strlen(path) + 16;
     h->path = DSE_STRDUP(path, err);
@@ -48,14 +51,20 @@ static int new_handle(MPI_Comm comm, const char *path, int mode, dse_store_handl
     return DSE_OK;
 }
 
-/* Rank 0: the file (if present or required) plus the journal. */
+/* Rank 0: the lock (writers), the file (if present or required), the journal. */
 static int load(dse_store_handle_t *h, dse_err_t *err)
 {
+    if (h->mode & DSE_STORE_READ_WRITE) DSE_TRY(dse_store_lock(h->path, &h->lock_fd, err));
     struct stat st;
+    if (stat(h->path, &st) == 0 && S_ISDIR(st.st_mode))
+        return DSE_RAISE(err, DSE_EIO, "%s: is a directory, expected the store file", h->path);
     if (!(h->mode & DSE_STORE_CREATE) || stat(h->path, &st) == 0)
         DSE_TRY(dse_store_read(h->path, &h->tables, err));
     int cut_torn = (h->mode & DSE_STORE_READ_WRITE) != 0;
-    return dse_journal_replay(h->journal, &h->tables, &h->replayed, cut_torn, err);
+    dse_journal_damage_t report;
+    DSE_TRY(dse_journal_replay_report(h->journal, &h->tables, NULL, cut_torn, &report, err));
+    h->replayed = report.tasks;
+    return DSE_OK;
 }
 
 int dse_store_open(MPI_Comm comm, const char *path, int mode, dse_store_handle_t **out,
@@ -77,7 +86,9 @@ int dse_store_open(MPI_Comm comm, const char *path, int mode, dse_store_handle_t
 int dse_store_create(MPI_Comm comm, const char *path, dse_store_handle_t **out, dse_err_t *err)
 {
     *out = NULL;
-    int rc = agree(comm, new_handle(comm, path, DSE_STORE_READ_WRITE, out, err), err);
+    int rc = new_handle(comm, path, DSE_STORE_READ_WRITE, out, err);
+    if (rc == DSE_OK && (*out)->rank == 0) rc = dse_store_lock(path, &(*out)->lock_fd, err);
+    rc = agree(comm, rc, err);
     if (rc != DSE_OK) dse_store_close(out);
     return rc;
 }
@@ -86,6 +97,7 @@ void dse_store_close(dse_store_handle_t **h)
 {
     if (!h || !*h) return;
     dse_store_free(&(*h)->tables);
+    dse_store_unlock(&(*h)->lock_fd);
     free((*h)->path);
     free((*h)->journal);
     free((*h)->merged);
@@ -118,12 +130,9 @@ int dse_store_bind_config(dse_store_handle_t *h, const char *text, uint64_t fing
 {
     int rc = DSE_OK;
     dse_store_t *s = &h->tables;
-    if (h->rank == 0 && s->config_text && s->fingerprint != fingerprint)
-        rc = DSE_RAISE(err, DSE_EUSAGE,
-                       "%s: this store was made by a different configuration (quantities or "
-                       "their parameters differ); use another store path, or `dsesweep "
-                       "rescore` for new t values",
-                       h->path);
+    if (h->rank == 0)
+        rc = dse_config_check_store(h->path, s->config_text, text,
+                                    s->config_text && s->fingerprint != fingerprint, err);
     if (h->rank == 0 && rc == DSE_OK) {
         char *copy = DSE_STRDUP(text, err);
         if (!copy) rc = DSE_ENOMEM;
@@ -158,8 +167,14 @@ static int writable(const dse_store_handle_t *h, dse_err_t *err)
 int dse_store_commit(dse_store_handle_t *h, const dse_task_record_t *rec, dse_err_t *err)
 {
     DSE_TRY(writable(h, err));
-    DSE_TRY(dse_journal_append(h->journal, rec, err));
-    return dse_store_apply(&h->tables, rec, err);
+    dse_task_record_t with = *rec;
+    if (with.attempts <= 0) {
+        int32_t before;
+        dse_store_history(&h->tables, rec, &before, &with.failed_before);
+        with.attempts = before + 1;
+    }
+    DSE_TRY(dse_journal_append(h->journal, &with, err));
+    return dse_store_apply(&h->tables, &with, err);
 }
 
 int dse_store_commit_reference(dse_store_handle_t *h, const dse_store_reference_t *ref,
@@ -168,6 +183,14 @@ int dse_store_commit_reference(dse_store_handle_t *h, const dse_store_reference_
     DSE_TRY(writable(h, err));
     DSE_TRY(dse_journal_append_reference(h->journal, ref, err));
     return dse_store_set_reference(&h->tables, ref, dropped, err);
+}
+
+int dse_store_commit_labels(dse_store_handle_t *h, const char *path, uint64_t checksum,
+                            size_t *dropped, dse_err_t *err)
+{
+    DSE_TRY(writable(h, err));
+    DSE_TRY(dse_journal_append_labels(h->journal, path, checksum, err));
+    return dse_store_set_labels(&h->tables, path, checksum, dropped, err);
 }
 
 void dse_store_stamp_finished(dse_store_handle_t *h)

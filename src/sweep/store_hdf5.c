@@ -53,6 +53,7 @@ typedef struct {
     dse_err_t *err;
     int rc;
     const char *path;
+    const char *tmp; /* the temporary file being written */
 } writer_t;
 
 static void h5fail(writer_t *w, const char *what)
@@ -60,11 +61,10 @@ static void h5fail(writer_t *w, const char *what)
     char journal[4200];
     dse_journal_path(w->path, journal, sizeof journal);
     if (w->rc == DSE_OK)
-        w->rc =
-            DSE_RAISE(w->err, DSE_EHDF5,
-                      "%s.tmp: HDF5 %s failed (disk full or a file size limit?); %s is unchanged "
-                      "and finished tasks are in %s",
-                      w->path, what, w->path, journal);
+        w->rc = DSE_RAISE(w->err, DSE_EHDF5,
+                          "%s: HDF5 %s failed (disk full or a file size limit?); %s is unchanged "
+                          "and finished tasks are in %s",
+                          w->tmp ? w->tmp : w->path, what, w->path, journal);
 }
 
 /* Every rank learns whether any rank failed, right after each collective
@@ -314,7 +314,7 @@ static int check_space(const char *path, const dse_store_t *s, dse_err_t *err)
     return rc;
 }
 
-/* Collective. Creates path.tmp with the MPI-IO driver; agreed. */
+/* Collective. Creates the temporary file with the MPI-IO driver; agreed. */
 static int create_file(writer_t *w, const char *tmp)
 {
     hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
@@ -353,7 +353,7 @@ static void write_everything(writer_t *w, const dse_store_t *s)
     }
 }
 
-/* Collective. Closes path.tmp and renames it over path (root). */
+/* Collective. Closes the temporary file and renames it over path (root). */
 static int finish_file(writer_t *w, const char *tmp)
 {
     H5Pclose(w->dxpl);
@@ -390,12 +390,20 @@ static int finish_file(writer_t *w, const char *tmp)
 
 int dse_store_write(MPI_Comm comm, int root, const char *path, const dse_store_t *s, dse_err_t *err)
 {
-    writer_t w = {comm, 0, 0, root, -1, -1, err, DSE_OK, path};
+    writer_t w = {comm, 0, 0, root, -1, -1, err, DSE_OK, path, NULL};
     MPI_Comm_rank(comm, &w.rank);
     MPI_Comm_size(comm, &w.size);
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
-    char tmp[4200];
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    /* The root's host and PID make the temporary name unique per writer. */
+    char tmp[4400] = "";
+    if (w.rank == root) {
+        char host[256] = "unknown";
+        gethostname(host, sizeof host - 1);
+        host[sizeof host - 1] = '\0';
+        dse_store_tmp_path(path, host, (long)getpid(), tmp, sizeof tmp);
+    }
+    MPI_Bcast(tmp, (int)sizeof tmp, MPI_CHAR, root, comm);
+    w.tmp = tmp;
     /* A full disk is the common failure: refuse it here, with figures. */
     if (w.rank == root) w.rc = check_space(path, s, err);
     DSE_TRY(dse_comm_agree(comm, w.rc, err));

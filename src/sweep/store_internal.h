@@ -139,4 +139,22 @@ int dse_store_add_spectrum(dse_store_t *s, const dse_store_spectrum_t *sp, dse_e
 int dse_store_rescore_tables(dse_store_t *s, const double *ts, size_t nt, size_t *added,
                              dse_err_t *err);
 
+/* Local. STORE.lock into buf: the one place the lock file's name is made. */
+void dse_store_lock_path(const char *store_path, char *buf, size_t cap);
+
+/* Local. The temporary store file of the writer (host, pid) into buf:
+ * STORE.tmp.HOST.PID, unique per writer. */
+void dse_store_tmp_path(const char *store_path, const char *host, long pid, char *buf, size_t cap);
+
+/* Local (the writer's rank 0). Takes the exclusive lock STORE.lock and
+ * writes this process's host, PID and start time into it. Held by another
+ * live process: DSE_EUSAGE naming the holder, at once. Left by a dead one:
+ * taken over, with a line on stderr (its temporary store is removed).
+ * *fd_out (the caller's): dse_store_unlock. */
+int dse_store_lock(const char *store_path, int *fd_out, dse_err_t *err);
+
+/* Local. Empties and releases a lock taken by dse_store_lock; accepts -1,
+ * sets *fd -1. */
+void dse_store_unlock(int *fd);
+
 #endif

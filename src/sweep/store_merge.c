@@ -26,6 +26,21 @@ static int merge_header(dse_store_t *dst, const char *dst_name, const dse_store_
         dst->fingerprint = src->fingerprint;
         memcpy(dst->started, src->started, sizeof dst->started);
     }
+    if (dst->labels_checksum && src->labels_checksum &&
+        dst->labels_checksum != src->labels_checksum)
+        return DSE_RAISE(err, DSE_EVALUE,
+                         "conflict: the mi results of %s were computed with labels %s (checksum "
+                         "%016llx), those of %s with labels %s (checksum %016llx)",
+                         dst_name, dst->labels_path ? dst->labels_path : "",
+                         (unsigned long long)dst->labels_checksum, src_name,
+                         src->labels_path ? src->labels_path : "",
+                         (unsigned long long)src->labels_checksum);
+    if (!dst->labels_checksum && src->labels_checksum) {
+        free(dst->labels_path);
+        if (!(dst->labels_path = DSE_STRDUP(src->labels_path ? src->labels_path : "", err)))
+            return DSE_ENOMEM;
+        dst->labels_checksum = src->labels_checksum;
+    }
     if (!src->reference.path) return DSE_OK;
     if (dst->reference.path && !dse_store_reference_equal(&dst->reference, &src->reference))
         return DSE_RAISE(err, DSE_EVALUE,

@@ -41,7 +41,7 @@ int dse_sweep_run(MPI_Comm comm, const dse_config_t *cfg, const dse_sweep_opts_t
 {
     double t_start = MPI_Wtime();
     memset(summary, 0, sizeof *summary);
-    dse_sweep_opts_t o = opts ? *opts : (dse_sweep_opts_t){0, 0, 1, NULL, 0, 0};
+    dse_sweep_opts_t o = opts ? *opts : (dse_sweep_opts_t){.shard_count = 1};
     if (o.shard_count < 1) o.shard_count = 1;
     const char *path = o.store_override ? o.store_override : cfg->store;
     sweep_plan_t plan;
@@ -49,8 +49,10 @@ int dse_sweep_run(MPI_Comm comm, const dse_config_t *cfg, const dse_sweep_opts_t
     memset(&mi, 0, sizeof mi);
     dse_store_handle_t *store = NULL;
 
-    int rc = sweep_plan_scan(comm, cfg, &o, path, &plan, err);
-    if (rc == DSE_OK) rc = open_store(comm, cfg, &o, path, &store, err);
+    /* The store first: its lock refuses a second writer before any work. */
+    memset(&plan, 0, sizeof plan);
+    int rc = open_store(comm, cfg, &o, path, &store, err);
+    if (rc == DSE_OK) rc = sweep_plan_scan(comm, cfg, &o, path, &plan, err);
     if (rc == DSE_OK) rc = sweep_mi_prepare(comm, cfg, &o, store, &mi, summary, err);
     if (rc == DSE_OK) rc = sweep_plan_tasks(comm, cfg, &o, store, mi.wanted, &plan, summary, err);
     if (rc == DSE_OK) rc = sweep_run_loop(comm, cfg, &o, &plan, mi.fam, store, summary, err);
