@@ -154,7 +154,7 @@ out=$(mpi -n 2 "$bin" run "$tmp/fail.ini" 2>&1); st=$?
 cmp -s "$tmp/ref.csv" "$tmp/fail.csv" && ok || bad "retried store differs from the reference"
 # export keeps the history: the retried rows say attempt 2 and the first error.
 "$bin" export "$tmp/fail.h5" --history > "$tmp/fail_h.csv"
-head -1 "$tmp/fail_h.csv" | grep -q ",error,attempts,failed_before$" && ok || bad "export --history header: $(head -1 "$tmp/fail_h.csv")"
+head -1 "$tmp/fail_h.csv" | grep -q ",status,error,se,.*,median_distance,attempts,failed_before$" && ok || bad "export --history header: $(head -1 "$tmp/fail_h.csv")"
 check_eq "export rows retried after the budget error" "$nfail" "$(grep -c ',2,.*the budget is 65.5 kB per rank' "$tmp/fail_h.csv")"
 check_eq "json rows retried after the budget error" "$nfail" "$("$bin" export "$tmp/fail.h5" --format json | grep -c '"attempts":	2')"
 twice=$(h5dump -y -w 100000 -d /results/attempts "$tmp/fail.h5" | sed -n '/DATA {/,/}/p' | tr -cs '0-9' '\n' | grep -cx 2)

@@ -55,8 +55,8 @@ typedef struct dse_store_result {
     double sigma_min, sigma_max; /* range of sigma_i (knn); = sigma_used otherwise */
     double median_distance;      /* the checkpoint's median pairwise distance (bandwidth
                                     check; 0: not measured) */
-    int32_t attempts;    /* times this task ran for this file content, this one included
-                            (0 in stores made before the column: read as 1) */
+    int32_t attempts;            /* times this task ran for this file content, this one included
+                                    (0 in stores made before the column: read as 1) */
     char *failed_before; /* the error of the last failed attempt before this one ("" none) */
 } dse_store_result_t;
 

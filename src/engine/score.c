@@ -468,8 +468,8 @@ static int plan_score(MPI_Comm comm, const dse_score_input_t *in, const dse_para
         any_big |= !pl->tl.t[i].mi && dse_quantity_get(pl->tl.t[i].basis)->dist != NULL;
     pl->g = 1;
     if (any_big)
-        DSE_TRY(dse_dist_choose_group(n_used, in->d, o->nb, budget, o->group_size, size, &pl->g,
-                                      err));
+        DSE_TRY(
+            dse_dist_choose_group(n_used, in->d, o->nb, budget, o->group_size, size, &pl->g, err));
     pl->mi_offset = SIZE_MAX;
     for (size_t i = 0; i < pl->tl.count; ++i) {
         task_t *t = &pl->tl.t[i];
