@@ -37,21 +37,38 @@ typedef struct dse_capi_array {
     const char *name;   /* for messages: "Z", "labels", "reference" */
 } dse_capi_array_t;
 
-/* One value: quantity name as in outputs ("DSE", "DSMI_X", ...), t (0 where
- * t does not apply) and the value (NaN where it could not be computed). */
+/* One value, as a row of `dsesweep score --json` (and of the store).
+ * quantity: the name as in outputs ("DSE", "CSE"; the MI rows over a
+ * reference are named as in a sweep, "DSMI_X", ...). sigma_rule: the text of
+ * the bandwidth rule the value was computed with ("10", "median",
+ * "median*0.5", "knn:7"); "" when the quantity does not use sigma. sigma,
+ * sigma_min, sigma_max: the bandwidth that rule gave on this input (a fixed
+ * rule: its number three times; median: the median distance; knn: the median,
+ * least and largest sigma_i; MI: the whole input's, used by every subset);
+ * NaN when the quantity does not use sigma. se: the standard error (DSE over
+ * its subsample_repeats subsamples, MI over its R subset draws), 0 when it is
+ * not estimated. */
 typedef struct dse_capi_value {
     char quantity[32];
-    double t;
-    double value;
+    char sigma_rule[32];
+    double t;     /* the power t, 0 where t does not apply */
+    double value; /* NaN where it could not be computed */
+    double se;
+    double sigma, sigma_min, sigma_max;
 } dse_capi_value_t;
 
 typedef struct dse_capi_result {
     uint64_t n, d, n_used, n_classes;
-    double sigma;   /* the Gaussian bandwidth used */
-    double seconds; /* wall time of the scoring */
+    int n_rules;            /* bandwidth rules given (1: one fixed sigma or one rule) */
+    double sigma;           /* with one rule: the bandwidth it gave (a knn rule: the median
+                               sigma_i; NaN when no quantity used it); several: NaN */
+    double median_distance; /* the input's median pairwise distance (the bandwidth check of
+                               `score`); NaN when no quantity uses sigma */
+    double seconds;         /* wall time of the scoring */
     size_t n_values;
     dse_capi_value_t *values;
-    size_t spectrum_length; /* eigenvalues of K, descending (0: not computed) */
+    size_t spectrum_length; /* eigenvalues of K under the first rule, descending (0: not
+                               computed) */
     double *spectrum;
 } dse_capi_result_t;
 
@@ -68,9 +85,11 @@ typedef struct dse_capi_target {
 
 /* Local (collective on a private duplicate of MPI_COMM_SELF; thread-safe).
  * Scores z (N x D) for the config keys keys[i] = values[i] (i < n_keys; any
- * key of `dsesweep config-keys`, "compute" selects the quantities, default
- * "all"). target may be NULL. *out is allocated here and owned by the
- * caller: release with dse_capi_result_free. */
+ * key of `dsesweep config-keys`, "compute" selects the quantities: "all", or
+ * a list; by default what `dsesweep score` computes by default, DSE, and
+ * DSMI as well when target names labels or a reference). target may be
+ * NULL. The values come in the order of `dsesweep score --json`. *out is allocated here and owned
+ * by the caller: release with dse_capi_result_free. */
 int dse_capi_score(const dse_capi_array_t *z, const dse_capi_target_t *target,
                    const char *const *keys, const char *const *values, size_t n_keys,
                    dse_capi_result_t **out, char *msg, size_t msg_cap);
@@ -83,9 +102,11 @@ void dse_capi_result_free(dse_capi_result_t **r);
 typedef struct dse_capi_store dse_capi_store_t;
 
 /* Local. Opens the store at path read-only (the file and its journal, as
- * `dsesweep export` does; safe while a sweep writes it) and writes its tidy
- * rows, exactly as `dsesweep export --format csv` does, to csv_path. *out is
- * owned by the caller: dse_capi_store_close. */
+ * `dsesweep export` does; safe while a sweep writes it) and, when csv_path is
+ * not NULL, writes the open handle's tidy rows to csv_path with the export
+ * module (export.h), byte for byte what `dsesweep export --format csv`
+ * writes; the rows and the spectra (dse_capi_store_spectrum) are of the same
+ * moment. *out is owned by the caller: dse_capi_store_close. */
 int dse_capi_store_open(const char *path, const char *csv_path, dse_capi_store_t **out, char *msg,
                         size_t msg_cap);
 

@@ -5,11 +5,14 @@ dsesweep's C engine, and a sweep's store as a pandas DataFrame.
     Z = np.random.default_rng(0).normal(size=(500, 32))
     dsesweep.dse(Z)                                   # DSE at t = 1, sigma = 10
     dsesweep.dsmi(Z, labels=np.arange(500) % 4, t=[1, 2])
-    dsesweep.score(Z, quantities="DSE,CSE,RankMe")    # {"DSE(t=1)": ..., "CSE": ..., "sigma": 10.0}
+    dsesweep.dse(Z, sigma="median")                   # a bandwidth rule, as in the config
+    dsesweep.score(Z, quantities="DSE,CSE")           # {"DSE(t=1)": ..., "DSE(t=1) se": ...,
+                                                      #  "DSE(t=1) sigma": 10.0, "CSE": ..., ...}
     dsesweep.open_store("demo-out/demo.h5")           # one row per (checkpoint, quantity, t)
 
 Parameters are the sweep config's keys under the same names and take the same
-values (`dsesweep config-keys`): sigma, t, max_n, seed, repetitions, bins,
+values (`dsesweep config-keys`): sigma (a number, sqrt_d, median, median*C,
+knn:K, or a list of them), t, max_n, seed, subsample_repeats, repetitions, bins,
 knn, n_clusters, alpha, ...; any key the config knows can be passed as a
 keyword and is parsed by the C library, as in a config file. Inputs are numpy
 arrays (float16/32/64, any order or strides, read in place); a PyTorch tensor

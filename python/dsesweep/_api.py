@@ -76,77 +76,139 @@ def _run(Z, labels, reference, settings):
     return out
 
 
+class _Value:
+    """One value of the engine (a dse_capi_value_t read into Python)."""
+    __slots__ = ("quantity", "rule", "t", "value", "se", "sigma", "sigma_min", "sigma_max")
+
+    def __init__(self, v):
+        self.quantity = ffi.string(v.quantity).decode()
+        self.rule = ffi.string(v.sigma_rule).decode()  # "" when sigma does not apply
+        self.t, self.value, self.se = v.t, v.value, v.se
+        self.sigma, self.sigma_min, self.sigma_max = v.sigma, v.sigma_min, v.sigma_max
+
+
 def _collect(out):
     """(values, result fields, spectrum) of a result, then frees it."""
     r = out[0]
     try:
-        values = [(ffi.string(r.values[i].quantity).decode(), r.values[i].t, r.values[i].value)
-                  for i in range(r.n_values)]
+        values = [_Value(r.values[i]) for i in range(r.n_values)]
         spec = None
         if r.spectrum_length:
             spec = np.frombuffer(ffi.buffer(r.spectrum, 8 * r.spectrum_length),
                                  dtype=np.float64).copy()
-        info = {"sigma": r.sigma, "n": r.n, "d": r.d, "n_used": r.n_used,
-                "n_classes": r.n_classes, "seconds": r.seconds}
+        info = {"sigma": r.sigma, "n": r.n, "d": r.d, "n_used": r.n_used, "n_rules": r.n_rules,
+                "median_distance": r.median_distance, "n_classes": r.n_classes,
+                "seconds": r.seconds}
     finally:
         lib.dse_capi_result_free(out)
     return values, info, spec
 
 
-def _column(quantity, t):
-    """The report's column name: DSE(t=1), CSE."""
-    return "%s(t=%g)" % (quantity, t) if t > 0 else quantity
+def _column(v, several_rules):
+    """The report's column name (docs/report.md): DSE(t=1), CSE, and with
+    several sigma rules DSE(t=1,sigma=median), ASE_gaussian(sigma=knn:7)."""
+    params = ["t=%g" % v.t] if v.t > 0 else []
+    if several_rules and v.rule:
+        params.append("sigma=" + v.rule)
+    return v.quantity + ("(%s)" % ",".join(params) if params else "")
 
 
-def score(Z, quantities="all", labels=None, reference=None, **settings):
-    """Every quantity in `quantities` (a comma list or a list of names, as the
-    config's `compute`; default all) for the N x D array Z.
+def _default_quantities(labels, reference):
+    """`dsesweep score`'s default: DSE, and DSMI with labels or a reference."""
+    return "DSE,DSMI" if labels is not None or reference is not None else "DSE"
+
+
+def score(Z, quantities=None, labels=None, reference=None, **settings):
+    """The quantities in `quantities` for the N x D array Z: a comma list or a
+    list of names as the config's `compute`, or "all"; by default what
+    `dsesweep score` computes by default, DSE, and DSMI as well with labels or
+    a reference.
 
     labels: N integer classes, or N floats binned into n_clusters bins.
     reference: input vectors X (N x D'), clustered into n_clusters groups for
-    the MI quantities. Either may also be a file spec, as in a config.
-    settings: any config key (sigma=10, t=[1, 2], max_n=10000, seed=0, ...).
+    the MI quantities (named DSMI_X, CSMI_X, ... as in a sweep). Either may
+    also be a file spec, as in a config.
+    settings: any config key (sigma=10 or a rule such as "median", "knn:7",
+    or a list of rules; t=[1, 2]; max_n=10000; seed=0; subsample_repeats...).
 
-    Returns a dict of floats keyed as the report's columns ("DSE(t=1)", "CSE",
-    "DSMI(t=2)", ...) plus "sigma" (the bandwidth used) and "n_used" (rows
-    after the max_n subsample). The GIL is released while the engine runs."""
-    if not isinstance(quantities, str):
+    Returns a plain dict of floats. Per value, keyed by the report's column
+    name ("DSE(t=1)", "CSE", "DSMI_X(t=2)"; with several sigma rules the rule
+    is in the name: "DSE(t=1,sigma=median)"):
+        NAME            the value (bits)
+        NAME se         its standard error (DSE over subsample_repeats
+                        subsamples, MI over its subset draws; 0 when not
+                        estimated)
+        NAME sigma, NAME sigma_min, NAME sigma_max
+                        for quantities that use the bandwidth: the sigma the
+                        rule gave (knn: the median, least and largest sigma_i)
+    and for the call: "n_used" (rows after the max_n subsample),
+    "median_distance" (when a quantity uses sigma) and "sigma" (the bandwidth,
+    when one rule was given). The GIL is released while the engine runs."""
+    if quantities is None:
+        quantities = _default_quantities(labels, reference)
+    elif not isinstance(quantities, str):
         quantities = ",".join(quantities)
     settings = dict(settings, compute=quantities)
     values, info, _ = _collect(_run(Z, labels, reference, settings))
-    result = {_column(q, t): v for q, t, v in values}
-    result["sigma"] = info["sigma"]
+    several = info["n_rules"] > 1
+    result = {}
+    for v in values:
+        name = _column(v, several)
+        result[name] = v.value
+        result[name + " se"] = v.se
+        if v.rule:
+            result[name + " sigma"] = v.sigma
+            result[name + " sigma_min"] = v.sigma_min
+            result[name + " sigma_max"] = v.sigma_max
     result["n_used"] = float(info["n_used"])
+    if np.isfinite(info["median_distance"]):
+        result["median_distance"] = info["median_distance"]
+    if np.isfinite(info["sigma"]):
+        result["sigma"] = info["sigma"]
     return result
 
 
-def _by_t(values, quantity, t):
-    got = {tt: v for q, tt, v in values if q == quantity}
+def _by_t(values, quantities, t, n_rules):
+    """The values of the first of quantities present: a float for one t and
+    one rule; a dict {t: value} for a list of t; with several rules, keyed by
+    the rule's text ({"median": ...}) or by (rule, t)."""
+    got = [v for v in values if v.quantity in quantities]
+    ts = [float(t)] if np.ndim(t) == 0 else [float(tt) for tt in t]
+    rules = list(dict.fromkeys(v.rule for v in got))
+    found = {(v.rule, v.t): v.value for v in got}
+    if n_rules == 1:
+        out = {tt: found[(rules[0], tt)] for tt in ts}
+        return out[ts[0]] if np.ndim(t) == 0 else out
     if np.ndim(t) == 0:
-        return got[float(t)]
-    return {float(tt): got[float(tt)] for tt in t}
+        return {rule: found[(rule, ts[0])] for rule in rules}
+    return {(rule, tt): found[(rule, tt)] for rule in rules for tt in ts}
 
 
 def dse(Z, sigma=10, t=1, max_n=10000, seed=0, **settings):
     """Diffusion Spectral Entropy of Z (N x D) in bits: a float for one t,
-    a dict {t: value} for a list of t. Any config key may be added."""
+    a dict {t: value} for a list of t. sigma: a number or a rule ("median",
+    "median*0.5", "sqrt_d", "knn:7"); a list of rules gives a dict keyed by
+    rule ({"10": ..., "median": ...}), or by (rule, t) for a list of t. Any
+    config key may be added."""
     settings = dict(settings, compute="DSE", sigma=sigma, t=t, max_n=max_n, seed=seed)
-    values, _, _ = _collect(_run(Z, None, None, settings))
-    return _by_t(values, "DSE", t)
+    values, info, _ = _collect(_run(Z, None, None, settings))
+    return _by_t(values, ("DSE",), t, info["n_rules"])
 
 
 def dsmi(Z, labels=None, reference=None, sigma=10, t=1, max_n=10000, seed=0, **settings):
     """Diffusion Spectral Mutual Information between Z and the labels (or the
     clusters of the reference X) in bits: a float for one t, a dict for a
-    list of t. Any config key may be added (repetitions, n_clusters, knn...)."""
+    list of t (and keyed by rule for a list of sigma rules, as dse). Any
+    config key may be added (repetitions, n_clusters, knn...)."""
     settings = dict(settings, compute="DSMI", sigma=sigma, t=t, max_n=max_n, seed=seed)
-    values, _, _ = _collect(_run(Z, labels, reference, settings))
-    return _by_t(values, "DSMI", t)
+    values, info, _ = _collect(_run(Z, labels, reference, settings))
+    return _by_t(values, ("DSMI", "DSMI_X"), t, info["n_rules"])
 
 
 def spectrum(Z, sigma=10, max_n=10000, seed=0, **settings):
     """The eigenvalues of the diffusion matrix K of Z (descending), as a
-    float64 numpy array: the spectrum DSE is computed from."""
+    float64 numpy array: the spectrum DSE is computed from (under the first
+    rule when sigma lists several)."""
     settings = dict(settings, compute="DSE", sigma=sigma, max_n=max_n, seed=seed)
     _, _, spec = _collect(_run(Z, None, None, settings))
     return spec

@@ -20,13 +20,18 @@ typedef struct dse_capi_array {
 
 typedef struct dse_capi_value {
     char quantity[32];
+    char sigma_rule[32];
     double t;
     double value;
+    double se;
+    double sigma, sigma_min, sigma_max;
 } dse_capi_value_t;
 
 typedef struct dse_capi_result {
     uint64_t n, d, n_used, n_classes;
+    int n_rules;
     double sigma;
+    double median_distance;
     double seconds;
     size_t n_values;
     dse_capi_value_t *values;

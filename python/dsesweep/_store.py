@@ -1,6 +1,7 @@
 """open_store and open_spectra: a store read through the C library's
 read-only store handle (the HDF5 file and its journal, as `dsesweep export`
-reads them, so a store that a run is writing can be read)."""
+reads them, so a store that a run is writing can be read). The rows are
+written by the library's export module from that one open handle."""
 import csv
 import math
 import os
@@ -13,7 +14,7 @@ from ._capi import MSG_CAP, ffi, lib
 
 # Columns of `dsesweep export --format csv` that hold text; every other
 # column holds numbers (empty: NaN).
-_TEXT_COLUMNS = {"run", "path", "quantity", "status", "error"}
+_TEXT_COLUMNS = {"run", "path", "quantity", "status", "error", "sigma_rule"}
 
 
 class _Handle:
@@ -56,10 +57,13 @@ def _columns(header, records):
 
 def open_store(path):
     """The store at path as a pandas DataFrame: one row per (checkpoint,
-    quantity, t), the same rows, order and values as `dsesweep export
-    --format csv` (run, step, path, quantity, sigma, t, value, status,
-    error, and any column export adds). t is NaN where t does not apply;
-    a failed task has status "error", value NaN and its one-line error."""
+    quantity, t, sigma rule), the same rows, order and values as `dsesweep
+    export --format csv`: run, step, path, quantity, sigma, t, value, status,
+    error, se (standard error, 0 when not estimated), sigma_rule ("" for the
+    one fixed sigma), sigma_used, sigma_min, sigma_max (the bandwidth the rule
+    gave; NaN without a rule), median_distance (NaN where not measured), and
+    any column export adds. t is NaN where t does not apply; a failed task
+    has status "error", value and se NaN and its one-line error."""
     fd, csv_path = tempfile.mkstemp(prefix="dsesweep-", suffix=".csv")
     os.close(fd)
     try:

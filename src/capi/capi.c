@@ -86,9 +86,10 @@ static int append_key(char *text, size_t cap, const char *key, const char *value
 /* The settings as a config: every key goes to its section of the key table
  * (unknown keys to [quantities], where the parser names them). Of [sweep],
  * scoring reads memory_budget and group_size only; its required keys get
- * placeholders. compute defaults to all. */
+ * placeholders. compute defaults to `dsesweep score`'s default: DSE, and
+ * DSMI as well with a target. */
 static int settings_config(const char *const *keys, const char *const *values, size_t n,
-                           dse_config_t *cfg, dse_err_t *err)
+                           int has_target, dse_config_t *cfg, dse_err_t *err)
 {
     enum { CAP = 16384 };
     static const char name[] = "settings";
@@ -105,7 +106,8 @@ static int settings_config(const char *const *keys, const char *const *values, s
         has_compute |= keys[i] && !strcmp(keys[i], "compute");
         DSE_TRY(append_key(in_sweep ? sweep : quantities, CAP, keys[i], values[i], err));
     }
-    if (!has_compute) DSE_TRY(append_key(quantities, CAP, "compute", "all", err));
+    if (!has_compute)
+        DSE_TRY(append_key(quantities, CAP, "compute", has_target ? "DSE,DSMI" : "DSE", err));
     char text[2 * CAP + 2];
     snprintf(text, sizeof text, "%s%s", sweep, quantities);
     int rc = dse_config_parse(text, name, NULL, cfg, err);
@@ -113,8 +115,32 @@ static int settings_config(const char *const *keys, const char *const *values, s
     return rc;
 }
 
+/* Entry e of a score under parameters p as the API's value; x: the MI rows
+ * are over a vector reference (named DSMI_X, ... as in a sweep). */
+static void copy_value(const dse_score_entry_t *e, const dse_params_t *p, int x,
+                       dse_capi_value_t *v)
+{
+    const char *name = dse_quantity_store_name(e->quantity, x ? DSE_QFAMILY_MI_X : DSE_QFAMILY_MI);
+    snprintf(v->quantity, sizeof v->quantity, "%s", name);
+    v->t = e->t;
+    v->value = e->value;
+    v->se = e->se;
+    v->sigma = v->sigma_min = v->sigma_max = NAN;
+    v->sigma_rule[0] = '\0';
+    if (!dse_quantity_uses_sigma(dse_quantity_basis(dse_quantity_source(e->quantity)))) return;
+    dse_sigma_rule_t rule = dse_params_rule_at(p, e->rule);
+    dse_sigma_format(&rule, v->sigma_rule, sizeof v->sigma_rule);
+    if (p->n_rules == 0) {
+        v->sigma = v->sigma_min = v->sigma_max = p->sigma;
+    } else {
+        v->sigma = e->sigma.median;
+        v->sigma_min = e->sigma.lo;
+        v->sigma_max = e->sigma.hi;
+    }
+}
+
 /* The engine's result as the API's (allocated into *out). */
-static int copy_result(const dse_score_t *s, const dse_params_t *p, dse_capi_result_t **out,
+static int copy_result(const dse_score_t *s, const dse_params_t *p, int x, dse_capi_result_t **out,
                        dse_err_t *err)
 {
     dse_capi_result_t *r = DSE_CALLOC(1, sizeof *r, err);
@@ -123,7 +149,9 @@ static int copy_result(const dse_score_t *s, const dse_params_t *p, dse_capi_res
     r->d = s->d;
     r->n_used = s->n_used;
     r->n_classes = s->n_classes;
-    r->sigma = p->sigma;
+    r->n_rules = dse_params_rule_count(p);
+    r->sigma = p->n_rules == 0 ? p->sigma : NAN;
+    r->median_distance = s->median_distance;
     r->seconds = s->seconds;
     r->values = DSE_CALLOC(s->n_entries + 1, sizeof *r->values, err);
     if (s->spectrum && s->n_used) r->spectrum = DSE_MALLOC(s->n_used, sizeof *r->spectrum, err);
@@ -133,10 +161,8 @@ static int copy_result(const dse_score_t *s, const dse_params_t *p, dse_capi_res
     }
     r->n_values = s->n_entries;
     for (size_t i = 0; i < s->n_entries; ++i) {
-        snprintf(r->values[i].quantity, sizeof r->values[i].quantity, "%s",
-                 dse_quantity_name(s->entries[i].quantity));
-        r->values[i].t = s->entries[i].t;
-        r->values[i].value = s->entries[i].value;
+        copy_value(&s->entries[i], p, x, &r->values[i]);
+        if (r->n_rules == 1 && p->n_rules == 1 && isnan(r->sigma)) r->sigma = r->values[i].sigma;
     }
     if (r->spectrum) {
         memcpy(r->spectrum, s->spectrum, s->n_used * sizeof *r->spectrum);
@@ -160,8 +186,10 @@ static int score_on(MPI_Comm comm, const dse_capi_array_t *z, const dse_capi_tar
             err, DSE_EDTYPE,
             "%s: integer dtype '%s'; embeddings must be floating point (float16/32/64)", z->name,
             z->typestr);
+    int x = target && (target->reference || target->reference_spec);
+    int has_target = x || (target && (target->labels || target->labels_spec));
     dse_config_t cfg;
-    DSE_TRY(settings_config(keys, values, n_keys, &cfg, err));
+    DSE_TRY(settings_config(keys, values, n_keys, has_target, &cfg, err));
     dse_categories_t cat = {0};
     dse_score_t s = {0};
     int rc = capi_target_categories(comm, target, rows.n, z->name, &cfg.params, &cat, err);
@@ -173,7 +201,7 @@ static int score_on(MPI_Comm comm, const dse_capi_array_t *z, const dse_capi_tar
         rc = dse_score_run(comm, &in, &cfg.params, cfg.quantities, cfg.t, (size_t)cfg.n_t, &opts,
                            &s, err);
     }
-    if (rc == DSE_OK) rc = copy_result(&s, &cfg.params, out, err);
+    if (rc == DSE_OK) rc = copy_result(&s, &cfg.params, x, out, err);
     dse_score_free(&s);
     dse_categories_free(&cat);
     dse_config_free(&cfg);

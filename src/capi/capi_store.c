@@ -1,15 +1,32 @@
-/* capi_store.c — the C API's read-only store: the store handle for the
- * spectra, and the rows exactly as `dsesweep export --format csv` writes. */
+/* capi_store.c — the C API's read-only store: one open store handle whose
+ * tables give both the tidy rows (export.h, exactly as `dsesweep export
+ * --format csv` writes them) and the spectra, so both come from one moment
+ * of a store that a run may be writing. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "../cli/cli.h"
 #include "capi_internal.h"
+#include "dsesweep/export.h"
 #include "dsesweep/store.h"
 
 struct dse_capi_store {
     dse_store_handle_t *h;
 };
+
+/* The handle's rows as export's CSV into the file csv_path. */
+static int write_rows(const dse_capi_store_t *s, const char *csv_path, dse_err_t *err)
+{
+    FILE *out = fopen(csv_path, "w");
+    if (!out) return DSE_RAISE(err, DSE_EIO, "%s: cannot create", csv_path);
+    int rc = dse_export_write(out, dse_store_tables(s->h), DSE_EXPORT_CSV, 0, err);
+    if (rc != DSE_OK) {
+        fclose(out);
+        return rc == DSE_EIO ? DSE_RAISE(err, DSE_EIO, "%s: write failed", csv_path)
+                             : DSE_PASS(rc, err);
+    }
+    return DSE_PASS(dse_fclose_checked(out, csv_path, err), err);
+}
 
 int dse_capi_store_open(const char *path, const char *csv_path, dse_capi_store_t **out, char *msg,
                         size_t msg_cap)
@@ -22,13 +39,7 @@ int dse_capi_store_open(const char *path, const char *csv_path, dse_capi_store_t
     int rc = s ? DSE_OK : err->code;
     pthread_mutex_lock(&capi_call_lock);
     if (rc == DSE_OK) rc = dse_store_open(MPI_COMM_NULL, path, DSE_STORE_READ_ONLY, &s->h, err);
-    if (rc == DSE_OK && csv_path) {
-        /* The export command itself, so the rows are its rows. */
-        char *argv[] = {"export", (char *)path, "--format", "csv", "--out", (char *)csv_path, NULL};
-        if (dse_cli_export(6, argv) != 0)
-            rc = DSE_RAISE(err, DSE_EIO, "%s: export to %s failed (its message is on stderr)", path,
-                           csv_path);
-    }
+    if (rc == DSE_OK && csv_path) rc = write_rows(s, csv_path, err);
     pthread_mutex_unlock(&capi_call_lock);
     if (rc != DSE_OK) {
         dse_capi_store_close(&s);

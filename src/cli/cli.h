@@ -3,6 +3,7 @@
 #define DSESWEEP_CLI_H
 
 #include "dsesweep/error.h"
+#include "dsesweep/export.h"
 #include "dsesweep/store.h"
 
 /* Each returns the process exit status: 0 ok, 1 a computation failed,
@@ -14,9 +15,12 @@ int dse_cli_merge(int argc, char **argv);
 int dse_cli_export(int argc, char **argv); /* local, no MPI */
 int dse_cli_report(int argc, char **argv); /* local, no MPI */
 
-struct cJSON;
 /* Local. Adds name: v to the JSON object o printed with %.17g, so that it
- * reads back as the same double (cJSON's own printing may keep 15 digits). */
-void dse_cli_json_exact(struct cJSON *o, const char *name, double v);
+ * reads back as the same double: the library's dse_export_json_exact
+ * (export.h), under the name the commands call it by. */
+static inline void dse_cli_json_exact(struct cJSON *o, const char *name, double v)
+{
+    (void)dse_export_json_exact(o, name, v);
+}
 
 #endif

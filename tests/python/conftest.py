@@ -13,12 +13,41 @@ ORACLE = os.environ.get("DSE_ORACLE_DIR", "")
 SOURCE = os.environ.get("DSE_SOURCE_DIR", "")
 
 
-def cli_json(*args):
-    """`dsesweep score ... --json` as a dict {(quantity, t): value}."""
+def cli_doc(*args):
+    """The document of `dsesweep score ... --json`."""
     out = subprocess.run([CLI, "score", *args, "--json"], check=True, capture_output=True,
                          text=True).stdout
-    doc = json.loads(out)
-    return {(r["quantity"], float(r["t"] or 0)): r["value"] for r in doc["results"]}
+    return json.loads(out)
+
+
+def cli_json(*args):
+    """`dsesweep score ... --json` as a dict {(quantity, t): value} (one
+    sigma rule)."""
+    return {(r["quantity"], float(r["t"] or 0)): r["value"] for r in cli_doc(*args)["results"]}
+
+
+def cli_flat(*args):
+    """`dsesweep score ... --json` in the shape docs/python.md gives
+    dsesweep.score()'s result, built here from the JSON's own fields: per
+    result, the report's column name (docs/report.md: "DSE(t=1)", "CSE", and
+    with several sigma rules "DSE(t=1,sigma=median)") -> value, "NAME se" ->
+    se, and where the JSON gives the rule's bandwidth "NAME sigma",
+    "NAME sigma_min", "NAME sigma_max"."""
+    doc = cli_doc(*args)
+    several = len(doc["params"].get("sigma_rules", [])) > 1
+    flat = {}
+    for r in doc["results"]:
+        params = ["t=%g" % r["t"]] if r["t"] is not None else []
+        if several and r.get("sigma_rule"):
+            params.append("sigma=" + r["sigma_rule"])
+        name = r["quantity"] + ("(%s)" % ",".join(params) if params else "")
+        assert name not in flat, name
+        flat[name] = r["value"]
+        flat[name + " se"] = r["se"]
+        for k in ("sigma", "sigma_min", "sigma_max"):
+            if k in r:
+                flat[name + " " + k] = r[k]
+    return doc, flat
 
 
 def mpi_env():

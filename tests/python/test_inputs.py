@@ -90,9 +90,10 @@ def test_fewer_than_two_samples():
 
 
 def test_other_errors():
-    assert error_of(lambda: dsesweep.dse(BASE, sigma=-1)) == "sigma must be a number > 0 (got '-1')"
-    assert error_of(lambda: dsesweep.dse(BASE, sigma="median?")) == (
-        "sigma must be a number > 0 (got 'median?')")
+    for bad in ("-1", "median?", "knn:0"):
+        assert error_of(lambda: dsesweep.dse(BASE, sigma=bad)) == (
+            "sigma must be a number > 0, sqrt_d, median, median*C or knn:K, or a comma list of "
+            "them (got '%s')" % bad)
     assert error_of(lambda: dsesweep.dse(BASE, no_such_key=1)) == (
         "unknown key 'no_such_key' in [quantities]")
     assert error_of(lambda: dsesweep.score(BASE, quantities="DSE,Nope")).startswith(

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import dsesweep
-from conftest import cli_json
+from conftest import cli_flat, cli_json
 
 CASES = [  # (embeddings, labels, extra settings)
     ("blobs_z.npy", "blobs_y.npy", {}),
@@ -27,26 +27,133 @@ def flags(settings):
     return out
 
 
-def key(name):
-    q, _, t = name.partition("(t=")
-    return q, float(t.rstrip(")")) if t else 0.0
+CALL_KEYS = {"n_used", "median_distance", "sigma"}  # of the call, not of one value
+
+
+def value_names(flat):
+    """The column names of a flat result (per-value extras have a space)."""
+    return {k for k in flat if " " not in k} - CALL_KEYS
+
+
+def assert_matches(got, want, tol=1e-12):
+    """Every entry of want (cli_flat) is in got to tol relative (null: NaN)."""
+    for k, v in want.items():
+        assert k in got, (k, sorted(got))
+        if v is None:
+            assert np.isnan(got[k]), k
+        else:
+            assert abs(got[k] - v) <= tol * max(1.0, abs(v)), (k, got[k], v)
+
+
+def inputs(oracle, emb, labels):
+    Z = np.load(os.path.join(oracle, emb))
+    y = np.load(os.path.join(oracle, labels)) if labels else None
+    args = [os.path.join(oracle, emb)]
+    if labels:
+        args += ["--labels", os.path.join(oracle, labels)]
+    return Z, y, args
 
 
 @pytest.mark.parametrize("emb,labels,settings", CASES)
 def test_every_quantity_equals_cli(oracle, emb, labels, settings):
-    args = [os.path.join(oracle, emb)] + flags(settings)
+    """quantities="all" on both sides: every value and its se to 1e-12, the
+    same names, and the fixed sigma on every kernel value."""
+    Z, y, args = inputs(oracle, emb, labels)
+    doc, want = cli_flat(*args, *flags(settings), "--quantities", "all")
+    got = dsesweep.score(Z, quantities="all", labels=y, **settings)
+    assert value_names(got) == value_names(want)
+    assert {k for k in got if k.endswith(" se")} == {k for k in want if k.endswith(" se")}
+    assert len(value_names(want)) >= 10
+    assert_matches(got, want)
+    sigma = float(settings.get("sigma", 10))
+    assert got["sigma"] == sigma
+    kernel = [k for k in got if k.endswith(" sigma")]
+    assert "DSE(t=1) sigma" in kernel and "CSE sigma" not in got
+    for k in kernel:
+        assert got[k] == got[k + "_min"] == got[k + "_max"] == sigma, k
+    assert got["n_used"] == doc["n_used"]
+    assert got["median_distance"] == pytest.approx(doc["median_distance"], rel=1e-12)
+    if labels:
+        assert got["DSMI(t=1) se"] > 0  # MI's standard error over its subset draws
+
+
+@pytest.mark.parametrize("emb,labels,reference,names", [
+    ("blobs_z.npy", None, None, {"DSE(t=1)"}),
+    ("blobs_z.npy", "blobs_y.npy", None, {"DSE(t=1)", "DSMI(t=1)"}),
+    ("circle_z.npy", None, "gauss5d_z.npy", {"DSE(t=1)", "DSMI_X(t=1)"}),
+])
+def test_default_quantities_equal_cli(oracle, emb, labels, reference, names):
+    """With no quantities given, score() computes what `dsesweep score`
+    computes by default: DSE, and DSMI with labels or a reference."""
+    z = os.path.join(oracle, emb)
+    args, kw = [z], {}
     if labels:
         args += ["--labels", os.path.join(oracle, labels)]
-    want = cli_json(*args)
-    Z = np.load(os.path.join(oracle, emb))
-    y = np.load(os.path.join(oracle, labels)) if labels else None
-    got = dsesweep.score(Z, labels=y, **settings)
-    names = {key(k): v for k, v in got.items() if k not in ("sigma", "n_used")}
-    assert set(names) == set(want)
-    assert len(want) >= 10
-    for k, v in want.items():
-        assert abs(names[k] - v) <= 1e-12 * max(1.0, abs(v)), (k, names[k], v)
-    assert got["sigma"] == float(settings.get("sigma", 10))
+        kw["labels"] = np.load(os.path.join(oracle, labels))
+    if reference:
+        args += ["--reference", os.path.join(oracle, reference), "--n-clusters", "4"]
+        kw.update(reference=np.load(os.path.join(oracle, reference)), n_clusters=4)
+    _, want = cli_flat(*args)
+    got = dsesweep.score(np.load(z), **kw)
+    assert value_names(want) == names
+    assert value_names(got) == names
+    assert_matches(got, want)
+
+
+@pytest.mark.parametrize("rule", ["median", "knn:7"])
+def test_sigma_rule_equals_cli(oracle, rule):
+    """One adaptive rule: every kernel and MI value, its se and the sigma
+    the rule gave (knn: median, least and largest sigma_i) equal the CLI's
+    --json to 1e-12; one rule keeps the plain column names."""
+    Z, y, args = inputs(oracle, "blobs_z.npy", "blobs_y.npy")
+    doc, want = cli_flat(*args, "--sigma", rule, "--t", "1,2", "--quantities", "all")
+    got = dsesweep.score(Z, quantities="all", labels=y, sigma=rule, t=[1, 2])
+    assert value_names(got) == value_names(want)
+    assert "DSE(t=2)" in want and "DSE(t=2) sigma" in want and "DSMI(t=1) sigma" in want
+    assert_matches(got, want)
+    assert set(k for k in got if " sigma" in k) == set(k for k in want if " sigma" in k)
+    median = doc["median_distance"]
+    if rule == "median":
+        assert got["DSE(t=1) sigma"] == pytest.approx(median, rel=1e-12)
+    else:
+        assert got["DSE(t=1) sigma_min"] < got["DSE(t=1) sigma"] < got["DSE(t=1) sigma_max"]
+    assert got["sigma"] == got["DSE(t=1) sigma"]  # the one rule's bandwidth
+    assert dsesweep.dse(Z, sigma=rule, t=2) == pytest.approx(want["DSE(t=2)"], rel=1e-12)
+    assert dsesweep.dsmi(Z, labels=y, sigma=rule) == pytest.approx(want["DSMI(t=1)"], rel=1e-12)
+
+
+def test_rule_list_gives_one_value_per_rule(oracle):
+    """A list of rules: one value per rule, named as the report names them,
+    each equal to the CLI's --json with the same list and to a call with that
+    rule alone."""
+    Z, y, args = inputs(oracle, "blobs_z.npy", "blobs_y.npy")
+    rules = ["10", "median", "knn:7"]
+    _, want = cli_flat(*args, "--sigma", ",".join(rules), "--quantities", "DSE,DSMI,CSE")
+    got = dsesweep.score(Z, quantities="DSE,DSMI,CSE", labels=y, sigma=",".join(rules))
+    names = {"CSE"} | {"%s(t=1,sigma=%s)" % (q, r) for q in ("DSE", "DSMI") for r in rules}
+    assert value_names(want) == names
+    assert value_names(got) == names
+    assert "sigma" not in got  # several rules: each value carries its own
+    assert_matches(got, want)
+    per_rule = dsesweep.dse(Z, sigma=rules)
+    assert list(per_rule) == rules
+    for r in rules:
+        alone = dsesweep.score(Z, quantities="DSE,DSMI", labels=y, sigma=r)
+        assert got["DSE(t=1,sigma=%s)" % r] == alone["DSE(t=1)"] == per_rule[r]
+        assert got["DSMI(t=1,sigma=%s)" % r] == alone["DSMI(t=1)"]
+        assert got["DSE(t=1,sigma=%s) sigma" % r] == alone["DSE(t=1) sigma"]
+    assert len(set(per_rule.values())) == 3  # the rules differ
+
+
+def test_subsample_error_bars_equal_cli(oracle):
+    """DSE over B subsamples: its mean and standard error equal the CLI's."""
+    Z, _, args = inputs(oracle, "blobs_z.npy", None)
+    _, want = cli_flat(*args, "--max-n", "200", "--subsample-repeats", "4", "--t", "1,2")
+    got = dsesweep.score(Z, max_n=200, subsample_repeats=4, t=[1, 2])
+    assert value_names(got) == {"DSE(t=1)", "DSE(t=2)"}
+    assert want["DSE(t=1) se"] > 0 and want["DSE(t=2) se"] > 0
+    assert_matches(got, want)
+    assert got["n_used"] == 200
 
 
 def test_dse_and_dsmi_equal_cli(oracle):
@@ -64,15 +171,18 @@ def test_dse_and_dsmi_equal_cli(oracle):
 
 
 def test_reference_equals_cli(oracle):
+    """MI over a reference is named as in a sweep and the CLI (DSMI_X)."""
     z, x = os.path.join(oracle, "circle_z.npy"), os.path.join(oracle, "gauss5d_z.npy")
-    want = cli_json(z, "--quantities", "DSMI,CSMI", "--n-clusters", "4", "--reference", x)
+    _, want = cli_flat(z, "--quantities", "DSMI,CSMI", "--n-clusters", "4", "--reference", x)
     got = dsesweep.score(np.load(z), quantities="DSMI,CSMI", reference=np.load(x), n_clusters=4)
-    assert len(want) == 2
-    for (q, t), v in want.items():
-        assert got[q if t == 0 else "%s(t=%g)" % (q, t)] == pytest.approx(v, rel=1e-12, abs=1e-12)
-    # the reference as a file spec
+    assert value_names(want) == {"DSMI_X(t=1)", "CSMI_X"}
+    assert value_names(got) == value_names(want)
+    assert_matches(got, want)
+    assert got["DSMI_X(t=1) se"] > 0
+    # the reference as a file spec, and dsmi() over it
     again = dsesweep.score(np.load(z), quantities="DSMI", reference=x, n_clusters=4)
-    assert again["DSMI(t=1)"] == got["DSMI(t=1)"]
+    assert again["DSMI_X(t=1)"] == got["DSMI_X(t=1)"]
+    assert dsesweep.dsmi(np.load(z), reference=x, n_clusters=4) == got["DSMI_X(t=1)"]
 
 
 def test_dse_equals_the_published_values(oracle):
