@@ -121,7 +121,10 @@ static void run_task(MPI_Comm g_comm, const dse_config_t *cfg, const dse_scan_t 
                                         &o->extra[i]);
         }
         o->n_used = s.n_used;
-        if (s.spectrum && (cfg->quantities & DSE_Q(DSE))) {
+        /* The diffusion spectrum is stored once per checkpoint: by DSE's own
+         * family (the MI families' scores compute it too, for nothing). */
+        if (s.spectrum && (cfg->quantities & DSE_Q(DSE)) &&
+            t->family == (int)dse_quantity_get(DSE_QID_DSE)->family) {
             o->spectrum = s.spectrum;
             o->spectrum_length = s.n_used;
             s.spectrum = NULL;

@@ -304,6 +304,21 @@ static int upsert_checkpoint(dse_store_t *s, const dse_store_checkpoint_t *c, in
     return DSE_OK;
 }
 
+/* The bandwidth of a record's spectrum. The task's score keeps the first
+ * bandwidth rule's diffusion spectrum (score.h), and the first DSE entry is
+ * that rule's (families.c orders entries by quantity, rule, t): with rules,
+ * its sigma_used; without, the record's one sigma. */
+static double spectrum_sigma(const dse_task_record_t *rec)
+{
+    const char *dse = dse_quantity_name(DSE_QID_DSE);
+    for (size_t i = 0; rec->extra && i < rec->n_entries; ++i)
+        if (!strcmp(rec->quantities[i], dse))
+            return rec->extra[i].sigma_rule[0] && rec->extra[i].sigma_used > 0
+                       ? rec->extra[i].sigma_used
+                       : rec->sigma;
+    return rec->sigma;
+}
+
 int dse_store_apply(dse_store_t *s, const dse_task_record_t *rec, dse_err_t *err)
 {
     int64_t k;
@@ -345,7 +360,8 @@ int dse_store_apply(dse_store_t *s, const dse_task_record_t *rec, dse_err_t *err
     }
     free(kept);
     if (rec->spectrum_length) {
-        dse_store_spectrum_t sp = {k, rec->sigma, rec->spectrum_length, (double *)rec->spectrum};
+        dse_store_spectrum_t sp = {k, spectrum_sigma(rec), rec->spectrum_length,
+                                   (double *)rec->spectrum};
         DSE_TRY(dse_store_add_spectrum(s, &sp, err));
     }
     return DSE_OK;

@@ -73,11 +73,9 @@ def test_spectra(demo_store):
         assert np.max(np.abs(eig - dsesweep.spectrum(np.load(path), sigma=4))) < 1e-12
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason="sweep (src/sweep/run_loop.c, store.c): each family's task "
-                   "(spectral, mi, mi_x) stores the same rule-0 spectrum, and it is recorded with "
-                   "the config's fixed sigma (10) instead of the rule's (4); strict: remove this "
-                   "mark when the sweep stores one spectrum per checkpoint with its sigma")
 def test_one_spectrum_per_checkpoint_with_its_sigma(demo_store):
+    """One diffusion spectrum per checkpoint (the spectral task's, not one per
+    MI family too), recorded with the bandwidth of the config's first rule (4)."""
     sp = dsesweep.open_spectra(demo_store)
     assert len(sp) == 12
     assert (sp["sigma"] == 4).all()
