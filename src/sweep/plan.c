@@ -93,16 +93,21 @@ static int cmp_task(const void *a, const void *b)
     return x->family - y->family;
 }
 
-/* Collective on comm. Worker groups: rank 0 coordinates, ranks 1.. form
- * groups of the size dse_dist_choose_group gives the largest problem. */
+/* Collective on comm. Computing groups of the size dse_dist_choose_group
+ * gives the largest problem: every rank computes when MPI gives
+ * MPI_THREAD_MULTIPLE (rank 0's coordinator runs in a thread), else ranks
+ * 1.. do and rank 0 only coordinates. */
 static void plan_groups(MPI_Comm comm, const dse_config_t *cfg, sweep_plan_t *plan)
 {
-    int size;
+    int size, level = MPI_THREAD_SINGLE;
     MPI_Comm_size(comm, &size);
+    MPI_Query_thread(&level);
     plan->gsize = 1;
     plan->ngroups = 1;
+    plan->first = 0;
     if (size == 1) return;
-    int workers = size - 1, p;
+    plan->first = level == MPI_THREAD_MULTIPLE ? 0 : 1;
+    int workers = size - plan->first, p;
     size_t budget = dse_memory_budget(cfg->memory_budget, comm);
     dse_err_t e; /* a problem no group fits fails as its own task */
     if (cfg->group_size != 0 &&

@@ -22,7 +22,9 @@ typedef struct sweep_plan {
     dse_scan_t scan;     /* the same on every rank (owned) */
     sweep_task_t *tasks; /* largest first, the same on every rank (owned) */
     size_t ntask;
-    int gsize, ngroups; /* worker groups: rank 0 coordinates, ranks 1.. in groups */
+    int gsize, ngroups; /* groups of gsize ranks from rank `first` (leftovers join the last) */
+    int first;          /* 0: every rank computes (rank 0's coordinator is a thread);
+                           1: rank 0 only coordinates (no MPI_THREAD_MULTIPLE) */
 } sweep_plan_t;
 
 /* Local. The one cost model: floating-point operations of one task of
