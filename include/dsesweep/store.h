@@ -39,11 +39,13 @@ typedef struct dse_store_result {
     char family[16];    /* task family: "spectral", "classic", "mi" */
     double t;           /* 0 where t does not apply */
     double sigma;
-    double value;   /* NaN when status != 0 */
-    int32_t status; /* 0 ok, else a DSE_E* code */
-    char *error;    /* "" when ok */
-    double seconds; /* wall time of the task */
-    int32_t ranks;  /* ranks of the group that ran it */
+    double value;    /* NaN when status != 0 */
+    int32_t status;  /* 0 ok, else a DSE_E* code */
+    char *error;     /* "" when ok */
+    double seconds;  /* wall time of the task */
+    int32_t ranks;   /* ranks of the group that ran it */
+    char driver[16]; /* eigensolver of the task's spectrum ("" without one) */
+    int32_t threads; /* BLAS threads per rank that ran it */
 } dse_store_result_t;
 
 typedef struct dse_store_spectrum {
@@ -93,6 +95,8 @@ typedef struct dse_task_record {
     const char *error;
     double seconds, sigma;
     int32_t ranks;
+    const char *driver; /* eigensolver of the spectrum (NULL or "": none) */
+    int32_t threads;    /* BLAS threads per rank */
     size_t n_entries;
     const char **quantities; /* n_entries */
     const double *t;         /* n_entries */

@@ -93,8 +93,10 @@ static dse_store_result_t record_row(const dse_task_record_t *rec)
                             .status = rec->status,
                             .error = (char *)(rec->error ? rec->error : ""),
                             .seconds = rec->seconds,
-                            .ranks = rec->ranks};
+                            .ranks = rec->ranks,
+                            .threads = rec->threads};
     snprintf(r.family, sizeof r.family, "%s", rec->family);
+    snprintf(r.driver, sizeof r.driver, "%s", rec->driver ? rec->driver : "");
     return r;
 }
 
@@ -230,6 +232,8 @@ static int apply_task(dse_store_t *s, const cJSON *o, const double *spectrum, ui
                                  .seconds = shared.seconds,
                                  .sigma = shared.sigma,
                                  .ranks = shared.ranks,
+                                 .driver = shared.driver,
+                                 .threads = shared.threads,
                                  .spectrum_length = sl,
                                  .spectrum = spectrum};
         rc = apply_entries(s, o, &rec, &shared, err);

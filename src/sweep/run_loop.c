@@ -184,6 +184,8 @@ static int record(coordinator_t *co, const sweep_task_t *t, const task_outcome_t
         .seconds = o->seconds,
         .sigma = co->cfg->params.sigma,
         .ranks = o->ranks,
+        .driver = o->driver,
+        .threads = o->threads,
         .n_entries = ne,
         .quantities = names,
         .t = ts,

@@ -43,6 +43,8 @@ static const dse_column_t result_cols[] = {
     RS(error, DSE_COL_STR, DSE_M_INFO, DSE_J_STRING, "error", DSE_JL_RECORD),
     RS(seconds, DSE_COL_F64, DSE_M_INFO, DSE_J_NUMBER, "seconds", DSE_JL_RECORD),
     RS(ranks, DSE_COL_I32, DSE_M_INFO, DSE_J_NUMBER, "ranks", DSE_JL_RECORD),
+    RS(driver, DSE_COL_CHARS, DSE_M_INFO, DSE_J_STRING, "driver", DSE_JL_RECORD),
+    RS(threads, DSE_COL_I32, DSE_M_INFO, DSE_J_NUMBER, "threads", DSE_JL_RECORD),
 };
 
 /* /spectra (besides its ragged `offset` and `values`, written by store_hdf5.c;
