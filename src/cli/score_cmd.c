@@ -10,6 +10,7 @@
 #include <strings.h>
 
 #include "cli.h"
+#include "dsesweep/tune.h"
 #include "dsesweep/cluster.h"
 #include "dsesweep/memory.h"
 #include "dsesweep/score.h"
@@ -125,6 +126,16 @@ static int add_t_list(const char *arg, double *ts, size_t *nt)
     return 1;
 }
 
+/* The eigensolver of the N x N spectrum: pdsyevr on a group, else the
+ * driver AUTO picks (tune.h) or --driver. */
+static const char *score_driver(const dse_params_t *p, const dse_score_t *s)
+{
+    if (!s->spectrum) return "";
+    if (s->big_group_size > 1) return "pdsyevr";
+    return dse_eigen_driver_name(p->driver != DSE_EIGEN_AUTO ? p->driver
+                                                             : dse_eigen_choose(s->n_used));
+}
+
 static void print_json(const char *emb, const char *dtype, const char *labels,
                        const dse_params_t *p, const dse_score_t *s, int ranks)
 {
@@ -137,6 +148,9 @@ static void print_json(const char *emb, const char *dtype, const char *labels,
     cJSON_AddNumberToObject(root, "ranks", ranks);
     cJSON_AddNumberToObject(root, "group_size", s->big_group_size);
     cJSON_AddNumberToObject(root, "seconds", s->seconds);
+    cJSON_AddStringToObject(root, "driver", score_driver(p, s));
+    cJSON_AddNumberToObject(root, "blas_threads", dse_tune_blas_threads());
+    cJSON_AddStringToObject(root, "driver_table", dse_tune_source());
     if (labels) {
         cJSON_AddStringToObject(root, "labels", labels);
         cJSON_AddNumberToObject(root, "n_classes", (double)s->n_classes);
@@ -174,6 +188,9 @@ static void print_table(const char *emb, const char *dtype, const char *labels,
 {
     printf("embeddings  %s  (N = %zu, D = %zu, %s)\n", emb, s->n, s->d, dtype);
     printf("ranks       %d (N x N problems on %d), %.3f s\n", ranks, s->big_group_size, s->seconds);
+    if (s->spectrum)
+        printf("eigensolver %s, %d BLAS thread(s); %s\n", score_driver(p, s),
+               dse_tune_blas_threads(), dse_tune_note());
     if (s->n_used < s->n)
         printf("subsample   %zu of %zu rows (seed %llu)\n", s->n_used, s->n,
                (unsigned long long)p->seed);

@@ -26,8 +26,8 @@ static void tune_help(void)
            dse_tune_default_path(path, sizeof path));
 }
 
-/* Parses "a,b,c" into up to max positive integers; 0 on a bad list. */
-static size_t parse_list(const char *s, size_t *out, size_t max)
+/* Parses "a,b,c" into up to max ascending integers >= min; 0 on a bad list. */
+static size_t parse_list(const char *s, size_t *out, size_t max, long min)
 {
     char buf[256];
     snprintf(buf, sizeof buf, "%s", s);
@@ -36,7 +36,7 @@ static size_t parse_list(const char *s, size_t *out, size_t max)
     for (char *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
         char *end;
         long v = strtol(tok, &end, 10);
-        if (end == tok || *end || v < 2 || v > 200000 || n == max) return 0;
+        if (end == tok || *end || v < min || v > 200000 || n == max) return 0;
         if (n > 0 && (size_t)v <= out[n - 1]) return 0;
         out[n++] = (size_t)v;
     }
@@ -77,9 +77,9 @@ int dse_cli_tune(int argc, char **argv)
     optind = 1;
     int c;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        if (c == 's' && !(n_sizes = parse_list(optarg, sizes, DSE_TUNE_MAX_SIZES)))
+        if (c == 's' && !(n_sizes = parse_list(optarg, sizes, DSE_TUNE_MAX_SIZES, 2)))
             return usage("--sizes takes up to 8 ascending orders >= 2 (got '%s')", optarg);
-        if (c == 't' && !(n_thr = parse_list(optarg, thr, DSE_TUNE_MAX_ENTRIES)))
+        if (c == 't' && !(n_thr = parse_list(optarg, thr, DSE_TUNE_MAX_ENTRIES, 1)))
             return usage("--threads takes up to 4 ascending counts >= 1 (got '%s')", optarg);
         if (c == 'o') out = optarg;
         if (c == 'w') show_only = 1;

@@ -15,7 +15,7 @@
 typedef struct {
     size_t checkpoint; /* index in the scan */
     int family;
-    double cost; /* sweep_task_flops */
+    double cost; /* sweep_task_seconds */
 } sweep_task_t;
 
 typedef struct sweep_plan {
@@ -27,10 +27,13 @@ typedef struct sweep_plan {
                            1: rank 0 only coordinates (no MPI_THREAD_MULTIPLE) */
 } sweep_plan_t;
 
-/* Local. The one cost model: floating-point operations of one task of
- * `family` on an n-sample (before max_n), d-dimension checkpoint. Orders the
- * tasks (largest first) and gives `scan` its time estimate. */
-double sweep_task_flops(const dse_config_t *cfg, uint64_t n, uint64_t d, int family);
+/* Local. The one cost model: predicted seconds of one task of `family` on an
+ * n-sample (before max_n), d-dimension checkpoint on one rank with `threads`
+ * BLAS threads, from the quantity table's cost models calibrated by the
+ * node's eigensolver and kernel timings (tune.h: the tuning file, else the
+ * built-in table). Orders the tasks (largest first) and gives `scan` its
+ * time estimate. */
+double sweep_task_seconds(const dse_config_t *cfg, uint64_t n, uint64_t d, int family, int threads);
 
 /* Collective on comm. Checks that the store's directory is there and
  * writable, scans the tree (rank 0), shares it and checksums every file. */
