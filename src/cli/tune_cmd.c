@@ -109,8 +109,12 @@ int dse_cli_tune(int argc, char **argv)
     dse_tune_table_t t;
     dse_err_t err;
     dse_err_clear(&err);
-    printf("dsesweep tune: measuring %zu size(s) at %zu thread count(s) (about a minute)\n",
-           n_sizes, n_thr);
+    double guess = 0;
+    for (size_t i = 0; i < n_thr; ++i)
+        for (size_t k = 0; k < n_sizes; ++k)
+            guess += 3.5 * dse_tune_eigen_seconds(sizes[k], threads[i]);
+    printf("dsesweep tune: measuring %zu size(s) at %zu thread count(s) (about %.0f s)\n", n_sizes,
+           n_thr, guess + 2);
     fflush(stdout);
     int rc = dse_tune_measure(sizes, n_sizes, threads, n_thr, &t, stdout, &err);
     if (rc == DSE_OK) rc = dse_tune_write(&t, out, &err);
