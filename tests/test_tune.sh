@@ -8,7 +8,8 @@
 #  - without a file, `run` and `score` say once that they use the built-in table;
 #  - a corrupt file and another node's file are ignored with one line each; the run goes on
 #    with the built-in choice;
-#  - the values do not depend on the driver (1e-9 relative).
+#  - the values do not depend on the driver (1e-9 relative);
+#  - 2 ranks with all cores' BLAS threads each are capped to cores / 2 threads, said once.
 set -u
 mpiexec=$1 bin=$2 gen=$3 json_get=$4 tmp=$5
 rm -rf "$tmp"; mkdir -p "$tmp"
@@ -90,5 +91,15 @@ check_eq "foreign file lines" 1 "$(grep -c 'tuning' <<<"$out")"
 grep -qF "dsesweep: tuning file ignored: $tmp/foreign.json: made on another node (CPU \"Other CPU 9000\"" <<<"$out" \
   && ok || bad "foreign file message: $(grep tuning <<<"$out")"
 check_eq "drivers after a foreign file" "dsyevr=$nck " "$(drivers "$tmp/foreign.h5" | uniq -c | awk '{ print $2 "=" $1 }' | tr '\n' ' ')"
+
+# 5. Ranks x BLAS threads over the cores (no binding, threads unset): capped, said once,
+#    and the store's threads column shows the cap.
+cores=$(nproc); cap=$((cores / 2 > 0 ? cores / 2 : 1))
+cfg=$(config "$tmp/cap.h5")
+out=$(DSESWEEP_TUNING=$tmp/none.json "$mpiexec" --bind-to none -x DSESWEEP_TUNING -x OPENBLAS_NUM_THREADS=$cores -n 2 "$bin" run "$cfg" 2>"$tmp/stderr"); status=$?
+[ "$status" = 0 ] && ok || bad "capped run: exit $status $(cat "$tmp/stderr")"
+check_eq "cap line" "dsesweep: $cores BLAS threads per rank would oversubscribe the cores: $cap per rank (set OPENBLAS_NUM_THREADS=1 for a sweep)" "$(grep 'oversubscribe' <<<"$out")"
+threads=$(h5dump -d /results/threads "$tmp/cap.h5" | sed -n '/DATA {/,/}/p' | sed -E 's/\([0-9]+\)://g' | grep -oE '[0-9]+' | sort -u | tr '\n' ' ')
+check_eq "threads column after the cap" "$cap " "$threads"
 
 finish "test_tune"

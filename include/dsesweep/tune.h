@@ -43,6 +43,9 @@ typedef struct dse_tune_table {
 /* Local. BLAS threads this process's OpenBLAS will use now. */
 int dse_tune_blas_threads(void);
 
+/* Local. Sets this process's OpenBLAS thread count (>= 1). */
+void dse_tune_set_blas_threads(int threads);
+
 /* Local. This node's key: the CPU model (/proc/cpuinfo) and the BLAS
  * library's configuration string, into caller-owned buffers. */
 void dse_tune_host_key(char *cpu, size_t cpu_len, char *blas, size_t blas_len);

@@ -57,6 +57,11 @@ int dse_tune_blas_threads(void)
     return t > 0 ? t : 1;
 }
 
+void dse_tune_set_blas_threads(int threads)
+{
+    openblas_set_num_threads(threads > 0 ? threads : 1);
+}
+
 /* The first "model name" line of /proc/cpuinfo, or "unknown". */
 static void cpu_model(char *buf, size_t len)
 {

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "dsesweep/hooks.h"
 #include "dsesweep/group.h"
@@ -405,6 +406,28 @@ static void share_summary(MPI_Comm comm, const sweep_plan_t *plan, const coordin
     summary->tasks_left = counts[2];
 }
 
+/* Collective on comm. Many single-rank tasks at once is the throughput
+ * setting: caps each rank's BLAS threads so that ranks x threads <= cores on
+ * its node (e.g. --bind-to none without OPENBLAS_NUM_THREADS=1). Returns the
+ * count before the cap on rank 0 if any rank was capped, else 0. */
+static int cap_blas_threads(MPI_Comm comm)
+{
+    MPI_Comm node;
+    MPI_Comm_split_type(comm, MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &node);
+    int local = 1;
+    MPI_Comm_size(node, &local);
+    MPI_Comm_free(&node);
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    int cap = cores / local >= 1 ? (int)(cores / local) : 1;
+    int before = dse_tune_blas_threads(), capped = 0;
+    if (local > 1 && before > cap) {
+        dse_tune_set_blas_threads(cap);
+        capped = before;
+    }
+    MPI_Allreduce(MPI_IN_PLACE, &capped, 1, MPI_INT, MPI_MAX, comm);
+    return capped;
+}
+
 /* Rank 0: the run's first lines: the tasks, the ranks that compute, the
  * eigensolver table in use. */
 static void announce(int size, const sweep_plan_t *plan, const dse_sweep_summary_t *summary,
@@ -431,7 +454,12 @@ int sweep_run_loop(MPI_Comm comm, const dse_config_t *cfg, const dse_sweep_opts_
     coordinator_t co = {cfg,        &plan->scan, store,       dse_store_journal_path(store),
                         o->verbose, 0,           plan->ntask, 0,
                         MPI_Wtime()};
+    int capped = cap_blas_threads(comm);
     if (rank == 0 && o->verbose >= 0) announce(size, plan, summary, store);
+    if (rank == 0 && o->verbose >= 0 && capped)
+        printf("dsesweep: %d BLAS threads per rank would oversubscribe the cores: %d per rank "
+               "(set OPENBLAS_NUM_THREADS=1 for a sweep)\n",
+               capped, dse_tune_blas_threads());
     int fatal = DSE_OK;
     if (size == 1)
         fatal = run_alone(g_comm, plan, mi, &co, err);
