@@ -6,12 +6,8 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
-#include "dsesweep/kernel.h"
-#include "dsesweep/rng.h"
 
 /* OpenBLAS's own entry points (libopenblas; no header in Debian's -dev). */
 extern char *openblas_get_config(void);
