@@ -8,7 +8,6 @@
 #include <string.h>
 #include <unistd.h>
 
-
 /* OpenBLAS's own entry points (libopenblas; no header in Debian's -dev). */
 extern char *openblas_get_config(void);
 extern int openblas_get_num_threads(void);
