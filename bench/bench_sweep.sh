@@ -105,7 +105,7 @@ row "dsesweep 1 rank" 1 1 DSE,DSMI r1
 row "dsesweep 2 ranks" 2 1 DSE,DSMI r2
 row "dsesweep 2 ranks" 2 1 DSE r2dse
 row "numpy baseline" 1 "$cores" DSE base
-N=400 D=20 count=12 row "demo (configs/)" 2 1 "demo" demo
+N=400 D=32 count=12 row "demo (configs/)" 2 1 "demo" demo
 N=2000 D=256 count=40 row "40-ckpt tree" 2 1 DSE,DSMI t40
 N=8000 D=512 count=1 row "one N=8000 ckpt" 1 1 DSE big
 [ -n "${wall[base]:-}" ] && echo "# baseline: sum of its own timers (file load excluded) $base_sum s"
