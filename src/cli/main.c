@@ -50,7 +50,7 @@ static const struct command {
     {"export", "STORE --format csv|json", "one tidy row per result", 0, dse_cli_export},
     {"config-keys", "[--markdown]", "every sweep config key with type, default, help", 0,
      cmd_config_keys},
-    {"tune", "[--sizes N,..] [--out FILE]",
+    {"tune", "[--sizes N,..] [--show]",
      "measure the eigensolvers on this node; write its tuning file", 0, dse_cli_tune},
     {"version", "", "print the version", 0, cmd_version},
     {"help", "", "this help", 0, cmd_help},
