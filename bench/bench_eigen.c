@@ -3,8 +3,9 @@
  *   bench_eigen [N ...]      (default 500 1000 1500 2000 3000 4000)
  *
  * Times dsyevd, dsyevr and dsyevd_2stage (JOBZ='N') on the anisotropic
- * kernel of N random points in 64 dimensions and prints which is fastest:
- * the data behind DSE_EIGEN_TWO_STAGE_MIN_N in src/engine/eigen.c.
+ * kernel of N random points in 64 dimensions and prints which is fastest and
+ * which AUTO picks from the table in use (tune.h; `dsesweep tune` measures
+ * the same and writes the node's tuning file).
  * Threads: whatever OPENBLAS_NUM_THREADS says.
  */
 #include <stdio.h>

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # test_sweep.sh — `dsesweep run` end to end on a generated checkpoint tree.
 # usage: test_sweep.sh MPIEXEC DSESWEEP DSE_GEN TMPDIR
-#  - stores from 1, 2 and 4 ranks hold the same rows, values equal to 1e-9 relative;
+#  - stores from 1, 2, 3 and 4 ranks (and 2 without MPI_THREAD_MULTIPLE) hold the same rows,
+#    values equal to 1e-9 relative; every rank computes;
 #  - DSMI with the labels rises over steps for the clean runs and stays near 0 (|DSMI| < 0.05)
 #    for the shuffled run;
 #  - running again computes nothing; added checkpoints and a changed file are computed alone;
@@ -47,18 +48,29 @@ same_values() {  # CSV_A CSV_B LABEL: same rows, values within 1e-9 relative
 
 "$gen" tree --out "$tmp/tree" --runs 2 --steps 4 --n 300 --d 16 --classes 4 || { echo "generator failed"; exit 1; }
 
-# 1. Same store at 1, 2 and 4 ranks.
-for np in 1 2 4; do
+# 1. Same store at 1, 2, 3 and 4 ranks, and at 2 ranks without MPI_THREAD_MULTIPLE (rank 0
+#    then only coordinates). With it, every rank computes: each rank leads some task.
+for np in 1 2 3 4 2f; do
   cfg=$(config "$tmp/s$np.h5")
-  run "$np" "$cfg"
+  if [ "$np" = 2f ]; then DSESWEEP_MPI_FUNNELED=1 run 2 "$cfg"; else run "$np" "$cfg"; fi
   [ "$status" = 0 ] && ok || bad "run on $np ranks exited $status: $(cat "$tmp/stderr")"
   "$bin" export "$tmp/s$np.h5" > "$tmp/s$np.csv" || bad "export s$np"
   rows=$(($(wc -l < "$tmp/s$np.csv") - 1))
   # 12 checkpoints x (DSE t=1,2 + DSMI t=1,2 + CSE + RankMe + PR) = 84 rows
   [ "$rows" = 84 ] && ok || bad "$np ranks: $rows rows, want 84"
+  case $np in
+    2|3|4) for r in $(seq 0 $((np - 1))); do
+             grep -qE "ranks $r-$r " <<<"$out" && ok || bad "$np ranks: rank $r computed no task: $out"
+           done
+           grep -q "$np rank(s), $np computing in $np group(s) of 1" <<<"$out" && ok || bad "$np ranks: header: $(head -1 <<<"$out")" ;;
+    2f) grep -q "ranks 0-0 " <<<"$out" && bad "without MPI_THREAD_MULTIPLE rank 0 computed" || ok
+        check_eq "fallback line" 1 "$(grep -c '^dsesweep: MPI gives less than MPI_THREAD_MULTIPLE: rank 0 only coordinates$' <<<"$out")" ;;
+  esac
 done
 same_values "$tmp/s1.csv" "$tmp/s2.csv" "1 vs 2 ranks"
+same_values "$tmp/s1.csv" "$tmp/s3.csv" "1 vs 3 ranks"
 same_values "$tmp/s1.csv" "$tmp/s4.csv" "1 vs 4 ranks"
+same_values "$tmp/s1.csv" "$tmp/s2f.csv" "1 vs 2 ranks, rank 0 coordinating only"
 h5dump -H "$tmp/s1.h5" >/dev/null 2>&1 && ok || bad "h5dump cannot read the store"
 
 # 2. DSMI rises for the clean runs and stays near zero for the shuffled one.

@@ -1,6 +1,6 @@
 /* eigen.h — eigenvalues only, through the LAPACK driver that is fastest for
- * the size. The crossover lives in one place (DSE_EIGEN_TWO_STAGE_MIN_N in
- * eigen.c), measured by bench/bench_eigen. */
+ * the size and the BLAS thread count on this node: the choice lives in one
+ * place, the tuning table (tune.h: a `dsesweep tune` file, else built-in). */
 #ifndef DSESWEEP_EIGEN_H
 #define DSESWEEP_EIGEN_H
 
@@ -15,7 +15,8 @@ typedef enum dse_eigen_driver {
     DSE_EIGEN_DSYEVD_2STAGE
 } dse_eigen_driver_t;
 
-/* Local. The driver AUTO picks for order n. */
+/* Local. The driver AUTO picks for order n (dse_tune_driver at this
+ * process's BLAS thread count). */
 dse_eigen_driver_t dse_eigen_choose(size_t n);
 
 /* Local. Name of a driver ("dsyevd", ...). Static string. */

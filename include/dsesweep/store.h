@@ -58,6 +58,8 @@ typedef struct dse_store_result {
     int32_t attempts;            /* times this task ran for this file content, this one included
                                     (0 in stores made before the column: read as 1) */
     char *failed_before; /* the error of the last failed attempt before this one ("" none) */
+    char driver[16]; /* eigensolver of the task's spectrum ("" without one) */
+    int32_t threads; /* BLAS threads per rank that ran it */
 } dse_store_result_t;
 
 /* The per-entry columns of a task record beyond quantity, t and value. */
@@ -120,6 +122,8 @@ typedef struct dse_task_record {
     const char *error;
     double seconds, sigma;
     int32_t ranks;
+    const char *driver; /* eigensolver of the spectrum (NULL or "": none) */
+    int32_t threads;    /* BLAS threads per rank */
     size_t n_entries;
     const char **quantities;        /* n_entries */
     const double *t;                /* n_entries */

@@ -14,6 +14,7 @@ int dse_cli_rescore(int argc, char **argv);
 int dse_cli_merge(int argc, char **argv);
 int dse_cli_export(int argc, char **argv); /* local, no MPI */
 int dse_cli_report(int argc, char **argv); /* local, no MPI */
+int dse_cli_tune(int argc, char **argv);   /* local, no MPI */
 
 /* Local. Adds name: v to the JSON object o printed with %.17g, so that it
  * reads back as the same double: the library's dse_export_json_exact

@@ -1,12 +1,14 @@
 /* main.c — the dsesweep program: one table of commands, one dispatch. */
 #include <mpi.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "cli.h"
 #include "dsesweep/config.h"
 #include "dsesweep/group.h"
+#include "dsesweep/tune.h"
 #include "dsesweep/version.h"
 
 static int cmd_sweep(int argc, char **argv)
@@ -48,6 +50,8 @@ static const struct command {
     {"export", "STORE --format csv|json", "one tidy row per result", 0, dse_cli_export},
     {"config-keys", "[--markdown]", "every sweep config key with type, default, help", 0,
      cmd_config_keys},
+    {"tune", "[--sizes N,..] [--show]",
+     "measure the eigensolvers on this node; write its tuning file", 0, dse_cli_tune},
     {"version", "", "print the version", 0, cmd_version},
     {"help", "", "this help", 0, cmd_help},
 };
@@ -99,12 +103,21 @@ int main(int argc, char **argv)
      * not a silent SIGXFSZ death. */
     signal(SIGXFSZ, SIG_IGN);
     if (!cmd->uses_mpi) return cmd->run(argc - 1, argv + 1);
-    /* Commands that compute run under MPI (a singleton without mpiexec). */
-    if (MPI_Init(&argc, &argv) != MPI_SUCCESS) {
-        fprintf(stderr, "dsesweep: MPI_Init failed\n");
+    /* Commands that compute run under MPI (a singleton without mpiexec).
+     * MPI_THREAD_MULTIPLE lets `run` keep its coordinator in a thread of
+     * rank 0 while rank 0 computes; with less, `run` says so and rank 0
+     * only coordinates (the run loop checks MPI_Query_thread). */
+    int provided = MPI_THREAD_SINGLE;
+    const char *single = getenv("DSESWEEP_MPI_FUNNELED"); /* 1: ask for less (tests, benches) */
+    int want = single && *single == '1' ? MPI_THREAD_FUNNELED : MPI_THREAD_MULTIPLE;
+    if (MPI_Init_thread(&argc, &argv, want, &provided) != MPI_SUCCESS) {
+        fprintf(stderr, "dsesweep: MPI_Init_thread failed\n");
         return 1;
     }
     dse_mpi_set_error_policy();
+    /* Every rank reads the node's tuning file (or keeps the built-in table)
+     * before any computation; the commands print its one-line note. */
+    dse_tune_load(NULL, NULL, 0);
     int status = cmd->run(argc - 1, argv + 1);
     MPI_Finalize();
     return status;

@@ -10,6 +10,7 @@
 #include <strings.h>
 
 #include "cli.h"
+#include "dsesweep/tune.h"
 #include "dsesweep/cluster.h"
 #include "dsesweep/memory.h"
 #include "dsesweep/score.h"
@@ -230,6 +231,16 @@ static void emit_table(const char *line, void *ctx)
     printf("warning     %s\n", line);
 }
 
+/* The eigensolver of the N x N spectrum: pdsyev on a group, else the
+ * driver AUTO picks (tune.h) or --driver. */
+static const char *score_driver(const dse_params_t *p, const dse_score_t *s)
+{
+    if (!s->spectrum) return "";
+    if (s->big_group_size > 1) return "pdsyev";
+    return dse_eigen_driver_name(p->driver != DSE_EIGEN_AUTO ? p->driver
+                                                             : dse_eigen_choose(s->n_used));
+}
+
 static void print_json(const char *emb, const char *dtype, const char *labels,
                        const dse_params_t *p, const dse_score_t *s, const shown_t *shown,
                        size_t nshown, int ranks)
@@ -249,6 +260,9 @@ static void print_json(const char *emb, const char *dtype, const char *labels,
         dse_cli_json_exact(root, "median_distance", s->median_distance);
         sigma_warnings(p, s, shown, nshown, emit_json, cJSON_AddArrayToObject(root, "warnings"));
     }
+    cJSON_AddStringToObject(root, "driver", score_driver(p, s));
+    cJSON_AddNumberToObject(root, "blas_threads", dse_tune_blas_threads());
+    cJSON_AddStringToObject(root, "driver_table", dse_tune_source());
     if (labels) {
         cJSON_AddStringToObject(root, "labels", labels);
         cJSON_AddNumberToObject(root, "n_classes", (double)s->n_classes);
@@ -269,6 +283,9 @@ static void print_table(const char *emb, const char *dtype, const char *labels,
 {
     printf("embeddings  %s  (N = %zu, D = %zu, %s)\n", emb, s->n, s->d, dtype);
     printf("ranks       %d (N x N problems on %d), %.3f s\n", ranks, s->big_group_size, s->seconds);
+    if (s->spectrum)
+        printf("eigensolver %s, %d BLAS thread(s); %s\n", score_driver(p, s),
+               dse_tune_blas_threads(), dse_tune_note());
     if (s->n_used < s->n)
         printf("subsample   %zu of %zu rows (seed %llu, %d repeat(s) for DSE)\n", s->n_used, s->n,
                (unsigned long long)p->seed, p->subsample_repeats);

@@ -1,36 +1,19 @@
-/* eigen.c — LAPACK eigenvalue drivers chosen by size. */
+/* eigen.c — LAPACK eigenvalue drivers, chosen by measurement (tune.h). */
 #include "dsesweep/eigen.h"
 
 #include <lapack.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
-/* The driver crossover, measured with bench/bench_eigen on the 2-core CI
- * machine (docs/performance.md) and set only here. Single-threaded BLAS (the
- * case of every multi-rank run): the two-stage reduction wins from about
- * N = 3000 (N = 6000: 21.3 s vs 26.5 s for dsyevd). With 2 BLAS threads
- * dsyevd wins at every N measured (N = 4000: 3.8 s vs 7.5 s; N = 8000: 30.3 s
- * vs 32.1 s), because OpenBLAS threads the one-stage reduction better. */
-#define DSE_EIGEN_TWO_STAGE_MIN_N 3000
+#include "dsesweep/tune.h"
 
-/* BLAS threads as OpenBLAS will use them: its variables, else the cores. */
-static long blas_threads(void)
-{
-    const char *vars[] = {"OPENBLAS_NUM_THREADS", "GOTO_NUM_THREADS", "OMP_NUM_THREADS"};
-    for (size_t i = 0; i < sizeof vars / sizeof vars[0]; ++i) {
-        const char *v = getenv(vars[i]);
-        if (v && atol(v) > 0) return atol(v);
-    }
-    long cores = sysconf(_SC_NPROCESSORS_ONLN);
-    return cores > 0 ? cores : 1;
-}
-
+/* The driver for AUTO: the fastest at this order and this process's BLAS
+ * thread count, from the node's tuning file when there is one, else from the
+ * built-in table (tune.h; measured, never guessed). */
 dse_eigen_driver_t dse_eigen_choose(size_t n)
 {
-    return n >= DSE_EIGEN_TWO_STAGE_MIN_N && blas_threads() == 1 ? DSE_EIGEN_DSYEVD_2STAGE
-                                                                 : DSE_EIGEN_DSYEVD;
+    return dse_tune_driver(n, dse_tune_blas_threads());
 }
 
 const char *dse_eigen_driver_name(dse_eigen_driver_t driver)

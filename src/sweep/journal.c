@@ -111,8 +111,10 @@ static dse_store_result_t record_row(const dse_task_record_t *rec)
                             .ranks = rec->ranks,
                             .attempts = rec->attempts,
                             .failed_before =
-                                (char *)(rec->failed_before ? rec->failed_before : "")};
+                                (char *)(rec->failed_before ? rec->failed_before : ""),
+                            .threads = rec->threads};
     snprintf(r.family, sizeof r.family, "%s", rec->family);
+    snprintf(r.driver, sizeof r.driver, "%s", rec->driver ? rec->driver : "");
     return r;
 }
 
@@ -283,6 +285,8 @@ static int apply_task(dse_store_t *s, const cJSON *o, const double *spectrum, ui
                                  .ranks = shared.ranks,
                                  .attempts = shared.attempts,
                                  .failed_before = shared.failed_before,
+                                 .driver = shared.driver,
+                                 .threads = shared.threads,
                                  .spectrum_length = sl,
                                  .spectrum = spectrum};
         rc = apply_entries(s, o, &rec, &shared, err);

@@ -16,25 +16,40 @@
 #include "dsesweep/memory.h"
 #include "dsesweep/score.h"
 #include "dsesweep/source.h"
+#include "dsesweep/tune.h"
 
-double sweep_task_flops(const dse_config_t *cfg, uint64_t n, uint64_t d, int family)
+/* Seconds of the quantities `bits` on m samples: the table's cost under the
+ * bandwidth rules (one eigensolve per rule) in units of one kernel problem
+ * (m^3), times one kernel problem's measured time (the kernel build and the
+ * tuned eigensolver, tune.h). */
+static double bits_seconds(const dse_params_t *p, uint64_t bits, size_t m, size_t d, int threads)
 {
-    size_t m = cfg->params.max_n && n > cfg->params.max_n ? cfg->params.max_n : (size_t)n;
-    uint64_t bits = family_bits(cfg, family);
+    if (m < 2) return 0;
+    double cube = (double)m * (double)m * (double)m;
+    double one = dse_tune_eigen_seconds(m, threads) + dse_tune_kernel_seconds(m, d, threads);
+    return dse_quantity_cost_params(bits, m, d, p) / cube * one;
+}
+
+double sweep_task_seconds(const dse_config_t *cfg, uint64_t n, uint64_t d, int family, int threads)
+{
     const dse_params_t *p = &cfg->params;
+    size_t m = p->max_n && n > p->max_n ? p->max_n : (size_t)n;
+    uint64_t bits = family_bits(cfg, family);
+    /* Reading and checking the file (float32 at ~1 GB/s) and the task's messages. */
+    double fixed = 0.01 + 4.0 * (double)n * (double)d / 1e9;
     if (!family_is_mi(family)) { /* each sigma rule and each DSE subsample repeat: an eigensolve */
-        double repeats =
-            m < n && p->subsample_repeats > 1 && (bits & DSE_Q(DSE))
-                ? (p->subsample_repeats - 1) * dse_quantity_cost_params(DSE_Q(DSE), m, d, p)
-                : 0;
-        return dse_quantity_cost_params(bits, m, (size_t)d, p) + repeats;
+        double repeats = m < n && p->subsample_repeats > 1 && (bits & DSE_Q(DSE))
+                             ? (p->subsample_repeats - 1) *
+                                   bits_seconds(p, DSE_Q(DSE), m, (size_t)d, threads)
+                             : 0;
+        return fixed + bits_seconds(p, bits, m, (size_t)d, threads) + repeats;
     }
     /* MI: per class, its own subset and R random subsets of the same size.
      * The classes are not known here: n_clusters equal classes are assumed. */
-    size_t classes = cfg->params.n_clusters > 1 ? (size_t)cfg->params.n_clusters : 1;
+    size_t classes = p->n_clusters > 1 ? (size_t)p->n_clusters : 1;
     size_t per_class = m / classes > 1 ? m / classes : 2;
-    return (double)classes * (cfg->params.repetitions + 1) *
-           dse_quantity_cost_params(bits, per_class, (size_t)d, p);
+    return fixed + (double)classes * (p->repetitions + 1) *
+                       bits_seconds(p, bits, per_class, (size_t)d, threads);
 }
 
 /* Rank 0: the store's directory must exist and be writable before any work. */
@@ -114,16 +129,21 @@ static int cmp_task(const void *a, const void *b)
     return x->family - y->family;
 }
 
-/* Collective on comm. Worker groups: rank 0 coordinates, ranks 1.. form
- * groups of the size dse_dist_choose_group gives the largest problem. */
+/* Collective on comm. Computing groups of the size dse_dist_choose_group
+ * gives the largest problem: every rank computes when MPI gives
+ * MPI_THREAD_MULTIPLE (rank 0's coordinator runs in a thread), else ranks
+ * 1.. do and rank 0 only coordinates. */
 static void plan_groups(MPI_Comm comm, const dse_config_t *cfg, sweep_plan_t *plan)
 {
-    int size;
+    int size, level = MPI_THREAD_SINGLE;
     MPI_Comm_size(comm, &size);
+    MPI_Query_thread(&level);
     plan->gsize = 1;
     plan->ngroups = 1;
+    plan->first = 0;
     if (size == 1) return;
-    int workers = size - 1, p;
+    plan->first = level == MPI_THREAD_MULTIPLE ? 0 : 1;
+    int workers = size - plan->first, p;
     size_t budget = dse_memory_budget(cfg->memory_budget, comm);
     dse_err_t e; /* a problem no group fits fails as its own task */
     if (cfg->group_size != 0 &&
@@ -148,6 +168,8 @@ int sweep_plan_tasks(MPI_Comm comm, const dse_config_t *cfg, const dse_sweep_opt
     MPI_Comm_rank(comm, &rank);
     const dse_scan_t *scan = &plan->scan;
     size_t slots = scan->count * N_FAMILIES;
+    int threads = dse_tune_blas_threads();
+    MPI_Bcast(&threads, 1, MPI_INT, 0, comm); /* one order on every rank */
     plan->tasks = DSE_CALLOC(slots + 1, sizeof *plan->tasks, err);
     unsigned char *todo = DSE_CALLOC(slots + 1, 1, err);
     int rc = dse_comm_agree(comm, plan->tasks && todo ? DSE_OK : DSE_ENOMEM, err);
@@ -158,7 +180,7 @@ int sweep_plan_tasks(MPI_Comm comm, const dse_config_t *cfg, const dse_sweep_opt
             const dse_checkpoint_t *c = &scan->items[i / N_FAMILIES];
             int f = (int)(i % N_FAMILIES);
             plan->tasks[plan->ntask++] =
-                (sweep_task_t){i / N_FAMILIES, f, sweep_task_flops(cfg, c->n, c->d, f)};
+                (sweep_task_t){i / N_FAMILIES, f, sweep_task_seconds(cfg, c->n, c->d, f, threads)};
         }
     free(todo);
     if (rc != DSE_OK) return rc;
@@ -233,6 +255,75 @@ static void scan_families(const dse_config_t *cfg, int *counted)
                      (f < FAM_MI || (f == FAM_MI ? cfg->labels && *cfg->labels : with_ref));
 }
 
+static int cmp_desc(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x < y) - (x > y);
+}
+
+/* Local. Wall time of tasks of these durations handed out largest first to
+ * `slots` computing ranks as each comes free (what the run loop does). */
+static double makespan(double *secs, size_t n, int slots)
+{
+    qsort(secs, n, sizeof *secs, cmp_desc);
+    double load[256] = {0}, end = 0;
+    if (slots < 1) slots = 1;
+    if (slots > 256) slots = 256;
+    for (size_t i = 0; i < n; ++i) {
+        int best = 0;
+        for (int r = 1; r < slots; ++r)
+            if (load[r] < load[best]) best = r;
+        load[best] += secs[i];
+        if (load[best] > end) end = load[best];
+    }
+    return end;
+}
+
+/* Rank 0: the eigensolver per problem size (distinct sizes, up to 8). */
+static void report_drivers(const dse_config_t *cfg, const dse_scan_t *scan, int threads)
+{
+    size_t seen[8], k = 0;
+    printf("eigensolver per size (%s; %d BLAS thread(s) per rank):\n", dse_tune_source(), threads);
+    for (size_t i = 0; i < scan->count && k < 8; ++i) {
+        const dse_checkpoint_t *c = &scan->items[i];
+        size_t m = cfg->params.max_n && c->n > cfg->params.max_n ? cfg->params.max_n : c->n;
+        int dup = c->error != NULL || m < 2;
+        for (size_t j = 0; j < k && !dup; ++j)
+            dup = seen[j] == m;
+        if (dup) continue;
+        seen[k++] = m;
+        printf("  N = %-7zu %-14s %8.2f s per spectrum\n", m,
+               dse_eigen_driver_name(dse_tune_driver(m, threads)),
+               dse_tune_eigen_seconds(m, threads));
+    }
+}
+
+/* Rank 0: the estimate: every task's predicted seconds, spread over the
+ * ranks that compute, plus start-up and the store's write. */
+static void report_estimate(const dse_config_t *cfg, const dse_scan_t *scan, const int *counted,
+                            int shards, int shard, int size, int threads)
+{
+    double *secs = malloc((scan->count * N_FAMILIES + 1) * sizeof *secs), total = 0;
+    size_t n = 0;
+    for (size_t i = 0; secs && i < scan->count; ++i) {
+        const dse_checkpoint_t *c = &scan->items[i];
+        if ((int)(i % (size_t)shards) != shard || c->error) continue;
+        for (int f = 0; f < N_FAMILIES; ++f)
+            if (counted[f]) total += secs[n++] = sweep_task_seconds(cfg, c->n, c->d, f, threads);
+    }
+    int level = MPI_THREAD_SINGLE;
+    MPI_Query_thread(&level);
+    int computing = size == 1 || level == MPI_THREAD_MULTIPLE ? size : size - 1;
+    double wall = secs ? makespan(secs, n, computing) : total / computing;
+    /* MPI start-up and shut-down (~0.6 s measured with mpiexec -n 2), scan,
+     * checksums, journal, store write (~0.5 s on the demo). */
+    double fixed = 1.1 + 0.002 * (double)n;
+    printf("estimated time on %d rank(s) (%d computing, %d BLAS thread(s) each): %.1f s "
+           "(%.1f s of tasks in all; model: docs/performance.md)\n",
+           size, computing, threads, wall + fixed, total);
+    free(secs);
+}
+
 int dse_sweep_scan_report(MPI_Comm comm, const dse_config_t *cfg, const dse_sweep_opts_t *opts,
                           dse_err_t *err)
 {
@@ -250,8 +341,7 @@ int dse_sweep_scan_report(MPI_Comm comm, const dse_config_t *cfg, const dse_swee
     size_t budget = dse_memory_budget(cfg->memory_budget, MPI_COMM_SELF);
     printf("%-4s %-16s %8s %8s %6s  %s\n", "#", "run", "step", "N", "D", "path");
     size_t count = 0, fams = 0, max_n = 0, max_d = 0, bad = 0;
-    double flops = 0;
-    int counted[N_FAMILIES];
+    int counted[N_FAMILIES], threads = dse_tune_blas_threads();
     scan_families(cfg, counted);
     for (int f = 0; f < N_FAMILIES; ++f)
         fams += (size_t)counted[f];
@@ -264,14 +354,11 @@ int dse_sweep_scan_report(MPI_Comm comm, const dse_config_t *cfg, const dse_swee
         printf("%-4zu %-16s %8s %8llu %6llu  %s%s%s\n", i, c->run, step, (unsigned long long)c->n,
                (unsigned long long)c->d, c->rel, c->error ? "  ERROR: " : "",
                c->error ? c->error : "");
-        if (c->error) {
-            bad++;
-            continue;
-        }
         size_t n = cfg->params.max_n && c->n > cfg->params.max_n ? cfg->params.max_n : c->n;
-        if (n > max_n) max_n = n, max_d = c->d;
-        for (int f = 0; f < N_FAMILIES; ++f)
-            if (counted[f]) flops += sweep_task_flops(cfg, c->n, c->d, f);
+        if (c->error)
+            bad++;
+        else if (n > max_n)
+            max_n = n, max_d = c->d;
     }
     for (size_t i = 0; i < scan.n_warnings; ++i)
         printf("warning: %s\n", scan.warnings[i]);
@@ -279,14 +366,13 @@ int dse_sweep_scan_report(MPI_Comm comm, const dse_config_t *cfg, const dse_swee
     report_bandwidth(cfg, &scan);
     char a[32], b[32];
     size_t need = dse_dist_bytes_per_rank(max_n, max_d, 1, 1, 64);
-    /* Rate model: 2 GFLOP/s per rank effective for the eigensolver (docs/scaling.md). */
-    double seconds = flops / 2e9 / (size > 1 ? size - 1 : 1);
     printf("\n%zu checkpoint(s) (%zu unreadable), %zu task(s) = checkpoints x %zu famil%s\n", count,
            bad, count * fams, fams, fams == 1 ? "y" : "ies");
     printf("largest problem N = %zu, D = %zu: %s per rank on one rank (budget %s per rank)\n",
            max_n, max_d, dse_format_bytes((double)need, a, sizeof a),
            dse_format_bytes((double)budget, b, sizeof b));
-    printf("estimated time on %d rank(s): %.0f s (at 2 GFLOP/s per worker rank)\n", size, seconds);
+    report_drivers(cfg, &scan, threads);
+    report_estimate(cfg, &scan, counted, shards, shard, size, threads);
     dse_scan_free(&scan);
     return DSE_OK;
 }

@@ -15,20 +15,25 @@
 typedef struct {
     size_t checkpoint; /* index in the scan */
     int family;
-    double cost; /* sweep_task_flops */
+    double cost; /* sweep_task_seconds */
 } sweep_task_t;
 
 typedef struct sweep_plan {
     dse_scan_t scan;     /* the same on every rank (owned) */
     sweep_task_t *tasks; /* largest first, the same on every rank (owned) */
     size_t ntask;
-    int gsize, ngroups; /* worker groups: rank 0 coordinates, ranks 1.. in groups */
+    int gsize, ngroups; /* groups of gsize ranks from rank `first` (leftovers join the last) */
+    int first;          /* 0: every rank computes (rank 0's coordinator is a thread);
+                           1: rank 0 only coordinates (no MPI_THREAD_MULTIPLE) */
 } sweep_plan_t;
 
-/* Local. The one cost model: floating-point operations of one task of
- * `family` on an n-sample (before max_n), d-dimension checkpoint. Orders the
- * tasks (largest first) and gives `scan` its time estimate. */
-double sweep_task_flops(const dse_config_t *cfg, uint64_t n, uint64_t d, int family);
+/* Local. The one cost model: predicted seconds of one task of `family` on an
+ * n-sample (before max_n), d-dimension checkpoint on one rank with `threads`
+ * BLAS threads, from the quantity table's cost models calibrated by the
+ * node's eigensolver and kernel timings (tune.h: the tuning file, else the
+ * built-in table). Orders the tasks (largest first) and gives `scan` its
+ * time estimate. */
+double sweep_task_seconds(const dse_config_t *cfg, uint64_t n, uint64_t d, int family, int threads);
 
 /* Collective on comm. Checks that the store's directory is there and
  * writable, scans the tree (rank 0), shares it and checksums every file. */

@@ -2,16 +2,19 @@
 #include "run_loop.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "dsesweep/hooks.h"
 #include "dsesweep/group.h"
 #include "dsesweep/score.h"
 #include "dsesweep/source.h"
+#include "dsesweep/tune.h"
 
 enum { TAG_TASK = 11, TAG_RESULT = 12, TAG_SPECTRUM = 13 };
 
@@ -40,6 +43,8 @@ typedef struct {
     int ranks;
     size_t n_used;
     size_t n_entries;
+    char driver[16];    /* eigensolver of the task's spectrum ("" without one) */
+    int threads;        /* BLAS threads per rank */
     double values[256]; /* in family_entries order */
     dse_entry_extra_t extra[256];
     double *spectrum; /* n_used values (spectral family), owned */
@@ -65,6 +70,16 @@ static void sweep_entry_outcome(const dse_params_t *p, const dse_score_t *s,
     x->sigma_used = e->sigma.median;
     x->sigma_min = e->sigma.lo;
     x->sigma_max = e->sigma.hi;
+}
+
+/* Local. Fixes the serial eigensolver of a spectral task before it runs (the
+ * tuned choice for its size and this rank's BLAS threads), so that the store
+ * records the driver that computed the spectrum. */
+static void fix_driver(task_outcome_t *o, dse_params_t *p, int family, size_t n)
+{
+    o->threads = dse_tune_blas_threads();
+    size_t m = p->max_n && n > p->max_n ? p->max_n : n;
+    if (family == FAM_SPECTRAL && p->driver == DSE_EIGEN_AUTO) p->driver = dse_eigen_choose(m);
 }
 
 /* Collective on g_comm: scores one checkpoint for one family. */
@@ -99,12 +114,14 @@ static void run_task(MPI_Comm g_comm, const dse_config_t *cfg, const dse_scan_t 
     if (rc == DSE_OK) rc = dse_source_check_embeddings(src, &err);
     rc = dse_comm_agree(g_comm, rc, &err);
     dse_score_t s = {0};
+    dse_params_t params = cfg->params;
     if (rc == DSE_OK) {
         dse_source_rows_t reader = {src, NULL};
         dse_score_input_t in = {dse_source_rows(src), dse_source_cols(src), dse_source_rows_read,
                                 &reader, cat};
         dse_score_opts_t so = {cfg->group_size, 64, cfg->memory_budget};
-        rc = dse_score_run(g_comm, &in, &cfg->params, family_bits(cfg, t->family), cfg->t,
+        fix_driver(o, &params, t->family, in.n);
+        rc = dse_score_run(g_comm, &in, &params, family_bits(cfg, t->family), cfg->t,
                            (size_t)cfg->n_t, &so, &s, &err);
     }
     dse_source_close(&src);
@@ -121,6 +138,9 @@ static void run_task(MPI_Comm g_comm, const dse_config_t *cfg, const dse_scan_t 
                                         &o->extra[i]);
         }
         o->n_used = s.n_used;
+        if (t->family == FAM_SPECTRAL && s.spectrum)
+            snprintf(o->driver, sizeof o->driver, "%s",
+                     s.big_group_size > 1 ? "pdsyev" : dse_eigen_driver_name(params.driver));
         /* The diffusion spectrum is stored once per checkpoint: by DSE's own
          * family (the MI families' scores compute it too, for nothing). */
         if (s.spectrum && (cfg->quantities & DSE_Q(DSE)) &&
@@ -193,6 +213,8 @@ static int record(coordinator_t *co, const sweep_task_t *t, const task_outcome_t
         .seconds = o->seconds,
         .sigma = co->cfg->params.sigma,
         .ranks = o->ranks,
+        .driver = o->driver,
+        .threads = o->threads,
         .n_entries = ne,
         .quantities = names,
         .t = ts,
@@ -297,7 +319,7 @@ static int coordinate(MPI_Comm comm, const dse_sweep_opts_t *o, const sweep_plan
     size_t next = 0;
     int busy = 0, fatal = DSE_OK;
     for (int gi = 0; gi < plan->ngroups; ++gi)
-        hand_out(comm, 1 + gi * plan->gsize, &next, plan, 1, leader_task, &busy);
+        hand_out(comm, plan->first + gi * plan->gsize, &next, plan, 1, leader_task, &busy);
     double signalled_at = 0;
     double grace = o->grace_seconds > 0 ? o->grace_seconds : 60.0;
     while (busy > 0) {
@@ -343,18 +365,58 @@ static void work(MPI_Comm comm, MPI_Comm g_comm, const dse_config_t *cfg, const 
     }
 }
 
-/* Collective on comm. The communicator of this rank's group (MPI_COMM_NULL
- * on the coordinator of several ranks); leftovers join the last group. */
+/* Collective on comm. The communicator of this rank's group: ranks first..
+ * in groups of plan->gsize, leftovers joining the last group (MPI_COMM_NULL
+ * on a rank 0 that only coordinates, first = 1). */
 static MPI_Comm split_groups(MPI_Comm comm, const sweep_plan_t *plan)
 {
     int rank, size;
     MPI_Comm_rank(comm, &rank);
     MPI_Comm_size(comm, &size);
-    int color = size == 1 ? 0 : (rank == 0 ? MPI_UNDEFINED : (rank - 1) / plan->gsize);
-    if (size > 1 && rank > 0 && color >= plan->ngroups) color = plan->ngroups - 1;
+    int color =
+        size == 1 ? 0 : (rank < plan->first ? MPI_UNDEFINED : (rank - plan->first) / plan->gsize);
+    if (size > 1 && rank >= plan->first && color >= plan->ngroups) color = plan->ngroups - 1;
     MPI_Comm g_comm = MPI_COMM_NULL;
     MPI_Comm_split(comm, color, rank, &g_comm);
     return g_comm;
+}
+
+/* The coordinator as a thread of rank 0 (whose main thread computes). */
+typedef struct {
+    MPI_Comm comm;
+    const dse_sweep_opts_t *o;
+    const sweep_plan_t *plan;
+    coordinator_t *co;
+    dse_sweep_summary_t *summary;
+    dse_err_t err;
+    int fatal;
+} coordinator_thread_t;
+
+static void *coordinator_main(void *arg)
+{
+    coordinator_thread_t *ct = arg;
+    ct->fatal = coordinate(ct->comm, ct->o, ct->plan, ct->co, ct->summary, &ct->err);
+    return NULL;
+}
+
+/* Rank 0 of several: the coordinator in a thread while this thread computes
+ * as the leader of group 0 (MPI_THREAD_MULTIPLE); else coordinates only. */
+static int run_rank0(MPI_Comm comm, MPI_Comm g_comm, const dse_config_t *cfg,
+                     const dse_sweep_opts_t *o, const sweep_plan_t *plan, const mi_categories_t *mi,
+                     coordinator_t *co, dse_sweep_summary_t *summary, dse_err_t *err)
+{
+    if (plan->first == 1) return coordinate(comm, o, plan, co, summary, err);
+    coordinator_thread_t ct = {comm, o, plan, co, summary, {0}, DSE_OK};
+    dse_err_clear(&ct.err);
+    pthread_t th;
+    if (pthread_create(&th, NULL, coordinator_main, &ct) != 0) {
+        fprintf(stderr, "dsesweep: error: cannot start the coordinator thread\n");
+        MPI_Abort(comm, 1); /* the other ranks wait for their first task */
+    }
+    work(comm, g_comm, cfg, plan, mi);
+    pthread_join(th, NULL);
+    if (ct.fatal != DSE_OK) *err = ct.err;
+    return ct.fatal;
 }
 
 /* Collective on comm. Rank 0's counts on every rank. */
@@ -373,6 +435,43 @@ static void share_summary(MPI_Comm comm, const sweep_plan_t *plan, const coordin
     summary->tasks_left = counts[2];
 }
 
+/* Collective on comm. Many single-rank tasks at once is the throughput
+ * setting: caps each rank's BLAS threads so that ranks x threads <= cores on
+ * its node (e.g. --bind-to none without OPENBLAS_NUM_THREADS=1). Returns the
+ * count before the cap on rank 0 if any rank was capped, else 0. */
+static int cap_blas_threads(MPI_Comm comm)
+{
+    MPI_Comm node;
+    MPI_Comm_split_type(comm, MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &node);
+    int local = 1;
+    MPI_Comm_size(node, &local);
+    MPI_Comm_free(&node);
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    int cap = cores / local >= 1 ? (int)(cores / local) : 1;
+    int before = dse_tune_blas_threads(), capped = 0;
+    if (local > 1 && before > cap) {
+        dse_tune_set_blas_threads(cap);
+        capped = before;
+    }
+    MPI_Allreduce(MPI_IN_PLACE, &capped, 1, MPI_INT, MPI_MAX, comm);
+    return capped;
+}
+
+/* Rank 0: the run's first lines: the tasks, the ranks that compute, the
+ * eigensolver table in use. */
+static void announce(int size, const sweep_plan_t *plan, const dse_sweep_summary_t *summary,
+                     const dse_store_handle_t *store)
+{
+    printf("dsesweep: %zu checkpoint(s), %zu task(s) to run, %zu already in %s; %d rank(s), "
+           "%d computing in %d group(s) of %d\n",
+           summary->checkpoints, plan->ntask, summary->tasks_skipped, dse_store_path(store), size,
+           size - plan->first, plan->ngroups, plan->gsize);
+    if (size > 1 && plan->first)
+        printf("dsesweep: MPI gives less than MPI_THREAD_MULTIPLE: rank 0 only coordinates\n");
+    printf("dsesweep: %s\n", dse_tune_note());
+    fflush(stdout);
+}
+
 int sweep_run_loop(MPI_Comm comm, const dse_config_t *cfg, const dse_sweep_opts_t *o,
                    const sweep_plan_t *plan, const mi_categories_t *mi, dse_store_handle_t *store,
                    dse_sweep_summary_t *summary, dse_err_t *err)
@@ -384,17 +483,17 @@ int sweep_run_loop(MPI_Comm comm, const dse_config_t *cfg, const dse_sweep_opts_
     coordinator_t co = {cfg,        &plan->scan, store,       dse_store_journal_path(store),
                         o->verbose, 0,           plan->ntask, 0,
                         MPI_Wtime()};
-    if (rank == 0 && o->verbose >= 0)
-        printf("dsesweep: %zu checkpoint(s), %zu task(s) to run, %zu already in %s; %d rank(s), "
-               "%d worker group(s) of %d\n",
-               summary->checkpoints, plan->ntask, summary->tasks_skipped, dse_store_path(store),
-               size, plan->ngroups, plan->gsize);
-    fflush(stdout);
+    int capped = cap_blas_threads(comm);
+    if (rank == 0 && o->verbose >= 0) announce(size, plan, summary, store);
+    if (rank == 0 && o->verbose >= 0 && capped)
+        printf("dsesweep: %d BLAS threads per rank would oversubscribe the cores: %d per rank "
+               "(set OPENBLAS_NUM_THREADS=1 for a sweep)\n",
+               capped, dse_tune_blas_threads());
     int fatal = DSE_OK;
     if (size == 1)
         fatal = run_alone(g_comm, plan, mi, &co, err);
     else if (rank == 0)
-        fatal = coordinate(comm, o, plan, &co, summary, err);
+        fatal = run_rank0(comm, g_comm, cfg, o, plan, mi, &co, summary, err);
     else
         work(comm, g_comm, cfg, plan, mi);
     if (g_comm != MPI_COMM_NULL) MPI_Comm_free(&g_comm);

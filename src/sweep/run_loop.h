@@ -1,7 +1,11 @@
 /* run_loop.h — the coordinator/worker protocol of `dsesweep run` (private to
- * src/sweep/). Rank 0 hands tasks out largest first to worker groups as they
- * come free and commits each finished task through the store handle
- * (journal + fsync) before that group's next task. */
+ * src/sweep/). Every rank computes: the ranks form groups (one rank each
+ * when the problems fit one rank's budget), and rank 0's coordinator, a
+ * thread beside rank 0's own tasks (MPI_THREAD_MULTIPLE), hands tasks out
+ * largest first to the groups as they come free and commits each finished
+ * task through the store handle (journal + fsync) before that group's next
+ * task: one journal writer, as before. Without MPI_THREAD_MULTIPLE rank 0
+ * only coordinates (plan->first = 1). */
 #ifndef DSESWEEP_SWEEP_RUN_LOOP_H
 #define DSESWEEP_SWEEP_RUN_LOOP_H
 

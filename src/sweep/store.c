@@ -345,8 +345,10 @@ int dse_store_apply(dse_store_t *s, const dse_task_record_t *rec, dse_err_t *err
                             .seconds = rec->seconds,
                             .ranks = rec->ranks,
                             .attempts = attempts + 1,
-                            .failed_before = kept};
+                            .failed_before = kept,
+                            .threads = rec->threads};
     snprintf(r.family, sizeof r.family, "%s", rec->family);
+    snprintf(r.driver, sizeof r.driver, "%s", rec->driver ? rec->driver : "");
     for (size_t i = 0; i < rec->n_entries; ++i) {
         snprintf(r.quantity, sizeof r.quantity, "%s", rec->quantities[i]);
         r.t = rec->t[i];

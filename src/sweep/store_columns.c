@@ -53,6 +53,8 @@ static const dse_column_t result_cols[] = {
      * record twice gives the same rows (absent in older journals: derived). */
     RS(attempts, DSE_COL_I32, DSE_M_INFO, DSE_J_NUMBER, "attempts", DSE_JL_RECORD),
     RS(failed_before, DSE_COL_STR, DSE_M_INFO, DSE_J_STRING, "failed_before", DSE_JL_RECORD),
+    RS(driver, DSE_COL_CHARS, DSE_M_INFO, DSE_J_STRING, "driver", DSE_JL_RECORD),
+    RS(threads, DSE_COL_I32, DSE_M_INFO, DSE_J_NUMBER, "threads", DSE_JL_RECORD),
 };
 
 /* /spectra (besides its ragged `offset` and `values`, written by store_hdf5.c;

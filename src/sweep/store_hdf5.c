@@ -476,8 +476,8 @@ static int read_table(hid_t f, const dse_table_desc_t *t, void **out, size_t *co
     for (size_t i = 0; !bad && i < t->n_cols; ++i) {
         const dse_column_t *c = &t->cols[i];
         if (c->h5 != DSE_H5_DATASET) continue;
-        /* A column added after the store was made reads as zeros / "". */
-        if (n && H5Lexists(g, c->name, H5P_DEFAULT) <= 0) continue;
+        /* A column added after the store was written reads as "" / 0. */
+        if (g >= 0 && n > 0 && H5Lexists(g, c->name, H5P_DEFAULT) <= 0) continue;
         if (is_string(c)) {
             bad = read_strings(g, c, rows, t->row_size, n, err) < 0;
             continue;
