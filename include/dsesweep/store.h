@@ -58,8 +58,8 @@ typedef struct dse_store_result {
     int32_t attempts;            /* times this task ran for this file content, this one included
                                     (0 in stores made before the column: read as 1) */
     char *failed_before; /* the error of the last failed attempt before this one ("" none) */
-    char driver[16]; /* eigensolver of the task's spectrum ("" without one) */
-    int32_t threads; /* BLAS threads per rank that ran it */
+    char driver[16];     /* eigensolver of the task's spectrum ("" without one) */
+    int32_t threads;     /* BLAS threads per rank that ran it */
 } dse_store_result_t;
 
 /* The per-entry columns of a task record beyond quantity, t and value. */

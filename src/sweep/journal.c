@@ -110,8 +110,7 @@ static dse_store_result_t record_row(const dse_task_record_t *rec)
                             .seconds = rec->seconds,
                             .ranks = rec->ranks,
                             .attempts = rec->attempts,
-                            .failed_before =
-                                (char *)(rec->failed_before ? rec->failed_before : ""),
+                            .failed_before = (char *)(rec->failed_before ? rec->failed_before : ""),
                             .threads = rec->threads};
     snprintf(r.family, sizeof r.family, "%s", rec->family);
     snprintf(r.driver, sizeof r.driver, "%s", rec->driver ? rec->driver : "");

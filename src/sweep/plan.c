@@ -38,10 +38,10 @@ double sweep_task_seconds(const dse_config_t *cfg, uint64_t n, uint64_t d, int f
     /* Reading and checking the file (float32 at ~1 GB/s) and the task's messages. */
     double fixed = 0.01 + 4.0 * (double)n * (double)d / 1e9;
     if (!family_is_mi(family)) { /* each sigma rule and each DSE subsample repeat: an eigensolve */
-        double repeats = m < n && p->subsample_repeats > 1 && (bits & DSE_Q(DSE))
-                             ? (p->subsample_repeats - 1) *
-                                   bits_seconds(p, DSE_Q(DSE), m, (size_t)d, threads)
-                             : 0;
+        double repeats =
+            m < n && p->subsample_repeats > 1 && (bits & DSE_Q(DSE))
+                ? (p->subsample_repeats - 1) * bits_seconds(p, DSE_Q(DSE), m, (size_t)d, threads)
+                : 0;
         return fixed + bits_seconds(p, bits, m, (size_t)d, threads) + repeats;
     }
     /* MI: per class, its own subset and R random subsets of the same size.
