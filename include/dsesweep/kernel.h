@@ -149,4 +149,10 @@ int dse_kernel_spectra(size_t n, size_t d, const double *Z, const dse_sigma_rule
                        int nrules, dse_kernel_kind_t kind, dse_eigen_driver_t driver, double *out,
                        size_t *distance_passes, dse_err_t *err);
 
+/* Local. The bandwidth of a non-adaptive rule (a number, sqrt_d, median*c)
+ * for d dimensions and the median pairwise distance `median`; raises
+ * DSE_EVALUE when it is not > 0 (all distances 0). */
+int dse_kernel_rule_sigma(const dse_sigma_rule_t *rule, size_t d, double median, double *sigma,
+                          dse_err_t *err);
+
 #endif

@@ -293,6 +293,19 @@ dse_sigma_used_t dse_kernel_sigma_summary(size_t n, const double *s, dse_err_t *
     return u;
 }
 
+int dse_kernel_rule_sigma(const dse_sigma_rule_t *rule, size_t d, double median, double *sigma,
+                          dse_err_t *err)
+{
+    *sigma = rule->value;
+    if (rule->kind == DSE_SIGMA_SQRT_D) *sigma = sqrt((double)d);
+    if (rule->kind == DSE_SIGMA_MEDIAN) *sigma = rule->value * median;
+    if (!(*sigma > 0.0))
+        return DSE_RAISE(err, DSE_EVALUE,
+                         "sigma rule gives sigma = %g (all distances are 0?); use a fixed sigma",
+                         *sigma);
+    return DSE_OK;
+}
+
 /* Rule r's Gaussian on K (which holds the squared distances D2's lower
  * triangle on entry); `median` is the data's median distance (computed once
  * by the caller when some rule needs it). */
@@ -313,13 +326,8 @@ static int apply_rule_lower(size_t n, size_t d, const double *D2, const dse_sigm
         free(s);
         return rc;
     }
-    double sigma = rule->value;
-    if (rule->kind == DSE_SIGMA_SQRT_D) sigma = sqrt((double)d);
-    if (rule->kind == DSE_SIGMA_MEDIAN) sigma = rule->value * median;
-    if (!(sigma > 0.0))
-        return DSE_RAISE(err, DSE_EVALUE,
-                         "sigma rule gives sigma = %g (all distances are 0?); use a fixed sigma",
-                         sigma);
+    double sigma;
+    DSE_TRY(dse_kernel_rule_sigma(rule, d, median, &sigma, err));
     *used = (dse_sigma_used_t){sigma, sigma, sigma};
     dse_kernel_gaussian_lower(n, K, sigma);
     return DSE_OK;

@@ -279,13 +279,8 @@ static int dist_apply_rule(const dse_group_t *g, const dse_layout_t *L, size_t d
         if (rc == DSE_OK && kind == DSE_KERNEL_ANISOTROPIC) rc = dist_normalise(g, L, A, st, err);
         return rc;
     }
-    double sigma = rule->value;
-    if (rule->kind == DSE_SIGMA_SQRT_D) sigma = sqrt((double)d);
-    if (rule->kind == DSE_SIGMA_MEDIAN) sigma = rule->value * median;
-    if (!(sigma > 0.0))
-        return DSE_RAISE(err, DSE_EVALUE,
-                         "sigma rule gives sigma = %g (all distances are 0?); use a fixed sigma",
-                         sigma);
+    double sigma;
+    DSE_TRY(dse_kernel_rule_sigma(rule, d, median, &sigma, err));
     *used = (dse_sigma_used_t){sigma, sigma, sigma};
     dse_kernel_gaussian_block(m, k, A, ld, sigma);
     if (kind == DSE_KERNEL_ANISOTROPIC) DSE_TRY(dist_normalise(g, L, A, st, err));
@@ -496,6 +491,24 @@ int dse_dist_spectrum(const dse_group_t *g, size_t n, size_t d, dse_row_reader_f
     return rc;
 }
 
+/* Collective on g. The entropy of the entries of P = diag(1/rowsum K) K from
+ * the local block A of K and the full row sums rs of its local rows. */
+static double entry_entropy(const dse_group_t *g, const dse_layout_t *L, const double *A,
+                            const double *rs)
+{
+    size_t m = (size_t)L->mloc, k = (size_t)L->nloc, ld = m > 1 ? m : 1;
+    double total = 0, h = 0;
+    for (size_t j = 0; j < k; ++j)
+        for (size_t i = 0; i < m; ++i)
+            total += fabs(A[i + j * ld] / rs[i]);
+    MPI_Allreduce(MPI_IN_PLACE, &total, 1, MPI_DOUBLE, MPI_SUM, g->comm);
+    for (size_t j = 0; j < k; ++j)
+        for (size_t i = 0; i < m; ++i)
+            h += dse_entropy_term(fabs(A[i + j * ld] / rs[i]) / total);
+    MPI_Allreduce(MPI_IN_PLACE, &h, 1, MPI_DOUBLE, MPI_SUM, g->comm);
+    return h;
+}
+
 int dse_dist_matrix_entry(const dse_group_t *g, size_t n, size_t d, dse_row_reader_fn read,
                           void *ctx, double sigma, int nb, double *out, dse_err_t *err)
 {
@@ -511,17 +524,7 @@ int dse_dist_matrix_entry(const dse_group_t *g, size_t n, size_t d, dse_row_read
         rc = dse_dist_kernel(g, &L, d, read, ctx, sigma, DSE_KERNEL_ANISOTROPIC, A, NULL, err);
     if (rc == DSE_OK) reduce_sums(g, &L, A, rs, cs, NULL);
     if (rc == DSE_OK) {
-        /* P(i,j) = K(i,j) / rowsum_K(i): total of |P|, then the entropy terms. */
-        double part[2] = {0, 0};
-        for (size_t j = 0; j < k; ++j)
-            for (size_t i = 0; i < m; ++i)
-                part[0] += fabs(A[i + j * ld] / rs[i]);
-        MPI_Allreduce(MPI_IN_PLACE, part, 1, MPI_DOUBLE, MPI_SUM, g->comm);
-        for (size_t j = 0; j < k; ++j)
-            for (size_t i = 0; i < m; ++i)
-                part[1] += dse_entropy_term(fabs(A[i + j * ld] / rs[i]) / part[0]);
-        MPI_Allreduce(MPI_IN_PLACE, &part[1], 1, MPI_DOUBLE, MPI_SUM, g->comm);
-        *out = part[1];
+        *out = entry_entropy(g, &L, A, rs);
     }
     free(A);
     free(rs);
@@ -628,24 +631,14 @@ static int entry_one(const dse_group_t *g, const dse_layout_t *L, int r, double 
                      const dse_sigma_used_t *used, void *ctx, dse_dist_stats_t *st, dse_err_t *err)
 {
     (void)st;
-    size_t m = (size_t)L->mloc, k = (size_t)L->nloc, ld = m > 1 ? m : 1;
+    size_t m = (size_t)L->mloc, k = (size_t)L->nloc;
     double *rs = DSE_MALLOC(m + 1, sizeof *rs, err);
     double *cs = rs ? DSE_MALLOC(k + 1, sizeof *cs, err) : NULL;
     int rc = dse_group_agree(g, cs ? DSE_OK : err->code, err);
     if (rc == DSE_OK) {
         reduce_sums(g, L, A, rs, cs, NULL);
-        /* P(i,j) = K(i,j) / rowsum_K(i): total of |P|, then the entropy terms. */
-        double part[2] = {0, 0};
-        for (size_t j = 0; j < k; ++j)
-            for (size_t i = 0; i < m; ++i)
-                part[0] += fabs(A[i + j * ld] / rs[i]);
-        MPI_Allreduce(MPI_IN_PLACE, part, 1, MPI_DOUBLE, MPI_SUM, g->comm);
-        for (size_t j = 0; j < k; ++j)
-            for (size_t i = 0; i < m; ++i)
-                part[1] += dse_entropy_term(fabs(A[i + j * ld] / rs[i]) / part[0]);
-        MPI_Allreduce(MPI_IN_PLACE, &part[1], 1, MPI_DOUBLE, MPI_SUM, g->comm);
         double *o = (double *)ctx + 4 * (size_t)r;
-        o[0] = part[1];
+        o[0] = entry_entropy(g, L, A, rs);
         o[1] = used->median;
         o[2] = used->lo;
         o[3] = used->hi;
