@@ -16,12 +16,4 @@ int dse_cli_export(int argc, char **argv); /* local, no MPI */
 int dse_cli_report(int argc, char **argv); /* local, no MPI */
 int dse_cli_tune(int argc, char **argv);   /* local, no MPI */
 
-/* Local. Adds name: v to the JSON object o printed with %.17g, so that it
- * reads back as the same double: the library's dse_export_json_exact
- * (export.h), under the name the commands call it by. */
-static inline void dse_cli_json_exact(struct cJSON *o, const char *name, double v)
-{
-    (void)dse_export_json_exact(o, name, v);
-}
-
 #endif

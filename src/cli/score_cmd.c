@@ -12,6 +12,7 @@
 #include "cli.h"
 #include "dsesweep/tune.h"
 #include "dsesweep/cluster.h"
+#include "dsesweep/export.h"
 #include "dsesweep/memory.h"
 #include "dsesweep/score.h"
 #include "dsesweep/source.h"
@@ -184,16 +185,16 @@ static cJSON *json_entry(const dse_params_t *p, const shown_t *r)
     else
         cJSON_AddNullToObject(o, "t");
     if (isfinite(e->value))
-        dse_cli_json_exact(o, "value", e->value);
+        dse_export_json_exact(o, "value", e->value);
     else
         cJSON_AddNullToObject(o, "value");
-    dse_cli_json_exact(o, "se", e->se);
+    dse_export_json_exact(o, "se", e->se);
     char rule[32];
     if (p->n_rules > 0 && *rule_text(p, e, rule, sizeof rule)) {
         cJSON_AddStringToObject(o, "sigma_rule", rule);
-        dse_cli_json_exact(o, "sigma", e->sigma.median);
-        dse_cli_json_exact(o, "sigma_min", e->sigma.lo);
-        dse_cli_json_exact(o, "sigma_max", e->sigma.hi);
+        dse_export_json_exact(o, "sigma", e->sigma.median);
+        dse_export_json_exact(o, "sigma_min", e->sigma.lo);
+        dse_export_json_exact(o, "sigma_max", e->sigma.hi);
     }
     return o;
 }
@@ -257,7 +258,7 @@ static void print_json(const char *emb, const char *dtype, const char *labels,
     if (p->n_rules > 0 && s->stats.distance_passes)
         cJSON_AddNumberToObject(root, "distance_passes", (double)s->stats.distance_passes);
     if (isfinite(s->median_distance)) {
-        dse_cli_json_exact(root, "median_distance", s->median_distance);
+        dse_export_json_exact(root, "median_distance", s->median_distance);
         sigma_warnings(p, s, shown, nshown, emit_json, cJSON_AddArrayToObject(root, "warnings"));
     }
     cJSON_AddStringToObject(root, "driver", score_driver(p, s));

@@ -436,6 +436,32 @@ int dse_dist_choose_group(size_t n, size_t d, int nb, size_t budget, int request
                      available, dse_format_bytes((double)budget, b, sizeof b));
 }
 
+/* Refuses, with the figures, a problem over the per-rank budget. */
+static int check_dist_budget(const dse_group_t *g, size_t n, size_t need, size_t budget,
+                             dse_err_t *err)
+{
+    if (!budget || need <= budget) return DSE_OK;
+    char a[32], b[32];
+    return DSE_RAISE(err, DSE_ENOMEM,
+                     "N = %zu needs %s per rank on %d rank(s) (%d x %d grid) but the budget "
+                     "is %s per rank",
+                     n, dse_format_bytes((double)need, a, sizeof a), g->size, g->nprow, g->npcol,
+                     dse_format_bytes((double)budget, b, sizeof b));
+}
+
+/* Reads positions 0..n-1 on this rank (the one-rank paths). */
+static int read_all(dse_row_reader_fn read, void *ctx, size_t n, size_t d, double **z,
+                    dse_err_t *err)
+{
+    size_t *pos = DSE_MALLOC(n + 1, sizeof *pos, err);
+    if (!pos) return err->code;
+    for (size_t i = 0; i < n; ++i)
+        pos[i] = i;
+    int rc = read_positions(read, ctx, pos, n, d, z, err);
+    free(pos);
+    return rc;
+}
+
 int dse_dist_spectrum(const dse_group_t *g, size_t n, size_t d, dse_row_reader_fn read, void *ctx,
                       double sigma, dse_kernel_kind_t kind, dse_eigen_driver_t driver, int nb,
                       size_t budget, double *w, dse_dist_stats_t *st, dse_err_t *err)
@@ -448,23 +474,11 @@ int dse_dist_spectrum(const dse_group_t *g, size_t n, size_t d, dse_row_reader_f
         st->nb = nb;
     }
     size_t need = dse_dist_bytes_per_rank(n, d, g->nprow, g->npcol, nb);
-    if (budget && need > budget) {
-        char a[32], b[32];
-        return DSE_RAISE(err, DSE_ENOMEM,
-                         "N = %zu needs %s per rank on %d rank(s) (%d x %d grid) but the budget "
-                         "is %s per rank",
-                         n, dse_format_bytes((double)need, a, sizeof a), g->size, g->nprow,
-                         g->npcol, dse_format_bytes((double)budget, b, sizeof b));
-    }
+    DSE_TRY(check_dist_budget(g, n, need, budget, err));
     if (g->size == 1) {
         /* Serial path: read everything, LAPACK driver chosen by size. */
-        double t0 = wall();
-        size_t *pos = DSE_MALLOC(n, sizeof *pos, err);
-        double *z = pos ? DSE_MALLOC(n * d, sizeof *z, err) : NULL;
-        int rc = z ? DSE_OK : err->code;
-        for (size_t i = 0; rc == DSE_OK && i < n; ++i)
-            pos[i] = i;
-        if (rc == DSE_OK) rc = read(ctx, pos, n, z, err);
+        double *z = NULL, t0 = wall();
+        int rc = read_all(read, ctx, n, d, &z, err);
         if (st) st->t_read = wall() - t0;
         t0 = wall();
         if (rc == DSE_OK) rc = dse_kernel_spectrum(n, d, z, sigma, kind, driver, w, err);
@@ -472,7 +486,6 @@ int dse_dist_spectrum(const dse_group_t *g, size_t n, size_t d, dse_row_reader_f
             st->t_eigen = wall() - t0;
             st->bytes_local = need;
         }
-        free(pos);
         free(z);
         return rc;
     }
@@ -549,32 +562,6 @@ static int spectra_one(const dse_group_t *g, const dse_layout_t *L, int r, doubl
     block[L->n + 1] = used->lo;
     block[L->n + 2] = used->hi;
     return DSE_OK;
-}
-
-/* Refuses, with the figures, a problem over the per-rank budget. */
-static int check_dist_budget(const dse_group_t *g, size_t n, size_t need, size_t budget,
-                             dse_err_t *err)
-{
-    if (!budget || need <= budget) return DSE_OK;
-    char a[32], b[32];
-    return DSE_RAISE(err, DSE_ENOMEM,
-                     "N = %zu needs %s per rank on %d rank(s) (%d x %d grid) but the budget "
-                     "is %s per rank",
-                     n, dse_format_bytes((double)need, a, sizeof a), g->size, g->nprow, g->npcol,
-                     dse_format_bytes((double)budget, b, sizeof b));
-}
-
-/* Reads positions 0..n-1 on this rank (the one-rank paths). */
-static int read_all(dse_row_reader_fn read, void *ctx, size_t n, size_t d, double **z,
-                    dse_err_t *err)
-{
-    size_t *pos = DSE_MALLOC(n + 1, sizeof *pos, err);
-    if (!pos) return err->code;
-    for (size_t i = 0; i < n; ++i)
-        pos[i] = i;
-    int rc = read_positions(read, ctx, pos, n, d, z, err);
-    free(pos);
-    return rc;
 }
 
 /* Bytes of one rank's local block of an n x n matrix on the grid. */
