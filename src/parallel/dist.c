@@ -82,24 +82,25 @@ static int read_positions(dse_row_reader_fn read, void *ctx, const size_t *pos, 
 
 /* Sums this rank's partial row sums over the row communicator (giving the
  * full row sums of the local rows) and partial column sums over the column
- * communicator (by symmetry, the row sums of the local columns). */
+ * communicator (by symmetry, the row sums of the local columns; skipped
+ * when cs is NULL). */
 static void reduce_sums(const dse_group_t *g, const dse_layout_t *L, const double *A, double *rs,
                         double *cs, dse_dist_stats_t *st)
 {
     size_t m = (size_t)L->mloc, k = (size_t)L->nloc, ld = m > 1 ? m : 1;
     memset(rs, 0, (m + 1) * sizeof *rs);
-    memset(cs, 0, (k + 1) * sizeof *cs);
+    if (cs) memset(cs, 0, (k + 1) * sizeof *cs);
     for (size_t j = 0; j < k; ++j)
         for (size_t i = 0; i < m; ++i) {
             rs[i] += A[i + j * ld];
-            cs[j] += A[i + j * ld];
+            if (cs) cs[j] += A[i + j * ld];
         }
     double t0 = wall();
     MPI_Allreduce(MPI_IN_PLACE, rs, (int)m, MPI_DOUBLE, MPI_SUM, g->row_comm);
-    MPI_Allreduce(MPI_IN_PLACE, cs, (int)k, MPI_DOUBLE, MPI_SUM, g->col_comm);
+    if (cs) MPI_Allreduce(MPI_IN_PLACE, cs, (int)k, MPI_DOUBLE, MPI_SUM, g->col_comm);
     if (st) {
         st->t_reduce += wall() - t0;
-        st->bytes_reduced += 8.0 * (double)(m + k);
+        st->bytes_reduced += 8.0 * (double)(m + (cs ? k : 0));
     }
 }
 
@@ -530,18 +531,16 @@ int dse_dist_matrix_entry(const dse_group_t *g, size_t n, size_t d, dse_row_read
     size_t m = (size_t)L.mloc, k = (size_t)L.nloc, ld = m > 1 ? m : 1;
     double *A = rc == DSE_OK ? DSE_MALLOC(ld * (k ? k : 1), sizeof *A, err) : NULL;
     double *rs = A ? DSE_MALLOC(m + 1, sizeof *rs, err) : NULL;
-    double *cs = rs ? DSE_MALLOC(k + 1, sizeof *cs, err) : NULL;
-    if (rc == DSE_OK && !cs) rc = err->code;
+    if (rc == DSE_OK && !rs) rc = err->code;
     rc = dse_group_agree(g, rc, err);
     if (rc == DSE_OK)
         rc = dse_dist_kernel(g, &L, d, read, ctx, sigma, DSE_KERNEL_ANISOTROPIC, A, NULL, err);
-    if (rc == DSE_OK) reduce_sums(g, &L, A, rs, cs, NULL);
     if (rc == DSE_OK) {
+        reduce_sums(g, &L, A, rs, NULL, NULL); /* P needs the row sums only */
         *out = entry_entropy(g, &L, A, rs);
     }
     free(A);
     free(rs);
-    free(cs);
     dse_layout_free(&L);
     return rc;
 }
@@ -618,12 +617,10 @@ static int entry_one(const dse_group_t *g, const dse_layout_t *L, int r, double 
                      const dse_sigma_used_t *used, void *ctx, dse_dist_stats_t *st, dse_err_t *err)
 {
     (void)st;
-    size_t m = (size_t)L->mloc, k = (size_t)L->nloc;
-    double *rs = DSE_MALLOC(m + 1, sizeof *rs, err);
-    double *cs = rs ? DSE_MALLOC(k + 1, sizeof *cs, err) : NULL;
-    int rc = dse_group_agree(g, cs ? DSE_OK : err->code, err);
+    double *rs = DSE_MALLOC((size_t)L->mloc + 1, sizeof *rs, err);
+    int rc = dse_group_agree(g, rs ? DSE_OK : err->code, err);
     if (rc == DSE_OK) {
-        reduce_sums(g, L, A, rs, cs, NULL);
+        reduce_sums(g, L, A, rs, NULL, NULL); /* P needs the row sums only */
         double *o = (double *)ctx + 4 * (size_t)r;
         o[0] = entry_entropy(g, L, A, rs);
         o[1] = used->median;
@@ -631,7 +628,6 @@ static int entry_one(const dse_group_t *g, const dse_layout_t *L, int r, double 
         o[3] = used->hi;
     }
     free(rs);
-    free(cs);
     return rc;
 }
 

@@ -2,13 +2,10 @@
  * `dsesweep scan`'s report of all that (see plan.h). */
 #include "plan.h"
 
-#include <libgen.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "dsesweep/cluster.h"
 #include "dsesweep/dist.h"
@@ -52,31 +49,12 @@ double sweep_task_seconds(const dse_config_t *cfg, uint64_t n, uint64_t d, int f
                        bits_seconds(p, bits, per_class, (size_t)d, threads);
 }
 
-/* Rank 0: the store's directory must exist and be writable before any work. */
-static int check_store_dir(const char *path, dse_err_t *err)
-{
-    char *copy = DSE_STRDUP(path, err);
-    if (!copy) return DSE_ENOMEM;
-    const char *dir = dirname(copy);
-    struct stat st;
-    int rc = DSE_OK;
-    if (stat(dir, &st) != 0)
-        rc = DSE_RAISE(err, DSE_EIO, "%s: the store's directory %s does not exist", path, dir);
-    else if (!S_ISDIR(st.st_mode) || access(dir, W_OK) != 0)
-        rc = DSE_RAISE(err, DSE_EIO, "%s: cannot write in the store's directory %s", path, dir);
-    else if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
-        rc = DSE_RAISE(err, DSE_EIO, "%s: is a directory, expected the store file", path);
-    free(copy);
-    return rc;
-}
-
 int sweep_plan_scan(MPI_Comm comm, const dse_config_t *cfg, const dse_sweep_opts_t *o,
-                    const char *store_path, sweep_plan_t *plan, dse_err_t *err)
+                    sweep_plan_t *plan, dse_err_t *err)
 {
     memset(plan, 0, sizeof *plan);
     int rank;
     MPI_Comm_rank(comm, &rank);
-    DSE_TRY(dse_comm_agree(comm, rank == 0 ? check_store_dir(store_path, err) : DSE_OK, err));
     DSE_TRY(dse_comm_agree(comm, rank == 0 ? dse_scan_tree(cfg, &plan->scan, err) : DSE_OK, err));
     DSE_TRY(dse_scan_bcast(comm, 0, &plan->scan, err));
     DSE_TRY(dse_scan_checksums(comm, &plan->scan, err));

@@ -35,10 +35,11 @@ typedef struct sweep_plan {
  * time estimate. */
 double sweep_task_seconds(const dse_config_t *cfg, uint64_t n, uint64_t d, int family, int threads);
 
-/* Collective on comm. Checks that the store's directory is there and
- * writable, scans the tree (rank 0), shares it and checksums every file. */
+/* Collective on comm. Scans the tree (rank 0), shares it and checksums
+ * every file. (The store's directory was checked when the store was opened
+ * and locked, before this.) */
 int sweep_plan_scan(MPI_Comm comm, const dse_config_t *cfg, const dse_sweep_opts_t *o,
-                    const char *store_path, sweep_plan_t *plan, dse_err_t *err);
+                    sweep_plan_t *plan, dse_err_t *err);
 
 /* Collective on comm. The tasks of this shard that the store (rank 0) does
  * not hold yet, for the families in wanted[], and the worker groups; counts

@@ -59,12 +59,9 @@ static void sweep_entry_outcome(const dse_params_t *p, const dse_score_t *s,
     *value = e->value;
     memset(x, 0, sizeof *x);
     x->se = e->se;
-    if (dse_quantity_uses_sigma(dse_quantity_basis(dse_quantity_source(e->quantity))) &&
-        isfinite(s->median_distance))
-        x->median_distance = s->median_distance;
-    if (p->n_rules == 0 ||
-        !dse_quantity_uses_sigma(dse_quantity_basis(dse_quantity_source(e->quantity))))
-        return;
+    int uses_sigma = dse_quantity_uses_sigma(dse_quantity_basis(dse_quantity_source(e->quantity)));
+    if (uses_sigma && isfinite(s->median_distance)) x->median_distance = s->median_distance;
+    if (p->n_rules == 0 || !uses_sigma) return;
     dse_sigma_rule_t r = dse_params_rule_at(p, e->rule);
     dse_sigma_format(&r, x->sigma_rule, sizeof x->sigma_rule);
     x->sigma_used = e->sigma.median;

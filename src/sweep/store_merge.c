@@ -169,14 +169,16 @@ int dse_store_rescore_tables(dse_store_t *s, const double *ts, size_t nt, size_t
     unsigned char key[256];
     for (size_t i = 0; rc == DSE_OK && i < s->n_spectra; ++i) {
         const dse_store_spectrum_t *sp = &s->spectra[i];
+        /* The row every t shares: the spectra are the diffusion spectra of
+         * DSE's own family, under the rule of the checkpoint's DSE rows. */
+        dse_store_result_t proto = {.checkpoint = sp->checkpoint, .sigma = sp->sigma, .ranks = 1};
+        snprintf(proto.quantity, sizeof proto.quantity, "%s", dse_quantity_name(DSE_QID_DSE));
+        snprintf(proto.family, sizeof proto.family, "%s",
+                 dse_quantity_family_name(dse_quantity_get(DSE_QID_DSE)->family));
+        spectrum_rule(s, sp->checkpoint, &proto);
         for (size_t k = 0; rc == DSE_OK && k < nt; ++k) {
-            dse_store_result_t r = {
-                .checkpoint = sp->checkpoint, .t = ts[k], .sigma = sp->sigma, .ranks = 1};
-            /* The spectra are the diffusion spectra of DSE's own family. */
-            snprintf(r.quantity, sizeof r.quantity, "%s", dse_quantity_name(DSE_QID_DSE));
-            snprintf(r.family, sizeof r.family, "%s",
-                     dse_quantity_family_name(dse_quantity_get(DSE_QID_DSE)->family));
-            spectrum_rule(s, sp->checkpoint, &r);
+            dse_store_result_t r = proto;
+            r.t = ts[k];
             size_t len = dse_row_key(&dse_result_table, &r, key, sizeof key);
             int64_t j = dse_htable_get(&idx, key, len);
             if (j < 0) {

@@ -52,7 +52,7 @@ int dse_sweep_run(MPI_Comm comm, const dse_config_t *cfg, const dse_sweep_opts_t
     /* The store first: its lock refuses a second writer before any work. */
     memset(&plan, 0, sizeof plan);
     int rc = open_store(comm, cfg, &o, path, &store, err);
-    if (rc == DSE_OK) rc = sweep_plan_scan(comm, cfg, &o, path, &plan, err);
+    if (rc == DSE_OK) rc = sweep_plan_scan(comm, cfg, &o, &plan, err);
     if (rc == DSE_OK) rc = sweep_mi_prepare(comm, cfg, &o, store, &mi, summary, err);
     if (rc == DSE_OK) rc = sweep_plan_tasks(comm, cfg, &o, store, mi.wanted, &plan, summary, err);
     if (rc == DSE_OK) rc = sweep_run_loop(comm, cfg, &o, &plan, mi.fam, store, summary, err);
