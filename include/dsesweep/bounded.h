@@ -44,28 +44,47 @@ dse_bounded_interval_t dse_bounded_interval(size_t n, size_t k, const double *th
 double dse_bounded_waterfill_upper(size_t n, size_t m, const double *theta, double trace);
 
 typedef struct dse_bounded_opts {
-    double tol;          /* target half-width in bits, > 0 */
-    size_t max_k;        /* most Lanczos basis columns (the k budget) */
-    size_t block;        /* Lanczos block size (0: 32) */
-    size_t budget_bytes; /* per rank; decides whether K's panels are kept (0: keep) */
-    uint64_t seed;       /* the start block's stream */
+    double tol;           /* target half-width in bits, > 0 */
+    size_t max_k;         /* most Lanczos basis columns (the k budget) */
+    size_t block;         /* Lanczos block size (0: 32) */
+    size_t budget_bytes;  /* per rank; decides whether K's panels are kept (0: keep) */
+    uint64_t seed;        /* the start block's stream */
+    int statistical_tail; /* 1: a t whose certified interval misses tol gets a statistical interval
+                             by stochastic Lanczos quadrature (95% confidence) instead */
 } dse_bounded_opts_t;
 
+typedef enum dse_bounded_storage {
+    DSE_BOUNDED_KEPT64,
+    DSE_BOUNDED_KEPT32,
+    DSE_BOUNDED_REBUILT
+} dse_bounded_storage_t;
+
+/* Local. How a `ranks`-rank group holds K within `budget` bytes per rank (0:
+ * no limit): float64 panels when they fit, else float32, else rebuilt per
+ * product; *bytes receives that choice's bytes per rank. */
+dse_bounded_storage_t dse_bounded_storage(size_t n, size_t d, size_t max_k, size_t block, int ranks,
+                                          size_t budget, double *bytes);
+
+/* Local. "float64", "float32" or "rebuilt". Static string. */
+const char *dse_bounded_storage_name(dse_bounded_storage_t s);
+
 typedef struct dse_bounded_result {
-    size_t n;        /* samples */
-    size_t k;        /* eigenvalues in the head of the narrowest interval */
-    size_t products; /* block products with K (each with `block` vectors) */
-    size_t block;    /* vectors per product */
-    int certified;   /* 1: every t reached tol; 0: reported wider than asked */
-    int consistent;  /* 0: the tail's moments contradict each other (rounding trouble) */
-    int kept_kernel; /* 1: K's panels held in memory; 0: recomputed per product */
-    double trace;    /* tr K = sum 1/r_i */
-    double frob2;    /* |K|_F^2 = sum of squares of K's entries */
-    double seconds;  /* wall time */
-    size_t nt;       /* powers */
-    double *t;       /* nt powers (owned) */
-    double *lower;   /* nt lower bounds, bits (owned) */
-    double *upper;   /* nt upper bounds, bits (owned) */
+    size_t n;         /* samples */
+    size_t k;         /* eigenvalues in the head of the narrowest interval */
+    size_t products;  /* block products with K (each with `block` vectors) */
+    size_t block;     /* vectors per product */
+    int certified;    /* 1: every t reached tol; 0: reported wider than asked */
+    int consistent;   /* 0: the tail's moments contradict each other (rounding trouble) */
+    int kept_kernel;  /* 1: K's panels held in memory; 0: recomputed per product */
+    double trace;     /* tr K = sum 1/r_i */
+    double frob2;     /* |K|_F^2 = sum of squares of K's entries */
+    double seconds;   /* wall time */
+    size_t nt;        /* powers */
+    double *t;        /* nt powers (owned) */
+    double *lower;    /* nt lower bounds, bits (owned) */
+    double *upper;    /* nt upper bounds, bits (owned) */
+    int *statistical; /* nt flags (owned): 1 when t's interval is statistical (SLQ), 0 certified */
+    int storage;      /* a dse_bounded_storage_t: how K was held */
 } dse_bounded_result_t;
 
 /* Local. Bytes one rank of a `ranks`-rank group needs: the embeddings (every

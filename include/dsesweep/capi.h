@@ -47,7 +47,7 @@ typedef struct dse_capi_array {
  * least and largest sigma_i; MI: the whole input's, used by every subset);
  * NaN when the quantity does not use sigma. se: the standard error (DSE over
  * its subsample_repeats subsamples, MI over its R subset draws), 0 when it is
- * not estimated. */
+ * not estimated. The rest: see the fields. */
 typedef struct dse_capi_value {
     char quantity[32];
     char sigma_rule[32];
@@ -55,6 +55,14 @@ typedef struct dse_capi_value {
     double value; /* NaN where it could not be computed */
     double se;
     double sigma, sigma_min, sigma_max;
+    /* How the value was obtained (docs/bounded.md): method "exact" or
+     * "bounded"; bounded: interval "certified" or "statistical", the interval
+     * [lower, upper] in bits (value: its midpoint, NaN when wider than tol),
+     * k Ritz values and the block products; exact: interval "", NaN bounds. */
+    char method[8];
+    char interval[12];
+    double lower, upper;
+    uint64_t k, products;
 } dse_capi_value_t;
 
 typedef struct dse_capi_result {

@@ -48,6 +48,13 @@ int dse_config_parse(const char *text, const char *name, const char *base_dir, d
 /* Local. Frees cfg's strings and zeroes it; safe on a zeroed struct. */
 void dse_config_free(dse_config_t *cfg);
 
+/* Local. Sets the [quantities] parameter `key` of p from its text with the
+ * key table's parsing and bounds (what `score --tol 0.02` shares with the
+ * config's `tol = 0.02`). Fails with "<who>: <problem>"; who NULL: the
+ * problem alone, naming the key as a flag ("--max-n must be ..."). */
+int dse_config_set_param(dse_params_t *p, const char *key, const char *value, const char *who,
+                         dse_err_t *err);
+
 /* Local. Writes the key table as a Markdown table (docs/config.md) or as
  * plain help text to out (a FILE *). */
 void dse_config_print_keys(void *out, int markdown);

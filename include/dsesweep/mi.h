@@ -44,6 +44,10 @@ typedef struct dse_mi_result {
     double *conditional; /* n_classes: H(Z | Y = c) */
     double *subset_mean; /* n_classes: mean of H over the R subsets */
     double *subset_std;  /* n_classes: their sample standard deviation */
+    int bounded;         /* 1 when some subset's entropy came from the bounded method */
+    double lower, upper; /* bounded: the MI's interval from its subsets' intervals (an
+                            exact subset counts as [h, h]); NaN otherwise */
+    int statistical;     /* bounded: 1 when a subset's interval is statistical */
 } dse_mi_result_t;
 
 /* Local. Combines evaluated tasks (values[task], nvalues[task]) of quantity

@@ -14,6 +14,25 @@
 
 #define DSE_SIGMA_MAX_RULES 8
 
+/* How DSE's diffusion spectrum is obtained (docs/bounded.md):
+ *   EXACT    the dense eigensolve (every eigenvalue);
+ *   BOUNDED  the top of the spectrum by block Lanczos and an interval for
+ *            DSE at every t that contains the exact value (certified), or,
+ *            where the tail stays too heavy for tol, a statistical interval
+ *            by stochastic Lanczos quadrature;
+ *   AUTO     EXACT for N <= DSE_METHOD_AUTO_MAX_N when the dense solve fits
+ *            the memory budget, else BOUNDED. */
+typedef enum dse_method { DSE_METHOD_AUTO, DSE_METHOD_EXACT, DSE_METHOD_BOUNDED } dse_method_t;
+
+/* AUTO's crossover: up to this N the dense solve takes at most about a
+ * minute on one 2-core node (N = 8000: 20-30 s) and gives every eigenvalue;
+ * above it the bounded method is faster (docs/performance.md). */
+#define DSE_METHOD_AUTO_MAX_N 10000
+
+/* The bounded method needs this many rows (4 Lanczos blocks and room for
+ * the interval slots); smaller DSE computations (MI subsets) are exact. */
+#define DSE_METHOD_BOUNDED_MIN_N 512
+
 typedef struct dse_params {
     double sigma;    /* fixed Gaussian bandwidth when n_rules == 0, > 0 (default 10) */
     size_t max_n;    /* subsample above this many rows (default 10000; 0 = never) */
@@ -31,10 +50,21 @@ typedef struct dse_params {
     int rule;
     dse_sigma_rule_t rules[DSE_SIGMA_MAX_RULES];
     int subsample_repeats; /* B seeded subsamples for DSE when N > max_n (default 1) */
+    dse_method_t method;   /* DSE's spectrum: auto, exact or bounded (default auto) */
+    double tol;            /* bounded: target half-width of the DSE interval, bits (0.01) */
+    size_t max_k;          /* bounded: most Lanczos basis vectors, the k budget (2000) */
 } dse_params_t;
 
 /* Local. The defaults of REFERENCE.md. Returned by value. */
 dse_params_t dse_params_default(void);
+
+/* Local. "auto", "exact" or "bounded" (case-insensitive) into *out; fails
+ * with "method must be auto, exact or bounded (got 'x')". */
+int dse_method_parse(const char *text, dse_method_t *out, dse_err_t *err);
+
+/* Local. The name of a method ("auto", "exact", "bounded"; "?" out of
+ * range). Static string. */
+const char *dse_method_name(dse_method_t m);
 
 /* Local. Number of bandwidth rules in p (at least 1). */
 int dse_params_rule_count(const dse_params_t *p);

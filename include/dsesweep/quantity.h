@@ -43,6 +43,7 @@
 #include "dsesweep/dist.h"
 #include "dsesweep/error.h"
 #include "dsesweep/group.h"
+#include "dsesweep/interval.h"
 #include "dsesweep/params.h"
 
 /* clang-format off */
@@ -58,7 +59,7 @@
       dse_q_gauss_spectrum, dse_q_gauss_spectrum_dist, dse_q_finish_entropy,                       \
       "adjacency spectral entropy of the Gaussian kernel G")                                      \
     X(ASE_ANISOTROPIC, "ASE_anisotropic", SPECTRAL, 0, NOTHING, DSE, SHARED, NULL, NULL,           \
-      dse_q_finish_entropy, "adjacency spectral entropy of K (DSE's spectrum, no power)")          \
+      dse_q_finish_aniso, "adjacency spectral entropy of K (DSE's spectrum, no power)")            \
     X(ASE_KNN, "ASE_knn", CLASSIC, 0, NOTHING, ASE_KNN, KNN, dse_q_knn_spectrum, NULL,             \
       dse_q_finish_entropy, "adjacency spectral entropy of the binarised kNN adjacency")           \
     X(RANKME, "RankMe", CLASSIC, 0, NOTHING, RANKME, THIN, dse_q_rankme, NULL, dse_q_finish_value, \
@@ -255,6 +256,12 @@ int dse_quantity_evaluate(dse_quantity_id_t id, size_t m, size_t d, const double
  * p->rule (the block of that rule when the basis uses sigma). */
 double dse_quantity_finish(dse_quantity_id_t id, const double *v, size_t nv, double t,
                            const dse_params_t *p);
+
+/* Local. When id's value (for MI rows: their entropy's) comes from a
+ * bounded DSE computation (interval.h), its interval at power t for rule
+ * p->rule into *out and 1; else 0. */
+int dse_quantity_interval(dse_quantity_id_t id, const double *v, size_t nv, double t,
+                          const dse_params_t *p, dse_interval_info_t *out);
 
 /* ---- names in and out ------------------------------------------------------- */
 

@@ -30,6 +30,9 @@ typedef struct dse_results_table {
     double *values;      /* n_rows * n_cols; NaN where missing or failed */
     double *se;          /* n_rows * n_cols; the value's standard error (0: not estimated) */
     double *sigma_used;  /* n_rows * n_cols; the bandwidth a rule gave (0: fixed sigma) */
+    double *lower;       /* n_rows * n_cols; the bounded method's interval (docs/bounded.md), */
+    double *upper;       /*   NaN where the value is exact */
+    char *statistical;   /* n_rows * n_cols; 1 where that interval is statistical */
     int32_t *status;     /* n_rows * n_cols; -1 missing, 0 ok, else the DSE_E* code */
     const char **errors; /* n_rows * n_cols; the failed task's message, else NULL */
     size_t n_runs;
@@ -58,6 +61,17 @@ static inline double dse_results_value(const dse_results_table_t *t, size_t row,
 static inline double dse_results_se(const dse_results_table_t *t, size_t row, size_t col)
 {
     return t->se[row * t->n_cols + col];
+}
+
+/* Local. The bounded method's interval at (row, col): 1 and *lo, *hi when
+ * the value came from a partial spectrum, else 0. */
+static inline int dse_results_interval(const dse_results_table_t *t, size_t row, size_t col,
+                                       double *lo, double *hi)
+{
+    size_t cell = row * t->n_cols + col;
+    *lo = t->lower[cell];
+    *hi = t->upper[cell];
+    return *lo == *lo && *hi == *hi; /* both not NaN */
 }
 
 #endif

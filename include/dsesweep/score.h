@@ -55,6 +55,14 @@ typedef struct dse_score_entry {
                                    quantity does not use sigma) */
     dse_sigma_used_t sigma;     /* the bandwidth that rule gave (median, min, max; for MI
                                    with an adaptive rule: the input's, used by every subset) */
+    /* How the spectrum behind the value was obtained (docs/bounded.md): */
+    dse_method_t method; /* EXACT, or BOUNDED for DSE, ASE_anisotropic and DSMI computed
+                            (in part) from a partial spectrum */
+    double lower, upper; /* BOUNDED: the interval in bits (the value is its midpoint, or
+                            NaN when wider than tol); NaN for EXACT */
+    int statistical;     /* BOUNDED: 1 when the interval is statistical (stochastic
+                            Lanczos quadrature, 95%), 0 when certified */
+    size_t k, products;  /* BOUNDED: Ritz values in the head, block products with K */
 } dse_score_entry_t;
 
 typedef struct dse_score {
@@ -65,6 +73,9 @@ typedef struct dse_score {
     double *spectrum;           /* n_used eigenvalues of K, descending (NULL if not computed) */
     size_t n_classes;           /* categories of the labels (0 without labels) */
     int big_group_size;         /* ranks that computed the big spectra */
+    int bounded_ranks;          /* ranks that shared the bounded method's products (0: not
+                                   used on the whole input) */
+    int bounded_storage;        /* how those ranks held K (dse_bounded_storage_t) */
     dse_dist_stats_t stats;     /* phases of the diffusion spectrum */
     double median_distance;     /* median pairwise distance of the rows the kernels use
                                    (over a seeded DSE_SCORE_MEDIAN_ROWS-row subsample when
@@ -72,6 +83,9 @@ typedef struct dse_score {
                                    quantity uses sigma */
     double seconds;             /* wall time of the whole scoring */
 } dse_score_t;
+
+/* Most powers t one score takes. */
+#define DSE_SCORE_MAX_T 64
 
 /* Rows over which dse_score_run measures the median distance for the
  * bandwidth check (all of them up to this many). */
@@ -94,6 +108,15 @@ const char *dse_score_sigma_warning(int check);
  * file's shape. Reads only those rows. */
 int dse_score_sample_median(const char *spec, size_t rows, uint64_t seed, double *median, size_t *n,
                             size_t *d, dse_err_t *err);
+
+/* Local. How DSE's spectrum of an m x d input is obtained under p on `ranks`
+ * ranks with a per-rank budget (group_size and nb as in dse_score_opts_t):
+ * p->method when it is exact or bounded; for auto, DSE_METHOD_EXACT when
+ * m <= DSE_METHOD_AUTO_MAX_N and the dense solve fits the budget on the
+ * allowed ranks, else DSE_METHOD_BOUNDED. MI subsets use the same rule on
+ * one rank (exact under DSE_METHOD_BOUNDED_MIN_N rows). */
+dse_method_t dse_score_dse_method(const dse_params_t *p, size_t m, size_t d, int nb, size_t budget,
+                                  int group_size, int ranks);
 
 /* Collective on comm. Scores the input for the quantities in `bits` at the
  * nt powers ts. On rank 0 out holds everything; on other ranks out is

@@ -60,6 +60,12 @@ typedef struct dse_store_result {
     char *failed_before; /* the error of the last failed attempt before this one ("" none) */
     char driver[16];     /* eigensolver of the task's spectrum ("" without one) */
     int32_t threads;     /* BLAS threads per rank that ran it */
+    /* Per entry (issue 18; "" / 0 in stores made before these columns: exact): */
+    char method[8];      /* "exact" or "bounded" (docs/bounded.md) */
+    char interval[12];   /* bounded: "certified" or "statistical"; "" for exact */
+    double lower, upper; /* bounded: DSE's interval in bits; NaN for exact */
+    int64_t k;           /* bounded: Ritz values in the head */
+    int64_t products;    /* bounded: block products with K */
 } dse_store_result_t;
 
 /* The per-entry columns of a task record beyond quantity, t and value. */
@@ -68,6 +74,9 @@ typedef struct dse_entry_extra {
     char sigma_rule[16];
     double sigma_used, sigma_min, sigma_max;
     double median_distance;
+    char method[8], interval[12];
+    double lower, upper;
+    int64_t k, products;
 } dse_entry_extra_t;
 
 typedef struct dse_store_spectrum {

@@ -78,13 +78,16 @@ def _run(Z, labels, reference, settings):
 
 class _Value:
     """One value of the engine (a dse_capi_value_t read into Python)."""
-    __slots__ = ("quantity", "rule", "t", "value", "se", "sigma", "sigma_min", "sigma_max")
+    __slots__ = ("quantity", "rule", "t", "value", "se", "sigma", "sigma_min", "sigma_max",
+                 "interval", "lower", "upper")
 
     def __init__(self, v):
         self.quantity = ffi.string(v.quantity).decode()
         self.rule = ffi.string(v.sigma_rule).decode()  # "" when sigma does not apply
         self.t, self.value, self.se = v.t, v.value, v.se
         self.sigma, self.sigma_min, self.sigma_max = v.sigma, v.sigma_min, v.sigma_max
+        self.interval = ffi.string(v.interval).decode()  # "" exact; certified, statistical
+        self.lower, self.upper = v.lower, v.upper
 
 
 def _collect(out):
@@ -131,7 +134,7 @@ def score(Z, quantities=None, labels=None, reference=None, **settings):
     settings: any config key (sigma=10 or a rule such as "median", "knn:7",
     or a list of rules; t=[1, 2]; max_n=10000; seed=0; subsample_repeats...).
 
-    Returns a plain dict of floats. Per value, keyed by the report's column
+    Returns a plain dict of floats (the interval kinds are strings). Per value, keyed by the report's column
     name ("DSE(t=1)", "CSE", "DSMI_X(t=2)"; with several sigma rules the rule
     is in the name: "DSE(t=1,sigma=median)"):
         NAME            the value (bits)
@@ -141,6 +144,12 @@ def score(Z, quantities=None, labels=None, reference=None, **settings):
         NAME sigma, NAME sigma_min, NAME sigma_max
                         for quantities that use the bandwidth: the sigma the
                         rule gave (knn: the median, least and largest sigma_i)
+        NAME lower, NAME upper, NAME interval
+                        where the value came from the bounded method
+                        (method="bounded", or "auto" above N = 10000;
+                        docs/bounded.md): its interval in bits and
+                        "certified" or "statistical"; the value is the
+                        midpoint, NaN when the interval is wider than tol
     and for the call: "n_used" (rows after the max_n subsample),
     "median_distance" (when a quantity uses sigma) and "sigma" (the bandwidth,
     when one rule was given). The GIL is released while the engine runs."""
@@ -160,6 +169,10 @@ def score(Z, quantities=None, labels=None, reference=None, **settings):
             result[name + " sigma"] = v.sigma
             result[name + " sigma_min"] = v.sigma_min
             result[name + " sigma_max"] = v.sigma_max
+        if v.interval:
+            result[name + " lower"] = v.lower
+            result[name + " upper"] = v.upper
+            result[name + " interval"] = v.interval
     result["n_used"] = float(info["n_used"])
     if np.isfinite(info["median_distance"]):
         result["median_distance"] = info["median_distance"]

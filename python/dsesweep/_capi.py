@@ -25,6 +25,10 @@ typedef struct dse_capi_value {
     double value;
     double se;
     double sigma, sigma_min, sigma_max;
+    char method[8];
+    char interval[12];
+    double lower, upper;
+    uint64_t k, products;
 } dse_capi_value_t;
 
 typedef struct dse_capi_result {

@@ -75,6 +75,12 @@ static void write_csv_row(FILE *out, const dse_store_t *s, const dse_store_resul
         fputs(",,", out);
     fputc(',', out);
     if (r->median_distance > 0) fprintf(out, "%.17g", r->median_distance);
+    fprintf(out, ",%s,%s,", r->method, r->interval);
+    if (r->interval[0])
+        fprintf(out, "%.17g,%.17g,%lld,%lld", r->lower, r->upper, (long long)r->k,
+                (long long)r->products);
+    else
+        fputs(",,,", out);
     if (history) {
         fprintf(out, ",%d,", r->attempts > 0 ? (int)r->attempts : 1);
         dse_csv_write_field(out, r->failed_before ? r->failed_before : "");
@@ -88,7 +94,7 @@ static void write_csv(FILE *out, const dse_store_t *s, const size_t *order, int 
      * nine by position keep working; the failure history last. */
     fprintf(out,
             "run,step,path,quantity,sigma,t,value,status,error,se,sigma_rule,sigma_used,"
-            "sigma_min,sigma_max,median_distance%s\n",
+            "sigma_min,sigma_max,median_distance,method,interval,lower,upper,k,products%s\n",
             history ? ",attempts,failed_before" : "");
     for (size_t k = 0; k < s->n_results; ++k)
         write_csv_row(out, s, &s->results[order[k]], history);
@@ -120,6 +126,13 @@ static cJSON *json_row(const dse_store_t *s, const dse_store_result_t *r)
              dse_export_json_exact(o, "sigma_max", r->sigma_max);
     if (ok && r->median_distance > 0)
         ok = dse_export_json_exact(o, "median_distance", r->median_distance);
+    if (ok && r->method[0]) ok = !!cJSON_AddStringToObject(o, "method", r->method);
+    if (ok && r->interval[0])
+        ok = cJSON_AddStringToObject(o, "interval", r->interval) &&
+             dse_export_json_exact(o, "lower", r->lower) &&
+             dse_export_json_exact(o, "upper", r->upper) &&
+             cJSON_AddNumberToObject(o, "k", (double)r->k) &&
+             cJSON_AddNumberToObject(o, "products", (double)r->products);
     ok = ok && cJSON_AddNumberToObject(o, "attempts", r->attempts > 0 ? r->attempts : 1) &&
          cJSON_AddStringToObject(o, "failed_before", r->failed_before ? r->failed_before : "");
     if (!ok) {

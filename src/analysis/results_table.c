@@ -87,11 +87,14 @@ int dse_results_table_build(const dse_store_t *s, dse_results_table_t *t, dse_er
     t->values = DSE_MALLOC(cells, sizeof *t->values, err);
     t->se = DSE_CALLOC(cells, sizeof *t->se, err);
     t->sigma_used = DSE_CALLOC(cells, sizeof *t->sigma_used, err);
+    t->lower = DSE_MALLOC(cells, sizeof *t->lower, err);
+    t->upper = DSE_MALLOC(cells, sizeof *t->upper, err);
+    t->statistical = DSE_CALLOC(cells, sizeof *t->statistical, err);
     t->status = DSE_MALLOC(cells, sizeof *t->status, err);
     t->errors = DSE_CALLOC(cells, sizeof *t->errors, err);
     t->run_begin = DSE_MALLOC(t->n_rows + 1, sizeof *t->run_begin, err);
     if (!t->cols || !t->rows || !t->values || !t->se || !t->sigma_used || !t->status ||
-        !t->errors || !t->run_begin) {
+        !t->errors || !t->run_begin || !t->lower || !t->upper || !t->statistical) {
         free(several);
         goto fail;
     }
@@ -99,7 +102,7 @@ int dse_results_table_build(const dse_store_t *s, dse_results_table_t *t, dse_er
         column_name(&keys[j], several[j], t->cols[j], sizeof t->cols[j]);
     free(several);
     for (size_t i = 0; i < t->n_rows * ncol; ++i) {
-        t->values[i] = NAN;
+        t->values[i] = t->lower[i] = t->upper[i] = NAN;
         t->status[i] = -1;
     }
     for (size_t i = 0; i < s->n_checkpoints; ++i)
@@ -124,6 +127,11 @@ int dse_results_table_build(const dse_store_t *s, dse_results_table_t *t, dse_er
         t->se[cell] = res->status == 0 ? res->se : NAN;
         t->sigma_used[cell] = res->sigma_used;
         t->errors[cell] = res->status == 0 ? NULL : res->error;
+        if (res->status == 0 && res->interval[0]) {
+            t->lower[cell] = res->lower;
+            t->upper[cell] = res->upper;
+            t->statistical[cell] = !strcmp(res->interval, "statistical");
+        }
     }
     free(keys);
     free(order);
@@ -144,6 +152,9 @@ void dse_results_table_free(dse_results_table_t *t)
     free(t->values);
     free(t->se);
     free(t->sigma_used);
+    free(t->lower);
+    free(t->upper);
+    free(t->statistical);
     free(t->status);
     free(t->errors);
     free(t->run_begin);

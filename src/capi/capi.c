@@ -125,6 +125,15 @@ static void copy_value(const dse_score_entry_t *e, const dse_params_t *p, int x,
     v->t = e->t;
     v->value = e->value;
     v->se = e->se;
+    snprintf(v->method, sizeof v->method, "%s", dse_method_name(e->method));
+    snprintf(v->interval, sizeof v->interval, "%s",
+             e->method != DSE_METHOD_BOUNDED ? ""
+             : e->statistical                ? "statistical"
+                                             : "certified");
+    v->lower = e->lower;
+    v->upper = e->upper;
+    v->k = e->k;
+    v->products = e->products;
     v->sigma = v->sigma_min = v->sigma_max = NAN;
     v->sigma_rule[0] = '\0';
     if (!dse_quantity_uses_sigma(dse_quantity_basis(dse_quantity_source(e->quantity)))) return;

@@ -205,6 +205,33 @@ static size_t ranking_rows(const dse_results_table_t *t, size_t col, size_t *row
     return n;
 }
 
+/* What the bounded method (docs/bounded.md) gave: how many values came from
+ * partial spectra, of which kind, and the intervals wider than tol (they
+ * have no value: "nan" above), each named. */
+static void print_bounded(const dse_store_t *s)
+{
+    size_t certified = 0, statistical = 0, wide = 0;
+    for (size_t i = 0; i < s->n_results; ++i) {
+        const dse_store_result_t *r = &s->results[i];
+        if (r->status || !r->interval[0]) continue;
+        certified += !strcmp(r->interval, "certified");
+        statistical += !strcmp(r->interval, "statistical");
+        wide += !isfinite(r->value);
+    }
+    if (!certified && !statistical) return;
+    printf("\nbounded method: %zu value(s) from partial spectra, %zu with a certified interval "
+           "(the exact value is inside), %zu statistical (95%%)\n",
+           certified + statistical, certified, statistical);
+    for (size_t i = 0, shown = 0; i < s->n_results && shown < 20; ++i) {
+        const dse_store_result_t *r = &s->results[i];
+        if (r->status || !r->interval[0] || isfinite(r->value)) continue;
+        printf("  wider than tol, no value: %s %s(t=%g%s%s) in [%.5f, %.5f]\n",
+               s->checkpoints[r->checkpoint].path, r->quantity, r->t,
+               r->sigma_rule[0] ? ",sigma=" : "", r->sigma_rule, r->lower, r->upper);
+        if (++shown == 20 && wide > 20) printf("  ... and %zu more\n", wide - 20);
+    }
+}
+
 static int print_ranking(const dse_results_table_t *t, long col, const report_opts_t *o,
                          dse_err_t *err)
 {
@@ -224,9 +251,12 @@ static int print_ranking(const dse_results_table_t *t, long col, const report_op
     printf("\nranking by %s, highest first (%s; %zu of %zu shown)\n", t->cols[col],
            single ? "the steps of the only run" : "each run at its last step with a value", shown,
            m);
-    int with_se = 0;
-    for (size_t i = 0; i < m; ++i)
+    int with_se = 0, with_iv = 0;
+    double lo, hi;
+    for (size_t i = 0; i < m; ++i) {
         with_se |= dse_results_se(t, rk[i].row, (size_t)col) > 0;
+        with_iv |= dse_results_interval(t, rk[i].row, (size_t)col, &lo, &hi);
+    }
     if (with_se)
         printf("%5s  %-32s %8s %14s %10s  %s\n", "rank", "run", "step", t->cols[col], "+- se",
                "apart from next (> combined se)");
@@ -244,6 +274,9 @@ static int print_ranking(const dse_results_table_t *t, long col, const report_op
                 printf("  %s", d < 0 ? "-" : d ? "yes" : "no");
             }
         }
+        if (with_iv && dse_results_interval(t, rk[i].row, (size_t)col, &lo, &hi))
+            printf("  in [%.5f, %.5f]%s", lo, hi,
+                   t->statistical[rk[i].row * t->n_cols + (size_t)col] ? " statistical" : "");
         printf("\n");
     }
     int rc = DSE_OK;
@@ -780,6 +813,7 @@ int dse_cli_report(int argc, char **argv)
     print_run_tables(&t);
     print_reference(&sp->reference);
     print_sigma_check(sp);
+    print_bounded(sp);
     if (rank_col >= 0 && (rc = print_ranking(&t, rank_col, &o, &err)) != DSE_OK) goto out;
     if (o.metadata && (rc = correlate(&t, &o, plots, &err)) != DSE_OK) goto out;
     if (plots && (rc = plot_over_steps(&t, plots, &err)) != DSE_OK) goto out;

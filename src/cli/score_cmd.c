@@ -11,13 +11,15 @@
 
 #include "cli.h"
 #include "dsesweep/tune.h"
+#include "dsesweep/bounded.h"
 #include "dsesweep/cluster.h"
+#include "dsesweep/config.h"
 #include "dsesweep/export.h"
 #include "dsesweep/memory.h"
 #include "dsesweep/score.h"
 #include "dsesweep/source.h"
 
-#define MAX_T 64
+#define MAX_T DSE_SCORE_MAX_T
 
 static void score_usage(FILE *out)
 {
@@ -58,6 +60,14 @@ static void score_usage(FILE *out)
             "                     and DSMI with --labels or --reference); --quantities help\n"
             "                     lists them alone\n"
             "  --alpha A          Renyi order of MatrixEntropy, > 0 (default 1: von Neumann)\n"
+            "  --method M         DSE's spectrum: exact (dense eigensolve), bounded (top\n"
+            "                     eigenvalues by block Lanczos and an interval for DSE at\n"
+            "                     every t: certified, or statistical where the spectrum is\n"
+            "                     too flat; docs/bounded.md), or auto: exact up to N = 10000\n"
+            "                     when it fits the memory budget, else bounded (default)\n"
+            "  --tol BITS         bounded: target half-width of the interval (default 0.01)\n"
+            "  --max-k K          bounded: most Lanczos basis vectors, >= 64 (default 2000);\n"
+            "                     an interval wider than --tol is shown without a value\n"
             "  --driver NAME      eigensolver: auto, dsyevd, dsyevr, dsyevd_2stage (default auto)\n"
             "  --group-size G     ranks that build and solve the N x N problems: auto (one rank\n"
             "                     when it fits the memory budget, else the fewest that fit),\n"
@@ -91,17 +101,6 @@ static int bad_usage(const char *fmt, const char *value)
     fprintf(stderr, fmt, value);
     fprintf(stderr, " (see `dsesweep score --help`)\n");
     return 2;
-}
-
-/* Strict number parsing: the whole string must be a number. */
-static int parse_double(const char *s, double *out)
-{
-    char *end;
-    errno = 0;
-    double v = strtod(s, &end);
-    if (errno || end == s || *end) return 0;
-    *out = v;
-    return 1;
 }
 
 static int parse_ulong(const char *s, unsigned long long *out)
@@ -173,6 +172,16 @@ static void json_params(cJSON *root, const dse_params_t *p)
     cJSON_AddNumberToObject(params, "bins", p->cse_bins);
     cJSON_AddNumberToObject(params, "knn", p->knn);
     cJSON_AddNumberToObject(params, "n_clusters", p->n_clusters);
+    cJSON_AddStringToObject(params, "method", dse_method_name(p->method));
+    cJSON_AddNumberToObject(params, "tol", p->tol);
+    cJSON_AddNumberToObject(params, "max_k", (double)p->max_k);
+}
+
+/* "certified", "statistical" or "" (exact): the kind of an entry's interval. */
+static const char *interval_kind(const dse_score_entry_t *e)
+{
+    if (e->method != DSE_METHOD_BOUNDED) return "";
+    return e->statistical ? "statistical" : "certified";
 }
 
 static cJSON *json_entry(const dse_params_t *p, const shown_t *r)
@@ -195,6 +204,17 @@ static cJSON *json_entry(const dse_params_t *p, const shown_t *r)
         dse_export_json_exact(o, "sigma", e->sigma.median);
         dse_export_json_exact(o, "sigma_min", e->sigma.lo);
         dse_export_json_exact(o, "sigma_max", e->sigma.hi);
+    }
+    cJSON_AddStringToObject(o, "method", dse_method_name(e->method));
+    if (e->method == DSE_METHOD_BOUNDED) {
+        dse_export_json_exact(o, "lower", e->lower);
+        dse_export_json_exact(o, "upper", e->upper);
+        cJSON_AddStringToObject(o, "interval", interval_kind(e));
+        cJSON_AddBoolToObject(o, "within_tol", 0.5 * (e->upper - e->lower) <= p->tol * (1 + 1e-12));
+        if (e->k || e->products) {
+            cJSON_AddNumberToObject(o, "k", (double)e->k);
+            cJSON_AddNumberToObject(o, "products", (double)e->products);
+        }
     }
     return o;
 }
@@ -262,6 +282,12 @@ static void print_json(const char *emb, const char *dtype, const char *labels,
         sigma_warnings(p, s, shown, nshown, emit_json, cJSON_AddArrayToObject(root, "warnings"));
     }
     cJSON_AddStringToObject(root, "driver", score_driver(p, s));
+    if (s->bounded_ranks) {
+        cJSON_AddNumberToObject(root, "bounded_ranks", s->bounded_ranks);
+        cJSON_AddStringToObject(
+            root, "bounded_storage",
+            dse_bounded_storage_name((dse_bounded_storage_t)s->bounded_storage));
+    }
     cJSON_AddNumberToObject(root, "blas_threads", dse_tune_blas_threads());
     cJSON_AddStringToObject(root, "driver_table", dse_tune_source());
     if (labels) {
@@ -287,6 +313,11 @@ static void print_table(const char *emb, const char *dtype, const char *labels,
     if (s->spectrum)
         printf("eigensolver %s, %d BLAS thread(s); %s\n", score_driver(p, s),
                dse_tune_blas_threads(), dse_tune_note());
+    if (s->bounded_ranks)
+        printf("method      bounded (tol %g bits, max_k %zu): block Lanczos on %d rank(s), K "
+               "held as %s\n",
+               p->tol, p->max_k, s->bounded_ranks,
+               dse_bounded_storage_name((dse_bounded_storage_t)s->bounded_storage));
     if (s->n_used < s->n)
         printf("subsample   %zu of %zu rows (seed %llu, %d repeat(s) for DSE)\n", s->n_used, s->n,
                (unsigned long long)p->seed, p->subsample_repeats);
@@ -324,6 +355,9 @@ static void print_table(const char *emb, const char *dtype, const char *labels,
             printf("%-22s %4s  %.12g", shown[i].name, t, e->value);
         }
         if (e->se > 0) printf("  +- %.3g", e->se);
+        if (e->method == DSE_METHOD_BOUNDED)
+            printf("  in [%.6f, %.6f] %s%s", e->lower, e->upper, interval_kind(e),
+                   isfinite(e->value) ? "" : ", NOT within tol: no value");
         printf("\n");
     }
 }
@@ -358,16 +392,17 @@ typedef struct {
     int json;
 } score_args_t;
 
+/* The flags that set a numerical parameter: each is a [quantities] key of
+ * the config (config.c's table parses and bounds it), "_" written "-". */
+static const char *const param_flags[] = {"sigma",       "max-n", "seed",
+                                          "repetitions", "bins",  "knn",
+                                          "n-clusters",  "alpha", "subsample-repeats",
+                                          "method",      "tol",   "max-k"};
+#define N_PARAM_FLAGS (sizeof param_flags / sizeof param_flags[0])
+
 enum {
     O_LABELS = 256,
-    O_SIGMA,
     O_T,
-    O_MAXN,
-    O_SEED,
-    O_REPS,
-    O_BINS,
-    O_KNN,
-    O_NCL,
     O_Q,
     O_DRV,
     O_JSON,
@@ -376,15 +411,27 @@ enum {
     O_BUDGET,
     O_REF,
     O_WCL,
-    O_ALPHA,
-    O_SUBREP
+    O_PARAM /* O_PARAM + i: param_flags[i] */
 };
+
+/* Sets the parameter of param_flags[i] from its text. */
+static int set_param_flag(score_args_t *a, size_t i, const char *text)
+{
+    char key[32];
+    snprintf(key, sizeof key, "%s", param_flags[i]);
+    for (char *c = key; *c; ++c)
+        if (*c == '-') *c = '_';
+    dse_err_t e;
+    if (dse_config_set_param(&a->p, key, text, NULL, &e) != DSE_OK) return bad_usage("%s", e.msg);
+    return -1;
+}
 
 /* Applies one option (getopt code c, its argument optarg; prev: the word
  * it came from, for messages). Returns -1 to go on, else the exit status. */
 static int score_option(int c, score_args_t *a, const char *prev)
 {
-    unsigned long long ull;
+    if (c >= O_PARAM && (size_t)(c - O_PARAM) < N_PARAM_FLAGS)
+        return set_param_flag(a, (size_t)(c - O_PARAM), optarg);
     switch (c) {
     case O_LABELS:
         a->labels = optarg;
@@ -395,55 +442,12 @@ static int score_option(int c, score_args_t *a, const char *prev)
     case O_WCL:
         a->write_clusters = optarg;
         break;
-    case O_SIGMA: {
-        dse_err_t e;
-        if (dse_sigma_parse_list(optarg, &a->p, &e) != DSE_OK)
-            return bad_usage("--sigma must be a number > 0, sqrt_d, median, median*C or knn:K, "
-                             "or a comma list of them (got '%s')",
-                             optarg);
-        break;
-    }
-    case O_SUBREP:
-        if (!parse_int_min(optarg, 1, &a->p.subsample_repeats) || a->p.subsample_repeats > 64)
-            return bad_usage("--subsample-repeats must be an integer in [1, 64] (got '%s')",
-                             optarg);
-        break;
     case O_T:
         if (!add_t_list(optarg, a->ts, &a->nt))
             return bad_usage("--t takes integers >= 1 (got '%s')", optarg);
         break;
-    case O_MAXN:
-        if (!parse_ulong(optarg, &ull))
-            return bad_usage("--max-n must be an integer >= 0 (got '%s')", optarg);
-        a->p.max_n = (size_t)ull;
-        break;
-    case O_SEED:
-        if (!parse_ulong(optarg, &ull))
-            return bad_usage("--seed must be an integer >= 0 (got '%s')", optarg);
-        a->p.seed = ull;
-        break;
-    case O_REPS:
-        if (!parse_int_min(optarg, 1, &a->p.repetitions))
-            return bad_usage("--repetitions must be an integer >= 1 (got '%s')", optarg);
-        break;
-    case O_BINS:
-        if (!parse_int_min(optarg, 1, &a->p.cse_bins) || a->p.cse_bins > 65535)
-            return bad_usage("--bins must be an integer in [1, 65535] (got '%s')", optarg);
-        break;
-    case O_KNN:
-        if (!parse_int_min(optarg, 1, &a->p.knn))
-            return bad_usage("--knn must be an integer >= 1 (got '%s')", optarg);
-        break;
-    case O_NCL:
-        if (!parse_int_min(optarg, 1, &a->p.n_clusters))
-            return bad_usage("--n-clusters must be an integer >= 1 (got '%s')", optarg);
-        break;
     case O_Q:
         a->quantities = optarg;
-        break;
-    case O_ALPHA:
-        if (!parse_double(optarg, &a->p.alpha) || !(a->p.alpha > 0) || !isfinite(a->p.alpha))
-            return bad_usage("--alpha must be a number > 0 (got '%s')", optarg);
         break;
     case O_DRV:
         if (dse_eigen_driver_parse(optarg, &a->p.driver) != DSE_OK)
@@ -572,27 +576,24 @@ static int score_file(const score_args_t *a, const char *emb, uint64_t bits)
 int dse_cli_score(int argc, char **argv)
 {
     score_args_t a = {.p = dse_params_default(), .opts = {0, 64, 0}, .quantities = NULL};
-    static const struct option long_opts[] = {{"labels", required_argument, 0, O_LABELS},
-                                              {"reference", required_argument, 0, O_REF},
-                                              {"write-clusters", required_argument, 0, O_WCL},
-                                              {"sigma", required_argument, 0, O_SIGMA},
-                                              {"t", required_argument, 0, O_T},
-                                              {"max-n", required_argument, 0, O_MAXN},
-                                              {"seed", required_argument, 0, O_SEED},
-                                              {"repetitions", required_argument, 0, O_REPS},
-                                              {"bins", required_argument, 0, O_BINS},
-                                              {"knn", required_argument, 0, O_KNN},
-                                              {"n-clusters", required_argument, 0, O_NCL},
-                                              {"quantities", required_argument, 0, O_Q},
-                                              {"alpha", required_argument, 0, O_ALPHA},
-                                              {"subsample-repeats", required_argument, 0, O_SUBREP},
-                                              {"driver", required_argument, 0, O_DRV},
-                                              {"json", no_argument, 0, O_JSON},
-                                              {"group-size", required_argument, 0, O_GROUP},
-                                              {"nb", required_argument, 0, O_NB},
-                                              {"memory-budget", required_argument, 0, O_BUDGET},
-                                              {"help", no_argument, 0, 'h'},
-                                              {0, 0, 0, 0}};
+    static const struct option fixed_opts[] = {{"labels", required_argument, 0, O_LABELS},
+                                               {"reference", required_argument, 0, O_REF},
+                                               {"write-clusters", required_argument, 0, O_WCL},
+                                               {"t", required_argument, 0, O_T},
+                                               {"quantities", required_argument, 0, O_Q},
+                                               {"driver", required_argument, 0, O_DRV},
+                                               {"json", no_argument, 0, O_JSON},
+                                               {"group-size", required_argument, 0, O_GROUP},
+                                               {"nb", required_argument, 0, O_NB},
+                                               {"memory-budget", required_argument, 0, O_BUDGET},
+                                               {"help", no_argument, 0, 'h'}};
+    enum { N_FIXED = sizeof fixed_opts / sizeof fixed_opts[0] };
+    struct option long_opts[N_FIXED + N_PARAM_FLAGS + 1];
+    memcpy(long_opts, fixed_opts, sizeof fixed_opts);
+    for (size_t i = 0; i < N_PARAM_FLAGS; ++i)
+        long_opts[N_FIXED + i] =
+            (struct option){param_flags[i], required_argument, 0, O_PARAM + (int)i};
+    long_opts[N_FIXED + N_PARAM_FLAGS] = (struct option){0, 0, 0, 0};
     opterr = 0;
     optind = 1;
     int c;

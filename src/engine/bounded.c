@@ -322,6 +322,21 @@ double dse_bounded_bytes_per_rank(size_t n, size_t d, size_t max_k, size_t block
     return 8 * N * (double)d + basis + ritz + per_row + 24 * N + 8 * N * b + kept;
 }
 
+dse_bounded_storage_t dse_bounded_storage(size_t n, size_t d, size_t max_k, size_t block, int ranks,
+                                          size_t budget, double *bytes)
+{
+    double kept = dse_bounded_bytes_per_rank(n, d, max_k, block, ranks, 1);
+    int keep = !budget || kept <= (double)budget;
+    *bytes = keep ? kept : dse_bounded_bytes_per_rank(n, d, max_k, block, ranks, 0);
+    return keep ? DSE_BOUNDED_KEPT64 : DSE_BOUNDED_REBUILT;
+}
+
+const char *dse_bounded_storage_name(dse_bounded_storage_t s)
+{
+    static const char *const names[] = {"float64", "float32", "rebuilt"};
+    return (unsigned)s < 3 ? names[s] : "?";
+}
+
 static void op_free(op_t *o)
 {
     free(o->norms);
@@ -509,7 +524,8 @@ int dse_bounded_dse(MPI_Comm comm, size_t n, size_t d, const double *Z, double s
     out->t = DSE_MALLOC(nt + 1, sizeof *out->t, err);
     out->lower = out->t ? DSE_MALLOC(nt + 1, sizeof *out->lower, err) : NULL;
     out->upper = out->lower ? DSE_MALLOC(nt + 1, sizeof *out->upper, err) : NULL;
-    int rc = out->upper ? DSE_OK : err->code;
+    out->statistical = out->upper ? DSE_CALLOC(nt + 1, sizeof *out->statistical, err) : NULL;
+    int rc = out->statistical ? DSE_OK : err->code;
     if (rc == DSE_OK) memcpy(out->t, ts, nt * sizeof *ts);
     op_t op = {0};
     if (rc == DSE_OK) rc = op_init(&op, comm, n, d, Z, sigma, &o, b, err);
@@ -517,6 +533,7 @@ int dse_bounded_dse(MPI_Comm comm, size_t n, size_t d, const double *Z, double s
     if (rc == DSE_OK) rc = dse_lanczos_init(&L, n, b, o.max_k, o.seed, err);
     rc = dse_comm_agree(comm, rc, err);
     out->kept_kernel = rc == DSE_OK && op.kept != NULL;
+    out->storage = out->kept_kernel ? DSE_BOUNDED_KEPT64 : DSE_BOUNDED_REBUILT;
     if (rc == DSE_OK) rc = prepare_operator(&op, &out->trace, &out->frob2, err);
     if (rc == DSE_OK) rc = iterate(&op, &L, o.tol, out, err);
     rc = dse_comm_agree(comm, rc, err);
@@ -533,5 +550,6 @@ void dse_bounded_result_free(dse_bounded_result_t *out)
     free(out->t);
     free(out->lower);
     free(out->upper);
+    free(out->statistical);
     memset(out, 0, sizeof *out);
 }

@@ -48,6 +48,46 @@ int dse_mi_task_rows(const dse_categories_t *cat, const dse_params_t *p, size_t 
     return DSE_OK;
 }
 
+/* The bounds of one subset's entropy: its interval when bounded, else its
+ * value twice. */
+static void subset_bounds(dse_quantity_id_t q, const double *v, size_t nv, double t,
+                          const dse_params_t *p, double *lo, double *hi, dse_mi_result_t *out)
+{
+    dse_interval_info_t in;
+    if (dse_quantity_interval(q, v, nv, t, p, &in)) {
+        *lo = in.lower;
+        *hi = in.upper;
+        out->bounded = 1;
+        out->statistical |= in.statistical;
+        return;
+    }
+    *lo = *hi = dse_quantity_finish(q, v, nv, t, p);
+}
+
+/* MI's interval: sum_c p_c (mean_r H(subset r) - H(class c)) is smallest
+ * with the subsets' lower and the classes' upper bounds, and the reverse. */
+static void mi_interval(const dse_categories_t *cat, const dse_params_t *p, dse_quantity_id_t q,
+                        double t, double *const *values, const size_t *nvalues,
+                        dse_mi_result_t *out)
+{
+    size_t per = (size_t)p->repetitions + 1;
+    double lo = 0, hi = 0;
+    for (size_t c = 0; c < cat->n_classes; ++c) {
+        double pc = (double)cat->counts[c] / (double)cat->n, clo, chi, slo = 0, shi = 0;
+        subset_bounds(q, values[c * per], nvalues[c * per], t, p, &clo, &chi, out);
+        for (size_t r = 1; r < per; ++r) {
+            double a, b;
+            subset_bounds(q, values[c * per + r], nvalues[c * per + r], t, p, &a, &b, out);
+            slo += a / (double)(per - 1);
+            shi += b / (double)(per - 1);
+        }
+        lo += pc * (slo - chi);
+        hi += pc * (shi - clo);
+    }
+    out->lower = out->bounded ? lo : NAN;
+    out->upper = out->bounded ? hi : NAN;
+}
+
 int dse_mi_combine(const dse_categories_t *cat, const dse_params_t *p, dse_quantity_id_t q,
                    double t, double *const *values, const size_t *nvalues, dse_mi_result_t *out,
                    dse_err_t *err)
@@ -84,6 +124,7 @@ int dse_mi_combine(const dse_categories_t *cat, const dse_params_t *p, dse_quant
     }
     out->value = mi;
     out->se = sqrt(var_mi);
+    mi_interval(cat, p, q, t, values, nvalues, out);
     return DSE_OK;
 }
 

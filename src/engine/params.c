@@ -22,8 +22,28 @@ dse_params_t dse_params_default(void)
                       .alpha = 1.0,
                       .n_rules = 0,
                       .rule = 0,
-                      .subsample_repeats = 1};
+                      .subsample_repeats = 1,
+                      .method = DSE_METHOD_AUTO,
+                      .tol = 0.01,
+                      .max_k = 2000};
     return p;
+}
+
+static const char *const method_names[] = {"auto", "exact", "bounded"};
+
+int dse_method_parse(const char *text, dse_method_t *out, dse_err_t *err)
+{
+    for (int m = 0; m < 3; ++m)
+        if (!strcasecmp(text, method_names[m])) {
+            *out = (dse_method_t)m;
+            return DSE_OK;
+        }
+    return DSE_RAISE(err, DSE_EUSAGE, "method must be auto, exact or bounded (got '%s')", text);
+}
+
+const char *dse_method_name(dse_method_t m)
+{
+    return (unsigned)m < 3 ? method_names[m] : "?";
 }
 
 int dse_params_rules(const dse_params_t *p, dse_sigma_rule_t *out)

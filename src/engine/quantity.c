@@ -6,6 +6,7 @@
 #include <strings.h>
 
 #include "dsesweep/entropy.h"
+#include "dsesweep/interval.h"
 #include "dsesweep/kernel.h"
 #include "dsesweep/measure.h"
 
@@ -154,10 +155,19 @@ static double dse_q_finish_entropy(const double *v, size_t nv, double t, const d
     return dse_entropy_spectral(v, nv, 1.0);
 }
 
+/* DSE at t from the diffusion spectrum, or from a bounded block (interval.h). */
 static double dse_q_finish_entropy_t(const double *v, size_t nv, double t, const dse_params_t *p)
 {
     (void)p;
+    if (dse_interval_is_bounded(v, nv)) return dse_interval_value(v, nv, t);
     return dse_entropy_spectral(v, nv, t);
+}
+
+/* ASE_anisotropic: DSE's computation at t = 1. */
+static double dse_q_finish_aniso(const double *v, size_t nv, double t, const dse_params_t *p)
+{
+    (void)t;
+    return dse_q_finish_entropy_t(v, nv, 1.0, p);
 }
 
 static double dse_q_finish_participation(const double *v, size_t nv, double t,
@@ -302,6 +312,16 @@ static const double *rule_block(dse_quantity_id_t id, const double *v, size_t *n
     size_t r = p->rule >= 0 && (size_t)p->rule < R ? (size_t)p->rule : 0;
     *nv = per - rule_extra(p);
     return v + r * per;
+}
+
+int dse_quantity_interval(dse_quantity_id_t id, const double *v, size_t nv, double t,
+                          const dse_params_t *p, dse_interval_info_t *out)
+{
+    dse_quantity_id_t b = dse_quantity_basis(dse_quantity_source(id));
+    if (b != DSE_QID_DSE) return 0;
+    size_t nb = nv;
+    const double *blk = rule_block(b, v, &nb, p);
+    return dse_interval_at(blk, nb, dse_quantity_get(id)->uses_t ? t : 1.0, out);
 }
 
 dse_sigma_used_t dse_quantity_sigma_used(dse_quantity_id_t id, const double *v, size_t nv,

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dsesweep/bounded.h"
+#include "dsesweep/interval.h"
 #include "dsesweep/kernel.h"
 #include "dsesweep/measure.h"
 #include "dsesweep/group.h"
@@ -24,6 +26,8 @@ typedef struct {
     size_t offset, len;      /* its slot in the flat result buffer */
     double cost;             /* estimated flops, for largest-first assignment */
     int big;                 /* runs on the big group */
+    int bounded;             /* DSE by the bounded method: on every rank of the communicator
+                                (the input's) or on its owner alone (an MI subset) */
     int owner;               /* rank that runs it (single-rank tasks) */
 } task_t;
 
@@ -103,6 +107,13 @@ static int build_tasks(const dse_score_input_t *in, const dse_params_t *p, uint6
     return DSE_OK;
 }
 
+/* 1 for a task every rank of the score's communicator runs together (the
+ * bounded DSE of the input: its products are shared by all ranks). */
+static int on_all_ranks(const task_t *t)
+{
+    return t->bounded && !t->mi;
+}
+
 /* Largest-first assignment of the single-rank tasks to the least loaded
  * rank (ties: lowest rank). Deterministic in the task list and size. */
 static int assign_owners(task_list_t *tl, int size, dse_err_t *err)
@@ -115,7 +126,7 @@ static int assign_owners(task_list_t *tl, int size, dse_err_t *err)
     }
     size_t k = 0;
     for (size_t i = 0; i < tl->count; ++i)
-        if (!tl->t[i].big) order[k++] = i;
+        if (!tl->t[i].big && !on_all_ranks(&tl->t[i])) order[k++] = i;
     /* Stable insertion sort by cost, descending (task lists are small). */
     for (size_t i = 1; i < k; ++i) {
         size_t v = order[i], j = i;
@@ -169,11 +180,10 @@ static int check_budget(const task_t *t, size_t d, const dse_params_t *p, size_t
                      dse_format_bytes((double)budget, b, sizeof b));
 }
 
-/* Runs one single-rank task and writes its result into res[t->offset ...]. */
-static int run_single(const dse_score_input_t *in, const dse_params_t *p, size_t *const *subs,
-                      const task_t *t, size_t budget, double *res, dse_err_t *err)
+/* Reads a task's rows (the subsample's, or an MI subset's) into a new buffer. */
+static int task_rows(const dse_score_input_t *in, const dse_params_t *p, size_t *const *subs,
+                     const task_t *t, double **z, dse_err_t *err)
 {
-    DSE_TRY(check_budget(t, in->d, p, budget, err));
     const size_t *sub = subs[t->rep];
     size_t *rows = DSE_MALLOC(in->n + 1, sizeof *rows, err);
     if (!rows) return err->code;
@@ -185,11 +195,28 @@ static int run_single(const dse_score_input_t *in, const dse_params_t *p, size_t
         for (size_t i = 0; i < count; ++i)
             rows[i] = sub ? sub[i] : i;
     }
-    double *z = NULL;
-    if (rc == DSE_OK) rc = gather(in, rows, count, &z, err);
+    if (rc == DSE_OK && count != t->rows)
+        rc = DSE_RAISE(err, DSE_EUSAGE, "task of %zu rows read %zu", t->rows, count);
+    if (rc == DSE_OK) rc = gather(in, rows, count, z, err);
     free(rows);
-    if (rc != DSE_OK) return rc;
-    rc = dse_quantity_get(t->basis)->compute(count, in->d, z, p, res + t->offset, err);
+    return rc;
+}
+
+static int run_bounded(MPI_Comm comm, const dse_score_input_t *in, const dse_params_t *p,
+                       size_t *const *subs, const task_t *t, const double *ts, size_t nt,
+                       double median, size_t budget, double *res, dse_err_t *err);
+
+/* Runs one single-rank task and writes its result into res[t->offset ...]. */
+static int run_single(const dse_score_input_t *in, const dse_params_t *p, size_t *const *subs,
+                      const task_t *t, const double *ts, size_t nt, size_t budget, double *res,
+                      dse_err_t *err)
+{
+    if (t->bounded)
+        return run_bounded(MPI_COMM_SELF, in, p, subs, t, ts, nt, NAN, budget, res, err);
+    DSE_TRY(check_budget(t, in->d, p, budget, err));
+    double *z = NULL;
+    DSE_TRY(task_rows(in, p, subs, t, &z, err));
+    int rc = dse_quantity_get(t->basis)->compute(t->rows, in->d, z, p, res + t->offset, err);
     free(z);
     return rc;
 }
@@ -213,6 +240,107 @@ static int run_big(const dse_group_t *g, const dse_score_input_t *in, const dse_
     return rc;
 }
 
+/* ---- DSE by the bounded method (docs/bounded.md) ---------------------------- */
+
+dse_method_t dse_score_dse_method(const dse_params_t *p, size_t m, size_t d, int nb, size_t budget,
+                                  int group_size, int ranks)
+{
+    if (p->method != DSE_METHOD_AUTO) return p->method;
+    if (m > DSE_METHOD_AUTO_MAX_N) return DSE_METHOD_BOUNDED;
+    int g;
+    dse_err_t ignored;
+    return dse_dist_choose_group(m, d, nb ? nb : 64, budget, group_size, ranks, &g, &ignored) ==
+                   DSE_OK
+               ? DSE_METHOD_EXACT
+               : DSE_METHOD_BOUNDED;
+}
+
+/* 1 when task t's DSE is to come from the bounded method: the input's as
+ * dse_score_dse_method says, an MI subset's the same on one rank, but
+ * subsets under DSE_METHOD_BOUNDED_MIN_N rows stay exact. */
+static int use_bounded(const dse_params_t *p, const task_t *t, size_t d, int nb, size_t budget,
+                       int group_size, int size)
+{
+    if (t->basis != DSE_QID_DSE || (t->mi && t->rows < DSE_METHOD_BOUNDED_MIN_N)) return 0;
+    return dse_score_dse_method(p, t->rows, d, nb, budget, t->mi ? 1 : group_size,
+                                t->mi ? 1 : size) == DSE_METHOD_BOUNDED;
+}
+
+/* The powers a bounded run evaluates: the score's t and 1 (ASE_anisotropic). */
+static size_t bounded_powers(const double *ts, size_t nt, double *out)
+{
+    size_t m = 0;
+    int has1 = 0;
+    for (size_t i = 0; i < nt; ++i) {
+        out[m++] = ts[i];
+        has1 |= ts[i] == 1.0;
+    }
+    if (!has1) out[m++] = 1.0;
+    return m;
+}
+
+/* The scalar bandwidth of rule r for the bounded operator: fixed, sqrt_d,
+ * or median*C with the median measured on a seeded sample of the rows
+ * (score.h, DSE_SCORE_MEDIAN_ROWS; for MI subsets adaptive rules arrive
+ * resolved). knn:K has one bandwidth per sample, which the operator lacks. */
+static int bounded_sigma(const dse_params_t *p, int r, size_t d, double median, double *sigma,
+                         dse_err_t *err)
+{
+    dse_sigma_rule_t rule = dse_params_rule_at(p, r);
+    if (rule.kind == DSE_SIGMA_KNN)
+        return DSE_RAISE(err, DSE_EUSAGE,
+                         "the bounded method takes fixed, sqrt_d and median bandwidths, not "
+                         "knn:%d (use method = exact, or max_n <= %d)",
+                         rule.k, DSE_METHOD_AUTO_MAX_N);
+    return dse_kernel_rule_sigma(&rule, d, median, sigma, err);
+}
+
+/* Collective on comm (the input's communicator, or MPI_COMM_SELF for an MI
+ * subset): DSE of task t's rows by the bounded method, once per bandwidth
+ * rule, at every power t and 1; comm's rank 0 encodes each rule's result
+ * into its block of res (interval.h) followed by the sigma it used. */
+static int run_bounded(MPI_Comm comm, const dse_score_input_t *in, const dse_params_t *p,
+                       size_t *const *subs, const task_t *t, const double *ts, size_t nt,
+                       double median, size_t budget, double *res, dse_err_t *err)
+{
+    double powers[DSE_SCORE_MAX_T + 1];
+    if (nt > DSE_SCORE_MAX_T)
+        return DSE_RAISE(err, DSE_EUSAGE, "the bounded method takes at most %d powers t",
+                         DSE_SCORE_MAX_T);
+    size_t np = bounded_powers(ts, nt, powers);
+    int rank, size;
+    MPI_Comm_rank(comm, &rank);
+    MPI_Comm_size(comm, &size);
+    double *z = NULL;
+    int rc = task_rows(in, p, subs, t, &z, err);
+    rc = dse_comm_agree(comm, rc, err);
+    int R = dse_params_rule_count(p);
+    size_t per = t->len / (size_t)R;
+    for (int r = 0; rc == DSE_OK && r < R; ++r) {
+        double sigma = 0;
+        rc = bounded_sigma(p, r, in->d, median, &sigma, err);
+        dse_bounded_opts_t bo = {.tol = p->tol,
+                                 .max_k = p->max_k,
+                                 .block = 32,
+                                 .budget_bytes = budget,
+                                 .seed = p->seed,
+                                 .statistical_tail = 1};
+        dse_bounded_result_t br = {0};
+        if (rc == DSE_OK)
+            rc = dse_bounded_dse(comm, t->rows, in->d, z, sigma, powers, np, &bo, &br, err);
+        double *blk = res + t->offset + (size_t)r * per;
+        if (rc == DSE_OK && rank == 0) {
+            rc = dse_interval_encode(&br, p->tol, size, blk, t->rows, err);
+            for (size_t x = t->rows; x < per; ++x) /* the sigma used: median, min, max */
+                blk[x] = sigma;
+        }
+        dse_bounded_result_free(&br);
+        rc = dse_comm_agree(comm, rc, err);
+    }
+    free(z);
+    return rc;
+}
+
 /* ---- results ------------------------------------------------------------- */
 
 typedef struct {
@@ -220,6 +348,44 @@ typedef struct {
     size_t cap;
     dse_err_t *err;
 } entries_t;
+
+/* An entry of an exact computation (no interval). */
+static dse_score_entry_t exact_entry(dse_quantity_id_t q, double t, double value, double se,
+                                     int rule, dse_sigma_used_t su)
+{
+    return (dse_score_entry_t){.quantity = q,
+                               .t = t,
+                               .value = value,
+                               .se = se,
+                               .rule = rule,
+                               .sigma = su,
+                               .method = DSE_METHOD_EXACT,
+                               .lower = NAN,
+                               .upper = NAN};
+}
+
+/* A DSE-based entry q from bounded tasks: the interval at `power` (the mean
+ * of the subsample repeats' bounds), how it was obtained, and, when one of
+ * them is statistical, statistical. Leaves e alone for exact tasks. */
+static void add_interval(const task_list_t *tl, const double *res, const dse_params_t *pr,
+                         dse_quantity_id_t q, double power, dse_score_entry_t *e)
+{
+    double lo = 0, hi = 0;
+    size_t B = 0;
+    for (const task_t *k; (k = find_rep(tl, DSE_QID_DSE, 0, 0, (int)B)); ++B) {
+        dse_interval_info_t in;
+        if (!dse_quantity_interval(q, res + k->offset, k->len, power, pr, &in)) return;
+        lo += in.lower;
+        hi += in.upper;
+        e->statistical |= in.statistical;
+        e->k = in.k;
+        e->products += in.products;
+    }
+    if (!B) return;
+    e->method = DSE_METHOD_BOUNDED;
+    e->lower = lo / (double)B;
+    e->upper = hi / (double)B;
+}
 
 static int push(entries_t *e, dse_score_entry_t entry)
 {
@@ -257,7 +423,10 @@ static int report_plain(const dse_params_t *p, uint64_t bits, const double *ts, 
                         const task_list_t *tl, const double *res, entries_t *e, dse_err_t *err)
 {
     const task_t *t = find_task(tl, DSE_QID_DSE, 0, 0);
-    if (t) {
+    dse_interval_info_t in;
+    if (t && t->bounded && dse_quantity_interval(DSE_QID_DSE, res + t->offset, t->len, 1.0, p, &in))
+        e->out->bounded_storage = in.storage;
+    if (t && !t->bounded) {
         size_t n = e->out->n_used;
         e->out->spectrum = DSE_MALLOC(n + 1, sizeof *e->out->spectrum, err);
         if (!e->out->spectrum) return err->code;
@@ -275,7 +444,9 @@ static int report_plain(const dse_params_t *p, uint64_t bits, const double *ts, 
                 double power = uses_t ? ts[i] : 1.0, se = 0.0;
                 double v = dse_quantity_finish(q, res + t->offset, t->len, power, &pr);
                 if (q == DSE_QID_DSE) dse_over_reps(tl, res, &pr, power, &v, &se);
-                DSE_TRY(push(e, (dse_score_entry_t){q, uses_t ? ts[i] : 0, v, se, r, su}));
+                dse_score_entry_t entry = exact_entry(q, uses_t ? ts[i] : 0, v, se, r, su);
+                if (t->bounded) add_interval(tl, res, &pr, q, power, &entry);
+                DSE_TRY(push(e, entry));
             }
         }
     }
@@ -304,8 +475,14 @@ static int report_mi_one(const dse_score_input_t *in, const dse_params_t *pm, ds
         for (size_t i = 0; rc == DSE_OK && i < (uses_t ? nt : 1); ++i) {
             dse_mi_result_t m;
             rc = dse_mi_combine(in->cat, &pr, q, uses_t ? ts[i] : 1.0, values, nvalues, &m, err);
-            if (rc == DSE_OK)
-                rc = push(e, (dse_score_entry_t){q, uses_t ? ts[i] : 0, m.value, m.se, r, su});
+            dse_score_entry_t entry = exact_entry(q, uses_t ? ts[i] : 0, m.value, m.se, r, su);
+            if (rc == DSE_OK && m.bounded) {
+                entry.method = DSE_METHOD_BOUNDED;
+                entry.lower = m.lower;
+                entry.upper = m.upper;
+                entry.statistical = m.statistical;
+            }
+            if (rc == DSE_OK) rc = push(e, entry);
             dse_mi_result_free(&m);
         }
     }
@@ -464,8 +641,15 @@ static int plan_score(MPI_Comm comm, const dse_score_input_t *in, const dse_para
      * that have such a spectrum are held to its memory model; the others
      * (CSE, RankMe, ... and the MI subsets) to their own (check_budget). */
     int any_big = 0;
-    for (size_t i = 0; i < pl->tl.count; ++i)
-        any_big |= !pl->tl.t[i].mi && dse_quantity_get(pl->tl.t[i].basis)->dist != NULL;
+    for (size_t i = 0; i < pl->tl.count; ++i) {
+        task_t *t = &pl->tl.t[i];
+        t->bounded = use_bounded(p, t, in->d, o->nb, budget, o->group_size, size);
+        if (on_all_ranks(t) && t->rows < DSE_METHOD_BOUNDED_MIN_N)
+            return DSE_RAISE(err, DSE_EUSAGE,
+                             "the bounded method needs N >= %d (N = %zu): use method = exact",
+                             DSE_METHOD_BOUNDED_MIN_N, t->rows);
+        any_big |= !t->mi && !t->bounded && dse_quantity_get(t->basis)->dist != NULL;
+    }
     pl->g = 1;
     if (any_big)
         DSE_TRY(
@@ -473,7 +657,7 @@ static int plan_score(MPI_Comm comm, const dse_score_input_t *in, const dse_para
     pl->mi_offset = SIZE_MAX;
     for (size_t i = 0; i < pl->tl.count; ++i) {
         task_t *t = &pl->tl.t[i];
-        t->big = pl->g > 1 && !t->mi && dse_quantity_get(t->basis)->dist != NULL;
+        t->big = pl->g > 1 && !t->mi && !t->bounded && dse_quantity_get(t->basis)->dist != NULL;
         t->offset = pl->total;
         if (t->mi && pl->mi_offset == SIZE_MAX) pl->mi_offset = pl->total;
         pl->total += t->len;
@@ -487,11 +671,13 @@ static int plan_score(MPI_Comm comm, const dse_score_input_t *in, const dse_para
 /* Collective on comm. Runs the tasks whose mi flag is `mi` (-1: all), then
  * sums their result slots [lo, hi) onto rank 0 (every rank when all_ranks). */
 static int run_phase(MPI_Comm comm, const dse_score_input_t *in, const dse_params_t *p,
-                     const dse_score_opts_t *o, size_t budget, plan_t *pl, int mi, size_t lo,
-                     size_t hi, int all_ranks, dse_score_t *out, dse_err_t *err)
+                     const double *ts, size_t nt, const dse_score_opts_t *o, size_t budget,
+                     plan_t *pl, int mi, size_t lo, size_t hi, int all_ranks, dse_score_t *out,
+                     dse_err_t *err)
 {
-    int rank, rc = DSE_OK;
+    int rank, size, rc = DSE_OK;
     MPI_Comm_rank(comm, &rank);
+    MPI_Comm_size(comm, &size);
     task_list_t *tl = &pl->tl;
     if (pl->g > 1 && mi != 1) { /* big tasks on ranks 0..g-1 */
         MPI_Comm sub_comm = MPI_COMM_NULL;
@@ -508,13 +694,22 @@ static int run_phase(MPI_Comm comm, const dse_score_input_t *in, const dse_param
             MPI_Comm_free(&sub_comm);
         }
     }
+    /* The bounded DSE of the input, on every rank (agreed first: a failed
+     * group must not leave the others waiting in its collectives). */
+    rc = dse_comm_agree(comm, rc, err);
+    for (size_t i = 0; rc == DSE_OK && mi != 1 && i < tl->count; ++i)
+        if (on_all_ranks(&tl->t[i])) {
+            rc = run_bounded(comm, in, p, pl->subs, &tl->t[i], ts, nt, out->median_distance, budget,
+                             pl->res, err);
+            out->bounded_ranks = size;
+        }
     for (size_t i = 0; rc == DSE_OK && i < tl->count; ++i)
-        if (!tl->t[i].big && tl->t[i].owner == rank && (mi < 0 || tl->t[i].mi == mi))
-            rc = run_single(in, p, pl->subs, &tl->t[i], budget, pl->res, err);
+        if (!tl->t[i].big && !on_all_ranks(&tl->t[i]) && tl->t[i].owner == rank &&
+            (mi < 0 || tl->t[i].mi == mi))
+            rc = run_single(in, p, pl->subs, &tl->t[i], ts, nt, budget, pl->res, err);
     rc = dse_comm_agree(comm, rc, err);
     /* Every slot was written by exactly one rank: a sum of zeros and one value is exact. */
-    int size, bt;
-    MPI_Comm_size(comm, &size);
+    int bt;
     if (rc == DSE_OK && size > 1 && hi > lo) {
         rc = dse_to_blas_int(hi - lo, &bt, "result count", err);
         double *r = pl->res + lo;
@@ -574,12 +769,13 @@ int dse_score_run(MPI_Comm comm, const dse_score_input_t *in, const dse_params_t
     dse_params_t pm = *p;
     if (rc == DSE_OK && mi_needs_resolution(in, p, bits)) {
         /* Two phases: the bandwidths first, then the MI subsets with them. */
-        rc = run_phase(comm, in, p, &o, budget, &pl, 0, 0, pl.mi_offset, 1, out, err);
+        rc = run_phase(comm, in, p, ts, nt, &o, budget, &pl, 0, 0, pl.mi_offset, 1, out, err);
         pm = mi_params(p, &pl);
         if (rc == DSE_OK)
-            rc = run_phase(comm, in, &pm, &o, budget, &pl, 1, pl.mi_offset, pl.total, 0, out, err);
+            rc = run_phase(comm, in, &pm, ts, nt, &o, budget, &pl, 1, pl.mi_offset, pl.total, 0,
+                           out, err);
     } else if (rc == DSE_OK) {
-        rc = run_phase(comm, in, p, &o, budget, &pl, -1, 0, pl.total, 0, out, err);
+        rc = run_phase(comm, in, p, ts, nt, &o, budget, &pl, -1, 0, pl.total, 0, out, err);
     }
     if (rc == DSE_OK && rank == 0) rc = report(in, p, &pm, bits, ts, nt, &pl.tl, pl.res, out, err);
     rc = dse_comm_agree(comm, rc, err);

@@ -27,8 +27,13 @@ typedef enum {
     K_QUANTITIES,
     K_BYTES, /* integer with optional K/M/G/T suffix (powers of 1024); 0 = automatic */
     K_GROUP, /* auto | all | integer */
-    K_SIGMA  /* bandwidth rules (params.h), comma-separated */
+    K_SIGMA, /* bandwidth rules (params.h), comma-separated */
+    K_METHOD /* auto | exact | bounded */
 } key_type_t;
+
+/* Whether a key decides the numbers (dse_config_fingerprint hashes it, and a
+ * store made with another value is refused naming it). */
+enum { D_NO, D_VALUE, D_BASENAME /* only the file name counts */ };
 
 typedef struct {
     const char *section, *name;
@@ -36,54 +41,75 @@ typedef struct {
     const char *def; /* NULL: required */
     double min, max;
     const char *help;
+    int decides; /* D_NO, D_VALUE or D_BASENAME */
 } key_spec_t;
 
 /* The one table of every key. Order is the order of docs/config.md. */
 static const key_spec_t keys[] = {
     {"sweep", "roots", K_PATH_LIST, NULL, 0, 0,
-     "checkpoint root directories, comma-separated; only files below them are read"},
+     "checkpoint root directories, comma-separated; only files below them are read", D_NO},
     {"sweep", "include", K_STRING, "*.npy", 0, 0,
-     "glob (fnmatch) on a file's path below its root; * also matches '/'"},
+     "glob (fnmatch) on a file's path below its root; * also matches '/'", D_NO},
     {"sweep", "path_regex", K_STRING, "", 0, 0,
      "PCRE2 regex on the path below the root with named parts (?<run>...) and "
      "(?<step>...) (without a step group: one checkpoint per run, no step); empty: run = "
-     "parent directory, step = last number in the file name"},
+     "parent directory, step = last number in the file name",
+     D_NO},
     {"sweep", "dataset", K_STRING, "", 0, 0,
-     "dataset (HDF5) or tensor (safetensors) name inside each file; empty: the only one"},
+     "dataset (HDF5) or tensor (safetensors) name inside each file; empty: the only one", D_VALUE},
     {"sweep", "labels", K_PATH, "", 0, 0,
      "labels shared by every checkpoint (integer: classes; float N x 1: binned); "
-     "empty: no mutual information"},
+     "empty: no mutual information",
+     D_BASENAME},
     {"sweep", "reference", K_PATH, "", 0, 0,
      "input vectors X (N x D') shared by every checkpoint: clustered once per store (kNN "
      "graph with k = knn, n_clusters spectral clusters) for DSMI_X, CSMI_X, ...; "
-     "empty: none"},
-    {"sweep", "store", K_PATH, NULL, 0, 0, "the HDF5 store the sweep fills (created if missing)"},
+     "empty: none",
+     D_BASENAME},
+    {"sweep", "store", K_PATH, NULL, 0, 0, "the HDF5 store the sweep fills (created if missing)",
+     D_NO},
     {"sweep", "memory_budget", K_BYTES, "0", 0, 1e18,
      "bytes per rank (suffix K/M/G/T = 1024^k); 0: automatic (80% of RAM / ranks per node, "
-     "or the SLURM limit)"},
+     "or the SLURM limit)",
+     D_NO},
     {"sweep", "group_size", K_GROUP, "auto", 1, 1e6,
-     "ranks per N x N problem: auto (fewest that fit the budget), all, or a count"},
+     "ranks per N x N problem: auto (fewest that fit the budget), all, or a count", D_NO},
     {"quantities", "compute", K_QUANTITIES, "DSE,DSMI", 0, 0,
-     "quantities, comma-separated, or all (the list: `dsesweep score --quantities help`)"},
+     "quantities, comma-separated, or all (the list: `dsesweep score --quantities help`)", D_VALUE},
     {"quantities", "sigma", K_SIGMA, "10", 0, 0,
      "Gaussian kernel bandwidth: a number > 0, sqrt_d (sqrt(D)), median (median pairwise "
      "distance), median*C, or knn:K (sigma_i = distance to the K-th neighbour); a comma list "
-     "computes each (one distance computation, one eigensolve per rule)"},
+     "computes each (one distance computation, one eigensolve per rule)",
+     D_VALUE},
     {"quantities", "subsample_repeats", K_INT, "1", 1, 64,
      "B seeded max_n subsamples for DSE when a checkpoint has more rows: their mean and "
-     "standard error"},
+     "standard error",
+     D_VALUE},
     {"quantities", "alpha", K_DOUBLE, "1", 1e-300, 1e300,
-     "Renyi order of MatrixEntropy (> 0; 1: von Neumann)"},
-    {"quantities", "t", K_INT_LIST, "1", 1, 1000000, "diffusion powers t, comma-separated"},
+     "Renyi order of MatrixEntropy (> 0; 1: von Neumann)", D_VALUE},
+    {"quantities", "t", K_INT_LIST, "1", 1, 1000000, "diffusion powers t, comma-separated",
+     D_VALUE},
     {"quantities", "max_n", K_INT, "10000", 0, 1e9,
-     "subsample a checkpoint to this many rows when it has more (0: never)"},
-    {"quantities", "repetitions", K_INT, "5", 1, 100000, "random subsets per class for MI"},
-    {"quantities", "seed", K_UINT64, "0", 0, 1.8e19, "seed of every random draw"},
-    {"quantities", "bins", K_INT, "2", 1, 65535, "CSE bins per dimension"},
+     "subsample a checkpoint to this many rows when it has more (0: never)", D_VALUE},
+    {"quantities", "repetitions", K_INT, "5", 1, 100000, "random subsets per class for MI",
+     D_VALUE},
+    {"quantities", "seed", K_UINT64, "0", 0, 1.8e19, "seed of every random draw", D_VALUE},
+    {"quantities", "bins", K_INT, "2", 1, 65535, "CSE bins per dimension", D_VALUE},
     {"quantities", "knn", K_INT, "10", 1, 1e9,
-     "k of the kNN adjacency (ASE_knn) and of the reference's kNN graph"},
+     "k of the kNN adjacency (ASE_knn) and of the reference's kNN graph", D_VALUE},
     {"quantities", "n_clusters", K_INT, "10", 1, 1e6,
-     "bins for continuous scalar labels; clusters of the reference"},
+     "bins for continuous scalar labels; clusters of the reference", D_VALUE},
+    {"quantities", "method", K_METHOD, "auto", 0, 0,
+     "DSE's spectrum: exact (dense eigensolve), bounded (top eigenvalues by block Lanczos; an "
+     "interval for DSE at every t, certified, or statistical where the tail is too heavy; "
+     "docs/bounded.md) or auto (exact up to N = 10000 when it fits the budget, else bounded)",
+     D_VALUE},
+    {"quantities", "tol", K_DOUBLE, "0.01", 1e-300, 1e300,
+     "bounded: target half-width of the DSE interval in bits (> 0)", D_VALUE},
+    {"quantities", "max_k", K_INT, "2000", 64, 1e9,
+     "bounded: most Lanczos basis vectors (the k budget); tol not reached: the interval is "
+     "stored as it is, wider than asked, with no value",
+     D_VALUE},
 };
 #define N_KEYS (sizeof keys / sizeof keys[0])
 
@@ -139,7 +165,18 @@ typedef struct {
     const char *next; /* reader position in the text */
     int seen[N_KEYS]; /* line where each key was set (0: not yet) */
     int too_long;     /* a line over the inih buffer was met */
+    int as_flags;     /* messages name keys as command-line flags (--max-n), unprefixed */
 } parse_state_t;
+
+/* A key's name in messages: "max_n", or "--max-n" for command-line flags. */
+static const char *key_display(const parse_state_t *st, const key_spec_t *k, char *buf, size_t size)
+{
+    if (!st->as_flags) return k->name;
+    snprintf(buf, size, "--%s", k->name);
+    for (char *c = buf; *c; ++c)
+        if (*c == '_') *c = '-';
+    return buf;
+}
 
 /* A path from the file: relative ones are taken from the config's directory,
  * and the directory part is made canonical when it exists. NULL (st->err
@@ -182,7 +219,8 @@ static char *trim(char *s)
  * err, n (the config's name) and line in scope. */
 #define BAD(fmt, ...)                                                                              \
     (line ? DSE_RAISE(err, DSE_EUSAGE, "%s:%d: " fmt, n, line, __VA_ARGS__)                        \
-          : DSE_RAISE(err, DSE_EUSAGE, "%s: " fmt, n, __VA_ARGS__))
+     : n  ? DSE_RAISE(err, DSE_EUSAGE, "%s: " fmt, n, __VA_ARGS__)                                 \
+          : DSE_RAISE(err, DSE_EUSAGE, fmt, __VA_ARGS__))
 
 /* roots = A, B, ...: each resolved against the config's directory. */
 static int set_roots(parse_state_t *st, const char *value, int line)
@@ -238,7 +276,8 @@ static int set_key(parse_state_t *st, const key_spec_t *k, const char *value, in
     dse_config_t *c = st->cfg;
     dse_err_t *err = st->err;
     const char *n = st->name;
-    char *end;
+    char *end, kbuf[40];
+    const char *kn = key_display(st, k, kbuf, sizeof kbuf);
     if (!strcmp(k->name, "roots")) return set_roots(st, value, line);
     char **str = NULL;
     if (!strcmp(k->name, "include")) str = &c->include;
@@ -248,8 +287,7 @@ static int set_key(parse_state_t *st, const key_spec_t *k, const char *value, in
     if (!strcmp(k->name, "reference")) str = &c->reference;
     if (!strcmp(k->name, "store")) str = &c->store;
     if (str) {
-        if (k->type == K_PATH && k->def == NULL && !*value)
-            return BAD("%s must not be empty", k->name);
+        if (k->type == K_PATH && k->def == NULL && !*value) return BAD("%s must not be empty", kn);
         free(*str);
         *str = k->type == K_PATH ? resolve(st, value) : DSE_STRDUP(value, err);
         return *str ? DSE_OK : DSE_ENOMEM;
@@ -259,20 +297,18 @@ static int set_key(parse_state_t *st, const key_spec_t *k, const char *value, in
         errno = 0;
         double v = strtod(value, &end);
         if (errno || end == value || *end || !isfinite(v) || v < k->min || v > k->max)
-            return BAD("%s must be a number > 0 (got '%s')", k->name, value);
-        *(strcmp(k->name, "alpha") ? &c->params.sigma : &c->params.alpha) = v;
+            return BAD("%s must be a number > 0 (got '%s')", kn, value);
+        *(!strcmp(k->name, "alpha") ? &c->params.alpha : &c->params.tol) = v;
         return DSE_OK;
     }
     case K_INT:
     case K_UINT64: {
         errno = 0;
         if (*value == '-')
-            return BAD("%s must be an integer in [%g, %g] (got '%s')", k->name, k->min, k->max,
-                       value);
+            return BAD("%s must be an integer in [%g, %g] (got '%s')", kn, k->min, k->max, value);
         unsigned long long v = strtoull(value, &end, 10);
         if (errno || end == value || *end || (double)v < k->min || (double)v > k->max)
-            return BAD("%s must be an integer in [%g, %g] (got '%s')", k->name, k->min, k->max,
-                       value);
+            return BAD("%s must be an integer in [%g, %g] (got '%s')", kn, k->min, k->max, value);
         if (!strcmp(k->name, "max_n")) c->params.max_n = (size_t)v;
         if (!strcmp(k->name, "repetitions")) c->params.repetitions = (int)v;
         if (!strcmp(k->name, "seed")) c->params.seed = v;
@@ -280,6 +316,7 @@ static int set_key(parse_state_t *st, const key_spec_t *k, const char *value, in
         if (!strcmp(k->name, "knn")) c->params.knn = (int)v;
         if (!strcmp(k->name, "n_clusters")) c->params.n_clusters = (int)v;
         if (!strcmp(k->name, "subsample_repeats")) c->params.subsample_repeats = (int)v;
+        if (!strcmp(k->name, "max_k")) c->params.max_k = (size_t)v;
         return DSE_OK;
     }
     case K_SIGMA: {
@@ -287,11 +324,17 @@ static int set_key(parse_state_t *st, const key_spec_t *k, const char *value, in
         if (dse_sigma_parse_list(value, &c->params, &serr) != DSE_OK)
             return BAD("%s must be a number > 0, sqrt_d, median, median*C or knn:K, or a comma "
                        "list of them (got '%s')",
-                       k->name, value);
+                       kn, value);
         return DSE_OK;
     }
     case K_INT_LIST:
         return set_t_list(st, k, value, line);
+    case K_METHOD: {
+        dse_err_t merr;
+        if (dse_method_parse(value, &c->params.method, &merr) != DSE_OK)
+            return BAD("%s must be auto, exact or bounded (got '%s')", kn, value);
+        return DSE_OK;
+    }
     case K_QUANTITIES: {
         dse_err_t qerr;
         if (dse_quantity_parse(value, &c->quantities, &qerr) != DSE_OK)
@@ -300,7 +343,7 @@ static int set_key(parse_state_t *st, const key_spec_t *k, const char *value, in
     }
     case K_BYTES:
         if (!dse_parse_bytes(value, &c->memory_budget))
-            return BAD("%s must be a byte count such as 8G or 500M (got '%s')", k->name, value);
+            return BAD("%s must be a byte count such as 8G or 500M (got '%s')", kn, value);
         return DSE_OK;
     case K_GROUP:
         if (!strcasecmp(value, "auto"))
@@ -311,7 +354,7 @@ static int set_key(parse_state_t *st, const key_spec_t *k, const char *value, in
             errno = 0;
             long v = strtol(value, &end, 10);
             if (errno || end == value || *end || v < 1 || v > 1000000)
-                return BAD("%s must be auto, all or an integer >= 1 (got '%s')", k->name, value);
+                return BAD("%s must be auto, all or an integer >= 1 (got '%s')", kn, value);
             c->group_size = (int)v;
         }
         return DSE_OK;
@@ -320,6 +363,21 @@ static int set_key(parse_state_t *st, const key_spec_t *k, const char *value, in
     }
 }
 #undef BAD
+
+int dse_config_set_param(dse_params_t *p, const char *key, const char *value, const char *who,
+                         dse_err_t *err)
+{
+    const key_spec_t *k = NULL;
+    for (size_t i = 0; i < N_KEYS && !k; ++i)
+        if (!strcmp(keys[i].section, "quantities") && !strcmp(keys[i].name, key)) k = &keys[i];
+    if (!k || k->type == K_QUANTITIES || k->type == K_INT_LIST)
+        return DSE_RAISE(err, DSE_EUSAGE, "'%s' is not a numerical parameter", key);
+    dse_config_t tmp = {.params = *p};
+    parse_state_t st = {.cfg = &tmp, .name = who, .err = err, .as_flags = who == NULL};
+    DSE_TRY(set_key(&st, k, value, 0));
+    *p = tmp.params;
+    return DSE_OK;
+}
 
 static int handler(void *user, const char *section, const char *name, const char *value)
 {
@@ -379,7 +437,7 @@ int dse_config_parse(const char *text, const char *name, const char *base_dir, d
         dse_config_free(cfg);
         return DSE_ENOMEM;
     }
-    parse_state_t st = {cfg, name, base_dir, err, DSE_OK, 0, text, {0}, 0};
+    parse_state_t st = {cfg, name, base_dir, err, DSE_OK, 0, text, {0}, 0, 0};
     int r = ini_parse_stream(reader, &st, handler, &st);
     if (st.rc == DSE_OK && st.too_long)
         st.rc = DSE_RAISE(err, DSE_EUSAGE, "%s:%d: line is too long for the INI reader", name,
@@ -488,6 +546,13 @@ uint64_t dse_config_fingerprint(const dse_config_t *c)
     }
     if (p->subsample_repeats > 1)
         h = dse_fnv1a(h, &p->subsample_repeats, sizeof p->subsample_repeats);
+    dse_params_t def = dse_params_default();
+    if (p->method != def.method || p->tol != def.tol || p->max_k != def.max_k) {
+        /* the defaults: the fingerprint of earlier stores */
+        uint64_t m[3] = {(uint64_t)p->method, (uint64_t)p->max_k, 0};
+        memcpy(&m[2], &p->tol, sizeof p->tol);
+        h = dse_fnv1a(h, m, sizeof m);
+    }
     h = dse_fnv1a(h, c->t, (size_t)c->n_t * sizeof c->t[0]); /* new t: rescore or a new store */
     h = dse_fnv1a(h, c->dataset ? c->dataset : "", c->dataset ? strlen(c->dataset) : 0);
     const char *lb = c->labels ? strrchr(c->labels, '/') : NULL;
@@ -501,17 +566,6 @@ uint64_t dse_config_fingerprint(const dse_config_t *c)
     }
     return h;
 }
-
-/* The keys that decide the numbers (what dse_config_fingerprint hashes), for
- * naming them when a store's fingerprint differs; `base`: only the file name
- * counts. Keep in step with dse_config_fingerprint. */
-static const struct {
-    const char *name;
-    int base;
-} result_keys[] = {{"compute", 0},  {"sigma", 0},      {"alpha", 0},       {"t", 0},
-                   {"max_n", 0},    {"seed", 0},       {"repetitions", 0}, {"bins", 0},
-                   {"knn", 0},      {"n_clusters", 0}, {"dataset", 0},     {"labels", 1},
-                   {"reference", 1}};
 
 typedef struct {
     const key_spec_t *key;
@@ -546,17 +600,16 @@ static void raw_value(const char *text, const key_spec_t *k, int base, char *out
 }
 
 /* Appends "key: 'old' in the store, 'new' now" to buf when they differ. */
-static void diff_key(const char *old_text, const char *new_text, const char *name, int base,
+static void diff_key(const char *old_text, const char *new_text, const key_spec_t *k, int base,
                      char *buf, size_t cap)
 {
-    const key_spec_t *k = find_key(name);
     char a[1024], b[1024];
     raw_value(old_text, k, base, a, sizeof a);
     raw_value(new_text, k, base, b, sizeof b);
     if (!strcmp(a, b)) return;
     size_t len = strlen(buf);
     snprintf(buf + len, cap - len, "%s%s = '%s' in the store, '%s' in this config", len ? "; " : "",
-             name, a, b);
+             k->name, a, b);
 }
 
 int dse_config_check_store(const char *store_path, const char *old_text, const char *new_text,
@@ -575,8 +628,10 @@ int dse_config_check_store(const char *store_path, const char *old_text, const c
                          store_path, a[0] ? a : "(default naming)", b[0] ? b : "(default naming)");
     if (!fingerprints_differ) return DSE_OK;
     char diff[3000] = "";
-    for (size_t i = 0; i < sizeof result_keys / sizeof result_keys[0]; ++i)
-        diff_key(old_text, new_text, result_keys[i].name, result_keys[i].base, diff, sizeof diff);
+    for (size_t i = 0; i < N_KEYS; ++i)
+        if (keys[i].decides != D_NO)
+            diff_key(old_text, new_text, &keys[i], keys[i].decides == D_BASENAME, diff,
+                     sizeof diff);
     return DSE_RAISE(err, DSE_EUSAGE,
                      "%s: this store was made by a different configuration (%s); use another "
                      "store path, or `dsesweep rescore` for new t values",

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dsesweep/bounded.h"
 #include "dsesweep/cluster.h"
 #include "dsesweep/dist.h"
 #include "dsesweep/group.h"
@@ -27,11 +28,31 @@ static double bits_seconds(const dse_params_t *p, uint64_t bits, size_t m, size_
     return dse_quantity_cost_params(bits, m, d, p) / cube * one;
 }
 
+/* Seconds of DSE by the bounded method on m samples (docs/bounded.md): K
+ * built once (2 m^2 d flops, the measured kernel time) and about
+ * BOUNDED_MODEL_PRODUCTS products with blocks of 32 vectors (2 m^2 32 flops
+ * each, at the kernel build's rate), per bandwidth rule. */
+#define BOUNDED_MODEL_PRODUCTS 40.0
+static double bounded_seconds(const dse_params_t *p, size_t m, size_t d, int threads)
+{
+    double build = dse_tune_kernel_seconds(m, d, threads);
+    return dse_params_rule_count(p) * build * (1.0 + BOUNDED_MODEL_PRODUCTS * 32.0 / (double)d);
+}
+
 double sweep_task_seconds(const dse_config_t *cfg, uint64_t n, uint64_t d, int family, int threads)
 {
     const dse_params_t *p = &cfg->params;
     size_t m = p->max_n && n > p->max_n ? p->max_n : (size_t)n;
     uint64_t bits = family_bits(cfg, family);
+    if (!family_is_mi(family) && (bits & DSE_Q(DSE)) &&
+        dse_score_dse_method(p, m, (size_t)d, 64,
+                             dse_memory_budget(cfg->memory_budget, MPI_COMM_SELF), 1,
+                             1) == DSE_METHOD_BOUNDED) {
+        uint64_t rest = bits & ~(DSE_Q(DSE) | DSE_Q(ASE_ANISOTROPIC));
+        return 0.01 + 4.0 * (double)n * (double)d / 1e9 +
+               bounded_seconds(p, m, (size_t)d, threads) +
+               (rest ? bits_seconds(p, rest, m, (size_t)d, threads) : 0);
+    }
     /* Reading and checking the file (float32 at ~1 GB/s) and the task's messages. */
     double fixed = 0.01 + 4.0 * (double)n * (double)d / 1e9;
     if (!family_is_mi(family)) { /* each sigma rule and each DSE subsample repeat: an eigensolve */
@@ -276,6 +297,38 @@ static void report_drivers(const dse_config_t *cfg, const dse_scan_t *scan, int 
     }
 }
 
+/* Rank 0: how DSE's spectrum is obtained (method, score.h): how many
+ * checkpoints get the dense solve and how many the bounded method, and for
+ * the largest bounded one how K is held and the bytes per rank. */
+static void report_method(const dse_config_t *cfg, const dse_scan_t *scan, int shards, int shard,
+                          size_t budget)
+{
+    const dse_params_t *p = &cfg->params;
+    if (!(cfg->quantities & DSE_Q(DSE))) return;
+    size_t exact = 0, bounded = 0, big_n = 0, big_d = 0;
+    for (size_t i = 0; i < scan->count; ++i) {
+        const dse_checkpoint_t *c = &scan->items[i];
+        if ((int)(i % (size_t)shards) != shard || c->error) continue;
+        size_t m = p->max_n && c->n > p->max_n ? p->max_n : (size_t)c->n;
+        if (dse_score_dse_method(p, m, (size_t)c->d, 64, budget, 1, 1) == DSE_METHOD_EXACT) {
+            exact++;
+        } else {
+            bounded++;
+            if (m > big_n) big_n = m, big_d = (size_t)c->d;
+        }
+    }
+    printf("DSE method %s: %zu checkpoint(s) by the dense solve, %zu by the bounded method "
+           "(tol %g bits, max_k %zu)\n",
+           dse_method_name(p->method), exact, bounded, p->tol, p->max_k);
+    if (!bounded) return;
+    double bytes;
+    char a[32];
+    size_t k = big_n > 32 && p->max_k > big_n - 32 ? big_n - 32 : p->max_k; /* as the engine */
+    dse_bounded_storage_t st = dse_bounded_storage(big_n, big_d, k, 32, 1, budget, &bytes);
+    printf("  largest bounded problem N = %zu, D = %zu: K held as %s, %s per rank on one rank\n",
+           big_n, big_d, dse_bounded_storage_name(st), dse_format_bytes(bytes, a, sizeof a));
+}
+
 /* Rank 0: the estimate: every task's predicted seconds, spread over the
  * ranks that compute, plus start-up and the store's write. */
 static void report_estimate(const dse_config_t *cfg, const dse_scan_t *scan, const int *counted,
@@ -349,6 +402,7 @@ int dse_sweep_scan_report(MPI_Comm comm, const dse_config_t *cfg, const dse_swee
     printf("largest problem N = %zu, D = %zu: %s per rank on one rank (budget %s per rank)\n",
            max_n, max_d, dse_format_bytes((double)need, a, sizeof a),
            dse_format_bytes((double)budget, b, sizeof b));
+    report_method(cfg, &scan, shards, shard, budget);
     report_drivers(cfg, &scan, threads);
     report_estimate(cfg, &scan, counted, shards, shard, size, threads);
     dse_scan_free(&scan);

@@ -59,6 +59,15 @@ static void sweep_entry_outcome(const dse_params_t *p, const dse_score_t *s,
     *value = e->value;
     memset(x, 0, sizeof *x);
     x->se = e->se;
+    snprintf(x->method, sizeof x->method, "%s", dse_method_name(e->method));
+    x->lower = e->lower;
+    x->upper = e->upper;
+    if (e->method == DSE_METHOD_BOUNDED) {
+        snprintf(x->interval, sizeof x->interval, "%s",
+                 e->statistical ? "statistical" : "certified");
+        x->k = (int64_t)e->k;
+        x->products = (int64_t)e->products;
+    }
     int uses_sigma = dse_quantity_uses_sigma(dse_quantity_basis(dse_quantity_source(e->quantity)));
     if (uses_sigma && isfinite(s->median_distance)) x->median_distance = s->median_distance;
     if (p->n_rules == 0 || !uses_sigma) return;

@@ -379,12 +379,27 @@ void dse_store_result_set_extra(dse_store_result_t *r, const dse_entry_extra_t *
     r->sigma_min = x->sigma_min;
     r->sigma_max = x->sigma_max;
     r->median_distance = x->median_distance;
+    snprintf(r->method, sizeof r->method, "%s", x->method);
+    snprintf(r->interval, sizeof r->interval, "%s", x->interval);
+    r->lower = x->method[0] ? x->lower : NAN;
+    r->upper = x->method[0] ? x->upper : NAN;
+    r->k = x->k;
+    r->products = x->products;
 }
 
 dse_entry_extra_t dse_store_result_extra(const dse_store_result_t *r)
 {
-    dse_entry_extra_t x = {r->se,        "",           r->sigma_used,
-                           r->sigma_min, r->sigma_max, r->median_distance};
+    dse_entry_extra_t x = {.se = r->se,
+                           .sigma_used = r->sigma_used,
+                           .sigma_min = r->sigma_min,
+                           .sigma_max = r->sigma_max,
+                           .median_distance = r->median_distance,
+                           .lower = r->lower,
+                           .upper = r->upper,
+                           .k = r->k,
+                           .products = r->products};
     snprintf(x.sigma_rule, sizeof x.sigma_rule, "%s", r->sigma_rule);
+    snprintf(x.method, sizeof x.method, "%s", r->method);
+    snprintf(x.interval, sizeof x.interval, "%s", r->interval);
     return x;
 }

@@ -55,6 +55,13 @@ static const dse_column_t result_cols[] = {
     RS(failed_before, DSE_COL_STR, DSE_M_INFO, DSE_J_STRING, "failed_before", DSE_JL_RECORD),
     RS(driver, DSE_COL_CHARS, DSE_M_INFO, DSE_J_STRING, "driver", DSE_JL_RECORD),
     RS(threads, DSE_COL_I32, DSE_M_INFO, DSE_J_NUMBER, "threads", DSE_JL_RECORD),
+    /* How DSE's spectrum was obtained, and the bounded method's interval. */
+    RS(method, DSE_COL_CHARS, DSE_M_INFO, DSE_J_STRING, "me", DSE_JL_ENTRY),
+    RS(interval, DSE_COL_CHARS, DSE_M_INFO, DSE_J_STRING, "iv", DSE_JL_ENTRY),
+    RS(lower, DSE_COL_F64, DSE_M_AGREE, DSE_J_HEX, "lo", DSE_JL_ENTRY),
+    RS(upper, DSE_COL_F64, DSE_M_AGREE, DSE_J_HEX, "hi", DSE_JL_ENTRY),
+    RS(k, DSE_COL_I64, DSE_M_INFO, DSE_J_NUMBER, "k", DSE_JL_ENTRY),
+    RS(products, DSE_COL_I64, DSE_M_INFO, DSE_J_NUMBER, "pr", DSE_JL_ENTRY),
 };
 
 /* /spectra (besides its ragged `offset` and `values`, written by store_hdf5.c;
