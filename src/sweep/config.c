@@ -115,9 +115,10 @@ static const key_spec_t keys[] = {
 
 static const char *type_name(key_type_t t)
 {
-    static const char *names[] = {"string",  "path",    "path list",      "number",
-                                  "integer", "integer", "integer list",   "quantity list",
-                                  "bytes",   "group",   "sigma rule list"};
+    static const char *names[] = {"string",  "path",    "path list",       "number",
+                                  "integer", "integer", "integer list",    "quantity list",
+                                  "bytes",   "group",   "sigma rule list", "method"};
+    _Static_assert(sizeof names / sizeof names[0] == K_METHOD + 1, "a name per key type");
     return names[t];
 }
 
