@@ -149,6 +149,13 @@ int dse_kernel_spectra(size_t n, size_t d, const double *Z, const dse_sigma_rule
                        int nrules, dse_kernel_kind_t kind, dse_eigen_driver_t driver, double *out,
                        size_t *distance_passes, dse_err_t *err);
 
+/* Local. The bandwidth each of the nrules rules gives on the n x d rows Z
+ * (median, min and max; knn: of sigma_i) into used (nrules, caller-owned),
+ * from one distance computation and no kernel: what an adaptive rule
+ * resolves to before the MI subsets use it. Memory: 8 n^2 bytes. */
+int dse_kernel_rule_bandwidths(size_t n, size_t d, const double *Z, const dse_sigma_rule_t *rules,
+                               int nrules, dse_sigma_used_t *used, dse_err_t *err);
+
 /* Local. The bandwidth of a non-adaptive rule (a number, sqrt_d, median*c)
  * for d dimensions and the median pairwise distance `median`; raises
  * DSE_EVALUE when it is not > 0 (all distances 0). */

@@ -79,7 +79,8 @@ static int add_task(task_list_t *tl, const dse_params_t *p, dse_quantity_id_t q,
 }
 
 /* 1 when MI runs with an adaptive rule: its subsets then use the bandwidth
- * resolved on the whole (subsampled) input, so DSE's computation runs first. */
+ * resolved on the whole (subsampled) input, read from DSE's computation when
+ * DSE is scored too, else from a distances-only pass (resolve_bandwidths). */
 static int mi_needs_resolution(const dse_score_input_t *in, const dse_params_t *p, uint64_t bits)
 {
     if (!in->cat || !(bits & DSE_Q_MI_ALL)) return 0;
@@ -95,8 +96,6 @@ static int build_tasks(const dse_score_input_t *in, const dse_params_t *p, uint6
 {
     DSE_QUANTITY_FOREACH (q, bits & ~DSE_Q_MI_ALL, DSE_QFAMILY_COUNT)
         DSE_TRY(add_task(tl, p, q, 0, 0, 0, n_used, in->d, err));
-    if (mi_needs_resolution(in, p, bits))
-        DSE_TRY(add_task(tl, p, DSE_QID_DSE, 0, 0, 0, n_used, in->d, err));
     for (int b = 1; b < reps && (bits & DSE_Q(DSE)); ++b)
         DSE_TRY(add_task(tl, p, DSE_QID_DSE, 0, 0, b, n_used, in->d, err));
     if (!in->cat) return DSE_OK;
@@ -739,6 +738,42 @@ static dse_params_t mi_params(const dse_params_t *p, const plan_t *pl)
     return pm;
 }
 
+/* Collective on comm. The MI parameters without DSE's computation: rank 0
+ * measures what each adaptive rule gives on the subsample's rows from their
+ * distances alone (dse_kernel_rule_bandwidths, 8 n^2 bytes) when they fit
+ * the budget; beyond it (the bounded method's sizes) a median rule takes the
+ * sampled median distance, as the bounded DSE does, and knn:K is refused. */
+static int resolve_bandwidths(MPI_Comm comm, const dse_score_input_t *in, const dse_params_t *p,
+                              const plan_t *pl, size_t n, double median, size_t budget,
+                              dse_params_t *pm, dse_err_t *err)
+{
+    int rank, R = dse_params_rule_count(p), rc = DSE_OK;
+    MPI_Comm_rank(comm, &rank);
+    dse_sigma_used_t used[DSE_SIGMA_MAX_RULES];
+    double sigma[DSE_SIGMA_MAX_RULES] = {0};
+    if (rank == 0 && (!budget || 8.0 * (double)n * (double)n <= (double)budget)) {
+        double *z = NULL;
+        task_t all = {.rows = n};
+        rc = task_rows(in, p, pl->subs, &all, &z, err);
+        dse_sigma_rule_t rules[DSE_SIGMA_MAX_RULES];
+        dse_params_rules(p, rules);
+        if (rc == DSE_OK) rc = dse_kernel_rule_bandwidths(n, in->d, z, rules, R, used, err);
+        for (int r = 0; rc == DSE_OK && r < R; ++r)
+            sigma[r] = used[r].median;
+        free(z);
+    } else if (rank == 0) {
+        for (int r = 0; rc == DSE_OK && r < R; ++r)
+            rc = bounded_sigma(p, r, in->d, median, &sigma[r], err);
+    }
+    rc = dse_comm_agree(comm, rc, err);
+    if (rc != DSE_OK) return rc;
+    MPI_Bcast(sigma, R, MPI_DOUBLE, 0, comm);
+    for (int r = 0; r < p->n_rules; ++r)
+        if (dse_sigma_is_adaptive(&p->rules[r]))
+            pm->rules[r] = (dse_sigma_rule_t){DSE_SIGMA_FIXED, sigma[r], 0};
+    return DSE_OK;
+}
+
 int dse_score_run(MPI_Comm comm, const dse_score_input_t *in, const dse_params_t *p, uint64_t bits,
                   const double *ts, size_t nt, const dse_score_opts_t *opts, dse_score_t *out,
                   dse_err_t *err)
@@ -767,8 +802,14 @@ int dse_score_run(MPI_Comm comm, const dse_score_input_t *in, const dse_params_t
     if (rc == DSE_OK && uses_sigma)
         rc = median_distance(comm, in, p, pl.subs[0], out->n_used, &out->median_distance, err);
     dse_params_t pm = *p;
-    if (rc == DSE_OK && mi_needs_resolution(in, p, bits)) {
-        /* Two phases: the bandwidths first, then the MI subsets with them. */
+    int resolve = mi_needs_resolution(in, p, bits);
+    if (rc == DSE_OK && resolve && !find_task(&pl.tl, DSE_QID_DSE, 0, 0)) {
+        rc = resolve_bandwidths(comm, in, p, &pl, out->n_used, out->median_distance, budget, &pm,
+                                err);
+        if (rc == DSE_OK)
+            rc = run_phase(comm, in, &pm, ts, nt, &o, budget, &pl, -1, 0, pl.total, 0, out, err);
+    } else if (rc == DSE_OK && resolve) {
+        /* Two phases: DSE (and its bandwidths) first, then the MI subsets with them. */
         rc = run_phase(comm, in, p, ts, nt, &o, budget, &pl, 0, 0, pl.mi_offset, 1, out, err);
         pm = mi_params(p, &pl);
         if (rc == DSE_OK)

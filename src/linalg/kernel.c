@@ -306,6 +306,32 @@ int dse_kernel_rule_sigma(const dse_sigma_rule_t *rule, size_t d, double median,
     return DSE_OK;
 }
 
+int dse_kernel_rule_bandwidths(size_t n, size_t d, const double *Z, const dse_sigma_rule_t *rules,
+                               int nrules, dse_sigma_used_t *used, dse_err_t *err)
+{
+    double *D2 = DSE_MALLOC(n * n + 1, sizeof *D2, err);
+    double *s = D2 ? DSE_MALLOC(n + 1, sizeof *s, err) : NULL;
+    int rc = s ? dse_kernel_sqdist_lower(n, d, Z, D2, err) : err->code;
+    int need_median = 0;
+    for (int r = 0; r < nrules; ++r)
+        need_median |= rules[r].kind == DSE_SIGMA_MEDIAN;
+    double median = 0.0;
+    if (rc == DSE_OK && need_median) rc = dse_kernel_median_distance_lower(n, D2, &median, err);
+    for (int r = 0; rc == DSE_OK && r < nrules; ++r) {
+        if (rules[r].kind == DSE_SIGMA_KNN) {
+            rc = dse_kernel_knn_sigma_lower(n, D2, rules[r].k, s, err);
+            if (rc == DSE_OK) used[r] = dse_kernel_sigma_summary(n, s, err);
+        } else {
+            double sigma = 0;
+            rc = dse_kernel_rule_sigma(&rules[r], d, median, &sigma, err);
+            used[r] = (dse_sigma_used_t){sigma, sigma, sigma};
+        }
+    }
+    free(s);
+    free(D2);
+    return rc;
+}
+
 /* Rule r's Gaussian on K (which holds the squared distances D2's lower
  * triangle on entry); `median` is the data's median distance (computed once
  * by the caller when some rule needs it). */
