@@ -40,7 +40,7 @@ int main(int argc, char **argv)
         for (size_t i = 0; i < n * d; ++i)
             z[i] = (double)(dse_rng_next(&rng) >> 11) / 9007199254740992.0;
         dse_err_t err;
-        if (dse_kernel_build_lower(n, d, z, 1.0, K, NULL, NULL, &err) != DSE_OK) {
+        if (dse_kernel_build_lower(n, d, z, 1.0, K, &err) != DSE_OK) {
             fprintf(stderr, "%s\n", err.msg);
             return 1;
         }

@@ -1,6 +1,7 @@
 # lib.sh — the harness every shell test sources:
 #   ok / bad MESSAGE      count a passed / failed check (bad prints FAILED: MESSAGE)
 #   check_eq LABEL WANT GOT   exact string comparison
+#   need_numpy            sets $py to a python3 with numpy, or exits 77 (skipped)
 #   finish NAME           prints "NAME: P passed, F failed" and PASSED or FAILED,
 #                         and exits 0 only when nothing failed and something ran
 passed=0 failed=0
@@ -12,4 +13,13 @@ finish() {
   if [ "$failed" = 0 ] && [ "$passed" -gt 0 ]; then echo PASSED; exit 0; fi
   echo FAILED
   exit 1
+}
+# need_numpy: sets py to a python3 that imports numpy, or exits 77 (skipped).
+need_numpy() {
+  py=
+  for cand in python3 /usr/bin/python3; do
+    if "$cand" -c "import numpy" 2>/dev/null; then py=$cand; return 0; fi
+  done
+  echo "SKIPPED: numpy cannot be imported by python3 (Debian: python3-numpy)"
+  exit 77
 }

@@ -16,16 +16,9 @@
 # usage: test_bounded_score.sh MPIEXEC DSESWEEP TMPDIR
 set -u
 mpiexec=$1 bin=$2 tmp=$3
-py=
-for cand in python3 /usr/bin/python3; do
-  if "$cand" -c "import numpy" 2>/dev/null; then py=$cand; break; fi
-done
-if [ -z "$py" ]; then
-  echo "SKIPPED: numpy cannot be imported by python3 (Debian: python3-numpy)"
-  exit 77
-fi
-rm -rf "$tmp"; mkdir -p "$tmp/tree/run_a" "$tmp/tree/run_b"
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+need_numpy
+rm -rf "$tmp"; mkdir -p "$tmp/tree/run_a" "$tmp/tree/run_b"
 
 "$py" - "$tmp" <<'EOP' || { bad "numpy could not write the inputs"; finish bounded_score; }
 import sys

@@ -154,7 +154,7 @@ out=$(mpi -n 2 "$bin" run "$tmp/fail.ini" 2>&1); st=$?
 cmp -s "$tmp/ref.csv" "$tmp/fail.csv" && ok || bad "retried store differs from the reference"
 # export keeps the history: the retried rows say attempt 2 and the first error.
 "$bin" export "$tmp/fail.h5" --history > "$tmp/fail_h.csv"
-head -1 "$tmp/fail_h.csv" | grep -q ",status,error,se,.*,median_distance,attempts,failed_before$" && ok || bad "export --history header: $(head -1 "$tmp/fail_h.csv")"
+head -1 "$tmp/fail_h.csv" | grep -q ",status,error,se,.*,median_distance,method,interval,lower,upper,k,products,attempts,failed_before$" && ok || bad "export --history header: $(head -1 "$tmp/fail_h.csv")"
 check_eq "export rows retried after the budget error" "$nfail" "$(grep -c ',2,.*the budget is 65.5 kB per rank' "$tmp/fail_h.csv")"
 check_eq "json rows retried after the budget error" "$nfail" "$("$bin" export "$tmp/fail.h5" --format json | grep -c '"attempts":	2')"
 twice=$(h5dump -y -w 100000 -d /results/attempts "$tmp/fail.h5" | sed -n '/DATA {/,/}/p' | tr -cs '0-9' '\n' | grep -cx 2)
@@ -213,7 +213,8 @@ sc=$("$bin" scan "$tmp/n3b.ini")
 "$gen" blobs --n 30000 --d 16 --classes 4 --out "$tmp/big.npy" > /dev/null
 out=$("$bin" score "$tmp/big.npy" --quantities CSE,RankMe --max-n 0 --memory-budget 1G 2>&1); st=$?
 [ "$st" = 0 ] && grep -q "^RankMe" <<<"$out" && ok || bad "CSE, RankMe at N = 30000 under 1G: exit $st, $(tail -1 <<<"$out")"
-out=$("$bin" score "$tmp/big.npy" --quantities DSE --max-n 0 --memory-budget 1G 2>&1); st=$?
+# (the exact method: auto would take the bounded method here, docs/bounded.md)
+out=$("$bin" score "$tmp/big.npy" --quantities DSE --max-n 0 --memory-budget 1G --method exact 2>&1); st=$?
 [ "$st" != 0 ] && grep -q "per rank" <<<"$out" && ok || bad "DSE at N = 30000 under 1G was not refused: $out"
 
 # ---- 8. messages ---------------------------------------------------------------

@@ -8,16 +8,9 @@
 # Bound: 1e-10 relative. Exits 77 (skipped) when python3 cannot import numpy.
 set -u
 mpiexec=$1 bin=$2 json_get=$3 tmp=$4
-py=
-for cand in python3 /usr/bin/python3; do
-  if "$cand" -c "import numpy" 2>/dev/null; then py=$cand; break; fi
-done
-if [ -z "$py" ]; then
-  echo "SKIPPED: numpy cannot be imported by python3 (Debian: python3-numpy)"
-  exit 77
-fi
-rm -rf "$tmp"; mkdir -p "$tmp"
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+need_numpy
+rm -rf "$tmp"; mkdir -p "$tmp"
 
 # The inputs: tall (N > D), wide (D > N) and an identity larger than max_N.
 "$py" - "$tmp" <<'EOP' || { bad "numpy could not write the inputs"; finish matrix_entropy; }

@@ -446,8 +446,8 @@ static void test_label_checks(void)
           err.msg);
     dse_params_t p = dse_params_default();
     dse_categories_t cat;
-    int rc =
-        dse_score_load_categories(tpath("four_labels.npy"), 5, tpath("five.npy"), &p, &cat, &err);
+    int rc = dse_categories_load(tpath("four_labels.npy"), 5, tpath("five.npy"), p.n_clusters, &cat,
+                                 &err);
     char want[4096];
     snprintf(want, sizeof want, "%s: 4 labels but %s has 5 rows", tpath("four_labels.npy"),
              tpath("five.npy"));

@@ -43,7 +43,10 @@ import csv, json, math, subprocess, sys
 csv_path, json_path, store, truncated = sys.argv[1:5]
 rows = list(csv.DictReader(open(csv_path)))
 assert list(rows[0].keys()) == ["run", "step", "path", "quantity", "sigma", "t", "value", "status", "error",
-                                "se", "sigma_rule", "sigma_used", "sigma_min", "sigma_max", "median_distance"], rows[0].keys()
+                                "se", "sigma_rule", "sigma_used", "sigma_min", "sigma_max", "median_distance",
+                                "method", "interval", "lower", "upper", "k", "products"], rows[0].keys()
+# every value here comes from the dense solve (N < 10000): method exact, no interval
+assert all(r["method"] == "exact" and r["interval"] == r["lower"] == r["upper"] == "" for r in rows if r["status"] == "ok"), "exact rows"
 # SE columns: MI rows carry the standard error of their subset draws (> 0), the
 # others 0 (one subsample); no sigma rule in this sweep (fixed sigma 4).
 assert all(float(r["se"]) > 0 for r in rows if r["status"] == "ok" and r["quantity"] == "DSMI"), "DSMI se"

@@ -3,6 +3,7 @@
 #define DSESWEEP_CATEGORIES_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "dsesweep/error.h"
 
@@ -14,13 +15,23 @@ typedef struct dse_categories {
     double *values;   /* n_classes: the label value (or bin number) of each category */
 } dse_categories_t;
 
-/* Local. Categories of the integer labels in the file spec (an integer
- * dtype, n elements), compared as integers of their own type, never through
- * a double: int64 labels above 2^53 and uint64 labels above 2^63 stay
- * distinct. values[] holds each class's label as a double (for messages
- * only). cat is caller-owned: dse_categories_free. */
-int dse_categories_from_integer_file(const char *spec, size_t n, dse_categories_t *cat,
-                                     dse_err_t *err);
+/* Local. The categories of the labels file spec (N or N x 1), read once:
+ * an integer dtype gives discrete classes compared as integers of their own
+ * type, never through a double (int64 labels above 2^53 and uint64 above
+ * 2^63 stay distinct; values[] holds each label as a double, for messages
+ * only); a float dtype is binned into n_bins bins (continuous labels). With
+ * n > 0 the file must have n rows: "<spec>: M labels but <what> has N rows".
+ * The categories are checked (dse_categories_check). cat is caller-owned:
+ * dse_categories_free. */
+int dse_categories_load(const char *spec, size_t n, const char *what, int n_bins,
+                        dse_categories_t *cat, dse_err_t *err);
+
+/* Local. Categories of n exact integer keys (dse_dtype_to_int_keys; signed
+ * keys have their sign bit flipped): equal keys, and only equal keys, share
+ * a class. values[] (for messages) is each class's label as a double. cat is
+ * caller-owned: dse_categories_free. */
+int dse_categories_from_keys(const uint64_t *keys, int is_signed, size_t n, dse_categories_t *cat,
+                             dse_err_t *err);
 
 /* Local. Categories of discrete labels y (n integral values), in ascending
  * label order as numpy.unique gives them. Buffers are owned by cat: release

@@ -55,10 +55,9 @@ void dse_kernel_scale_block(size_t m, size_t k, double *a, size_t ld, const doub
 void dse_kernel_scale_lower(size_t n, double *a, const double *s);
 
 /* Local. Convenience: K (lower triangle, column-major n x n, caller-owned)
- * from Z. If G_out is not NULL it receives a copy of the unnormalised
- * Gaussian's lower triangle first. rowsum (n, may be NULL) receives r_i. */
+ * from Z. */
 int dse_kernel_build_lower(size_t n, size_t d, const double *Z, double sigma, double *K,
-                           double *G_out, double *rowsum, dse_err_t *err);
+                           dse_err_t *err);
 
 /* Local. Eigenvalues of K (or of G) of the n rows of Z (row-major n x d) into
  * eig (n, caller-owned), descending: the kernel in an n x n work matrix

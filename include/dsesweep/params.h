@@ -66,6 +66,10 @@ int dse_method_parse(const char *text, dse_method_t *out, dse_err_t *err);
  * range). Static string. */
 const char *dse_method_name(dse_method_t m);
 
+/* Local. Rows a computation on n samples uses: n, or max_n when max_n is
+ * set and smaller (the seeded subsample of REFERENCE.md). */
+size_t dse_params_rows_used(const dse_params_t *p, size_t n);
+
 /* Local. Number of bandwidth rules in p (at least 1). */
 int dse_params_rule_count(const dse_params_t *p);
 

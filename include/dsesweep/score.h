@@ -112,9 +112,9 @@ int dse_score_sample_median(const char *spec, size_t rows, uint64_t seed, double
 /* Local. How DSE's spectrum of an m x d input is obtained under p on `ranks`
  * ranks with a per-rank budget (group_size and nb as in dse_score_opts_t):
  * p->method when it is exact or bounded; for auto, DSE_METHOD_EXACT when
- * m <= DSE_METHOD_AUTO_MAX_N and the dense solve fits the budget on the
- * allowed ranks, else DSE_METHOD_BOUNDED. MI subsets use the same rule on
- * one rank (exact under DSE_METHOD_BOUNDED_MIN_N rows). */
+ * m < DSE_METHOD_BOUNDED_MIN_N, or m <= DSE_METHOD_AUTO_MAX_N and the dense
+ * solve fits the budget on the allowed ranks, else DSE_METHOD_BOUNDED. MI subsets use the same rule
+ * on one rank (exact under DSE_METHOD_BOUNDED_MIN_N rows). */
 dse_method_t dse_score_dse_method(const dse_params_t *p, size_t m, size_t d, int nb, size_t budget,
                                   int group_size, int ranks);
 
@@ -128,12 +128,5 @@ int dse_score_run(MPI_Comm comm, const dse_score_input_t *in, const dse_params_t
 
 /* Local. Frees out's buffers; safe on a zeroed struct. */
 void dse_score_free(dse_score_t *out);
-
-/* Local. Reads labels from spec and turns them into categories for n samples:
- * an integer dtype gives discrete labels, a float N x 1 array is binned into
- * p->n_clusters bins. Fails with "<labels>: N labels but <embeddings> has M
- * rows" on a count mismatch. cat is owned by the caller (dse_categories_free). */
-int dse_score_load_categories(const char *spec, size_t n, const char *embeddings_name,
-                              const dse_params_t *p, dse_categories_t *cat, dse_err_t *err);
 
 #endif

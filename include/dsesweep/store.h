@@ -258,6 +258,12 @@ int64_t dse_store_find_checkpoint(const dse_store_t *s, const char *path);
  * `failed_before` the error of the last failed attempt. */
 int dse_store_apply(dse_store_t *s, const dse_task_record_t *rec, dse_err_t *err);
 
+/* Local. Row i of a task record as the store keeps it: the record's
+ * columns (strings borrowed from rec, checkpoint 0), then entry i's quantity,
+ * t, value (NaN when the task failed) and extra columns; i >= n_entries:
+ * the record's columns alone. */
+void dse_store_record_row(const dse_task_record_t *rec, size_t i, dse_store_result_t *r);
+
 /* Local. Copies the per-entry columns x (NULL: zeros, no rule) into r. */
 void dse_store_result_set_extra(dse_store_result_t *r, const dse_entry_extra_t *x);
 

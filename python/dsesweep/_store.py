@@ -14,7 +14,8 @@ from ._capi import MSG_CAP, ffi, lib
 
 # Columns of `dsesweep export --format csv` that hold text; every other
 # column holds numbers (empty: NaN).
-_TEXT_COLUMNS = {"run", "path", "quantity", "status", "error", "sigma_rule"}
+_TEXT_COLUMNS = {"run", "path", "quantity", "status", "error", "sigma_rule", "method", "interval",
+                 "failed_before"}
 
 
 class _Handle:
@@ -61,8 +62,10 @@ def open_store(path):
     export --format csv`: run, step, path, quantity, sigma, t, value, status,
     error, se (standard error, 0 when not estimated), sigma_rule ("" for the
     one fixed sigma), sigma_used, sigma_min, sigma_max (the bandwidth the rule
-    gave; NaN without a rule), median_distance (NaN where not measured), and
-    any column export adds. t is NaN where t does not apply; a failed task
+    gave; NaN without a rule), median_distance (NaN where not measured),
+    method ("exact" or "bounded"), interval ("certified", "statistical" or ""),
+    lower and upper (the bounded method's interval; NaN for exact rows), k
+    and products, and any column export adds. t is NaN where t does not apply; a failed task
     has status "error", value and se NaN and its one-line error."""
     fd, csv_path = tempfile.mkstemp(prefix="dsesweep-", suffix=".csv")
     os.close(fd)

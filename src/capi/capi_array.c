@@ -123,12 +123,22 @@ static int labels_categories(const dse_capi_array_t *a, size_t n, const char *em
                          "%s: labels must be N or N x 1 (got N x %zu); pass a vector reference "
                          "as reference=",
                          a->name, r.d);
-    double *y = NULL;
-    DSE_TRY(read_all(&r, &y, err));
-    int rc = capi_rows_is_integer(&r) ? dse_categories_from_labels(y, n, a->name, cat, err)
-                                      : dse_categories_from_scalars(y, n, p->n_clusters, cat, err);
+    int rc;
+    if (capi_rows_is_integer(&r)) { /* exact: never through the doubles */
+        uint64_t *keys = DSE_MALLOC(n + 1, sizeof *keys, err);
+        if (!keys) return err->code;
+        for (size_t i = 0; i < n; ++i)
+            dse_dtype_to_int_keys(r.dt, (const uint8_t *)a->data + (int64_t)i * a->strides[0], 1,
+                                  &keys[i]);
+        rc = dse_categories_from_keys(keys, dse_dtype_is_signed(r.dt), n, cat, err);
+        free(keys);
+    } else {
+        double *y = NULL;
+        DSE_TRY(read_all(&r, &y, err));
+        rc = dse_categories_from_scalars(y, n, p->n_clusters, cat, err);
+        free(y);
+    }
     if (rc == DSE_OK) rc = dse_categories_check(cat, a->name, err);
-    free(y);
     return DSE_PASS(rc, err);
 }
 
@@ -184,7 +194,7 @@ int capi_target_categories(MPI_Comm comm, const dse_capi_target_t *t, size_t n, 
         return DSE_RAISE(err, DSE_EUSAGE, "labels and reference are alternatives; give one");
     if (t->labels) return DSE_PASS(labels_categories(t->labels, n, emb, p, cat, err), err);
     if (t->labels_spec)
-        return DSE_PASS(dse_score_load_categories(t->labels_spec, n, emb, p, cat, err), err);
+        return DSE_PASS(dse_categories_load(t->labels_spec, n, emb, p->n_clusters, cat, err), err);
     if (t->reference)
         return DSE_PASS(reference_categories(comm, t->reference, n, emb, p, cat, err), err);
     if (t->reference_spec)

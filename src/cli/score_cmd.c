@@ -545,7 +545,7 @@ static int score_file(const score_args_t *a, const char *emb, uint64_t bits)
     int rc = dse_source_open(emb, &src, &err);
     if (rc == DSE_OK) rc = dse_source_check_embeddings(src, &err);
     if (rc == DSE_OK && a->labels)
-        rc = dse_score_load_categories(a->labels, dse_source_rows(src), emb, p, &cat, &err);
+        rc = dse_categories_load(a->labels, dse_source_rows(src), emb, p->n_clusters, &cat, &err);
     rc = dse_comm_agree(MPI_COMM_WORLD, rc, &err);
     if (rc == DSE_OK && (a->labels || !a->reference)) {
         dse_source_rows_t reader = {src, NULL};

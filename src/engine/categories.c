@@ -64,11 +64,8 @@ static int cmp_int_keyed(const void *a, const void *b)
     return (x->index > y->index) - (x->index < y->index);
 }
 
-/* Categories of n exact integer keys (dse_dtype_to_int_keys): equal keys,
- * and only equal keys, share a class. values[] (for messages) is each
- * class's label as a double. */
-static int build_int(const uint64_t *keys, int is_signed, size_t n, dse_categories_t *cat,
-                     dse_err_t *err)
+int dse_categories_from_keys(const uint64_t *keys, int is_signed, size_t n, dse_categories_t *cat,
+                             dse_err_t *err)
 {
     memset(cat, 0, sizeof *cat);
     int_keyed_t *k = DSE_MALLOC(n + 1, sizeof *k, err);
@@ -101,23 +98,42 @@ static int build_int(const uint64_t *keys, int is_signed, size_t n, dse_categori
     return DSE_OK;
 }
 
-int dse_categories_from_integer_file(const char *spec, size_t n, dse_categories_t *cat,
-                                     dse_err_t *err)
+/* Categories of an open integer-dtype source of n elements, exactly. */
+static int from_integer_source(dse_source_t *src, size_t n, dse_categories_t *cat, dse_err_t *err)
+{
+    uint64_t *keys = DSE_MALLOC(n + 1, sizeof *keys, err);
+    int is_signed = 0;
+    int rc = keys ? dse_source_read_int_keys(src, keys, &is_signed, err) : DSE_ENOMEM;
+    if (rc == DSE_OK) rc = dse_categories_from_keys(keys, is_signed, n, cat, err);
+    free(keys);
+    return rc;
+}
+
+int dse_categories_load(const char *spec, size_t n, const char *what, int n_bins,
+                        dse_categories_t *cat, dse_err_t *err)
 {
     memset(cat, 0, sizeof *cat);
     dse_source_t *src = NULL;
     DSE_TRY(dse_source_open(spec, &src, err));
-    size_t count = dse_source_rows(src) * dse_source_cols(src);
-    uint64_t *keys = NULL;
-    int is_signed = 0, rc = DSE_OK;
-    if (count != n) rc = DSE_RAISE(err, DSE_EVALUE, "%s: %zu labels, expected %zu", spec, count, n);
-    if (rc == DSE_OK) {
-        keys = DSE_MALLOC(count + 1, sizeof *keys, err);
-        rc = keys ? dse_source_read_int_keys(src, keys, &is_signed, err) : DSE_ENOMEM;
-    }
+    size_t rows = dse_source_rows(src), cols = dse_source_cols(src);
+    int rc = DSE_OK;
+    double *y = NULL;
+    if (n && rows != n)
+        rc = DSE_RAISE(err, DSE_EVALUE, "%s: %zu labels but %s has %zu rows", spec, rows,
+                       what ? what : "the embeddings", n);
+    else if (cols != 1)
+        rc = DSE_RAISE(err, DSE_EUSAGE,
+                       "%s: labels must be N or N x 1 (got N x %zu); vectors go to the "
+                       "reference (spectral clustering)",
+                       spec, cols);
+    else if (dse_source_is_integer(src)) /* exact: never through the doubles */
+        rc = from_integer_source(src, rows, cat, err);
+    else if ((rc = dse_source_read_all(src, &y, err)) == DSE_OK)
+        rc = dse_categories_from_scalars(y, rows, n_bins, cat, err);
+    free(y);
     dse_source_close(&src);
-    if (rc == DSE_OK) rc = build_int(keys, is_signed, n, cat, err);
-    free(keys);
+    if (rc == DSE_OK) rc = dse_categories_check(cat, spec, err);
+    if (rc != DSE_OK) dse_categories_free(cat);
     return rc;
 }
 

@@ -47,8 +47,7 @@ int dse_measure_knn_spectrum(size_t n, size_t d, const double *Z, int k, double 
         for (size_t i = 0; i < n; ++i) {
             for (size_t j = 0; j < n; ++j)
                 row[j] = A[i + j * n];
-            qsort(row, n, sizeof *row, cmp_double);
-            kth[i] = row[kk - 1];
+            kth[i] = dse_kernel_kth_smallest(row, n, kk - 1);
         }
         int symmetric = 1;
         for (size_t j = 0; j < n; ++j)
@@ -109,7 +108,7 @@ int dse_measure_matrix_entry(size_t n, size_t d, const double *Z, double sigma, 
 {
     double *K = alloc_square(n, err);
     int rc = K ? DSE_OK : err->code;
-    if (rc == DSE_OK) rc = dse_kernel_build_lower(n, d, Z, sigma, K, NULL, NULL, err);
+    if (rc == DSE_OK) rc = dse_kernel_build_lower(n, d, Z, sigma, K, err);
     if (rc == DSE_OK) rc = dse_measure_entry_entropy_lower(n, K, out, err);
     free(K);
     return rc;

@@ -17,7 +17,7 @@ size_t dse_mi_task_count(const dse_categories_t *cat, const dse_params_t *p)
 size_t dse_mi_task_size(const dse_categories_t *cat, const dse_params_t *p, size_t task)
 {
     size_t nc = cat->counts[task / ((size_t)p->repetitions + 1)];
-    return p->max_n && nc > p->max_n ? p->max_n : nc;
+    return dse_params_rows_used(p, nc);
 }
 
 int dse_mi_task_rows(const dse_categories_t *cat, const dse_params_t *p, size_t task, size_t *rows,

@@ -54,6 +54,11 @@ int dse_params_rules(const dse_params_t *p, dse_sigma_rule_t *out)
     return n;
 }
 
+size_t dse_params_rows_used(const dse_params_t *p, size_t n)
+{
+    return p->max_n && n > p->max_n ? p->max_n : n;
+}
+
 int dse_params_rule_count(const dse_params_t *p)
 {
     return p->n_rules > 0 ? p->n_rules : 1;

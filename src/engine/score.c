@@ -61,13 +61,7 @@ static int add_task(task_list_t *tl, const dse_params_t *p, dse_quantity_id_t q,
     dse_quantity_id_t b = dse_quantity_basis(q);
     size_t len = dse_quantity_length(b, rows, d, p);
     if (find_rep(tl, b, mi, mi_task, rep) || (len == 0 && !mi)) return DSE_OK;
-    if (tl->count == tl->cap) {
-        size_t cap = tl->cap ? 2 * tl->cap : 64;
-        task_t *grown = realloc(tl->t, cap * sizeof *grown);
-        if (!grown) return DSE_RAISE(err, DSE_ENOMEM, "cannot grow the task list");
-        tl->t = grown;
-        tl->cap = cap;
-    }
+    DSE_TRY(DSE_GROW(&tl->t, tl->count, &tl->cap, err));
     tl->t[tl->count++] = (task_t){.basis = b,
                                   .mi = mi,
                                   .mi_task = mi_task,
@@ -245,6 +239,7 @@ dse_method_t dse_score_dse_method(const dse_params_t *p, size_t m, size_t d, int
                                   int group_size, int ranks)
 {
     if (p->method != DSE_METHOD_AUTO) return p->method;
+    if (m < DSE_METHOD_BOUNDED_MIN_N) return DSE_METHOD_EXACT; /* its budget refusal stands */
     if (m > DSE_METHOD_AUTO_MAX_N) return DSE_METHOD_BOUNDED;
     int g;
     dse_err_t ignored;
@@ -388,13 +383,8 @@ static void add_interval(const task_list_t *tl, const double *res, const dse_par
 
 static int push(entries_t *e, dse_score_entry_t entry)
 {
-    if (e->out->n_entries == e->cap) {
-        size_t cap = e->cap ? 2 * e->cap : 32;
-        dse_score_entry_t *grown = realloc(e->out->entries, cap * sizeof *grown);
-        if (!grown) return DSE_RAISE(e->err, DSE_ENOMEM, "cannot grow the result list");
-        e->out->entries = grown;
-        e->cap = cap;
-    }
+    dse_err_t *err = e->err;
+    DSE_TRY(DSE_GROW(&e->out->entries, e->out->n_entries, &e->cap, err));
     e->out->entries[e->out->n_entries++] = entry;
     return DSE_OK;
 }
@@ -528,6 +518,38 @@ const char *dse_score_sigma_warning(int check)
     return "";
 }
 
+/* The median pairwise distance of the input's rows `rows` (m of them). */
+static int median_of_rows(const dse_score_input_t *in, const size_t *rows, size_t m, double *median,
+                          dse_err_t *err)
+{
+    double *z = NULL, *D2 = NULL;
+    int rc = gather(in, rows, m, &z, err);
+    if (rc == DSE_OK && !(D2 = DSE_MALLOC(m * m + 1, sizeof *D2, err))) rc = err->code;
+    if (rc == DSE_OK) rc = dse_kernel_sqdist_lower(m, in->d, z, D2, err);
+    if (rc == DSE_OK) rc = dse_kernel_median_distance_lower(m, D2, median, err);
+    free(z);
+    free(D2);
+    return rc;
+}
+
+/* The positions of a seeded draw of up to `rows` of n samples (all when
+ * there are fewer), mapped through sub (NULL: identity); *m receives their
+ * count and *out (caller-owned) the positions. */
+static int median_rows(size_t n, const size_t *sub, size_t rows, uint64_t seed, size_t **out,
+                       size_t *m, dse_err_t *err)
+{
+    size_t *pick = NULL;
+    *m = n;
+    DSE_TRY(dse_measure_subsample_rows(n, rows, seed, UINT64_C(1) << 33, &pick, m, err));
+    *out = DSE_MALLOC(*m + 1, sizeof **out, err);
+    for (size_t i = 0; *out && i < *m; ++i) {
+        size_t k = pick ? pick[i] : i;
+        (*out)[i] = sub ? sub[k] : k;
+    }
+    free(pick);
+    return *out ? DSE_OK : err->code;
+}
+
 /* Collective on comm. The median pairwise distance of the kernels' rows (the
  * subsample, or a seeded DSE_SCORE_MEDIAN_ROWS of them), computed on rank 0
  * and broadcast; rows depend on the seed only. */
@@ -538,24 +560,10 @@ static int median_distance(MPI_Comm comm, const dse_score_input_t *in, const dse
     MPI_Comm_rank(comm, &rank);
     *out = NAN;
     if (rank == 0) {
-        size_t *pick = NULL, m = n_used;
-        rc = dse_measure_subsample_rows(n_used, DSE_SCORE_MEDIAN_ROWS, p->seed, UINT64_C(1) << 33,
-                                        &pick, &m, err);
-        size_t *rows = rc == DSE_OK ? DSE_MALLOC(m + 1, sizeof *rows, err) : NULL;
-        double *z = NULL, *D2 = NULL;
-        if (rc == DSE_OK && !rows) rc = err->code;
-        for (size_t i = 0; rc == DSE_OK && i < m; ++i) {
-            size_t k = pick ? pick[i] : i;
-            rows[i] = sub ? sub[k] : k;
-        }
-        if (rc == DSE_OK) rc = gather(in, rows, m, &z, err);
-        if (rc == DSE_OK && !(D2 = DSE_MALLOC(m * m + 1, sizeof *D2, err))) rc = err->code;
-        if (rc == DSE_OK) rc = dse_kernel_sqdist_lower(m, in->d, z, D2, err);
-        if (rc == DSE_OK) rc = dse_kernel_median_distance_lower(m, D2, out, err);
-        free(pick);
+        size_t *rows = NULL, m = 0;
+        rc = median_rows(n_used, sub, DSE_SCORE_MEDIAN_ROWS, p->seed, &rows, &m, err);
+        if (rc == DSE_OK) rc = median_of_rows(in, rows, m, out, err);
         free(rows);
-        free(z);
-        free(D2);
     }
     rc = dse_comm_agree(comm, rc, err);
     if (rc == DSE_OK) MPI_Bcast(out, 1, MPI_DOUBLE, 0, comm);
@@ -574,22 +582,10 @@ int dse_score_sample_median(const char *spec, size_t rows, uint64_t seed, double
                             &reader, NULL};
     if (n) *n = in.n;
     if (d) *d = in.d;
-    size_t *pick = NULL, m = in.n;
-    if (rc == DSE_OK)
-        rc = dse_measure_subsample_rows(in.n, rows, seed, UINT64_C(1) << 33, &pick, &m, err);
-    double *z = NULL, *D2 = NULL;
-    size_t *all = NULL;
-    if (rc == DSE_OK && !pick && !(all = DSE_MALLOC(m + 1, sizeof *all, err))) rc = err->code;
-    for (size_t i = 0; all && i < m; ++i)
-        all[i] = i;
-    if (rc == DSE_OK) rc = gather(&in, pick ? pick : all, m, &z, err);
-    if (rc == DSE_OK && !(D2 = DSE_MALLOC(m * m + 1, sizeof *D2, err))) rc = err->code;
-    if (rc == DSE_OK) rc = dse_kernel_sqdist_lower(m, in.d, z, D2, err);
-    if (rc == DSE_OK) rc = dse_kernel_median_distance_lower(m, D2, median, err);
-    free(pick);
-    free(all);
-    free(z);
-    free(D2);
+    size_t *pos = NULL, m = 0;
+    if (rc == DSE_OK) rc = median_rows(in.n, NULL, rows, seed, &pos, &m, err);
+    if (rc == DSE_OK) rc = median_of_rows(&in, pos, m, median, err);
+    free(pos);
     dse_source_close(&src);
     return rc;
 }
@@ -837,28 +833,4 @@ void dse_score_free(dse_score_t *out)
     free(out->entries);
     free(out->spectrum);
     memset(out, 0, sizeof *out);
-}
-
-int dse_score_load_categories(const char *spec, size_t n, const char *embeddings_name,
-                              const dse_params_t *p, dse_categories_t *cat, dse_err_t *err)
-{
-    memset(cat, 0, sizeof *cat);
-    dse_matrix_t y;
-    DSE_TRY(dse_matrix_load(spec, &y, err));
-    int rc = DSE_OK;
-    if (y.rows != n)
-        rc = DSE_RAISE(err, DSE_EVALUE, "%s: %zu labels but %s has %zu rows", spec, y.rows,
-                       embeddings_name, n);
-    else if (y.cols != 1)
-        rc = DSE_RAISE(err, DSE_EUSAGE,
-                       "%s: labels must be N or N x 1 (got N x %zu); vector references need "
-                       "spectral clustering, which `score` does not do yet",
-                       spec, y.cols);
-    else if (y.is_integer) /* exact: never through the doubles */
-        rc = dse_categories_from_integer_file(spec, n, cat, err);
-    else
-        rc = dse_categories_from_scalars(y.data, n, p->n_clusters, cat, err);
-    if (rc == DSE_OK) rc = dse_categories_check(cat, spec, err);
-    dse_matrix_free(&y);
-    return rc;
 }

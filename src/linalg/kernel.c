@@ -117,21 +117,25 @@ void dse_kernel_scale_lower(size_t n, double *a, const double *s)
     }
 }
 
-int dse_kernel_build_lower(size_t n, size_t d, const double *Z, double sigma, double *K,
-                           double *G_out, double *rowsum, dse_err_t *err)
+/* Turns the Gaussian's lower triangle into K = D^-1/2 G D^-1/2 in place. */
+static int normalise_lower(size_t n, double *K, dse_err_t *err)
 {
-    DSE_TRY(dse_kernel_sqdist_lower(n, d, Z, K, err));
-    dse_kernel_gaussian_lower(n, K, sigma);
-    if (G_out) memcpy(G_out, K, n * n * sizeof *K);
-    double *r = DSE_MALLOC(n, sizeof *r, err);
+    double *r = DSE_MALLOC(n + 1, sizeof *r, err);
     if (!r) return err->code;
     dse_kernel_row_sums_lower(n, K, r);
-    if (rowsum) memcpy(rowsum, r, n * sizeof *r);
     for (size_t i = 0; i < n; ++i)
         r[i] = 1.0 / sqrt(r[i]);
     dse_kernel_scale_lower(n, K, r);
     free(r);
     return DSE_OK;
+}
+
+int dse_kernel_build_lower(size_t n, size_t d, const double *Z, double sigma, double *K,
+                           dse_err_t *err)
+{
+    DSE_TRY(dse_kernel_sqdist_lower(n, d, Z, K, err));
+    dse_kernel_gaussian_lower(n, K, sigma);
+    return normalise_lower(n, K, err);
 }
 
 int dse_kernel_spectrum(size_t n, size_t d, const double *Z, double sigma, dse_kernel_kind_t kind,
@@ -141,7 +145,7 @@ int dse_kernel_spectrum(size_t n, size_t d, const double *Z, double sigma, dse_k
     if (!K) return err->code;
     int rc;
     if (kind == DSE_KERNEL_ANISOTROPIC) {
-        rc = dse_kernel_build_lower(n, d, Z, sigma, K, NULL, NULL, err);
+        rc = dse_kernel_build_lower(n, d, Z, sigma, K, err);
     } else {
         rc = dse_kernel_sqdist_lower(n, d, Z, K, err);
         if (rc == DSE_OK) dse_kernel_gaussian_lower(n, K, sigma);
@@ -356,19 +360,6 @@ static int apply_rule_lower(size_t n, size_t d, const double *D2, const dse_sigm
     DSE_TRY(dse_kernel_rule_sigma(rule, d, median, &sigma, err));
     *used = (dse_sigma_used_t){sigma, sigma, sigma};
     dse_kernel_gaussian_lower(n, K, sigma);
-    return DSE_OK;
-}
-
-/* Turns the Gaussian's lower triangle into K = D^-1/2 G D^-1/2 in place. */
-static int normalise_lower(size_t n, double *K, dse_err_t *err)
-{
-    double *r = DSE_MALLOC(n + 1, sizeof *r, err);
-    if (!r) return err->code;
-    dse_kernel_row_sums_lower(n, K, r);
-    for (size_t i = 0; i < n; ++i)
-        r[i] = 1.0 / sqrt(r[i]);
-    dse_kernel_scale_lower(n, K, r);
-    free(r);
     return DSE_OK;
 }
 

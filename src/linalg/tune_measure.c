@@ -43,7 +43,7 @@ static int measure_size(size_t n, dse_tune_entry_t *e, size_t slot, FILE *log, d
     double *K = z ? DSE_MALLOC(n * n, sizeof *K, err) : NULL;
     double *A = K ? DSE_MALLOC(n * n, sizeof *A, err) : NULL;
     double *w = A ? DSE_MALLOC(n, sizeof *w, err) : NULL;
-    int rc = w ? dse_kernel_build_lower(n, d, z, 1.0, K, NULL, NULL, err) : err->code;
+    int rc = w ? dse_kernel_build_lower(n, d, z, 1.0, K, err) : err->code;
     int reps = n <= 1000 ? 3 : 1;
     for (int k = 0; rc == DSE_OK && k < DSE_TUNE_DRIVERS; ++k) {
         double best = 0;
@@ -79,7 +79,7 @@ static int measure_kernel(dse_tune_entry_t *e, dse_err_t *err)
     double best = 0;
     for (int r = 0; rc == DSE_OK && r < 2; ++r) {
         double t0 = now();
-        rc = dse_kernel_build_lower(n, d, z, 22.6, K, NULL, NULL, err);
+        rc = dse_kernel_build_lower(n, d, z, 22.6, K, err);
         double t = now() - t0;
         if (r == 0 || t < best) best = t;
     }

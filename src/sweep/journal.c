@@ -101,27 +101,12 @@ static int append_record(const char *path, cJSON *o, const double *payload, size
     return rc;
 }
 
-/* The result row every entry of rec shares (strings borrowed). */
-static dse_store_result_t record_row(const dse_task_record_t *rec)
-{
-    dse_store_result_t r = {.sigma = rec->sigma,
-                            .status = rec->status,
-                            .error = (char *)(rec->error ? rec->error : ""),
-                            .seconds = rec->seconds,
-                            .ranks = rec->ranks,
-                            .attempts = rec->attempts,
-                            .failed_before = (char *)(rec->failed_before ? rec->failed_before : ""),
-                            .threads = rec->threads};
-    snprintf(r.family, sizeof r.family, "%s", rec->family);
-    snprintf(r.driver, sizeof r.driver, "%s", rec->driver ? rec->driver : "");
-    return r;
-}
-
 /* The JSON of a task record: the checkpoint's and the shared result columns,
  * then "entries": one object per (quantity, t, value). */
 static int encode_task(const dse_task_record_t *rec, cJSON *o, dse_err_t *err)
 {
-    dse_store_result_t r = record_row(rec);
+    dse_store_result_t r;
+    dse_store_record_row(rec, SIZE_MAX, &r);
     DSE_TRY(dse_row_to_json(&dse_checkpoint_table, DSE_JL_RECORD, &rec->checkpoint, o, err));
     DSE_TRY(dse_row_to_json(&dse_result_table, DSE_JL_RECORD, &r, o, err));
     cJSON *entries = cJSON_AddArrayToObject(o, "entries");
@@ -132,10 +117,7 @@ static int encode_task(const dse_task_record_t *rec, cJSON *o, dse_err_t *err)
             cJSON_Delete(e);
             return DSE_RAISE(err, DSE_ENOMEM, "cannot encode a journal record");
         }
-        snprintf(r.quantity, sizeof r.quantity, "%s", rec->quantities[i]);
-        r.t = rec->t[i];
-        r.value = rec->status == 0 ? rec->values[i] : NAN;
-        dse_store_result_set_extra(&r, rec->extra ? &rec->extra[i] : NULL);
+        dse_store_record_row(rec, i, &r);
         DSE_TRY(dse_row_to_json(&dse_result_table, DSE_JL_ENTRY, &r, e, err));
     }
     return DSE_OK;

@@ -42,7 +42,7 @@ static double bounded_seconds(const dse_params_t *p, size_t m, size_t d, int thr
 double sweep_task_seconds(const dse_config_t *cfg, uint64_t n, uint64_t d, int family, int threads)
 {
     const dse_params_t *p = &cfg->params;
-    size_t m = p->max_n && n > p->max_n ? p->max_n : (size_t)n;
+    size_t m = dse_params_rows_used(p, (size_t)n);
     uint64_t bits = family_bits(cfg, family);
     if (!family_is_mi(family) && (bits & DSE_Q(DSE)) &&
         dse_score_dse_method(p, m, (size_t)d, 64,
@@ -150,7 +150,7 @@ static void plan_groups(MPI_Comm comm, const dse_config_t *cfg, sweep_plan_t *pl
         plan->gsize = p;
     for (size_t i = 0; cfg->group_size == 0 && i < plan->ntask; ++i) {
         const dse_checkpoint_t *c = &plan->scan.items[plan->tasks[i].checkpoint];
-        size_t n = cfg->params.max_n && c->n > cfg->params.max_n ? cfg->params.max_n : c->n;
+        size_t n = dse_params_rows_used(&cfg->params, (size_t)c->n);
         if (dse_dist_choose_group(n, c->d, 64, budget, 0, workers, &p, &e) == DSE_OK &&
             p > plan->gsize)
             plan->gsize = p;
@@ -285,7 +285,7 @@ static void report_drivers(const dse_config_t *cfg, const dse_scan_t *scan, int 
     printf("eigensolver per size (%s; %d BLAS thread(s) per rank):\n", dse_tune_source(), threads);
     for (size_t i = 0; i < scan->count && k < 8; ++i) {
         const dse_checkpoint_t *c = &scan->items[i];
-        size_t m = cfg->params.max_n && c->n > cfg->params.max_n ? cfg->params.max_n : c->n;
+        size_t m = dse_params_rows_used(&cfg->params, (size_t)c->n);
         int dup = c->error != NULL || m < 2;
         for (size_t j = 0; j < k && !dup; ++j)
             dup = seen[j] == m;
@@ -309,7 +309,7 @@ static void report_method(const dse_config_t *cfg, const dse_scan_t *scan, int s
     for (size_t i = 0; i < scan->count; ++i) {
         const dse_checkpoint_t *c = &scan->items[i];
         if ((int)(i % (size_t)shards) != shard || c->error) continue;
-        size_t m = p->max_n && c->n > p->max_n ? p->max_n : (size_t)c->n;
+        size_t m = dse_params_rows_used(p, (size_t)c->n);
         if (dse_score_dse_method(p, m, (size_t)c->d, 64, budget, 1, 1) == DSE_METHOD_EXACT) {
             exact++;
         } else {
@@ -385,7 +385,7 @@ int dse_sweep_scan_report(MPI_Comm comm, const dse_config_t *cfg, const dse_swee
         printf("%-4zu %-16s %8s %8llu %6llu  %s%s%s\n", i, c->run, step, (unsigned long long)c->n,
                (unsigned long long)c->d, c->rel, c->error ? "  ERROR: " : "",
                c->error ? c->error : "");
-        size_t n = cfg->params.max_n && c->n > cfg->params.max_n ? cfg->params.max_n : c->n;
+        size_t n = dse_params_rows_used(&cfg->params, (size_t)c->n);
         if (c->error)
             bad++;
         else if (n > max_n)

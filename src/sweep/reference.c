@@ -29,19 +29,7 @@ static void load_labels(const dse_config_t *cfg, dse_categories_t *cat, int *hav
     labels_error[0] = '\0';
     if (!cfg->labels || !*cfg->labels || !(cfg->quantities & DSE_Q_MI_ALL)) return;
     dse_err_t err;
-    dse_matrix_t y;
-    int rc = dse_matrix_load(cfg->labels, &y, &err);
-    if (rc == DSE_OK) {
-        if (y.cols != 1)
-            rc = DSE_RAISE(&err, DSE_EUSAGE, "%s: labels must be N or N x 1 (got N x %zu)",
-                           cfg->labels, y.cols);
-        else if (y.is_integer) /* exact: never through the doubles */
-            rc = dse_categories_from_integer_file(cfg->labels, y.rows, cat, &err);
-        else
-            rc = dse_categories_from_scalars(y.data, y.rows, cfg->params.n_clusters, cat, &err);
-        if (rc == DSE_OK) rc = dse_categories_check(cat, cfg->labels, &err);
-        dse_matrix_free(&y);
-    }
+    int rc = dse_categories_load(cfg->labels, 0, NULL, cfg->params.n_clusters, cat, &err);
     if (rc == DSE_OK)
         *have = 1;
     else

@@ -84,7 +84,7 @@ static void sweep_entry_outcome(const dse_params_t *p, const dse_score_t *s,
 static void fix_driver(task_outcome_t *o, dse_params_t *p, int family, size_t n)
 {
     o->threads = dse_tune_blas_threads();
-    size_t m = p->max_n && n > p->max_n ? p->max_n : n;
+    size_t m = dse_params_rows_used(p, n);
     if (family == FAM_SPECTRAL && p->driver == DSE_EIGEN_AUTO) p->driver = dse_eigen_choose(m);
 }
 
@@ -208,10 +208,9 @@ static int record(coordinator_t *co, const sweep_task_t *t, const task_outcome_t
     const char *names[256];
     double ts[256];
     size_t ne = family_entries(co->cfg, t->family, names, ts, NULL, NULL);
-    uint64_t max_n = co->cfg->params.max_n;
     dse_task_record_t rec = {
         .checkpoint = {c->path, c->run, c->step, c->n, c->d,
-                       o->n_used ? o->n_used : (c->n < max_n || !max_n ? c->n : max_n),
+                       o->n_used ? o->n_used : dse_params_rows_used(&co->cfg->params, c->n),
                        c->file_size, c->mtime, c->checksum},
         .family = family_name(t->family),
         .status = o->status,

@@ -338,22 +338,12 @@ int dse_store_apply(dse_store_t *s, const dse_task_record_t *rec, dse_err_t *err
             return rc;
         }
     }
-    dse_store_result_t r = {.checkpoint = k,
-                            .sigma = rec->sigma,
-                            .status = rec->status,
-                            .error = (char *)(rec->error ? rec->error : ""),
-                            .seconds = rec->seconds,
-                            .ranks = rec->ranks,
-                            .attempts = attempts + 1,
-                            .failed_before = kept,
-                            .threads = rec->threads};
-    snprintf(r.family, sizeof r.family, "%s", rec->family);
-    snprintf(r.driver, sizeof r.driver, "%s", rec->driver ? rec->driver : "");
+    dse_store_result_t r;
     for (size_t i = 0; i < rec->n_entries; ++i) {
-        snprintf(r.quantity, sizeof r.quantity, "%s", rec->quantities[i]);
-        r.t = rec->t[i];
-        r.value = rec->status == 0 ? rec->values[i] : NAN;
-        dse_store_result_set_extra(&r, rec->extra ? &rec->extra[i] : NULL);
+        dse_store_record_row(rec, i, &r);
+        r.checkpoint = k;
+        r.attempts = attempts + 1;
+        r.failed_before = kept;
         int rc = dse_store_add_result(s, &r, err);
         if (rc != DSE_OK) {
             free(kept);
@@ -367,6 +357,28 @@ int dse_store_apply(dse_store_t *s, const dse_task_record_t *rec, dse_err_t *err
         DSE_TRY(dse_store_add_spectrum(s, &sp, err));
     }
     return DSE_OK;
+}
+
+void dse_store_record_row(const dse_task_record_t *rec, size_t i, dse_store_result_t *r)
+{
+    *r = (dse_store_result_t){.sigma = rec->sigma,
+                              .status = rec->status,
+                              .error = (char *)(rec->error ? rec->error : ""),
+                              .seconds = rec->seconds,
+                              .ranks = rec->ranks,
+                              .attempts = rec->attempts,
+                              .failed_before =
+                                  (char *)(rec->failed_before ? rec->failed_before : ""),
+                              .threads = rec->threads};
+    snprintf(r->family, sizeof r->family, "%s", rec->family);
+    snprintf(r->driver, sizeof r->driver, "%s", rec->driver ? rec->driver : "");
+    int entry = i < rec->n_entries;
+    if (entry) {
+        snprintf(r->quantity, sizeof r->quantity, "%s", rec->quantities[i]);
+        r->t = rec->t[i];
+        r->value = rec->status == 0 ? rec->values[i] : NAN;
+    }
+    dse_store_result_set_extra(r, entry && rec->extra ? &rec->extra[i] : NULL);
 }
 
 void dse_store_result_set_extra(dse_store_result_t *r, const dse_entry_extra_t *x)

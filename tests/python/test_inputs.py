@@ -106,3 +106,21 @@ def test_other_errors():
         "Z: integer dtype '<i8'; embeddings must be floating point (float16/32/64)")
     assert error_of(lambda: dsesweep.dse(BASE, t=0)) == (
         "t takes integers in [1, 1e+06] (got '0')")
+
+
+def test_large_integer_labels_stay_distinct():
+    # int64 labels above 2^53 differ only beyond a double's precision: the
+    # classes must still be the two they are (read as integers, never floats).
+    big = np.int64(2**60)
+    two = np.where(LABELS % 2 == 0, big, big + 1).astype(np.int64)
+    small = (LABELS % 2).astype(np.int64)
+    assert dsesweep.dsmi(BASE, labels=two, sigma=4) == dsesweep.dsmi(BASE, labels=small, sigma=4)
+
+
+def test_bounded_method_settings():
+    assert error_of(lambda: dsesweep.dse(BASE, method="lanczos")) == (
+        "method must be auto, exact or bounded (got 'lanczos')")
+    assert error_of(lambda: dsesweep.dse(BASE, tol=0)) == "tol must be a number > 0 (got '0')"
+    # 240 rows: too few for the bounded method's blocks, said in one line.
+    assert error_of(lambda: dsesweep.dse(BASE, method="bounded")) == (
+        "the bounded method needs N >= 512 (N = 240): use method = exact")

@@ -25,7 +25,8 @@ def assert_same(df, header, rows):
     for i, r in enumerate(rows):
         for j, name in enumerate(header):
             got = df.iat[i, j]
-            if name in ("run", "path", "quantity", "status", "error", "sigma_rule"):
+            if name in ("run", "path", "quantity", "status", "error", "sigma_rule", "method",
+                        "interval"):
                 assert got == r[j], (i, name)
             elif name == "step":
                 assert got == int(r[j]), (i, name)
@@ -42,7 +43,7 @@ def test_open_store_equals_export(demo_store):
     assert len(rows) == 168
     assert header == ["run", "step", "path", "quantity", "sigma", "t", "value", "status", "error",
                       "se", "sigma_rule", "sigma_used", "sigma_min", "sigma_max",
-                      "median_distance"]
+                      "median_distance", "method", "interval", "lower", "upper", "k", "products"]
     assert_same(df, header, rows)
     assert set(df["run"]) == {"run_a", "run_b", "run_shuffled"}
     assert (df["status"] == "ok").all()

@@ -258,3 +258,20 @@ def test_every_config_key_reaches_the_engine():
     # a non-default value does reach the engine
     assert dsesweep.score(Z, quantities="DSE,CSE", bins="3")["CSE"] != base["CSE"]
     assert dsesweep.score(Z, quantities="DSE,CSE", sigma="2.5")["DSE(t=1)"] != base["DSE(t=1)"]
+
+
+def test_bounded_interval_holds_the_exact_value():
+    """method="bounded": every t gets a certified interval that holds the
+    exact value, the value is its midpoint, and the CLI agrees."""
+    rng = np.random.default_rng(5)
+    u = rng.uniform(0, 3, size=(700, 3))
+    Z = u @ rng.standard_normal((3, 30)) + 0.05 * rng.standard_normal((700, 30))
+    exact = dsesweep.score(Z, method="exact", sigma=5, t=[1, 2])
+    got = dsesweep.score(Z, method="bounded", sigma=5, t=[1, 2])
+    for name in ("DSE(t=1)", "DSE(t=2)"):
+        lo, hi = got[name + " lower"], got[name + " upper"]
+        assert got[name + " interval"] == "certified"
+        assert lo - 1e-9 <= exact[name] <= hi + 1e-9
+        assert hi - lo <= 0.02 + 1e-12
+        assert got[name] == pytest.approx(0.5 * (lo + hi), abs=1e-12)
+        assert name + " lower" not in exact
