@@ -11,8 +11,9 @@
 #   - auto at N <= 10000 within the budget is exact;
 #   - bad settings: one-line messages (knn rule, N too small for bounded);
 #   - a sweep with method = bounded stores method, interval, lower, upper, k
-#     and products per entry (export csv/json), the report lists them, and a
-#     config with another method is refused naming `method`.
+#     and products per entry (export csv/json), the report lists them,
+#     rescore says those checkpoints have no spectrum, and a config with
+#     another method is refused naming `method`.
 # usage: test_bounded_score.sh MPIEXEC DSESWEEP TMPDIR
 set -u
 mpiexec=$1 bin=$2 tmp=$3
@@ -154,6 +155,10 @@ EOP
 "$bin" report "$tmp/out.h5" >"$tmp/report.txt" 2>&1 || bad "report: $(tail -3 "$tmp/report.txt")"
 grep -q "bounded method: 24 value(s) from partial spectra, 24 with a certified interval" "$tmp/report.txt" &&
   ok || bad "report lacks the bounded summary: $(grep -i bounded "$tmp/report.txt")"
+cp "$tmp/out.h5" "$tmp/re.h5"
+"$bin" rescore "$tmp/re.h5" --t 3 >"$tmp/re.txt" 2>&1
+grep -q "4 checkpoint(s) were scored by the bounded method and have no stored spectrum" "$tmp/re.txt" &&
+  ok || bad "rescore does not say the bounded checkpoints lack spectra: $(cat "$tmp/re.txt")"
 sed 's/method = bounded/method = exact/' "$tmp/sweep.ini" >"$tmp/exact.ini"
 "$bin" run "$tmp/exact.ini" >/dev/null 2>"$tmp/err"
 grep -q "method = 'bounded' in the store, 'exact' in this config" "$tmp/err" &&

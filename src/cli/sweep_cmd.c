@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "dsesweep/quantity.h"
 #include "dsesweep/config.h"
 #include "dsesweep/store.h"
 #include "dsesweep/sweep.h"
@@ -182,6 +183,21 @@ int dse_cli_sweep(const char *cmd, int argc, char **argv)
     return status;
 }
 
+/* Checkpoints whose DSE rows came from the bounded method (no spectrum). */
+static size_t bounded_checkpoints(const dse_store_t *s)
+{
+    char *seen = calloc(s->n_checkpoints + 1, 1);
+    size_t count = 0;
+    for (size_t i = 0; seen && i < s->n_results; ++i) {
+        const dse_store_result_t *r = &s->results[i];
+        if (!strcmp(r->method, "bounded") && !seen[r->checkpoint] &&
+            !strcmp(r->quantity, dse_quantity_name(DSE_QID_DSE)))
+            count += seen[r->checkpoint] = 1;
+    }
+    free(seen);
+    return count;
+}
+
 int dse_cli_rescore(int argc, char **argv)
 {
     if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
@@ -212,11 +228,16 @@ int dse_cli_rescore(int argc, char **argv)
     int rc = dse_store_open(MPI_COMM_WORLD, argv[1], DSE_STORE_READ_WRITE, &h, &err);
     if (rc == DSE_OK) rc = dse_store_rescore(h, ts, nt, &added, &err);
     if (rc == DSE_OK) rc = dse_store_checkpoint(h, &err);
+    size_t bounded = rc == DSE_OK && is_rank0() ? bounded_checkpoints(dse_store_tables(h)) : 0;
     dse_store_close(&h);
     if (is_rank0()) {
         if (rc == DSE_OK)
             printf("dsesweep rescore: %zu DSE value(s) added to %s (no eigensolve)\n", added,
                    argv[1]);
+        if (bounded)
+            printf("dsesweep rescore: %zu checkpoint(s) were scored by the bounded method and "
+                   "have no stored spectrum: DSE at new t for them needs a new run\n",
+                   bounded);
         else
             dse_err_report(stderr, "dsesweep rescore", &err);
     }

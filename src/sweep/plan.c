@@ -28,15 +28,40 @@ static double bits_seconds(const dse_params_t *p, uint64_t bits, size_t m, size_
     return dse_quantity_cost_params(bits, m, d, p) / cube * one;
 }
 
-/* Seconds of DSE by the bounded method on m samples (docs/bounded.md): K
- * built once (2 m^2 d flops, the measured kernel time) and about
- * BOUNDED_MODEL_PRODUCTS products with blocks of 32 vectors (2 m^2 32 flops
- * each, at the kernel build's rate), per bandwidth rule. */
-#define BOUNDED_MODEL_PRODUCTS 40.0
-static double bounded_seconds(const dse_params_t *p, size_t m, size_t d, int threads)
+/* Local. Ranks for a bounded DSE of n x d rows: the fewest (up to `most`)
+ * on which K's panels can be kept (float64 or float32) within the budget,
+ * else `most` (all share the rebuilt panels); *storage and *bytes (may be
+ * NULL) receive how K is then held and the bytes per rank. */
+static int bounded_group(const dse_params_t *p, size_t n, size_t d, size_t budget, int most,
+                         dse_bounded_storage_t *storage, double *bytes)
 {
-    double build = dse_tune_kernel_seconds(m, d, threads);
-    return dse_params_rule_count(p) * build * (1.0 + BOUNDED_MODEL_PRODUCTS * 32.0 / (double)d);
+    size_t k = n > 32 && p->max_k > n - 32 ? n - 32 : p->max_k; /* as the engine caps it */
+    double b = 0;
+    dse_bounded_storage_t st = DSE_BOUNDED_REBUILT;
+    int g = 1;
+    for (; g <= most; ++g)
+        if ((st = dse_bounded_storage(n, d, k, 32, g, budget, &b)) != DSE_BOUNDED_REBUILT) break;
+    if (g > most) g = most > 0 ? most : 1;
+    if (storage) *storage = st;
+    if (bytes) *bytes = b;
+    return g;
+}
+
+/* Seconds of DSE by the bounded method on m samples on one rank
+ * (docs/bounded.md): K built once (the measured kernel time: 2 m^2 d flops
+ * and m^2 exponentials) and about BOUNDED_MODEL_PRODUCTS products with
+ * blocks of 32 vectors (2 m^2 32 flops each, at the kernel build's rate);
+ * when K cannot be kept within the budget every product rebuilds it. Per
+ * bandwidth rule. */
+#define BOUNDED_MODEL_PRODUCTS 40.0
+static double bounded_seconds(const dse_params_t *p, size_t m, size_t d, size_t budget, int threads)
+{
+    double build = dse_tune_kernel_seconds(m, d, threads), per = 32.0 / (double)d;
+    dse_bounded_storage_t st;
+    bounded_group(p, m, d, budget, 1, &st, NULL);
+    double one = st == DSE_BOUNDED_REBUILT ? BOUNDED_MODEL_PRODUCTS * build * (1.0 + per)
+                                           : build * (1.0 + BOUNDED_MODEL_PRODUCTS * per);
+    return dse_params_rule_count(p) * one;
 }
 
 double sweep_task_seconds(const dse_config_t *cfg, uint64_t n, uint64_t d, int family, int threads)
@@ -44,13 +69,12 @@ double sweep_task_seconds(const dse_config_t *cfg, uint64_t n, uint64_t d, int f
     const dse_params_t *p = &cfg->params;
     size_t m = dse_params_rows_used(p, (size_t)n);
     uint64_t bits = family_bits(cfg, family);
+    size_t budget = dse_memory_budget(cfg->memory_budget, MPI_COMM_SELF);
     if (!family_is_mi(family) && (bits & DSE_Q(DSE)) &&
-        dse_score_dse_method(p, m, (size_t)d, 64,
-                             dse_memory_budget(cfg->memory_budget, MPI_COMM_SELF), 1,
-                             1) == DSE_METHOD_BOUNDED) {
+        dse_score_dse_method(p, m, (size_t)d, 64, budget, 1, 1) == DSE_METHOD_BOUNDED) {
         uint64_t rest = bits & ~(DSE_Q(DSE) | DSE_Q(ASE_ANISOTROPIC));
         return 0.01 + 4.0 * (double)n * (double)d / 1e9 +
-               bounded_seconds(p, m, (size_t)d, threads) +
+               bounded_seconds(p, m, (size_t)d, budget, threads) +
                (rest ? bits_seconds(p, rest, m, (size_t)d, threads) : 0);
     }
     /* Reading and checking the file (float32 at ~1 GB/s) and the task's messages. */
@@ -151,9 +175,14 @@ static void plan_groups(MPI_Comm comm, const dse_config_t *cfg, sweep_plan_t *pl
     for (size_t i = 0; cfg->group_size == 0 && i < plan->ntask; ++i) {
         const dse_checkpoint_t *c = &plan->scan.items[plan->tasks[i].checkpoint];
         size_t n = dse_params_rows_used(&cfg->params, (size_t)c->n);
-        if (dse_dist_choose_group(n, c->d, 64, budget, 0, workers, &p, &e) == DSE_OK &&
-            p > plan->gsize)
-            plan->gsize = p;
+        int g = 0;
+        if (plan->tasks[i].family == FAM_SPECTRAL && (cfg->quantities & DSE_Q(DSE)) &&
+            dse_score_dse_method(&cfg->params, n, c->d, 64, budget, 0, workers) ==
+                DSE_METHOD_BOUNDED)
+            g = bounded_group(&cfg->params, n, c->d, budget, workers, NULL, NULL);
+        else if (dse_dist_choose_group(n, c->d, 64, budget, 0, workers, &p, &e) == DSE_OK)
+            g = p;
+        if (g > plan->gsize) plan->gsize = g;
     }
     if (plan->gsize > workers) plan->gsize = workers;
     plan->ngroups = workers / plan->gsize;
@@ -323,10 +352,17 @@ static void report_method(const dse_config_t *cfg, const dse_scan_t *scan, int s
     if (!bounded) return;
     double bytes;
     char a[32];
-    size_t k = big_n > 32 && p->max_k > big_n - 32 ? big_n - 32 : p->max_k; /* as the engine */
-    dse_bounded_storage_t st = dse_bounded_storage(big_n, big_d, k, 32, 1, budget, &bytes);
-    printf("  largest bounded problem N = %zu, D = %zu: K held as %s, %s per rank on one rank\n",
-           big_n, big_d, dse_bounded_storage_name(st), dse_format_bytes(bytes, a, sizeof a));
+    dse_bounded_storage_t st;
+    int g = bounded_group(p, big_n, big_d, budget, 1, &st, &bytes);
+    printf("  largest bounded problem N = %zu, D = %zu: K held as %s, %s per rank on %d rank\n",
+           big_n, big_d, dse_bounded_storage_name(st), dse_format_bytes(bytes, a, sizeof a), g);
+    if (st == DSE_BOUNDED_REBUILT) {
+        g = bounded_group(p, big_n, big_d, budget, 4096, &st, &bytes);
+        if (st != DSE_BOUNDED_REBUILT)
+            printf("  (rebuilt at every product; kept as %s from %d ranks per group, %s per "
+                   "rank: `run` forms such groups when it has the ranks)\n",
+                   dse_bounded_storage_name(st), g, dse_format_bytes(bytes, a, sizeof a));
+    }
 }
 
 /* Rank 0: the estimate: every task's predicted seconds, spread over the
