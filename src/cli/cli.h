@@ -16,4 +16,12 @@ int dse_cli_export(int argc, char **argv); /* local, no MPI */
 int dse_cli_report(int argc, char **argv); /* local, no MPI */
 int dse_cli_tune(int argc, char **argv);   /* local, no MPI */
 
+/* Local. 1 on rank 0 of MPI_COMM_WORLD, and in a process without MPI: the
+ * rank that prints. */
+int dse_cli_rank0(void);
+
+/* Local. On rank 0: "dsesweep CMD: <fmt with arg> (see `dsesweep CMD
+ * --help`)" on stderr. Returns 2, the bad-usage exit status. */
+int dse_cli_usage_error(const char *cmd, const char *fmt, const char *arg);
+
 #endif

@@ -87,22 +87,6 @@ static void score_usage(FILE *out)
     dse_quantity_print_help(out, 2);
 }
 
-static int rank0(void)
-{
-    int r = 0;
-    MPI_Comm_rank(MPI_COMM_WORLD, &r);
-    return r == 0;
-}
-
-static int bad_usage(const char *fmt, const char *value)
-{
-    if (!rank0()) return 2;
-    fprintf(stderr, "dsesweep score: ");
-    fprintf(stderr, fmt, value);
-    fprintf(stderr, " (see `dsesweep score --help`)\n");
-    return 2;
-}
-
 static int parse_ulong(const char *s, unsigned long long *out)
 {
     char *end;
@@ -374,7 +358,8 @@ static int categories_of_reference(const char *reference, size_t n, const char *
     int rc = dse_cluster_reference(MPI_COMM_WORLD, reference, n, emb, (size_t)p->knn,
                                    (size_t)p->n_clusters, &labels, &info, err);
     if (rc == DSE_OK) {
-        if (write_path && rank0()) rc = dse_cluster_labels_write(write_path, labels, n, err);
+        if (write_path && dse_cli_rank0())
+            rc = dse_cluster_labels_write(write_path, labels, n, err);
         rc = dse_comm_agree(MPI_COMM_WORLD, rc, err);
     }
     if (rc == DSE_OK) rc = dse_cluster_categories(labels, n, reference, cat, err);
@@ -422,7 +407,8 @@ static int set_param_flag(score_args_t *a, size_t i, const char *text)
     for (char *c = key; *c; ++c)
         if (*c == '-') *c = '_';
     dse_err_t e;
-    if (dse_config_set_param(&a->p, key, text, NULL, &e) != DSE_OK) return bad_usage("%s", e.msg);
+    if (dse_config_set_param(&a->p, key, text, NULL, &e) != DSE_OK)
+        return dse_cli_usage_error("score", "%s", e.msg);
     return -1;
 }
 
@@ -444,15 +430,16 @@ static int score_option(int c, score_args_t *a, const char *prev)
         break;
     case O_T:
         if (!add_t_list(optarg, a->ts, &a->nt))
-            return bad_usage("--t takes integers >= 1 (got '%s')", optarg);
+            return dse_cli_usage_error("score", "--t takes integers >= 1 (got '%s')", optarg);
         break;
     case O_Q:
         a->quantities = optarg;
         break;
     case O_DRV:
         if (dse_eigen_driver_parse(optarg, &a->p.driver) != DSE_OK)
-            return bad_usage("--driver must be auto, dsyevd, dsyevr or dsyevd_2stage (got '%s')",
-                             optarg);
+            return dse_cli_usage_error(
+                "score", "--driver must be auto, dsyevd, dsyevr or dsyevd_2stage (got '%s')",
+                optarg);
         break;
     case O_JSON:
         a->json = 1;
@@ -463,24 +450,27 @@ static int score_option(int c, score_args_t *a, const char *prev)
         else if (!strcmp(optarg, "all"))
             a->opts.group_size = -1;
         else if (!parse_int_min(optarg, 1, &a->opts.group_size))
-            return bad_usage("--group-size must be auto, all or an integer >= 1 (got '%s')",
-                             optarg);
+            return dse_cli_usage_error(
+                "score", "--group-size must be auto, all or an integer >= 1 (got '%s')", optarg);
         break;
     case O_NB:
         if (!parse_int_min(optarg, 1, &a->opts.nb) || a->opts.nb > 4096)
-            return bad_usage("--nb must be an integer in [1, 4096] (got '%s')", optarg);
+            return dse_cli_usage_error("score", "--nb must be an integer in [1, 4096] (got '%s')",
+                                       optarg);
         break;
     case O_BUDGET:
         if (!dse_parse_bytes(optarg, &a->opts.budget_bytes) || a->opts.budget_bytes == 0)
-            return bad_usage("--memory-budget must be a byte count > 0 such as 2G or 512M "
-                             "(got '%s')",
-                             optarg);
+            return dse_cli_usage_error(
+                "score",
+                "--memory-budget must be a byte count > 0 such as 2G or 512M "
+                "(got '%s')",
+                optarg);
         break;
     case 'h':
         score_usage(stdout);
         return 0;
     default:
-        return bad_usage("unknown or incomplete option '%s'", prev);
+        return dse_cli_usage_error("score", "unknown or incomplete option '%s'", prev);
     }
     return -1;
 }
@@ -516,7 +506,7 @@ static int score_reference(const score_args_t *a, dse_source_t *src, const char 
         uint64_t b = a->labels ? bits & DSE_Q_MI_ALL : bits;
         rc = dse_score_run(MPI_COMM_WORLD, &in, &a->p, b, a->ts, a->nt, &a->opts, &s, err);
     }
-    if (rc == DSE_OK && rank0()) rc = add_shown(&s, 1, shown, nshown, err);
+    if (rc == DSE_OK && dse_cli_rank0()) rc = add_shown(&s, 1, shown, nshown, err);
     if (rc == DSE_OK && !a->labels) {
         dse_score_free(first);
         *first = s;
@@ -552,13 +542,13 @@ static int score_file(const score_args_t *a, const char *emb, uint64_t bits)
         dse_score_input_t in = {dse_source_rows(src), dse_source_cols(src), dse_source_rows_read,
                                 &reader, a->labels ? &cat : NULL};
         rc = dse_score_run(MPI_COMM_WORLD, &in, p, bits, a->ts, a->nt, &a->opts, &s, &err);
-        if (rc == DSE_OK && rank0()) rc = add_shown(&s, 0, &shown, &nshown, &err);
+        if (rc == DSE_OK && dse_cli_rank0()) rc = add_shown(&s, 0, &shown, &nshown, &err);
         rc = dse_comm_agree(MPI_COMM_WORLD, rc, &err);
     }
     if (rc == DSE_OK && a->reference)
         rc = score_reference(a, src, emb, bits, &s, &shown, &nshown, &err);
     const char *labels = a->labels ? a->labels : a->reference;
-    if (rank0()) {
+    if (dse_cli_rank0()) {
         if (rc == DSE_OK && a->json)
             print_json(emb, dse_source_dtype(src), labels, p, &s, shown, nshown, ranks);
         else if (rc == DSE_OK)
@@ -604,20 +594,21 @@ int dse_cli_score(int argc, char **argv)
     /* The default is what a user asks for first: DSE, and DSMI with categories. */
     if (!a.quantities) a.quantities = a.labels || a.reference ? "DSE,DSMI" : "DSE";
     if (!strcasecmp(a.quantities, "help")) {
-        if (rank0()) dse_quantity_print_help(stdout, 0);
+        if (dse_cli_rank0()) dse_quantity_print_help(stdout, 0);
         return 0;
     }
     if (optind != argc - 1)
-        return bad_usage("%s", optind >= argc ? "needs one EMBEDDINGS file"
-                                              : "takes exactly one EMBEDDINGS file");
+        return dse_cli_usage_error("score", "%s",
+                                   optind >= argc ? "needs one EMBEDDINGS file"
+                                                  : "takes exactly one EMBEDDINGS file");
     if (a.write_clusters && !a.reference)
-        return bad_usage("%s", "--write-clusters needs --reference");
+        return dse_cli_usage_error("score", "%s", "--write-clusters needs --reference");
     if (a.nt == 0) a.ts[a.nt++] = 1.0;
     dse_err_t err;
     dse_err_clear(&err);
     uint64_t bits;
     if (dse_quantity_parse(a.quantities, &bits, &err) != DSE_OK) {
-        if (rank0()) fprintf(stderr, "dsesweep score: %s\n", err.msg);
+        if (dse_cli_rank0()) fprintf(stderr, "dsesweep score: %s\n", err.msg);
         return 2;
     }
     return score_file(&a, argv[optind], bits);

@@ -13,23 +13,6 @@
 #include "dsesweep/store.h"
 #include "dsesweep/sweep.h"
 
-static int is_rank0(void)
-{
-    int r = 0;
-    MPI_Comm_rank(MPI_COMM_WORLD, &r);
-    return r == 0;
-}
-
-static int usage_error(const char *cmd, const char *msg, const char *arg)
-{
-    if (is_rank0()) {
-        fprintf(stderr, "dsesweep %s: ", cmd);
-        fprintf(stderr, msg, arg);
-        fprintf(stderr, " (see `dsesweep %s --help`)\n", cmd);
-    }
-    return 2;
-}
-
 static void run_help(FILE *out, const char *cmd)
 {
     if (!strcmp(cmd, "scan"))
@@ -117,7 +100,8 @@ int dse_cli_sweep(const char *cmd, int argc, char **argv)
             break;
         case 's':
             if (!parse_shard(optarg, &o.shard_index, &o.shard_count))
-                return usage_error(cmd, "--shard takes I/N with 0 <= I < N (got '%s')", optarg);
+                return dse_cli_usage_error(cmd, "--shard takes I/N with 0 <= I < N (got '%s')",
+                                           optarg);
             break;
         case 'o':
             o.store_override = optarg;
@@ -135,23 +119,23 @@ int dse_cli_sweep(const char *cmd, int argc, char **argv)
             char *end;
             o.grace_seconds = strtod(optarg, &end);
             if (end == optarg || *end || !(o.grace_seconds > 0))
-                return usage_error(cmd, "--grace takes seconds > 0 (got '%s')", optarg);
+                return dse_cli_usage_error(cmd, "--grace takes seconds > 0 (got '%s')", optarg);
             break;
         }
         case 'h':
-            if (is_rank0()) run_help(stdout, cmd);
+            if (dse_cli_rank0()) run_help(stdout, cmd);
             return 0;
         default:
-            return usage_error(cmd, "unknown or incomplete option '%s'", argv[optind - 1]);
+            return dse_cli_usage_error(cmd, "unknown or incomplete option '%s'", argv[optind - 1]);
         }
     }
-    if (optind != argc - 1) return usage_error(cmd, "%s", "needs exactly one CONFIG file");
+    if (optind != argc - 1) return dse_cli_usage_error(cmd, "%s", "needs exactly one CONFIG file");
     dse_err_t err;
     dse_err_clear(&err);
     dse_config_t cfg;
     int rc = dse_config_load(argv[optind], &cfg, &err);
     if (rc != DSE_OK) {
-        if (is_rank0()) report_error(cmd, &err);
+        if (dse_cli_rank0()) report_error(cmd, &err);
         return rc == DSE_EUSAGE ? 2 : 1;
     }
     int status = 0;
@@ -163,22 +147,22 @@ int dse_cli_sweep(const char *cmd, int argc, char **argv)
         dse_sweep_install_signal_handlers();
         rc = dse_sweep_run(MPI_COMM_WORLD, &cfg, &o, &sum, &err);
         /* The summary line stays under --quiet: it is the result. */
-        if (rc == DSE_OK && is_rank0())
+        if (rc == DSE_OK && dse_cli_rank0())
             printf("dsesweep: done in %.1f s: %zu task(s) run, %zu failed, %zu already in the "
                    "store; store %s\n",
                    sum.seconds, sum.tasks_run, sum.tasks_failed, sum.tasks_skipped,
                    o.store_override ? o.store_override : cfg.store);
-        if (rc == DSE_OK && is_rank0() && sum.stop_signal)
+        if (rc == DSE_OK && dse_cli_rank0() && sum.stop_signal)
             printf("dsesweep: stopped by %s with %zu task(s) left; run again to resume\n",
                    sum.stop_signal == SIGTERM ? "SIGTERM" : "SIGUSR1", sum.tasks_left);
-        if (rc == DSE_OK && is_rank0() && sum.reference_error[0])
+        if (rc == DSE_OK && dse_cli_rank0() && sum.reference_error[0])
             fprintf(stderr, "dsesweep %s: error: no mi_x task run: %s\n", cmd, sum.reference_error);
-        if (rc == DSE_OK && is_rank0() && sum.labels_error[0])
+        if (rc == DSE_OK && dse_cli_rank0() && sum.labels_error[0])
             fprintf(stderr, "dsesweep %s: error: no mi task run: %s\n", cmd, sum.labels_error);
         int ref_refused = sum.reference_error[0] != '\0' || sum.labels_error[0] != '\0';
         status = rc != DSE_OK ? 1 : sum.stop_signal ? 4 : (sum.tasks_failed || ref_refused ? 3 : 0);
     }
-    if (rc != DSE_OK && is_rank0()) report_error(cmd, &err);
+    if (rc != DSE_OK && dse_cli_rank0()) report_error(cmd, &err);
     dse_config_free(&cfg);
     return status;
 }
@@ -201,14 +185,14 @@ static size_t bounded_checkpoints(const dse_store_t *s)
 int dse_cli_rescore(int argc, char **argv)
 {
     if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
-        if (is_rank0())
+        if (dse_cli_rank0())
             printf("usage: dsesweep rescore STORE --t T[,T...]\n\n"
                    "Adds DSE at new powers t to every checkpoint of the store from its stored\n"
                    "spectrum, with no eigensolve, and rewrites the store.\n");
         return 0;
     }
     if (argc != 4 || strcmp(argv[2], "--t"))
-        return usage_error("rescore", "%s", "takes STORE --t T[,T...]");
+        return dse_cli_usage_error("rescore", "%s", "takes STORE --t T[,T...]");
     double ts[64];
     size_t nt = 0;
     char buf[512];
@@ -218,7 +202,7 @@ int dse_cli_rescore(int argc, char **argv)
         char *end;
         long v = strtol(tok, &end, 10);
         if (end == tok || *end || v < 1 || nt == 64)
-            return usage_error("rescore", "--t takes integers >= 1 (got '%s')", argv[3]);
+            return dse_cli_usage_error("rescore", "--t takes integers >= 1 (got '%s')", argv[3]);
         ts[nt++] = (double)v;
     }
     dse_err_t err;
@@ -228,9 +212,9 @@ int dse_cli_rescore(int argc, char **argv)
     int rc = dse_store_open(MPI_COMM_WORLD, argv[1], DSE_STORE_READ_WRITE, &h, &err);
     if (rc == DSE_OK) rc = dse_store_rescore(h, ts, nt, &added, &err);
     if (rc == DSE_OK) rc = dse_store_checkpoint(h, &err);
-    size_t bounded = rc == DSE_OK && is_rank0() ? bounded_checkpoints(dse_store_tables(h)) : 0;
+    size_t bounded = rc == DSE_OK && dse_cli_rank0() ? bounded_checkpoints(dse_store_tables(h)) : 0;
     dse_store_close(&h);
-    if (is_rank0()) {
+    if (dse_cli_rank0()) {
         if (rc == DSE_OK)
             printf("dsesweep rescore: %zu DSE value(s) added to %s (no eigensolve)\n", added,
                    argv[1]);
@@ -257,7 +241,7 @@ int dse_cli_merge(int argc, char **argv)
         if (!strcmp(argv[i], "-o") && i + 1 < argc)
             out = argv[++i];
         else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-            if (is_rank0())
+            if (dse_cli_rank0())
                 printf("usage: dsesweep merge SHARD.h5... -o STORE.h5\n\n"
                        "Merges shard stores (e.g. from a job array with --shard I/N) into one,\n"
                        "without duplicates. Shards that disagree about the same checkpoint and\n"
@@ -266,13 +250,13 @@ int dse_cli_merge(int argc, char **argv)
             return 0;
         } else if (argv[i][0] == '-') {
             free(shards);
-            return usage_error("merge", "unknown option '%s'", argv[i]);
+            return dse_cli_usage_error("merge", "unknown option '%s'", argv[i]);
         } else
             shards[n++] = argv[i];
     }
     if (!out || n == 0) {
         free(shards);
-        return usage_error("merge", "%s", "needs SHARD... and -o STORE");
+        return dse_cli_usage_error("merge", "%s", "needs SHARD... and -o STORE");
     }
     dse_err_t err;
     dse_err_clear(&err);
@@ -281,11 +265,11 @@ int dse_cli_merge(int argc, char **argv)
     for (int i = 0; rc == DSE_OK && i < n; ++i)
         rc = dse_store_merge_from(h, shards[i], &err);
     if (rc == DSE_OK) {
-        if (is_rank0()) dse_store_stamp_finished(h);
+        if (dse_cli_rank0()) dse_store_stamp_finished(h);
         rc = dse_store_checkpoint(h, &err);
     }
     dse_store_close(&h);
-    if (is_rank0()) {
+    if (dse_cli_rank0()) {
         if (rc == DSE_OK)
             printf("dsesweep merge: %d shard(s) merged into %s\n", n, out);
         else

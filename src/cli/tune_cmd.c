@@ -55,14 +55,6 @@ static void show(const size_t *sizes, size_t n_sizes)
                dse_tune_eigen_seconds(sizes[i], th));
 }
 
-static int usage(const char *msg, const char *arg)
-{
-    fprintf(stderr, "dsesweep tune: ");
-    fprintf(stderr, msg, arg);
-    fprintf(stderr, " (see `dsesweep tune --help`)\n");
-    return 2;
-}
-
 int dse_cli_tune(int argc, char **argv)
 {
     size_t sizes[DSE_TUNE_MAX_SIZES] = {500, 1000, 2000, 3000, 4000}, n_sizes = 5;
@@ -78,9 +70,11 @@ int dse_cli_tune(int argc, char **argv)
     int c;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         if (c == 's' && !(n_sizes = parse_list(optarg, sizes, DSE_TUNE_MAX_SIZES, 2)))
-            return usage("--sizes takes up to 8 ascending orders >= 2 (got '%s')", optarg);
+            return dse_cli_usage_error(
+                "tune", "--sizes takes up to 8 ascending orders >= 2 (got '%s')", optarg);
         if (c == 't' && !(n_thr = parse_list(optarg, thr, DSE_TUNE_MAX_ENTRIES, 1)))
-            return usage("--threads takes up to 4 ascending counts >= 1 (got '%s')", optarg);
+            return dse_cli_usage_error(
+                "tune", "--threads takes up to 4 ascending counts >= 1 (got '%s')", optarg);
         if (c == 'o') out = optarg;
         if (c == 'w') show_only = 1;
         if (c == 'h') {
@@ -88,9 +82,11 @@ int dse_cli_tune(int argc, char **argv)
             return 0;
         }
         if (c == '?' || c == ':')
-            return usage("unknown or incomplete option '%s'", argv[optind - 1]);
+            return dse_cli_usage_error("tune", "unknown or incomplete option '%s'",
+                                       argv[optind - 1]);
     }
-    if (optind != argc) return usage("takes no operand (got '%s')", argv[optind]);
+    if (optind != argc)
+        return dse_cli_usage_error("tune", "takes no operand (got '%s')", argv[optind]);
     if (show_only) {
         dse_tune_load(out, NULL, 0);
         show(sizes, n_sizes);
