@@ -226,7 +226,7 @@ dse_sigma_used_t dse_quantity_sigma_used(dse_quantity_id_t id, const double *v, 
 double dse_quantity_cost(uint64_t bits, size_t m, size_t d);
 
 /* Local. dse_quantity_cost under p's bandwidth rules: a computation that
- * uses sigma runs once per rule (one eigensolve each). */
+ * uses sigma runs once per rule (one eigensolve each); p NULL: one rule. */
 double dse_quantity_cost_params(uint64_t bits, size_t m, size_t d, const dse_params_t *p);
 
 /* The process's own peak RSS before any quantity's memory (MPI, OpenBLAS,

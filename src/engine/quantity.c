@@ -393,15 +393,7 @@ static double shape_bytes(dse_qshape_t s, double m, double d)
 
 double dse_quantity_cost(uint64_t bits, size_t m, size_t d)
 {
-    uint64_t done = 0;
-    double flops = 0;
-    DSE_QUANTITY_FOREACH (q, bits, DSE_QFAMILY_COUNT) {
-        dse_quantity_id_t b = dse_quantity_basis(q);
-        if (done & DSE_Q_BIT(b)) continue;
-        done |= DSE_Q_BIT(b);
-        flops += shape_cost(rows[b].shape, (double)m, (double)d);
-    }
-    return flops;
+    return dse_quantity_cost_params(bits, m, d, NULL);
 }
 
 double dse_quantity_cost_params(uint64_t bits, size_t m, size_t d, const dse_params_t *p)
@@ -412,7 +404,7 @@ double dse_quantity_cost_params(uint64_t bits, size_t m, size_t d, const dse_par
         dse_quantity_id_t b = dse_quantity_basis(q);
         if (done & DSE_Q_BIT(b)) continue;
         done |= DSE_Q_BIT(b);
-        double rules = dse_quantity_uses_sigma(b) ? dse_params_rule_count(p) : 1;
+        double rules = p && dse_quantity_uses_sigma(b) ? dse_params_rule_count(p) : 1;
         flops += rules * shape_cost(rows[b].shape, (double)m, (double)d);
     }
     return flops;

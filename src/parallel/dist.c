@@ -463,17 +463,22 @@ static int read_all(dse_row_reader_fn read, void *ctx, size_t n, size_t d, doubl
     return rc;
 }
 
+/* Zeroes st (may be NULL) and records the grid and block size. */
+static void stats_start(dse_dist_stats_t *st, const dse_group_t *g, int nb)
+{
+    if (!st) return;
+    memset(st, 0, sizeof *st);
+    st->nprow = g->nprow;
+    st->npcol = g->npcol;
+    st->nb = nb;
+}
+
 int dse_dist_spectrum(const dse_group_t *g, size_t n, size_t d, dse_row_reader_fn read, void *ctx,
                       double sigma, dse_kernel_kind_t kind, dse_eigen_driver_t driver, int nb,
                       size_t budget, double *w, dse_dist_stats_t *st, dse_err_t *err)
 {
     if (nb <= 0) nb = 64;
-    if (st) {
-        memset(st, 0, sizeof *st);
-        st->nprow = g->nprow;
-        st->npcol = g->npcol;
-        st->nb = nb;
-    }
+    stats_start(st, g, nb);
     size_t need = dse_dist_bytes_per_rank(n, d, g->nprow, g->npcol, nb);
     DSE_TRY(check_dist_budget(g, n, need, budget, err));
     if (g->size == 1) {
@@ -577,12 +582,7 @@ int dse_dist_spectra(const dse_group_t *g, size_t n, size_t d, dse_row_reader_fn
                      dse_dist_stats_t *st, dse_err_t *err)
 {
     if (nb <= 0) nb = 64;
-    if (st) {
-        memset(st, 0, sizeof *st);
-        st->nprow = g->nprow;
-        st->npcol = g->npcol;
-        st->nb = nb;
-    }
+    stats_start(st, g, nb);
     size_t need = dse_dist_bytes_per_rank(n, d, g->nprow, g->npcol, nb);
     if (nrules > 1) /* the distances are kept beside the kernel */
         need += (size_t)local_matrix_bytes(n, g->nprow, g->npcol, nb);
