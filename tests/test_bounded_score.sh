@@ -4,6 +4,9 @@
 #   - score --method bounded: the exact DSE (--method exact, same file) lies
 #     in the interval at every t; a certified interval within tol has the
 #     midpoint as its value; the same interval on 1 and 3 ranks (1e-10);
+#   - the median rule at N = 2600 (beyond the 2000-row sample) gives the
+#     bounded method the dense path's bandwidth, and the exact value lies in
+#     the interval;
 #   - ASE_anisotropic shares t = 1's interval; DSMI whose class subsets are
 #     bounded gets an interval holding the exact DSMI;
 #   - a k budget that cannot reach tol: an interval wider than tol, no value
@@ -35,6 +38,10 @@ np.save(out + "/low_y.npy", (np.arange(1600) % 2).astype(np.int64))
 c = rng.standard_normal((20, 16)) * 4
 np.save(out + "/flat.npy", c[np.arange(900) % 20] + rng.standard_normal((900, 16)))
 np.save(out + "/tiny.npy", rng.standard_normal((100, 8)))
+# 2600 rows: more than the 2000 the sampled median uses; the median rule must
+# still give the dense path's bandwidth (the exact median, streamed).
+v = rng.uniform(0, 3, size=(2600, 2))
+np.save(out + "/wide.npy", v @ rng.standard_normal((2, 30)) + 0.05 * rng.standard_normal((2600, 30)))
 for run in "ab":
     for step in (1, 2):
         z = u[:900] @ W[:, :24] * step + 0.1 * rng.standard_normal((900, 24))
@@ -81,6 +88,16 @@ elif what == "wide":       # exact, bounded with max_k 64
         need(r[t]["lower"] - 1e-9 <= e[t]["value"] <= r[t]["upper"] + 1e-9, "t=%s: exact inside" % t)
         if t in wide:
             need(r[t]["value"] is None, "t=%s: no value when wider than tol" % t)
+elif what == "same_sigma":  # exact, bounded: per rule, the same sigma and the exact value inside
+    ex, b = docs
+    key = lambda r: (r["quantity"], r["t"], r.get("sigma_rule"))
+    e = {key(r): r for r in ex["results"]}
+    for r in b["results"]:
+        x = e[key(r)]
+        need(abs(r["sigma"] - x["sigma"]) <= 1e-14 * x["sigma"],  # the same pair; dgemm vs dsyrk rounding
+             "%s: sigma %r, exact path %r" % (key(r), r["sigma"], x["sigma"]))
+        need(r["lower"] - 1e-9 <= x["value"] <= r["upper"] + 1e-9,
+             "%s: exact %.12g outside [%.12g, %.12g]" % (key(r), x["value"], r["lower"], r["upper"]))
 elif what == "auto_exact":
     (d,) = docs
     need(all(r["method"] == "exact" and "lower" not in r for r in d["results"]), "auto is exact")
@@ -98,6 +115,10 @@ score 1 "$tmp/low.npy" "${common[@]}" --labels "$tmp/low_y.npy" --quantities DSE
 score 1 "$tmp/low.npy" "${common[@]}" --labels "$tmp/low_y.npy" --quantities DSE,ASE_anisotropic,DSMI --method bounded >"$tmp/b1.json" || bad "bounded score: $(cat "$tmp/err")"
 score 3 "$tmp/low.npy" "${common[@]}" --labels "$tmp/low_y.npy" --quantities DSE,ASE_anisotropic,DSMI --method bounded >"$tmp/b3.json" || bad "bounded score on 3 ranks: $(cat "$tmp/err")"
 expect_check "low entropy, 1 and 3 ranks" inside "$tmp/ex.json" "$tmp/b1.json" "$tmp/b3.json"
+
+score 1 "$tmp/wide.npy" --t 1,2 --sigma median,median*0.5 --method exact >"$tmp/wex.json" || bad "wide exact: $(cat "$tmp/err")"
+score 2 "$tmp/wide.npy" --t 1,2 --sigma median,median*0.5 --method bounded >"$tmp/wb.json" || bad "wide bounded: $(cat "$tmp/err")"
+expect_check "median rule at N = 2600" same_sigma "$tmp/wex.json" "$tmp/wb.json"
 
 score 1 "$tmp/flat.npy" --t 1,2,5 --sigma 2 --method exact >"$tmp/fex.json" || bad "flat exact: $(cat "$tmp/err")"
 score 2 "$tmp/flat.npy" --t 1,2,5 --sigma 2 --method bounded --max-k 64 >"$tmp/fb.json" || bad "flat bounded: $(cat "$tmp/err")"

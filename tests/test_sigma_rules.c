@@ -13,13 +13,22 @@
  *     rule's eigenvalues equal the one-rank ones within 1e-10 absolute, the
  *     sigma used within 1e-12 relative, and the group also computes the
  *     distances once (stats.distance_passes == 1).
+ *   - the streamed median (median.h) on all P ranks equals the one-rank
+ *     median of the full matrix to 1e-14 relative (the same pair is selected;
+ *     its square comes from dgemm blocks instead of one dsyrk, which rounds
+ *     differently in the last bits), for odd and even pair counts,
+ *     a good guess, guesses far too small and too large (the bracket
+ *     misses), a gather cap of 1 value (buckets bracketed again), and rows
+ *     that are all the same point (every distance 0).
  * Data: seeded uniform points with duplicated rows (ties in the kNN rule).
  */
+#include <math.h>
 #include <stdlib.h>
 
 #include "check_mpi.h"
 #include "dsesweep/dist.h"
 #include "dsesweep/kernel.h"
+#include "dsesweep/median.h"
 #include "dsesweep/params.h"
 #include "dsesweep/rng.h"
 
@@ -183,6 +192,31 @@ static void test_group(const double *z, size_t n, size_t d, const dse_params_t *
     free(w);
 }
 
+/* The streamed median on every rank against the one-rank full-matrix median. */
+static void test_streamed_median(size_t n, size_t d, uint64_t seed, int same_point)
+{
+    double *z = make_points(n, d, seed);
+    for (size_t i = 1; same_point && i < n; ++i)
+        memcpy(z + i * d, z, d * sizeof *z);
+    double *D2 = malloc(n * n * sizeof *D2), want = -1;
+    dse_err_t err;
+    CHECK(dse_kernel_sqdist_lower(n, d, z, D2, &err) == DSE_OK, "%s", err.msg);
+    CHECK(dse_kernel_median_distance_lower(n, D2, &want, &err) == DSE_OK, "%s", err.msg);
+    const double guesses[] = {want > 0 ? want * 1.03 : 1.0, 1e-9, 1e9, 0.0};
+    const size_t caps[] = {0, 0, 0, 1}; /* 1: the even middle pair never fits: bracketed again */
+    for (int g = 0; g < 4; ++g) {
+        double got = -1;
+        int rc =
+            dse_median_distance_stream(MPI_COMM_WORLD, n, d, z, guesses[g], caps[g], &got, &err);
+        CHECK(rc == DSE_OK, "streamed median: %s", err.msg);
+        CHECK(fabs(got - want) <= 1e-14 * want,
+              "streamed median n=%zu guess %g cap %zu on %d ranks: %.17g, want %.17g", n,
+              guesses[g], caps[g], world_size, got, want);
+    }
+    free(D2);
+    free(z);
+}
+
 int main(int argc, char **argv)
 {
     (void)argc;
@@ -205,6 +239,9 @@ int main(int argc, char **argv)
     if (world_rank == 0) test_shared_distances(z, n, d, &p);
     test_group(z, n, d, &p);
     free(z);
+    test_streamed_median(700, 5, 21, 0); /* 244650 pairs: even */
+    test_streamed_median(699, 7, 22, 0); /* 243951 pairs: odd */
+    test_streamed_median(300, 4, 23, 1); /* one point: every distance 0 */
     int status = check_summary_mpi("test_sigma_rules");
     MPI_Finalize();
     return status;

@@ -9,6 +9,7 @@
 #include "dsesweep/interval.h"
 #include "dsesweep/kernel.h"
 #include "dsesweep/measure.h"
+#include "dsesweep/median.h"
 #include "dsesweep/group.h"
 #include "dsesweep/mi.h"
 #include "dsesweep/source.h"
@@ -273,9 +274,17 @@ static size_t bounded_powers(const double *ts, size_t nt, double *out)
     return m;
 }
 
+/* 1 when a rule of p is median*C. */
+static int needs_median(const dse_params_t *p)
+{
+    for (int r = 0; r < p->n_rules; ++r)
+        if (p->rules[r].kind == DSE_SIGMA_MEDIAN) return 1;
+    return 0;
+}
+
 /* The scalar bandwidth of rule r for the bounded operator: fixed, sqrt_d,
- * or median*C with the median measured on a seeded sample of the rows
- * (score.h, DSE_SCORE_MEDIAN_ROWS; for MI subsets adaptive rules arrive
+ * or median*C with the median over every pair (the same as the dense
+ * path's, streamed: median.h; for MI subsets adaptive rules arrive
  * resolved). knn:K has one bandwidth per sample, which the operator lacks. */
 static int bounded_sigma(const dse_params_t *p, int r, size_t d, double median, double *sigma,
                          dse_err_t *err)
@@ -308,6 +317,8 @@ static int run_bounded(MPI_Comm comm, const dse_score_input_t *in, const dse_par
     double *z = NULL;
     int rc = task_rows(in, p, subs, t, &z, err);
     rc = dse_comm_agree(comm, rc, err);
+    if (rc == DSE_OK && needs_median(p)) /* the dense path's median, exactly */
+        rc = dse_median_distance_stream(comm, t->rows, in->d, z, median, 0, &median, err);
     int R = dse_params_rule_count(p);
     size_t per = t->len / (size_t)R;
     for (int r = 0; rc == DSE_OK && r < R; ++r) {
@@ -734,34 +745,37 @@ static dse_params_t mi_params(const dse_params_t *p, const plan_t *pl)
     return pm;
 }
 
-/* Collective on comm. The MI parameters without DSE's computation: rank 0
- * measures what each adaptive rule gives on the subsample's rows from their
- * distances alone (dse_kernel_rule_bandwidths, 8 n^2 bytes) when they fit
- * the budget; beyond it (the bounded method's sizes) a median rule takes the
- * sampled median distance, as the bounded DSE does, and knn:K is refused. */
+/* Collective on comm. The MI parameters without DSE's computation: what
+ * each adaptive rule gives on the subsample's rows. When their n^2
+ * distances fit the budget, rank 0 measures every rule from them
+ * (dse_kernel_rule_bandwidths); beyond it (the bounded method's sizes) every
+ * rank streams the exact median (median.h; `guess` starts it) and knn:K is
+ * refused, as the bounded DSE does. */
 static int resolve_bandwidths(MPI_Comm comm, const dse_score_input_t *in, const dse_params_t *p,
-                              const plan_t *pl, size_t n, double median, size_t budget,
+                              const plan_t *pl, size_t n, double guess, size_t budget,
                               dse_params_t *pm, dse_err_t *err)
 {
     int rank, R = dse_params_rule_count(p), rc = DSE_OK;
     MPI_Comm_rank(comm, &rank);
-    dse_sigma_used_t used[DSE_SIGMA_MAX_RULES];
-    double sigma[DSE_SIGMA_MAX_RULES] = {0};
-    if (rank == 0 && (!budget || 8.0 * (double)n * (double)n <= (double)budget)) {
-        double *z = NULL;
-        task_t all = {.rows = n};
-        rc = task_rows(in, p, pl->subs, &all, &z, err);
+    int dense = !budget || 8.0 * (double)n * (double)n <= (double)budget;
+    double sigma[DSE_SIGMA_MAX_RULES] = {0}, *z = NULL;
+    task_t all = {.rows = n};
+    if (!dense || rank == 0) rc = task_rows(in, p, pl->subs, &all, &z, err);
+    if (dense && rank == 0 && rc == DSE_OK) {
         dse_sigma_rule_t rules[DSE_SIGMA_MAX_RULES];
+        dse_sigma_used_t used[DSE_SIGMA_MAX_RULES];
         dse_params_rules(p, rules);
-        if (rc == DSE_OK) rc = dse_kernel_rule_bandwidths(n, in->d, z, rules, R, used, err);
+        rc = dse_kernel_rule_bandwidths(n, in->d, z, rules, R, used, err);
         for (int r = 0; rc == DSE_OK && r < R; ++r)
             sigma[r] = used[r].median;
-        free(z);
-    } else if (rank == 0) {
-        for (int r = 0; rc == DSE_OK && r < R; ++r)
-            rc = bounded_sigma(p, r, in->d, median, &sigma[r], err);
     }
     rc = dse_comm_agree(comm, rc, err);
+    double median = guess;
+    if (rc == DSE_OK && !dense && needs_median(p))
+        rc = dse_median_distance_stream(comm, n, in->d, z, guess, 0, &median, err);
+    for (int r = 0; rc == DSE_OK && !dense && r < R; ++r)
+        rc = bounded_sigma(p, r, in->d, median, &sigma[r], err);
+    free(z);
     if (rc != DSE_OK) return rc;
     MPI_Bcast(sigma, R, MPI_DOUBLE, 0, comm);
     for (int r = 0; r < p->n_rules; ++r)
