@@ -15,7 +15,7 @@
 #   - bad settings: one-line messages (knn rule, N too small for bounded);
 #   - a sweep with method = bounded stores method, interval, lower, upper, k
 #     and products per entry (export csv/json), the report lists them,
-#     rescore says those checkpoints have no spectrum, and a config with
+#     rescore names those checkpoints (no spectrum) and exits 1, a config with
 #     another method is refused naming `method`.
 # usage: test_bounded_score.sh MPIEXEC DSESWEEP TMPDIR
 set -u
@@ -174,12 +174,17 @@ sys.exit(1 if bad else 0)
 EOP
 ); then ok; else bad "store columns: $out"; fi
 "$bin" report "$tmp/out.h5" >"$tmp/report.txt" 2>&1 || bad "report: $(tail -3 "$tmp/report.txt")"
-grep -q "bounded method: 24 value(s) from partial spectra, 24 with a certified interval" "$tmp/report.txt" &&
+grep -q "bounded method: 24 result(s) from partial spectra, 24 with a certified interval" "$tmp/report.txt" &&
   ok || bad "report lacks the bounded summary: $(grep -i bounded "$tmp/report.txt")"
+# every run's table is followed by its intervals, one [lower, upper] per bounded cell
+[ "$(grep -c '^intervals (bounded method' "$tmp/report.txt")" = 2 ] &&
+  [ "$(grep -cE '^[12] +\[[0-9.]+, [0-9.]+\]' "$tmp/report.txt")" = 4 ] &&
+  ok || bad "report lacks the per-run intervals: $(grep -A3 '^intervals' "$tmp/report.txt")"
 cp "$tmp/out.h5" "$tmp/re.h5"
-"$bin" rescore "$tmp/re.h5" --t 3 >"$tmp/re.txt" 2>&1
-grep -q "4 checkpoint(s) were scored by the bounded method and have no stored spectrum" "$tmp/re.txt" &&
-  ok || bad "rescore does not say the bounded checkpoints lack spectra: $(cat "$tmp/re.txt")"
+"$bin" rescore "$tmp/re.h5" --t 3 >"$tmp/re.txt" 2>&1; st=$?
+[ "$st" = 1 ] && grep -q "4 checkpoint(s) were scored by the bounded method and have no stored spectrum" "$tmp/re.txt" &&
+  [ "$(grep -c '  no spectrum (bounded method): .*step_[12].npy$' "$tmp/re.txt")" = 4 ] &&
+  ok || bad "rescore does not name the bounded checkpoints or exits $st: $(cat "$tmp/re.txt")"
 sed 's/method = bounded/method = exact/' "$tmp/sweep.ini" >"$tmp/exact.ini"
 "$bin" run "$tmp/exact.ini" >/dev/null 2>"$tmp/err"
 grep -q "method = 'bounded' in the store, 'exact' in this config" "$tmp/err" &&

@@ -29,10 +29,11 @@ hint=" (see \`dsesweep score --help\`)"
 expect 2 "dsesweep score: --sigma must be a number > 0, sqrt_d, median, median*C or knn:K, or a comma list of them (got '0')$hint" -- score "$z" --sigma 0
 expect 2 "dsesweep score: --sigma must be a number > 0, sqrt_d, median, median*C or knn:K, or a comma list of them (got '-3')$hint" -- score "$z" --sigma -3
 expect 2 "dsesweep score: --sigma must be a number > 0, sqrt_d, median, median*C or knn:K, or a comma list of them (got 'abc')$hint" -- score "$z" --sigma abc
-expect 2 "dsesweep score: --t takes integers >= 1 (got '0')$hint" -- score "$z" --t 0
-expect 2 "dsesweep score: --t takes integers >= 1 (got '1,x')$hint" -- score "$z" --t 1,x
+expect 2 "dsesweep score: --t takes integers in [1, 1000000] (got '0')$hint" -- score "$z" --t 0
+expect 2 "dsesweep score: --t takes integers in [1, 1000000] (got '1,x')$hint" -- score "$z" --t 1,x
 expect 2 "dsesweep score: --repetitions must be an integer in [1, 100000] (got '0')$hint" -- score "$z" --repetitions 0
 expect 2 "dsesweep score: --max-n must be an integer in [0, 1e+09] (got '-1')$hint" -- score "$z" --max-n -1
+expect 2 "dsesweep score: --t takes at most 32 values (got '$(seq -s, 1 33)')$hint" -- score "$z" --t "$(seq -s, 1 33)"
 expect 2 "dsesweep score: --tol must be a number > 0 (got '0')$hint" -- score "$z" --tol 0
 expect 2 "dsesweep score: --tol must be a number > 0 (got '-0.5')$hint" -- score "$z" --tol -0.5
 expect 2 "dsesweep score: --method must be auto, exact or bounded (got 'lanczos')$hint" -- score "$z" --method lanczos

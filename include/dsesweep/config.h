@@ -12,7 +12,7 @@
 #include "dsesweep/params.h"
 
 #define DSE_CONFIG_MAX_ROOTS 16
-#define DSE_CONFIG_MAX_T 32
+#define DSE_CONFIG_MAX_T DSE_MAX_T
 
 typedef struct dse_config {
     char *path;                        /* the file parsed (owned) */

@@ -53,4 +53,8 @@ int dse_interval_at(const double *v, size_t nv, double t, dse_interval_info_t *o
  * no value; never a silent midpoint). NaN when t is not in the block. */
 double dse_interval_value(const double *v, size_t nv, double t);
 
+/* Local. How the bounded run held K, in words: "kept in float64", "kept in
+ * float32" or "rebuilt at every product". Static string. */
+const char *dse_interval_storage_text(int storage);
+
 #endif

@@ -14,6 +14,9 @@
 
 #define DSE_SIGMA_MAX_RULES 8
 
+/* Most diffusion powers t one score or one config takes. */
+#define DSE_MAX_T 32
+
 /* How DSE's diffusion spectrum is obtained (docs/bounded.md):
  *   EXACT    the dense eigensolve (every eigenvalue);
  *   BOUNDED  the top of the spectrum by block Lanczos and an interval for

@@ -84,9 +84,6 @@ typedef struct dse_score {
     double seconds;             /* wall time of the whole scoring */
 } dse_score_t;
 
-/* Most powers t one score takes. */
-#define DSE_SCORE_MAX_T 64
-
 /* Rows over which dse_score_run measures the median distance for the
  * bandwidth check (all of them up to this many). */
 #define DSE_SCORE_MEDIAN_ROWS 2000

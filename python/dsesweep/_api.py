@@ -1,4 +1,6 @@
 """score, dse, dsmi and spectrum: thin calls of dse_capi_score (capi.h)."""
+import warnings
+
 import numpy as np
 
 from ._capi import MSG_CAP, ffi, lib
@@ -134,7 +136,7 @@ def score(Z, quantities=None, labels=None, reference=None, **settings):
     settings: any config key (sigma=10 or a rule such as "median", "knn:7",
     or a list of rules; t=[1, 2]; max_n=10000; seed=0; subsample_repeats...).
 
-    Returns a plain dict of floats (the interval kinds are strings). Per value, keyed by the report's column
+    Returns a plain dict of floats (the interval kinds are strings, within_tol a bool). Per value, keyed by the report's column
     name ("DSE(t=1)", "CSE", "DSMI_X(t=2)"; with several sigma rules the rule
     is in the name: "DSE(t=1,sigma=median)"):
         NAME            the value (bits)
@@ -150,6 +152,8 @@ def score(Z, quantities=None, labels=None, reference=None, **settings):
                         docs/bounded.md): its interval in bits and
                         "certified" or "statistical"; the value is the
                         midpoint, NaN when the interval is wider than tol
+        NAME within_tol whether it is not (a bool); dse() and dsmi() warn
+                        (RuntimeWarning) for each such NaN
     and for the call: "n_used" (rows after the max_n subsample),
     "median_distance" (when a quantity uses sigma) and "sigma" (the bandwidth,
     when one rule was given). The GIL is released while the engine runs."""
@@ -173,6 +177,7 @@ def score(Z, quantities=None, labels=None, reference=None, **settings):
             result[name + " lower"] = v.lower
             result[name + " upper"] = v.upper
             result[name + " interval"] = v.interval
+            result[name + " within_tol"] = not np.isnan(v.value)
     result["n_used"] = float(info["n_used"])
     if np.isfinite(info["median_distance"]):
         result["median_distance"] = info["median_distance"]
@@ -181,11 +186,23 @@ def score(Z, quantities=None, labels=None, reference=None, **settings):
     return result
 
 
+def _warn_wide(values):
+    """A RuntimeWarning for each value the bounded method left without a
+    value: its interval is wider than tol (the number is NaN)."""
+    for v in values:
+        if v.interval and np.isnan(v.value):
+            warnings.warn("%s(t=%g): the bounded method's %s interval [%.6f, %.6f] is wider "
+                          "than tol, so there is no value (NaN); raise max_k or tol, or use "
+                          'method="exact"' % (v.quantity, v.t, v.interval, v.lower, v.upper),
+                          RuntimeWarning, stacklevel=4)
+
+
 def _by_t(values, quantities, t, n_rules):
     """The values of the first of quantities present: a float for one t and
     one rule; a dict {t: value} for a list of t; with several rules, keyed by
     the rule's text ({"median": ...}) or by (rule, t)."""
     got = [v for v in values if v.quantity in quantities]
+    _warn_wide(got)
     ts = [float(t)] if np.ndim(t) == 0 else [float(tt) for tt in t]
     rules = list(dict.fromkeys(v.rule for v in got))
     found = {(v.rule, v.t): v.value for v in got}

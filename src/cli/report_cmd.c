@@ -127,6 +127,49 @@ static int col_width(const dse_results_table_t *t, size_t j)
 }
 
 /* Per run: the columns over steps and the change from first to last. */
+/* A row's step in the first column ("-": no step, one checkpoint per run). */
+static void print_step(int64_t step)
+{
+    if (step < 0)
+        printf("%-8s", "-");
+    else
+        printf("%-8lld", (long long)step);
+}
+
+/* The bounded method's intervals of rows [r, end) (one run), for the
+ * columns that have any: "[lower, upper]", "*" when statistical, "-" where
+ * the value is exact. Nothing when the run has none. */
+static void print_run_intervals(const dse_results_table_t *t, size_t r, size_t end)
+{
+    char *has = calloc(t->n_cols + 1, 1);
+    int any = 0;
+    double lo, hi;
+    for (size_t j = 0; has && j < t->n_cols; ++j)
+        for (size_t i = r; i < end; ++i)
+            if (dse_results_interval(t, i, j, &lo, &hi)) any = has[j] = 1;
+    if (any) {
+        printf("intervals (bounded method; a value is their midpoint, nan when wider than tol; "
+               "* statistical, else certified)\n%-8s",
+               "step");
+        for (size_t j = 0; j < t->n_cols; ++j)
+            if (has[j]) printf(" %24s", t->cols[j]);
+        printf("\n");
+        for (size_t i = r; i < end; ++i) {
+            print_step(t->rows[i].step);
+            for (size_t j = 0; j < t->n_cols; ++j) {
+                if (!has[j]) continue;
+                char cell[64] = "-";
+                if (dse_results_interval(t, i, j, &lo, &hi))
+                    snprintf(cell, sizeof cell, "[%.5f, %.5f]%s", lo, hi,
+                             t->statistical[i * t->n_cols + j] ? "*" : "");
+                printf(" %24s", cell);
+            }
+            printf("\n");
+        }
+    }
+    free(has);
+}
+
 static void print_run_tables(const dse_results_table_t *t)
 {
     for (size_t run = 0; run < t->n_runs; ++run) {
@@ -136,10 +179,7 @@ static void print_run_tables(const dse_results_table_t *t)
             printf(" %*s", col_width(t, j), t->cols[j]);
         printf("\n");
         for (size_t i = r; i < end; ++i) {
-            if (t->rows[i].step < 0) /* no step: one checkpoint per run */
-                printf("%-8s", "-");
-            else
-                printf("%-8lld", (long long)t->rows[i].step);
+            print_step(t->rows[i].step);
             for (size_t j = 0; j < t->n_cols; ++j) {
                 int32_t st = t->status[i * t->n_cols + j];
                 if (st < 0)
@@ -154,21 +194,23 @@ static void print_run_tables(const dse_results_table_t *t)
         if (end - r > 1) {
             printf("%-8s", "change");
             for (size_t j = 0; j < t->n_cols; ++j) {
-                /* first and last steps with a value */
+                /* first and last steps with a value (two at least) */
                 double first = NAN, last = NAN;
+                int values = 0;
                 for (size_t i = r; i < end; ++i) {
                     double v = dse_results_value(t, i, j);
                     if (!isfinite(v)) continue;
-                    if (!isfinite(first)) first = v;
+                    if (!values++) first = v;
                     last = v;
                 }
-                if (isfinite(first))
+                if (values > 1)
                     printf(" %+*.5f", col_width(t, j), last - first);
                 else
                     printf(" %*s", col_width(t, j), "-");
             }
             printf("\n");
         }
+        print_run_intervals(t, r, end);
     }
 }
 
@@ -219,15 +261,18 @@ static void print_bounded(const dse_store_t *s)
         wide += !isfinite(r->value);
     }
     if (!certified && !statistical) return;
-    printf("\nbounded method: %zu value(s) from partial spectra, %zu with a certified interval "
-           "(the exact value is inside), %zu statistical (95%%)\n",
-           certified + statistical, certified, statistical);
+    printf("\nbounded method: %zu result(s) from partial spectra, %zu with a certified interval "
+           "(the exact value is inside), %zu statistical (95%%); %zu wider than tol (no value)\n",
+           certified + statistical, certified, statistical, wide);
     for (size_t i = 0, shown = 0; i < s->n_results && shown < 20; ++i) {
         const dse_store_result_t *r = &s->results[i];
         if (r->status || !r->interval[0] || isfinite(r->value)) continue;
-        printf("  wider than tol, no value: %s %s(t=%g%s%s) in [%.5f, %.5f]\n",
-               s->checkpoints[r->checkpoint].path, r->quantity, r->t,
-               r->sigma_rule[0] ? ",sigma=" : "", r->sigma_rule, r->lower, r->upper);
+        char t[32] = "";
+        if (r->t > 0) snprintf(t, sizeof t, "t=%g", r->t);
+        printf("  wider than tol, no value: %s %s(%s%s%s) in [%.5f, %.5f]\n",
+               s->checkpoints[r->checkpoint].path, r->quantity, t,
+               r->sigma_rule[0] ? (r->t > 0 ? ",sigma=" : "sigma=") : "", r->sigma_rule, r->lower,
+               r->upper);
         if (++shown == 20 && wide > 20) printf("  ... and %zu more\n", wide - 20);
     }
 }

@@ -15,11 +15,14 @@
 #include "dsesweep/cluster.h"
 #include "dsesweep/config.h"
 #include "dsesweep/export.h"
+#include "dsesweep/interval.h"
 #include "dsesweep/memory.h"
 #include "dsesweep/score.h"
 #include "dsesweep/source.h"
 
-#define MAX_T DSE_SCORE_MAX_T
+#define MAX_T DSE_MAX_T
+#define DSE_STR_(x) #x
+#define DSE_STR(x) DSE_STR_(x)
 
 static void score_usage(FILE *out)
 {
@@ -106,15 +109,16 @@ static int parse_int_min(const char *s, int min, int *out)
     return 1;
 }
 
+/* Appends the comma list arg to ts; 0 on a bad value, -1 past MAX_T values. */
 static int add_t_list(const char *arg, double *ts, size_t *nt)
 {
-    char buf[512];
+    char buf[4096];
     snprintf(buf, sizeof buf, "%s", arg);
     char *save = NULL;
     for (char *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
         unsigned long long v;
         if (!parse_ulong(tok, &v) || v < 1 || v > 1000000) return 0;
-        if (*nt == MAX_T) return 0;
+        if (*nt == MAX_T) return -1;
         ts[(*nt)++] = (double)v;
     }
     return 1;
@@ -298,10 +302,13 @@ static void print_table(const char *emb, const char *dtype, const char *labels,
         printf("eigensolver %s, %d BLAS thread(s); %s\n", score_driver(p, s),
                dse_tune_blas_threads(), dse_tune_note());
     if (s->bounded_ranks)
-        printf("method      bounded (tol %g bits, max_k %zu): block Lanczos on %d rank(s), K "
-               "held as %s\n",
-               p->tol, p->max_k, s->bounded_ranks,
-               dse_bounded_storage_name((dse_bounded_storage_t)s->bounded_storage));
+        printf("method      bounded%s (tol %g bits, max_k %zu): block Lanczos on %d rank(s), K "
+               "%s\n",
+               p->method != DSE_METHOD_AUTO                ? ""
+               : s->n_used > (size_t)DSE_METHOD_AUTO_MAX_N ? ", auto: N > 10000"
+                                                           : ", auto: the dense solve does not fit "
+                                                             "the memory budget",
+               p->tol, p->max_k, s->bounded_ranks, dse_interval_storage_text(s->bounded_storage));
     if (s->n_used < s->n)
         printf("subsample   %zu of %zu rows (seed %llu, %d repeat(s) for DSE)\n", s->n_used, s->n,
                (unsigned long long)p->seed, p->subsample_repeats);
@@ -429,8 +436,14 @@ static int score_option(int c, score_args_t *a, const char *prev)
         a->write_clusters = optarg;
         break;
     case O_T:
-        if (!add_t_list(optarg, a->ts, &a->nt))
-            return dse_cli_usage_error("score", "--t takes integers >= 1 (got '%s')", optarg);
+        switch (add_t_list(optarg, a->ts, &a->nt)) {
+        case 0:
+            return dse_cli_usage_error("score", "--t takes integers in [1, 1000000] (got '%s')",
+                                       optarg);
+        case -1:
+            return dse_cli_usage_error(
+                "score", "--t takes at most " DSE_STR(DSE_MAX_T) " values (got '%s')", optarg);
+        }
         break;
     case O_Q:
         a->quantities = optarg;

@@ -167,17 +167,22 @@ int dse_cli_sweep(const char *cmd, int argc, char **argv)
     return status;
 }
 
-/* Checkpoints whose DSE rows came from the bounded method (no spectrum). */
-static size_t bounded_checkpoints(const dse_store_t *s)
+/* Rank 0: the checkpoints whose DSE rows came from the bounded method (no
+ * spectrum to rescore from): their count, and the first few named on stdout. */
+static size_t report_bounded_checkpoints(const dse_store_t *s)
 {
     char *seen = calloc(s->n_checkpoints + 1, 1);
     size_t count = 0;
     for (size_t i = 0; seen && i < s->n_results; ++i) {
         const dse_store_result_t *r = &s->results[i];
-        if (!strcmp(r->method, "bounded") && !seen[r->checkpoint] &&
-            !strcmp(r->quantity, dse_quantity_name(DSE_QID_DSE)))
-            count += seen[r->checkpoint] = 1;
+        if (strcmp(r->method, "bounded") || seen[r->checkpoint] ||
+            strcmp(r->quantity, dse_quantity_name(DSE_QID_DSE)))
+            continue;
+        seen[r->checkpoint] = 1;
+        if (count++ < 5)
+            printf("  no spectrum (bounded method): %s\n", s->checkpoints[r->checkpoint].path);
     }
+    if (count > 5) printf("  ... and %zu more\n", count - 5);
     free(seen);
     return count;
 }
@@ -212,7 +217,8 @@ int dse_cli_rescore(int argc, char **argv)
     int rc = dse_store_open(MPI_COMM_WORLD, argv[1], DSE_STORE_READ_WRITE, &h, &err);
     if (rc == DSE_OK) rc = dse_store_rescore(h, ts, nt, &added, &err);
     if (rc == DSE_OK) rc = dse_store_checkpoint(h, &err);
-    size_t bounded = rc == DSE_OK && dse_cli_rank0() ? bounded_checkpoints(dse_store_tables(h)) : 0;
+    size_t bounded =
+        rc == DSE_OK && dse_cli_rank0() ? report_bounded_checkpoints(dse_store_tables(h)) : 0;
     dse_store_close(&h);
     if (dse_cli_rank0()) {
         if (rc == DSE_OK)
@@ -220,12 +226,13 @@ int dse_cli_rescore(int argc, char **argv)
                    argv[1]);
         if (bounded)
             printf("dsesweep rescore: %zu checkpoint(s) were scored by the bounded method and "
-                   "have no stored spectrum: DSE at new t for them needs a new run\n",
+                   "have no stored spectrum (listed above): DSE at new t for them needs `dsesweep "
+                   "run` of a config with those t into another store (t is part of a store's "
+                   "configuration)\n",
                    bounded);
-        else
-            dse_err_report(stderr, "dsesweep rescore", &err);
     }
-    return rc == DSE_OK ? 0 : 1;
+    /* Nothing added where something was asked: not a success. */
+    return rc == DSE_OK && !(added == 0 && bounded > 0) ? 0 : 1;
 }
 
 int dse_cli_merge(int argc, char **argv)

@@ -71,3 +71,10 @@ double dse_interval_value(const double *v, size_t nv, double t)
     if (!dse_interval_at(v, nv, t, &in) || !in.within_tol) return NAN;
     return 0.5 * (in.lower + in.upper);
 }
+
+const char *dse_interval_storage_text(int storage)
+{
+    return storage == DSE_BOUNDED_KEPT64   ? "kept in float64"
+           : storage == DSE_BOUNDED_KEPT32 ? "kept in float32"
+                                           : "rebuilt at every product";
+}

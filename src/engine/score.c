@@ -293,8 +293,8 @@ static int bounded_sigma(const dse_params_t *p, int r, size_t d, double median, 
     if (rule.kind == DSE_SIGMA_KNN)
         return DSE_RAISE(err, DSE_EUSAGE,
                          "the bounded method takes fixed, sqrt_d and median bandwidths, not "
-                         "knn:%d (use method = exact, or max_n <= %d)",
-                         rule.k, DSE_METHOD_AUTO_MAX_N);
+                         "knn:%d (use method exact)",
+                         rule.k);
     return dse_kernel_rule_sigma(&rule, d, median, sigma, err);
 }
 
@@ -306,10 +306,10 @@ static int run_bounded(MPI_Comm comm, const dse_score_input_t *in, const dse_par
                        size_t *const *subs, const task_t *t, const double *ts, size_t nt,
                        double median, size_t budget, double *res, dse_err_t *err)
 {
-    double powers[DSE_SCORE_MAX_T + 1];
-    if (nt > DSE_SCORE_MAX_T)
+    double powers[DSE_MAX_T + 1];
+    if (nt > DSE_MAX_T)
         return DSE_RAISE(err, DSE_EUSAGE, "the bounded method takes at most %d powers t",
-                         DSE_SCORE_MAX_T);
+                         DSE_MAX_T);
     size_t np = bounded_powers(ts, nt, powers);
     int rank, size;
     MPI_Comm_rank(comm, &rank);

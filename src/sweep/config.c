@@ -102,7 +102,8 @@ static const key_spec_t keys[] = {
     {"quantities", "method", K_METHOD, "auto", 0, 0,
      "DSE's spectrum: exact (dense eigensolve), bounded (top eigenvalues by block Lanczos; an "
      "interval for DSE at every t, certified, or statistical where the tail is too heavy; "
-     "docs/bounded.md) or auto (exact up to N = 10000 when it fits the budget, else bounded)",
+     "docs/bounded.md) or auto (exact up to N = 10000 when it fits the budget, else bounded); "
+     "case-insensitive",
      D_VALUE},
     {"quantities", "tol", K_DOUBLE, "0.01", 1e-300, 1e300,
      "bounded: target half-width of the DSE interval in bits (> 0)", D_VALUE},

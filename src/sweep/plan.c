@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "dsesweep/bounded.h"
+#include "dsesweep/interval.h"
 #include "dsesweep/cluster.h"
 #include "dsesweep/dist.h"
 #include "dsesweep/group.h"
@@ -334,7 +335,7 @@ static void report_method(const dse_config_t *cfg, const dse_scan_t *scan, int s
 {
     const dse_params_t *p = &cfg->params;
     if (!(cfg->quantities & DSE_Q(DSE))) return;
-    size_t exact = 0, bounded = 0, big_n = 0, big_d = 0;
+    size_t exact = 0, bounded = 0, small = 0, big_n = 0, big_d = 0;
     for (size_t i = 0; i < scan->count; ++i) {
         const dse_checkpoint_t *c = &scan->items[i];
         if ((int)(i % (size_t)shards) != shard || c->error) continue;
@@ -343,6 +344,7 @@ static void report_method(const dse_config_t *cfg, const dse_scan_t *scan, int s
             exact++;
         } else {
             bounded++;
+            small += m < DSE_METHOD_BOUNDED_MIN_N;
             if (m > big_n) big_n = m, big_d = (size_t)c->d;
         }
     }
@@ -350,18 +352,27 @@ static void report_method(const dse_config_t *cfg, const dse_scan_t *scan, int s
            "(tol %g bits, max_k %zu)\n",
            dse_method_name(p->method), exact, bounded, p->tol, p->max_k);
     if (!bounded) return;
+    if (small)
+        printf("warning: %zu of them have fewer than %d rows, too few for the bounded method: "
+               "their spectral tasks will fail (method exact or auto scores them)\n",
+               small, DSE_METHOD_BOUNDED_MIN_N);
+    for (int r = 0; r < p->n_rules; ++r)
+        if (p->rules[r].kind == DSE_SIGMA_KNN)
+            printf("warning: sigma knn:%d: the bounded method takes fixed, sqrt_d and median "
+                   "bandwidths; the bounded checkpoints' spectral tasks will fail\n",
+                   p->rules[r].k);
     double bytes;
     char a[32];
     dse_bounded_storage_t st;
     int g = bounded_group(p, big_n, big_d, budget, 1, &st, &bytes);
-    printf("  largest bounded problem N = %zu, D = %zu: K held as %s, %s per rank on %d rank\n",
-           big_n, big_d, dse_bounded_storage_name(st), dse_format_bytes(bytes, a, sizeof a), g);
+    printf("  largest bounded problem N = %zu, D = %zu on %d rank: K %s, %s per rank\n", big_n,
+           big_d, g, dse_interval_storage_text(st), dse_format_bytes(bytes, a, sizeof a));
     if (st == DSE_BOUNDED_REBUILT) {
         g = bounded_group(p, big_n, big_d, budget, 4096, &st, &bytes);
         if (st != DSE_BOUNDED_REBUILT)
-            printf("  (rebuilt at every product; kept as %s from %d ranks per group, %s per "
-                   "rank: `run` forms such groups when it has the ranks)\n",
-                   dse_bounded_storage_name(st), g, dse_format_bytes(bytes, a, sizeof a));
+            printf("  (K %s from %d ranks per group, %s per rank: `run` forms such groups when "
+                   "it has the ranks)\n",
+                   dse_interval_storage_text(st), g, dse_format_bytes(bytes, a, sizeof a));
     }
 }
 

@@ -275,3 +275,18 @@ def test_bounded_interval_holds_the_exact_value():
         assert hi - lo <= 0.02 + 1e-12
         assert got[name] == pytest.approx(0.5 * (lo + hi), abs=1e-12)
         assert name + " lower" not in exact
+
+
+def test_bounded_wider_than_tol_warns():
+    """An interval wider than tol has no value: dse() returns NaN with a
+    RuntimeWarning naming the interval; score() says within_tol False."""
+    rng = np.random.default_rng(6)
+    Z = rng.standard_normal((600, 20))
+    with pytest.warns(RuntimeWarning, match=r"DSE\(t=1\): the bounded method's .* is wider than tol"):
+        v = dsesweep.dse(Z, method="bounded", sigma=1, max_k=64)
+    assert np.isnan(v)
+    got = dsesweep.score(Z, method="bounded", sigma=1, max_k=64)
+    assert got["DSE(t=1) within_tol"] is False
+    assert got["DSE(t=1) upper"] - got["DSE(t=1) lower"] > 0.02
+    exact = dsesweep.dse(Z, method="exact", sigma=1)
+    assert got["DSE(t=1) lower"] - 1e-9 <= exact <= got["DSE(t=1) upper"] + 1e-9
