@@ -224,6 +224,8 @@ int dse_cli_rescore(int argc, char **argv)
         if (rc == DSE_OK)
             printf("dsesweep rescore: %zu DSE value(s) added to %s (no eigensolve)\n", added,
                    argv[1]);
+        else
+            dse_err_report(stderr, "dsesweep rescore", &err);
         if (bounded)
             printf("dsesweep rescore: %zu checkpoint(s) were scored by the bounded method and "
                    "have no stored spectrum (listed above): DSE at new t for them needs `dsesweep "
