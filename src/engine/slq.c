@@ -1,0 +1,460 @@
+/* slq.c — stochastic Lanczos quadrature for DSE (a statistical interval). */
+#include "dsesweep/slq.h"
+
+#include <cblas.h>
+#include <lapack.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dsesweep/rng.h"
+
+/* The probes' stream family ("SLQ"); a = probe index, b = 0. */
+#define SLQ_RNG_PURPOSE UINT64_C(0x534C51)
+
+/* Work of one batch of p probes, m steps each. V holds step s of probe j at
+ * column s p + j (n rows), so the block multiplied at step s is contiguous
+ * and probe j's own basis is a matrix with leading dimension p n. */
+typedef struct {
+    size_t n, p, m;
+    double *V;                /* n x (m p) */
+    double *W;                /* n x p: the product block */
+    double *C;                /* head k x p */
+    double *h;                /* m: projection coefficients */
+    double *alpha;            /* p x m: tridiagonal diagonals (probe j at j m) */
+    double *beta;             /* p x m: off-diagonals */
+    double *norm2;            /* p: |P g_j|^2 */
+    size_t *used;             /* p: steps taken by probe j (fewer on an invariant subspace) */
+    double *T, *E, *S, *work; /* the tridiagonal eigenproblem (m, m, m x m, 2m) */
+} batch_t;
+
+double dse_slq_t95(size_t dof)
+{
+    if (dof == 0) return INFINITY;
+    /* Cornish-Fisher expansion of Student's t about the normal quantile. */
+    double z = 1.959963984540054, v = (double)dof, z3 = z * z * z, z5 = z3 * z * z;
+    double z7 = z5 * z * z;
+    return z + (z3 + z) / (4 * v) + (5 * z5 + 16 * z3 + 3 * z) / (96 * v * v) +
+           (3 * z7 + 19 * z5 + 17 * z3 - 15 * z) / (384 * v * v * v);
+}
+
+static void batch_free(batch_t *b)
+{
+    free(b->V);
+    free(b->W);
+    free(b->C);
+    free(b->h);
+    free(b->alpha);
+    free(b->beta);
+    free(b->norm2);
+    free(b->used);
+    free(b->T);
+    free(b->E);
+    free(b->S);
+    free(b->work);
+    memset(b, 0, sizeof *b);
+}
+
+static int batch_init(batch_t *b, size_t n, size_t p, size_t m, size_t k, dse_err_t *err)
+{
+    memset(b, 0, sizeof *b);
+    b->n = n;
+    b->p = p;
+    b->m = m;
+    DSE_TRY(dse_to_blas_int(n * p * m, &(int){0}, "SLQ basis size", err));
+    b->V = DSE_MALLOC(n * p * m, sizeof *b->V, err);
+    b->W = b->V ? DSE_MALLOC(n * p, sizeof *b->W, err) : NULL;
+    b->C = b->W ? DSE_MALLOC(k * p + 1, sizeof *b->C, err) : NULL;
+    b->h = b->C ? DSE_MALLOC(m, sizeof *b->h, err) : NULL;
+    b->alpha = b->h ? DSE_CALLOC(p * m, sizeof *b->alpha, err) : NULL;
+    b->beta = b->alpha ? DSE_CALLOC(p * m, sizeof *b->beta, err) : NULL;
+    b->norm2 = b->beta ? DSE_MALLOC(p, sizeof *b->norm2, err) : NULL;
+    b->used = b->norm2 ? DSE_MALLOC(p, sizeof *b->used, err) : NULL;
+    b->T = b->used ? DSE_MALLOC(m, sizeof *b->T, err) : NULL;
+    b->E = b->T ? DSE_MALLOC(m, sizeof *b->E, err) : NULL;
+    b->S = b->E ? DSE_MALLOC(m * m, sizeof *b->S, err) : NULL;
+    b->work = b->S ? DSE_MALLOC(2 * m + 2, sizeof *b->work, err) : NULL;
+    if (!b->work) {
+        batch_free(b);
+        return err->code;
+    }
+    return DSE_OK;
+}
+
+/* W <- (I - Y Y^T) W for the p columns of W (nothing without a head). */
+static void deflate(const dse_slq_head_t *hd, size_t n, size_t p, double *W, double *C)
+{
+    if (!hd || hd->k == 0) return;
+    int in = (int)n, ik = (int)hd->k, ip = (int)p;
+    cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, ik, ip, in, 1.0, hd->Y, in, W, in, 0.0, C,
+                ik);
+    cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, in, ip, ik, -1.0, hd->Y, in, C, ik, 1.0,
+                W, in);
+}
+
+/* The first block: Rademacher probes first..first+p-1, deflated twice and
+ * normalised; norm2 keeps their squared norms. */
+static void start_block(batch_t *b, const dse_slq_head_t *hd, uint64_t seed, size_t first)
+{
+    size_t n = b->n;
+    for (size_t j = 0; j < b->p; ++j) {
+        dse_rng_t rng;
+        dse_rng_init(&rng, seed, SLQ_RNG_PURPOSE, first + j, 0);
+        double *v = b->V + j * n;
+        uint64_t bits = 0;
+        for (size_t i = 0; i < n; ++i) {
+            if (i % 64 == 0) bits = dse_rng_next(&rng);
+            v[i] = (bits >> (i % 64)) & 1 ? 1.0 : -1.0;
+        }
+    }
+    deflate(hd, n, b->p, b->V, b->C);
+    deflate(hd, n, b->p, b->V, b->C);
+    for (size_t j = 0; j < b->p; ++j) {
+        double *v = b->V + j * n, nr = cblas_dnrm2((int)n, v, 1);
+        b->norm2[j] = nr * nr;
+        b->used[j] = 0;
+        for (size_t i = 0; nr > 0 && i < n; ++i)
+            v[i] /= nr;
+    }
+}
+
+/* One Lanczos step of probe j at step s from its product w: the three-term
+ * recurrence, then two passes of full reorthogonalisation against the
+ * probe's own basis; stores the next vector. Returns 0 when the Krylov
+ * space is exhausted (the quadrature is then exact). */
+static int probe_step(batch_t *b, size_t j, size_t s, double *w)
+{
+    size_t n = b->n, m = b->m, ld = b->p * n;
+    const double *v = b->V + (s * b->p + j) * n;
+    double before = cblas_dnrm2((int)n, w, 1);
+    double alpha = cblas_ddot((int)n, v, 1, w, 1);
+    cblas_daxpy((int)n, -alpha, v, 1, w, 1);
+    if (s > 0) cblas_daxpy((int)n, -b->beta[j * m + s - 1], v - ld, 1, w, 1);
+    for (int pass = 0; pass < 2; ++pass) {
+        cblas_dgemv(CblasColMajor, CblasTrans, (int)n, (int)(s + 1), 1.0, b->V + j * n, (int)ld, w,
+                    1, 0.0, b->h, 1);
+        cblas_dgemv(CblasColMajor, CblasNoTrans, (int)n, (int)(s + 1), -1.0, b->V + j * n, (int)ld,
+                    b->h, 1, 1.0, w, 1);
+        alpha += pass == 0 ? b->h[s] : 0.0;
+    }
+    b->alpha[j * m + s] = alpha;
+    b->used[j] = s + 1;
+    double beta = cblas_dnrm2((int)n, w, 1);
+    if (s + 1 == m) return 1;
+    if (!(beta > 1e-12 * before) || !(beta > 1e-300)) return 0;
+    b->beta[j * m + s] = beta;
+    double *next = b->V + ((s + 1) * b->p + j) * n;
+    for (size_t i = 0; i < n; ++i)
+        next[i] = w[i] / beta;
+    return 1;
+}
+
+/* m Lanczos steps of every probe of the batch, the products as one block. */
+static int run_batch(batch_t *b, dse_lanczos_apply_fn apply, void *ctx, const dse_slq_head_t *hd,
+                     size_t *products, dse_err_t *err)
+{
+    size_t n = b->n, p = b->p;
+    int *live = DSE_MALLOC(p, sizeof *live, err);
+    if (!live) return err->code;
+    for (size_t j = 0; j < p; ++j)
+        live[j] = b->norm2[j] > 0;
+    int rc = DSE_OK;
+    for (size_t s = 0; s < b->m && rc == DSE_OK; ++s) {
+        rc = apply(ctx, p, b->V + s * p * n, b->W, err);
+        if (rc != DSE_OK) break;
+        ++*products;
+        deflate(hd, n, p, b->W, b->C);
+        for (size_t j = 0; j < p; ++j) {
+            double *next = s + 1 < b->m ? b->V + ((s + 1) * p + j) * n : NULL;
+            if (live[j]) live[j] = probe_step(b, j, s, b->W + j * n);
+            if (!live[j] && next) memset(next, 0, n * sizeof *next);
+        }
+    }
+    free(live);
+    return rc;
+}
+
+/* Gauss quadrature of probe j with its first q steps: z[t] = |g|^2 sum
+ * tau_i^2 theta_i^t and a[t] = |g|^2 sum tau_i^2 x_i log2 x_i (x = theta^t). */
+static int quadrature(batch_t *b, size_t j, size_t q, const double *ts, size_t nt, double *z,
+                      double *a, dse_err_t *err)
+{
+    for (size_t e = 0; e < nt; ++e)
+        z[e] = a[e] = 0;
+    if (q == 0 || b->norm2[j] <= 0) return DSE_OK;
+    memcpy(b->T, b->alpha + j * b->m, q * sizeof *b->T);
+    memcpy(b->E, b->beta + j * b->m, q * sizeof *b->E);
+    char jobz = 'V';
+    int iq = (int)q, info = 0;
+    LAPACK_dstev(&jobz, &iq, b->T, b->E, b->S, &iq, b->work, &info);
+    if (info != 0)
+        return DSE_RAISE(err, DSE_ELAPACK, "dstev failed on a %zu-step SLQ tridiagonal (info %d)",
+                         q, info);
+    for (size_t i = 0; i < q; ++i) {
+        double th = b->T[i] < 0 ? 0 : b->T[i] > 1 ? 1 : b->T[i];
+        double w = b->S[i * q] * b->S[i * q] * b->norm2[j];
+        for (size_t e = 0; e < nt; ++e) {
+            double x = pow(th, ts[e]);
+            z[e] += w * x;
+            a[e] += x > 0 ? w * x * log2(x) : 0;
+        }
+    }
+    return DSE_OK;
+}
+
+/* Per-probe samples: zs/as[(e * cap + probe) * 2 + r], r = 0 with m nodes,
+ * r = 1 with 3m/4 nodes; cs[c * cap + probe]: the control variates
+ * g^T P K^c P g - tr (P K P)^c for c = 1, 2 (exact for m >= 2 nodes), when
+ * the traces are known (known[c]). */
+typedef struct {
+    size_t cap, count, nt;
+    double *zs, *as, *cs;
+    double target[2];
+    int known[2];
+} samples_t;
+
+static int collect(batch_t *b, samples_t *sm, const double *ts, dse_err_t *err)
+{
+    double *z = DSE_MALLOC(2 * sm->nt + 4, sizeof *z, err);
+    if (!z) return err->code;
+    double *a = z + sm->nt + 2;
+    int rc = DSE_OK;
+    for (size_t j = 0; j < b->p && rc == DSE_OK; ++j) {
+        size_t u = b->used[j], q2 = b->m - b->m / 4;
+        size_t qs[2] = {u, u < q2 ? u : q2};
+        for (int r = 0; r < 2 && rc == DSE_OK; ++r) {
+            rc = quadrature(b, j, qs[r], ts, sm->nt, z, a, err);
+            for (size_t e = 0; rc == DSE_OK && e < sm->nt; ++e) {
+                sm->zs[(e * sm->cap + sm->count) * 2 + (size_t)r] = z[e];
+                sm->as[(e * sm->cap + sm->count) * 2 + (size_t)r] = a[e];
+            }
+        }
+        static const double pw[2] = {1, 2};
+        if (rc == DSE_OK) rc = quadrature(b, j, u, pw, 2, z, a, err);
+        for (size_t c = 0; rc == DSE_OK && c < 2; ++c)
+            sm->cs[c * sm->cap + sm->count] = z[c] - sm->target[c];
+        sm->count++;
+    }
+    free(z);
+    return rc;
+}
+
+static double h2(double p)
+{
+    return p <= 0 || p >= 1 ? 0 : -p * log2(p) - (1 - p) * log2(1 - p);
+}
+
+/* The head's share of Z and A at t, and the allowance for its residuals. */
+static void head_terms(size_t n, const dse_slq_head_t *hd, double t, double *S, double *A,
+                       double *eps)
+{
+    *S = *A = 0;
+    double e2 = 0;
+    for (size_t i = 0; hd && i < hd->k; ++i) {
+        double th = hd->theta[i] < 0 ? 0 : hd->theta[i] > 1 ? 1 : hd->theta[i];
+        double x = pow(th, t);
+        *S += x;
+        *A += x > 0 ? x * log2(x) : 0;
+        e2 += hd->rho[i] * hd->rho[i];
+    }
+    double l1 = hd && hd->k ? 2.0 * sqrt((double)hd->k) * sqrt(e2) : 0;
+    *eps = t >= 1 ? t * l1 : pow((double)n, 1 - t) * pow(l1, t);
+}
+
+/* Sample means of the k series x[i] (stride 1, count p) and their
+ * covariance matrix cov (k x k). */
+static void moments(const double *const *x, size_t k, size_t p, double *mean, double *cov)
+{
+    for (size_t i = 0; i < k; ++i) {
+        mean[i] = 0;
+        for (size_t j = 0; j < p; ++j)
+            mean[i] += x[i][j] / (double)p;
+    }
+    for (size_t i = 0; i < k; ++i)
+        for (size_t l = 0; l < k; ++l) {
+            double s = 0;
+            for (size_t j = 0; j < p; ++j)
+                s += (x[i][j] - mean[i]) * (x[l][j] - mean[l]);
+            cov[i * k + l] = s / (double)(p - 1);
+        }
+}
+
+/* Regression (control-variate) estimates of the means of z and a (series 0
+ * and 1 of x) with the q controls in series 2.. (known mean 0): means mu,
+ * residual covariance rc (2 x 2). q = 0, 1 or 2. */
+static void regress(const double *const *x, size_t q, size_t p, double *mu, double *rc)
+{
+    double mean[4], cov[16];
+    size_t k = 2 + q;
+    moments(x, k, p, mean, cov);
+    double inv[4] = {0, 0, 0, 0};
+    if (q == 1 && cov[2 * k + 2] > 0) inv[0] = 1 / cov[2 * k + 2];
+    if (q == 2) {
+        double a = cov[2 * k + 2], b = cov[2 * k + 3], d = cov[3 * k + 3], det = a * d - b * b;
+        if (det > 1e-12 * a * d) {
+            inv[0] = d / det;
+            inv[1] = inv[2] = -b / det;
+            inv[3] = a / det;
+        } else if (a > 0) {
+            inv[0] = 1 / a;
+        }
+    }
+    double beta[2][2] = {{0, 0}, {0, 0}};
+    for (size_t y = 0; y < 2; ++y)
+        for (size_t c = 0; c < q; ++c)
+            for (size_t c2 = 0; c2 < q; ++c2)
+                beta[y][c] += inv[c * 2 + c2] * cov[(2 + c2) * k + y];
+    for (size_t y = 0; y < 2; ++y) {
+        mu[y] = mean[y];
+        for (size_t c = 0; c < q; ++c)
+            mu[y] -= beta[y][c] * mean[2 + c];
+        for (size_t y2 = 0; y2 < 2; ++y2) {
+            double v = cov[y * k + y2];
+            for (size_t c = 0; c < q; ++c)
+                v -= beta[y][c] * cov[(2 + c) * k + y2];
+            rc[y * 2 + y2] = v;
+        }
+    }
+}
+
+/* The estimate, its standard error and quadrature allowance at power e;
+ * *dof receives the degrees of freedom of the standard error. */
+static void estimate(size_t n, const samples_t *sm, const dse_slq_head_t *hd, double t, size_t e,
+                     double *value, double *se, double *quad, double *defl, size_t *dof)
+{
+    double S, Ah, l1x, H[2], var = 0, Z = 1, p = (double)sm->count;
+    head_terms(n, hd, t, &S, &Ah, &l1x);
+    size_t cnt = sm->count, q = 0;
+    double *col = (double *)malloc(4 * cnt * sizeof *col);
+    if (!col) { /* no memory for the regression: report an unbounded interval */
+        *value = *se = *quad = *defl = INFINITY;
+        *dof = 1;
+        return;
+    }
+    const double *x[4] = {col, col + cnt, NULL, NULL};
+    for (size_t c = 0; c < 2; ++c)
+        if (sm->known[c] && cnt > 4) x[2 + q++] = sm->cs + c * sm->cap;
+    for (int r = 0; r < 2; ++r) {
+        for (size_t j = 0; j < cnt; ++j) {
+            col[j] = sm->zs[(e * sm->cap + j) * 2 + (size_t)r];
+            col[cnt + j] = sm->as[(e * sm->cap + j) * 2 + (size_t)r];
+        }
+        double mu[2], rc[4];
+        regress(x, q, cnt, mu, rc);
+        double Zr = S + mu[0], A = Ah + mu[1];
+        H[r] = Zr > 0 ? log2(Zr) - A / Zr : 0;
+        if (r == 0) {
+            double gz = 1.0 / (Zr * log(2.0)) + A / (Zr * Zr), ga = -1.0 / Zr;
+            var = (gz * gz * rc[0] + 2 * gz * ga * rc[1] + ga * ga * rc[3]) / p;
+            Z = Zr;
+        }
+    }
+    free(col);
+    *dof = cnt - 1 - q;
+    *value = H[0];
+    *se = var > 0 ? sqrt(var) : 0;
+    *quad = fabs(H[0] - H[1]);
+    double eta = Z > 0 ? l1x / Z : 1;
+    *defl = eta < 0.5 ? eta * log2((double)n) + h2(eta) : log2((double)n);
+}
+
+/* Fills out's intervals from the samples; *done when every wanted t is
+ * within tol. */
+static void intervals(size_t n, const samples_t *sm, const dse_slq_head_t *hd, const double *ts,
+                      const int *want, double tol, dse_slq_result_t *out, int *done)
+{
+    double logn = log2((double)n);
+    *done = 1;
+    for (size_t e = 0; e < sm->nt; ++e) {
+        double v, se, quad, defl;
+        size_t dof;
+        estimate(n, sm, hd, ts[e], e, &v, &se, &quad, &defl, &dof);
+        double half = dse_slq_t95(dof) * se + quad + defl + 60.0 * (double)n * 0x1.0p-52 + 1e-9;
+        out->value[e] = v;
+        out->se[e] = se;
+        out->quad[e] = quad;
+        out->lower[e] = v - half > 0 ? v - half : 0;
+        out->upper[e] = v + half < logn ? v + half : logn + 60.0 * (double)n * 0x1.0p-52;
+        if ((!want || want[e]) && !(half <= tol)) *done = 0;
+    }
+}
+
+/* The deflated operator's exact traces, when K's are known: tr P K P =
+ * tr K - sum theta, and |P K P|_F^2 = |K|_F^2 - sum theta^2 - 2 sum rho^2
+ * (K = [[Theta, R^T], [R, W]] in the basis [Y, Y_perp], |R|_F^2 = sum rho^2). */
+static void control_targets(const dse_slq_head_t *hd, const dse_slq_opts_t *o, samples_t *sm)
+{
+    double st = 0, st2 = 0, sr2 = 0;
+    for (size_t i = 0; hd && i < hd->k; ++i) {
+        st += hd->theta[i];
+        st2 += hd->theta[i] * hd->theta[i];
+        sr2 += hd->rho[i] * hd->rho[i];
+    }
+    sm->known[0] = o->trace > 0;
+    sm->known[1] = o->frob2 > 0;
+    sm->target[0] = o->trace - st;
+    sm->target[1] = o->frob2 - st2 - 2 * sr2;
+}
+
+static int result_alloc(dse_slq_result_t *out, size_t nt, dse_err_t *err)
+{
+    out->nt = nt;
+    out->value = DSE_MALLOC(nt + 1, sizeof *out->value, err);
+    out->lower = out->value ? DSE_MALLOC(nt + 1, sizeof *out->lower, err) : NULL;
+    out->upper = out->lower ? DSE_MALLOC(nt + 1, sizeof *out->upper, err) : NULL;
+    out->se = out->upper ? DSE_MALLOC(nt + 1, sizeof *out->se, err) : NULL;
+    out->quad = out->se ? DSE_MALLOC(nt + 1, sizeof *out->quad, err) : NULL;
+    return out->quad ? DSE_OK : err->code;
+}
+
+int dse_slq_dse(size_t n, dse_lanczos_apply_fn apply, void *ctx, const dse_slq_head_t *head,
+                const double *ts, size_t nt, const int *want, const dse_slq_opts_t *o,
+                dse_slq_result_t *out, dse_err_t *err)
+{
+    memset(out, 0, sizeof *out);
+    size_t m = o->steps ? o->steps : 40, p = o->batch ? o->batch : 16;
+    size_t maxp = o->max_probes ? o->max_probes : 128;
+    maxp = (maxp + p - 1) / p * p;
+    if (!(o->tol > 0) || p < 2 || m < 4 || m >= n || nt == 0)
+        return DSE_RAISE(err, DSE_EUSAGE,
+                         "SLQ needs tol > 0, >= 2 probes a batch and 4 <= steps < N (tol %g, "
+                         "batch %zu, steps %zu, N %zu)",
+                         o->tol, p, m, n);
+    for (size_t e = 0; e < nt; ++e)
+        if (!(ts[e] > 0))
+            return DSE_RAISE(err, DSE_EUSAGE, "SLQ: every t must be > 0 (got %g)", ts[e]);
+    samples_t sm = {.cap = maxp, .nt = nt};
+    batch_t b;
+    DSE_TRY(batch_init(&b, n, p, m, head ? head->k : 0, err));
+    int rc = result_alloc(out, nt, err);
+    sm.zs = rc == DSE_OK ? DSE_MALLOC(2 * nt * maxp, sizeof *sm.zs, err) : NULL;
+    sm.as = sm.zs ? DSE_MALLOC(2 * nt * maxp, sizeof *sm.as, err) : NULL;
+    sm.cs = sm.as ? DSE_MALLOC(2 * maxp, sizeof *sm.cs, err) : NULL;
+    if (rc == DSE_OK && !sm.cs) rc = err->code;
+    control_targets(head, o, &sm);
+    out->steps = m;
+    for (int done = 0; rc == DSE_OK && !done && sm.count < maxp;) {
+        start_block(&b, head, o->seed, sm.count);
+        rc = run_batch(&b, apply, ctx, head, &out->products, err);
+        if (rc == DSE_OK) rc = collect(&b, &sm, ts, err);
+        if (rc == DSE_OK) intervals(n, &sm, head, ts, want, o->tol, out, &done);
+    }
+    out->probes = sm.count;
+    batch_free(&b);
+    free(sm.zs);
+    free(sm.as);
+    free(sm.cs);
+    if (rc != DSE_OK) dse_slq_result_free(out);
+    return rc;
+}
+
+void dse_slq_result_free(dse_slq_result_t *out)
+{
+    if (!out) return;
+    free(out->value);
+    free(out->lower);
+    free(out->upper);
+    free(out->se);
+    free(out->quad);
+    memset(out, 0, sizeof *out);
+}
