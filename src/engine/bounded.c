@@ -591,26 +591,26 @@ static int iterate(op_t *o, dse_lanczos_t *L, double tol, int stall, dse_bounded
     return rc;
 }
 
-/* The head that deflates the SLQ probes: the converged Ritz pairs with the
- * largest residual threshold whose allowance (slq.h) stays below tol / 8
- * at every t, judged with the head's own mass as Z. */
+/* The head that deflates the SLQ probes: the Ritz pairs below the largest
+ * residual threshold whose bias allowance (dse_slq_head_bias) stays below
+ * tol / 8 at every t, judged with the head's own mass as Z. */
 static int slq_head(const dse_lanczos_t *L, const dse_bounded_result_t *r, double tol,
                     dse_lanczos_head_t *head, dse_err_t *err)
 {
-    static const double th[] = {1e-6, 1e-7, 1e-8, 1e-9, 1e-10, 1e-11, 1e-12, 1e-13};
+    static const double th[] = {1e-2, 1e-3, 1e-4, 1e-5, 1e-6, 1e-8, 1e-10, 1e-12};
     for (size_t h = 0; h < sizeof th / sizeof th[0]; ++h) {
         DSE_TRY(dse_lanczos_ritz_vectors(L, th[h], L->max_dim, head, err));
-        double e2 = 0;
-        for (size_t i = 0; i < head->k; ++i)
-            e2 += head->rho[i] * head->rho[i];
-        double l1 = 2 * sqrt((double)head->k) * sqrt(e2), worst = 0;
+        dse_slq_head_t hd = {head->k, head->Y, head->theta, head->rho};
+        double worst = 0;
         for (size_t j = 0; j < r->nt; ++j) {
-            double t = r->t[j], S = 0;
-            for (size_t i = 0; i < head->k; ++i)
-                S += pow(head->theta[i] > 0 ? head->theta[i] : 0, t);
-            double l1x = t >= 1 ? t * l1 : pow((double)r->n, 1 - t) * pow(l1, t);
-            double eta = S > 0 ? l1x / S : 0;
-            double a = eta < 0.5 ? eta * log2((double)r->n) + h2(eta) : INFINITY;
+            double t = r->t[j], S = 0, A = 0, bz, ba;
+            for (size_t i = 0; i < head->k; ++i) {
+                double x = pow(head->theta[i] > 0 ? head->theta[i] : 0, t);
+                S += x;
+                A += x > 0 ? x * log2(x) : 0;
+            }
+            dse_slq_head_bias(&hd, t, &bz, &ba);
+            double a = S > 0 ? fabs(1 / (S * log(2.0)) + A / (S * S)) * bz + ba / S : 0;
             worst = a > worst ? a : worst;
         }
         if (worst <= tol / 8 || head->k == 0) return DSE_OK;

@@ -9,6 +9,10 @@
 
 #include "dsesweep/rng.h"
 
+/* The confidence level of the Student-t quantile (slq.h: 99% nominal, so
+ * that the measured coverage stays above 95%). */
+#define SLQ_LEVEL 0.99
+
 /* The probes' stream family ("SLQ"); a = probe index, b = 0. */
 #define SLQ_RNG_PURPOSE UINT64_C(0x534C51)
 
@@ -28,12 +32,18 @@ typedef struct {
     double *T, *E, *S, *work; /* the tridiagonal eigenproblem (m, m, m x m, 2m) */
 } batch_t;
 
-double dse_slq_t95(size_t dof)
+double dse_slq_quantile(size_t dof, double level)
 {
+    static const double t95[] = {12.706, 4.303, 3.182, 2.776, 2.571,
+                                 2.447,  2.365, 2.306, 2.262, 2.228};
+    static const double t99[] = {63.657, 9.925, 5.841, 4.604, 4.032,
+                                 3.707,  3.499, 3.355, 3.250, 3.169};
+    int is99 = level > 0.97;
     if (dof == 0) return INFINITY;
+    if (dof <= 10) return is99 ? t99[dof - 1] : t95[dof - 1];
     /* Cornish-Fisher expansion of Student's t about the normal quantile. */
-    double z = 1.959963984540054, v = (double)dof, z3 = z * z * z, z5 = z3 * z * z;
-    double z7 = z5 * z * z;
+    double z = is99 ? 2.5758293035489 : 1.959963984540054, v = (double)dof;
+    double z3 = z * z * z, z5 = z3 * z * z, z7 = z5 * z * z;
     return z + (z3 + z) / (4 * v) + (5 * z5 + 16 * z3 + 3 * z) / (96 * v * v) +
            (3 * z7 + 19 * z5 + 17 * z3 - 15 * z) / (384 * v * v * v);
 }
@@ -149,9 +159,10 @@ static int probe_step(batch_t *b, size_t j, size_t s, double *w)
     return 1;
 }
 
-/* m Lanczos steps of every probe of the batch, the products as one block. */
-static int run_batch(batch_t *b, dse_lanczos_apply_fn apply, void *ctx, const dse_slq_head_t *hd,
-                     size_t *products, dse_err_t *err)
+/* m Lanczos steps of every probe of the batch, the products with K itself
+ * (not P K P: the start P g is what deflates) as one block. */
+static int run_batch(batch_t *b, dse_lanczos_apply_fn apply, void *ctx, size_t *products,
+                     dse_err_t *err)
 {
     size_t n = b->n, p = b->p;
     int *live = DSE_MALLOC(p, sizeof *live, err);
@@ -163,7 +174,6 @@ static int run_batch(batch_t *b, dse_lanczos_apply_fn apply, void *ctx, const ds
         rc = apply(ctx, p, b->V + s * p * n, b->W, err);
         if (rc != DSE_OK) break;
         ++*products;
-        deflate(hd, n, p, b->W, b->C);
         for (size_t j = 0; j < p; ++j) {
             double *next = s + 1 < b->m ? b->V + ((s + 1) * p + j) * n : NULL;
             if (live[j]) live[j] = probe_step(b, j, s, b->W + j * n);
@@ -239,26 +249,54 @@ static int collect(batch_t *b, samples_t *sm, const double *ts, dse_err_t *err)
     return rc;
 }
 
-static double h2(double p)
+/* |f''| of f(x) = x^t (kind 0) or x^t log2 x^t (kind 1) at x > 0. */
+static double f2(int kind, double t, double x)
 {
-    return p <= 0 || p >= 1 ? 0 : -p * log2(p) - (1 - p) * log2(1 - p);
+    double p = pow(x, t - 2);
+    if (kind == 0) return fabs(t * (t - 1) * p);
+    return fabs(t * p * (t * (t - 1) * log2(x) + (2 * t - 1) / log(2.0)));
 }
 
-/* The head's share of Z and A at t, and the allowance for its residuals. */
-static void head_terms(size_t n, const dse_slq_head_t *hd, double t, double *S, double *A,
-                       double *eps)
+void dse_slq_head_bias(const dse_slq_head_t *hd, double t, double *bz, double *ba)
+{
+    *bz = *ba = 0;
+    for (size_t i = 0; hd && i < hd->k; ++i) {
+        double th = hd->theta[i], r2 = hd->rho[i] * hd->rho[i];
+        if (!(th > 0)) {
+            *bz += INFINITY;
+            *ba += INFINITY;
+            continue;
+        }
+        /* |f''| on [th/2, 1] (a grid, f'' is smooth there); the measure's
+         * mass below th/2 is at most rho^2 / (th/2)^2 (Chebyshev), where
+         * |x^t| <= 1 and |x^t log2 x^t| <= 1 / (e ln 2) < 0.54. */
+        double m[2] = {0, 0};
+        for (int g = 0; g <= 200; ++g) {
+            double x = th / 2 + (1 - th / 2) * g / 200.0;
+            for (int kind = 0; kind < 2; ++kind) {
+                double v = f2(kind, t, x);
+                m[kind] = v > m[kind] ? v : m[kind];
+            }
+        }
+        double tail = 4 * r2 / (th * th);
+        *bz += 0.5 * m[0] * r2 * 1.01 + 2 * tail;
+        *ba += 0.5 * m[1] * r2 * 1.01 + 2 * 0.54 * tail;
+    }
+}
+
+/* The head's share of Z and A at t (sum f(theta_i)) and the bounds of
+ * its bias (dse_slq_head_bias). */
+static void head_terms(const dse_slq_head_t *hd, double t, double *S, double *A, double *bz,
+                       double *ba)
 {
     *S = *A = 0;
-    double e2 = 0;
     for (size_t i = 0; hd && i < hd->k; ++i) {
         double th = hd->theta[i] < 0 ? 0 : hd->theta[i] > 1 ? 1 : hd->theta[i];
         double x = pow(th, t);
         *S += x;
         *A += x > 0 ? x * log2(x) : 0;
-        e2 += hd->rho[i] * hd->rho[i];
     }
-    double l1 = hd && hd->k ? 2.0 * sqrt((double)hd->k) * sqrt(e2) : 0;
-    *eps = t >= 1 ? t * l1 : pow((double)n, 1 - t) * pow(l1, t);
+    dse_slq_head_bias(hd, t, bz, ba);
 }
 
 /* Sample means of the k series x[i] (stride 1, count p) and their
@@ -322,8 +360,8 @@ static void regress(const double *const *x, size_t q, size_t p, double *mu, doub
 static void estimate(size_t n, const samples_t *sm, const dse_slq_head_t *hd, double t, size_t e,
                      double *value, double *se, double *quad, double *defl, size_t *dof)
 {
-    double S, Ah, l1x, H[2], var = 0, Z = 1, p = (double)sm->count;
-    head_terms(n, hd, t, &S, &Ah, &l1x);
+    double S, Ah, bz, ba, H[2], var = 0, Z = 1, A = 0, p = (double)sm->count;
+    head_terms(hd, t, &S, &Ah, &bz, &ba);
     size_t cnt = sm->count, q = 0;
     double *col = (double *)malloc(4 * cnt * sizeof *col);
     if (!col) { /* no memory for the regression: report an unbounded interval */
@@ -341,12 +379,13 @@ static void estimate(size_t n, const samples_t *sm, const dse_slq_head_t *hd, do
         }
         double mu[2], rc[4];
         regress(x, q, cnt, mu, rc);
-        double Zr = S + mu[0], A = Ah + mu[1];
-        H[r] = Zr > 0 ? log2(Zr) - A / Zr : 0;
+        double Zr = S + mu[0], Ar = Ah + mu[1];
+        H[r] = Zr > 0 ? log2(Zr) - Ar / Zr : 0;
         if (r == 0) {
-            double gz = 1.0 / (Zr * log(2.0)) + A / (Zr * Zr), ga = -1.0 / Zr;
+            double gz = 1.0 / (Zr * log(2.0)) + Ar / (Zr * Zr), ga = -1.0 / Zr;
             var = (gz * gz * rc[0] + 2 * gz * ga * rc[1] + ga * ga * rc[3]) / p;
             Z = Zr;
+            A = Ar;
         }
     }
     free(col);
@@ -354,8 +393,10 @@ static void estimate(size_t n, const samples_t *sm, const dse_slq_head_t *hd, do
     *value = H[0];
     *se = var > 0 ? sqrt(var) : 0;
     *quad = fabs(H[0] - H[1]);
-    double eta = Z > 0 ? l1x / Z : 1;
-    *defl = eta < 0.5 ? eta * log2((double)n) + h2(eta) : log2((double)n);
+    /* The head's bias moves H by at most |dH/dZ| bz + |dH/dA| ba. */
+    double gz = fabs(1.0 / (Z * log(2.0)) + A / (Z * Z)), ga = 1.0 / Z;
+    *defl = Z > 0 ? gz * bz + ga * ba : log2((double)n);
+    if (!(*defl < log2((double)n))) *defl = log2((double)n);
 }
 
 /* Fills out's intervals from the samples; *done when every wanted t is
@@ -369,7 +410,8 @@ static void intervals(size_t n, const samples_t *sm, const dse_slq_head_t *hd, c
         double v, se, quad, defl;
         size_t dof;
         estimate(n, sm, hd, ts[e], e, &v, &se, &quad, &defl, &dof);
-        double half = dse_slq_t95(dof) * se + quad + defl + 60.0 * (double)n * 0x1.0p-52 + 1e-9;
+        double half = dse_slq_quantile(dof, SLQ_LEVEL) * se + quad + defl +
+                      60.0 * (double)n * 0x1.0p-52 + 1e-9;
         out->value[e] = v;
         out->se[e] = se;
         out->quad[e] = quad;
@@ -379,9 +421,10 @@ static void intervals(size_t n, const samples_t *sm, const dse_slq_head_t *hd, c
     }
 }
 
-/* The deflated operator's exact traces, when K's are known: tr P K P =
- * tr K - sum theta, and |P K P|_F^2 = |K|_F^2 - sum theta^2 - 2 sum rho^2
- * (K = [[Theta, R^T], [R, W]] in the basis [Y, Y_perp], |R|_F^2 = sum rho^2). */
+/* The probes' exact means, when K's traces are known: tr(P K P) = tr K -
+ * sum y_i^T K y_i = tr K - sum theta, and tr(P K^2 P) = |K|_F^2 - sum
+ * |K y_i|^2 = |K|_F^2 - sum (theta^2 + rho^2) (Ritz pairs: y_i^T K y_i =
+ * theta_i, and K y_i - theta_i y_i is orthogonal to y_i with norm rho_i). */
 static void control_targets(const dse_slq_head_t *hd, const dse_slq_opts_t *o, samples_t *sm)
 {
     double st = 0, st2 = 0, sr2 = 0;
@@ -393,7 +436,7 @@ static void control_targets(const dse_slq_head_t *hd, const dse_slq_opts_t *o, s
     sm->known[0] = o->trace > 0;
     sm->known[1] = o->frob2 > 0;
     sm->target[0] = o->trace - st;
-    sm->target[1] = o->frob2 - st2 - 2 * sr2;
+    sm->target[1] = o->frob2 - st2 - sr2;
 }
 
 static int result_alloc(dse_slq_result_t *out, size_t nt, dse_err_t *err)
@@ -435,7 +478,7 @@ int dse_slq_dse(size_t n, dse_lanczos_apply_fn apply, void *ctx, const dse_slq_h
     out->steps = m;
     for (int done = 0; rc == DSE_OK && !done && sm.count < maxp;) {
         start_block(&b, head, o->seed, sm.count);
-        rc = run_batch(&b, apply, ctx, head, &out->products, err);
+        rc = run_batch(&b, apply, ctx, &out->products, err);
         if (rc == DSE_OK) rc = collect(&b, &sm, ts, err);
         if (rc == DSE_OK) intervals(n, &sm, head, ts, want, o->tol, out, &done);
     }
