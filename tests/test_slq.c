@@ -218,7 +218,7 @@ int main(int argc, char **argv)
     if (rank == 0) {
         test_quantile();
         test_diagonal();
-        size_t n = 1000, d = 32;
+        size_t n = 800, d = 32;
         double *Z = blobs(n, d, 10, 3, 1, 1);
         coverage("blobs", n, d, Z, 4, 160, 0.002);
         free(Z);
