@@ -383,7 +383,12 @@ static void estimate(size_t n, const samples_t *sm, const dse_slq_head_t *hd, do
         H[r] = Zr > 0 ? log2(Zr) - Ar / Zr : 0;
         if (r == 0) {
             double gz = 1.0 / (Zr * log(2.0)) + Ar / (Zr * Zr), ga = -1.0 / Zr;
-            var = (gz * gz * rc[0] + 2 * gz * ga * rc[1] + ga * ga * rc[3]) / p;
+            /* rc divides the residual sum of squares by p - 1: make it
+             * p - 1 - q, and add the error of the fitted coefficients
+             * (a factor 1 + q / (p - q - 2) for Gaussian controls). */
+            double fit =
+                q ? (p - 1) / (p - 1 - (double)q) * (1 + (double)q / (p - (double)q - 2)) : 1.0;
+            var = fit * (gz * gz * rc[0] + 2 * gz * ga * rc[1] + ga * ga * rc[3]) / p;
             Z = Zr;
             A = Ar;
         }
