@@ -107,7 +107,7 @@ int main(int argc, char **argv)
             printf("%s N=%zu D=%zu ranks=%d t=%g [%.6f, %.6f] half-width %.3g %s k %zu products "
                    "%zu probes %zu (head %zu, %zu products) certified %d K %s bounded %.1f s "
                    "(rank 0 cpu %.1f s incl. exact) model %.2f GB/rank peak %.2f GB exact %.6f "
-                   "(%.1f s) inside %s\n",
+                   "(%.1f s) inside %s phases build %.1f lanczos %.1f slq %.1f s\n",
                    argv[1], n, d, size, ts[j], r.lower[j], r.upper[j],
                    (r.upper[j] - r.lower[j]) / 2, r.statistical[j] ? "statistical" : "certified",
                    r.k, r.products, r.probes, r.slq_head, r.slq_products, r.certified,
@@ -115,7 +115,8 @@ int main(int argc, char **argv)
                    bytes / 1e9, (double)ru.ru_maxrss / 1e6, ex[j], tex,
                    isnan(ex[j])                                 ? "-"
                    : r.lower[j] <= ex[j] && ex[j] <= r.upper[j] ? "yes"
-                                                                : "NO");
+                                                                : "NO",
+                   r.phase[0], r.phase[1], r.phase[2]);
     }
     dse_bounded_result_free(&r);
     free(Z);

@@ -52,7 +52,8 @@ typedef struct dse_bounded_opts {
     int statistical_tail; /* 1: a t whose certified interval misses tol gets a statistical interval
                              by stochastic Lanczos quadrature (95% confidence) instead */
     size_t slq_steps;     /* Lanczos steps per SLQ probe (0: 32) */
-    size_t slq_probes;    /* SLQ probe budget (0: 4 blocks) */
+    size_t slq_probes;    /* SLQ probe budget (0: 128) */
+    size_t slq_batch;     /* SLQ probes per block product (0 or above: the block) */
 } dse_bounded_opts_t;
 
 /* How a group holds K: float64 panels, float32 panels, or none (every
@@ -74,6 +75,7 @@ typedef struct dse_bounded_result {
     double trace;     /* tr K = sum 1/r_i */
     double frob2;     /* |K|_F^2 = sum of squares of K's entries */
     double seconds;   /* wall time */
+    double phase[3];  /* of which: building K (row sums, panels, |K|_F), Lanczos, SLQ; seconds */
     size_t nt;        /* powers */
     double *t;        /* nt powers (owned) */
     double *lower;    /* nt lower bounds, bits (owned) */

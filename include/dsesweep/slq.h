@@ -50,7 +50,9 @@
 
 typedef struct dse_slq_opts {
     double tol;        /* target half-width in bits, > 0 */
-    size_t steps;      /* Lanczos steps (quadrature nodes) per probe (0: 40) */
+    size_t steps;      /* most Lanczos steps (quadrature nodes) per probe (0: 40); a batch
+                          stops early once every probe's m- and 3m/4-node rules agree to
+                          1e-10 relative (checked every 4 steps from 12) */
     size_t batch;      /* probes per block product (0: 16) */
     size_t max_probes; /* probe budget, rounded up to whole batches (0: 128) */
     uint64_t seed;     /* the probes' streams */
@@ -68,7 +70,7 @@ typedef struct dse_slq_head {
 
 typedef struct dse_slq_result {
     size_t probes;   /* Rademacher probes used */
-    size_t steps;    /* Lanczos steps per probe */
+    size_t steps;    /* most Lanczos steps a probe took */
     size_t products; /* block products with the operator (each `batch` vectors) */
     size_t nt;
     double *value; /* nt estimates of DSE_t, bits (owned) */

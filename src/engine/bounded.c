@@ -298,16 +298,40 @@ static int frobenius(op_t *o, double *sums, double *frob2, double *total, dse_er
     return rc;
 }
 
-/* K's panels into the float64 or float32 copy (this rank's rows). */
-static int keep_panels(op_t *o, dse_err_t *err)
+/* Row sums of this rank's rows of G, each panel built once: into the kept
+ * float64 panels, or into the tile and then its float32 copy, or (K
+ * rebuilt per product) into the tile only. */
+static int row_sums(op_t *o, dse_err_t *err)
 {
     for (size_t i0 = o->r0; i0 < o->r1; i0 += o->panel) {
         size_t m = panel_rows(o, i0), at = (i0 - o->r0) * o->n;
-        DSE_TRY(build_panel(o, i0, m, 1, o->kept ? o->kept + at : o->tile, err));
+        double *P = o->kept ? o->kept + at : o->tile;
+        DSE_TRY(build_panel(o, i0, m, 0, P, err));
+        for (size_t a = 0; a < m; ++a) {
+            double sum = 0;
+            for (size_t c = 0; c < o->n; ++c)
+                sum += P[a + c * m];
+            o->s[i0 + a] = sum;
+        }
         for (size_t e = 0; o->kept32 && e < m * o->n; ++e)
-            o->kept32[at + e] = (float)o->tile[e];
+            o->kept32[at + e] = (float)P[e];
     }
     return DSE_OK;
+}
+
+/* The kept panels of G become K's in place: K(i,j) = (s_i G(i,j)) s_j, the
+ * arithmetic of build_panel (float32: of the rounded G, rounded again). */
+static void scale_kept(op_t *o)
+{
+    for (size_t i0 = o->r0; i0 < o->r1; i0 += o->panel) {
+        size_t m = panel_rows(o, i0), at = (i0 - o->r0) * o->n;
+        if (o->kept) dse_kernel_scale_block(m, o->n, o->kept + at, m, o->s + i0, o->s);
+        for (size_t c = 0; o->kept32 && c < o->n; ++c) {
+            float *col = o->kept32 + at + c * m;
+            for (size_t a = 0; a < m; ++a)
+                col[a] = (float)((o->s[i0 + a] * (double)col[a]) * o->s[c]);
+        }
+    }
 }
 
 /* Row sums of G for this rank's rows, gathered; s = 1/sqrt(r), the trace
@@ -316,17 +340,7 @@ static int keep_panels(op_t *o, dse_err_t *err)
  * the spectra of K and of its copy (*round32). */
 static int prepare_operator(op_t *o, double *trace, double *frob2, double *round32, dse_err_t *err)
 {
-    int rc = DSE_OK;
-    for (size_t i0 = o->r0; rc == DSE_OK && i0 < o->r1; i0 += o->panel) {
-        size_t m = panel_rows(o, i0);
-        rc = build_panel(o, i0, m, 0, o->tile, err);
-        for (size_t a = 0; rc == DSE_OK && a < m; ++a) {
-            double sum = 0;
-            for (size_t c = 0; c < o->n; ++c)
-                sum += o->tile[a + c * m];
-            o->s[i0 + a] = sum;
-        }
-    }
+    int rc = row_sums(o, err);
     rc = dse_comm_agree(o->comm, rc, err);
     if (rc == DSE_OK) rc = gather_rows(o, o->s, 1, err);
     if (rc != DSE_OK) return rc;
@@ -337,18 +351,18 @@ static int prepare_operator(op_t *o, double *trace, double *frob2, double *round
         double kii = (o->s[i] * 1.0) * o->s[i];
         *trace += o->kept32 ? (double)(float)kii : kii;
     }
-    if (o->kept || o->kept32) rc = keep_panels(o, err);
-    rc = dse_comm_agree(o->comm, rc, err);
+    scale_kept(o);
     double *sums = rc == DSE_OK ? DSE_CALLOC(2 * (o->n / o->panel + 2), sizeof *sums, err) : NULL;
     if (rc == DSE_OK && !sums) rc = err->code;
     rc = dse_comm_agree(o->comm, rc, err);
     double total = 0;
     if (rc == DSE_OK) rc = frobenius(o, sums, frob2, &total, err);
     free(sums);
-    /* float32: K32 = K + E with |E_ij| <= 2^-24 |K_ij| (round to nearest),
-     * so |E|_tr <= sum_ij |E_ij| <= 2^-24 sum |K_ij| and |E|_tr <= sqrt(n)
-     * |E|_F; Lidskii-Mirsky bounds the l1 distance of the spectra by it. */
-    double u32 = 0x1.0p-24 * (1 + 1e-6), fro = sqrt(*frob2 * (1 + 1e-6));
+    /* float32: K32 = K + E with |E_ij| <= 2^-23 |K_ij| (G rounded to
+     * nearest, then K: two roundings of 2^-24), so |E|_tr <= sum_ij |E_ij|
+     * <= 2^-23 sum |K_ij| and |E|_tr <= sqrt(n) |E|_F; Lidskii-Mirsky
+     * bounds the l1 distance of the spectra by it. */
+    double u32 = 0x1.0p-23 * (1 + 1e-6), fro = sqrt(*frob2 * (1 + 1e-6));
     double l1 = total < sqrt((double)o->n) * fro ? total : sqrt((double)o->n) * fro;
     *round32 = o->kept32 ? u32 * l1 : 0;
     return rc;
@@ -636,12 +650,13 @@ static int statistical_tail(op_t *o, const dse_lanczos_t *L, const dse_bounded_o
     dse_slq_head_t hd = {head.k, head.Y, head.theta, head.rho};
     dse_slq_opts_t so = {.tol = opt->tol,
                          .steps = opt->slq_steps ? opt->slq_steps : SLQ_STEPS,
-                         .batch = L->b,
-                         .max_probes = opt->slq_probes ? opt->slq_probes : 4 * L->b,
+                         .batch = opt->slq_batch ? opt->slq_batch : L->b,
+                         .max_probes = opt->slq_probes ? opt->slq_probes : 128,
                          .seed = opt->seed,
                          .trace = r->trace,
                          .frob2 = r->frob2};
     if (so.steps >= r->n) so.steps = r->n - 1;
+    if (so.batch > L->b) so.batch = L->b; /* the operator's buffers hold `block` vectors */
     if (any && rc == DSE_OK)
         rc = dse_slq_dse(r->n, apply_k, o, &hd, r->t, r->nt, want, &so, &s, err);
     int done = 1;
@@ -726,9 +741,15 @@ int dse_bounded_dse(MPI_Comm comm, size_t n, size_t d, const double *Z, double s
     if (rc == DSE_OK) rc = dse_lanczos_init(&L, n, b, o.max_k, o.seed, err);
     rc = dse_comm_agree(comm, rc, err);
     out->kept_kernel = rc == DSE_OK && (op.kept != NULL || op.kept32 != NULL);
+    double t1 = MPI_Wtime();
     if (rc == DSE_OK) rc = prepare_operator(&op, &out->trace, &out->frob2, &out->round32, err);
+    double t2 = MPI_Wtime();
     if (rc == DSE_OK) rc = iterate(&op, &L, o.tol, o.statistical_tail, out, err);
+    double t3 = MPI_Wtime();
     if (rc == DSE_OK && o.statistical_tail) rc = statistical_tail(&op, &L, &o, out, err);
+    out->phase[0] = t2 - t1;
+    out->phase[1] = t3 - t2;
+    out->phase[2] = MPI_Wtime() - t3;
     rc = dse_comm_agree(comm, rc, err);
     dse_lanczos_free(&L);
     op_free(&op);

@@ -159,31 +159,6 @@ static int probe_step(batch_t *b, size_t j, size_t s, double *w)
     return 1;
 }
 
-/* m Lanczos steps of every probe of the batch, the products with K itself
- * (not P K P: the start P g is what deflates) as one block. */
-static int run_batch(batch_t *b, dse_lanczos_apply_fn apply, void *ctx, size_t *products,
-                     dse_err_t *err)
-{
-    size_t n = b->n, p = b->p;
-    int *live = DSE_MALLOC(p, sizeof *live, err);
-    if (!live) return err->code;
-    for (size_t j = 0; j < p; ++j)
-        live[j] = b->norm2[j] > 0;
-    int rc = DSE_OK;
-    for (size_t s = 0; s < b->m && rc == DSE_OK; ++s) {
-        rc = apply(ctx, p, b->V + s * p * n, b->W, err);
-        if (rc != DSE_OK) break;
-        ++*products;
-        for (size_t j = 0; j < p; ++j) {
-            double *next = s + 1 < b->m ? b->V + ((s + 1) * p + j) * n : NULL;
-            if (live[j]) live[j] = probe_step(b, j, s, b->W + j * n);
-            if (!live[j] && next) memset(next, 0, n * sizeof *next);
-        }
-    }
-    free(live);
-    return rc;
-}
-
 /* Gauss quadrature of probe j with its first q steps: z[t] = |g|^2 sum
  * tau_i^2 theta_i^t and a[t] = |g|^2 sum tau_i^2 x_i log2 x_i (x = theta^t). */
 static int quadrature(batch_t *b, size_t j, size_t q, const double *ts, size_t nt, double *z,
@@ -212,6 +187,58 @@ static int quadrature(batch_t *b, size_t j, size_t q, const double *ts, size_t n
     return DSE_OK;
 }
 
+/* Every live probe's quadrature with q nodes agrees with its 3q/4-node one
+ * to 1e-10 relative at every t: more steps would change nothing that the
+ * interval's quadrature allowance could see. */
+static int converged(batch_t *b, size_t q, const double *ts, size_t nt, double *za, dse_err_t *err)
+{
+    double *z = za, *a = za + nt, *z2 = za + 2 * nt, *a2 = za + 3 * nt;
+    for (size_t j = 0; j < b->p; ++j) {
+        if (b->used[j] < q) continue; /* an exhausted Krylov space: exact */
+        if (quadrature(b, j, q, ts, nt, z, a, err) != DSE_OK ||
+            quadrature(b, j, q - q / 4, ts, nt, z2, a2, err) != DSE_OK)
+            return 0;
+        for (size_t e = 0; e < nt; ++e)
+            if (!(fabs(z[e] - z2[e]) <= 1e-10 * fabs(z[e]) &&
+                  fabs(a[e] - a2[e]) <= 1e-10 * (fabs(a[e]) + fabs(z[e]))))
+                return 0;
+    }
+    return 1;
+}
+
+/* m Lanczos steps of every probe of the batch, the products with K itself
+ * (not P K P: the start P g is what deflates) as one block. */
+static int run_batch(batch_t *b, dse_lanczos_apply_fn apply, void *ctx, const double *ts, size_t nt,
+                     size_t *products, dse_err_t *err)
+{
+    size_t n = b->n, p = b->p;
+    int *live = DSE_MALLOC(p, sizeof *live, err);
+    double *za = live ? DSE_MALLOC(4 * nt, sizeof *za, err) : NULL;
+    if (!za) {
+        free(live);
+        return err->code;
+    }
+    for (size_t j = 0; j < p; ++j)
+        live[j] = b->norm2[j] > 0;
+    int rc = DSE_OK;
+    for (size_t s = 0; s < b->m && rc == DSE_OK; ++s) {
+        rc = apply(ctx, p, b->V + s * p * n, b->W, err);
+        if (rc != DSE_OK) break;
+        ++*products;
+        for (size_t j = 0; j < p; ++j) {
+            double *next = s + 1 < b->m ? b->V + ((s + 1) * p + j) * n : NULL;
+            if (live[j]) live[j] = probe_step(b, j, s, b->W + j * n);
+            if (!live[j] && next) memset(next, 0, n * sizeof *next);
+        }
+        /* Stop early once the quadrature has converged (checked every 4 steps). */
+        if ((s + 1) % 4 == 0 && s + 1 >= 12 && s + 1 < b->m && converged(b, s + 1, ts, nt, za, err))
+            break;
+    }
+    free(live);
+    free(za);
+    return rc;
+}
+
 /* Per-probe samples: zs/as[(e * cap + probe) * 2 + r], r = 0 with m nodes,
  * r = 1 with 3m/4 nodes; cs[c * cap + probe]: the control variates
  * g^T P K^c P g - tr (P K P)^c for c = 1, 2 (exact for m >= 2 nodes), when
@@ -230,8 +257,8 @@ static int collect(batch_t *b, samples_t *sm, const double *ts, dse_err_t *err)
     double *a = z + sm->nt + 2;
     int rc = DSE_OK;
     for (size_t j = 0; j < b->p && rc == DSE_OK; ++j) {
-        size_t u = b->used[j], q2 = b->m - b->m / 4;
-        size_t qs[2] = {u, u < q2 ? u : q2};
+        size_t u = b->used[j];
+        size_t qs[2] = {u, u - u / 4};
         for (int r = 0; r < 2 && rc == DSE_OK; ++r) {
             rc = quadrature(b, j, qs[r], ts, sm->nt, z, a, err);
             for (size_t e = 0; rc == DSE_OK && e < sm->nt; ++e) {
@@ -480,10 +507,11 @@ int dse_slq_dse(size_t n, dse_lanczos_apply_fn apply, void *ctx, const dse_slq_h
     sm.cs = sm.as ? DSE_MALLOC(2 * maxp, sizeof *sm.cs, err) : NULL;
     if (rc == DSE_OK && !sm.cs) rc = err->code;
     control_targets(head, o, &sm);
-    out->steps = m;
     for (int done = 0; rc == DSE_OK && !done && sm.count < maxp;) {
         start_block(&b, head, o->seed, sm.count);
-        rc = run_batch(&b, apply, ctx, &out->products, err);
+        rc = run_batch(&b, apply, ctx, ts, nt, &out->products, err);
+        for (size_t j = 0; rc == DSE_OK && j < p; ++j)
+            out->steps = b.used[j] > out->steps ? b.used[j] : out->steps;
         if (rc == DSE_OK) rc = collect(&b, &sm, ts, err);
         if (rc == DSE_OK) intervals(n, &sm, head, ts, want, o->tol, out, &done);
     }
