@@ -8,7 +8,10 @@
  *   KIND: blobs (10 blobs, spread 1, centres in [-10,10]^D, sigma 10),
  *         slow (200 classes, spread 0.3, sigma sqrt(D/32)), embedding (a 3-d manifold
  *         in D dims, sigma 10: low entropy, like a trained network's layer).
- * Prints one line per t: interval, half-width, k, products, seconds. */
+ * Prints one line per t: interval, half-width, k, products, seconds.
+ *
+ * Usage: bench_bounded model N D RANKS BUDGET
+ *   the per-rank bytes of each way to hold K and the one the budget picks. */
 #include <math.h>
 #include <mpi.h>
 #include <stdio.h>
@@ -70,6 +73,23 @@ int main(int argc, char **argv)
         return 2;
     }
     size_t n = strtoull(argv[2], NULL, 10), d = strtoull(argv[3], NULL, 10);
+    if (!strcmp(argv[1], "model")) {
+        int ranks = argc > 4 ? atoi(argv[4]) : 1;
+        size_t budget = argc > 5 ? strtoull(argv[5], NULL, 10) : 0, k = 1000;
+        double b64 = dse_bounded_bytes_per_rank(n, d, k, 32, ranks, 1);
+        double none = dse_bounded_bytes_per_rank(n, d, k, 32, ranks, 0), pick = 0;
+        dse_bounded_storage_t s = dse_bounded_storage(n, d, k, 32, ranks, budget, &pick);
+        if (rank == 0)
+            printf("model N=%zu D=%zu ranks=%d max_k=%zu: float64 %.2f GB/rank, float32 %.2f "
+                   "GB/rank, rebuilt %.2f GB/rank; budget %.2f GB/rank picks %s (%.2f GB); one "
+                   "rebuilt product rebuilds %.3g kernel entries per rank (%.3g flops)\n",
+                   n, d, ranks, k, b64 / 1e9,
+                   (none + 4.0 * (double)n * ceil((double)n / ranks)) / 1e9, none / 1e9,
+                   (double)budget / 1e9, dse_bounded_storage_name(s), pick / 1e9,
+                   (double)n * (double)n / ranks, 2.0 * (double)n * (double)n * (double)d / ranks);
+        MPI_Finalize();
+        return 0;
+    }
     int exact = argc > 4 && !strcmp(argv[4], "exact");
     size_t max_k = argc > 5 ? strtoull(argv[5], NULL, 10) : 2000;
     size_t budget = argc > 6 ? strtoull(argv[6], NULL, 10) : 0;

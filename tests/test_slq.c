@@ -129,8 +129,11 @@ static void test_diagonal(void)
         CHECK(more.upper[j] - more.lower[j] < a.upper[j] - a.lower[j],
               "t=%g: 128 probes narrower than 32 (%g vs %g)", TS[j], more.upper[j] - more.lower[j],
               a.upper[j] - a.lower[j]);
-        CHECK(a.probes == 32 && more.probes == 128 && a.products == 2 * 30,
-              "probes %zu/%zu, products %zu", a.probes, more.probes, a.products);
+        /* Two batches of 16; each stops at 12..30 steps (early once converged). */
+        CHECK(a.probes == 32 && more.probes == 128 && a.products >= 2 * 12 &&
+                  a.products <= 2 * 30 && a.steps >= 12 && a.steps <= 30,
+              "probes %zu/%zu, products %zu, steps %zu", a.probes, more.probes, a.products,
+              a.steps);
     }
     /* Known traces as control variates: much narrower at t = 1 (Z exact). */
     dse_slq_result_t cv;
