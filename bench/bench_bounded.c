@@ -4,7 +4,8 @@
  * Usage: bench_bounded KIND N D [exact] [max_k] [budget_bytes] [stat]
  *   exact: also the dense solve in the same run ("no" to skip);
  *   budget_bytes: per rank, decides float64 / float32 / rebuilt K (0: no limit);
- *   stat: the statistical tail (SLQ) for t that miss tol ("cert" for certified only).
+ *   stat: the statistical tail (SLQ) for t that miss tol ("cert" for certified only);
+ *   slq_batch: SLQ probes per block product (0: the Lanczos block, 32).
  *   KIND: blobs (10 blobs, spread 1, centres in [-10,10]^D, sigma 10),
  *         slow (200 classes, spread 0.3, sigma sqrt(D/32)), embedding (a 3-d manifold
  *         in D dims, sigma 10: low entropy, like a trained network's layer).
@@ -68,7 +69,9 @@ int main(int argc, char **argv)
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
     MPI_Comm_size(MPI_COMM_WORLD, &size);
     if (argc < 4) {
-        if (rank == 0) fprintf(stderr, "usage: bench_bounded KIND N D [exact] [max_k] [budget]\n");
+        if (rank == 0)
+            fprintf(stderr,
+                    "usage: bench_bounded KIND N D [exact] [max_k] [budget] [stat] [slq_batch]\n");
         MPI_Finalize();
         return 2;
     }
@@ -94,11 +97,13 @@ int main(int argc, char **argv)
     size_t max_k = argc > 5 ? strtoull(argv[5], NULL, 10) : 2000;
     size_t budget = argc > 6 ? strtoull(argv[6], NULL, 10) : 0;
     int stat = argc > 7 && !strcmp(argv[7], "stat");
+    size_t slq_batch = argc > 8 ? strtoull(argv[8], NULL, 10) : 0;
     double sigma, ts[3] = {1, 2, 5};
     double *Z = make(argv[1], n, d, &sigma);
     dse_bounded_opts_t o = {
         .tol = 0.01, .max_k = max_k, .block = 32, .budget_bytes = budget, .seed = 5};
     o.statistical_tail = stat;
+    o.slq_batch = slq_batch;
     dse_bounded_result_t r;
     dse_err_t err = {0};
     int rc = dse_bounded_dse(MPI_COMM_WORLD, n, d, Z, sigma, ts, 3, &o, &r, &err);

@@ -168,7 +168,7 @@ static void test_diagonal(void)
  * 95% of them at every t that went statistical in most runs, and every
  * certified interval must hold it. */
 static void coverage(const char *name, size_t n, size_t d, const double *Z, double sigma,
-                     size_t max_k, double tol)
+                     size_t max_k, double tol, size_t probes)
 {
     double *eig = malloc(n * sizeof *eig), exact[NT];
     dse_err_t err = {0};
@@ -181,7 +181,7 @@ static void coverage(const char *name, size_t n, size_t d, const double *Z, doub
     for (int trial = 0; rc == DSE_OK && trial < 100; ++trial) {
         dse_bounded_opts_t o = {.tol = tol, .max_k = max_k, .block = 32, .seed = 1000 + trial};
         o.statistical_tail = 1;
-        o.slq_probes = 32; /* one batch: the interval of 32 probes, whatever it gives */
+        o.slq_probes = probes; /* the interval of at most this many probes, whatever it gives */
         dse_bounded_result_t r;
         rc = dse_bounded_dse(MPI_COMM_SELF, n, d, Z, sigma, TS, NT, &o, &r, &err);
         CHECK(rc == DSE_OK, "%s trial %d: %s", name, trial, err.msg);
@@ -201,9 +201,11 @@ static void coverage(const char *name, size_t n, size_t d, const double *Z, doub
           certified_miss);
     int any = 0;
     for (size_t j = 0; j < NT; ++j) {
-        printf("%s N=%zu t=%g exact %.6f: statistical in %d of 100 trials, exact inside %d, mean "
+        printf("%s (<= %zu probes) N=%zu t=%g exact %.6f: statistical in %d of 100 trials, exact "
+               "inside %d, mean "
                "half-width %.3g\n",
-               name, n, TS[j], exact[j], stat[j], inside[j], stat[j] ? width[j] / stat[j] : 0.0);
+               name, probes, n, TS[j], exact[j], stat[j], inside[j],
+               stat[j] ? width[j] / stat[j] : 0.0);
         if (stat[j] < 50) continue;
         any = 1;
         CHECK(inside[j] * 100 >= 95 * stat[j], "%s t=%g: exact inside %d of %d statistical", name,
@@ -223,10 +225,11 @@ int main(int argc, char **argv)
         test_diagonal();
         size_t n = 800, d = 32;
         double *Z = blobs(n, d, 10, 3, 1, 1);
-        coverage("blobs", n, d, Z, 4, 160, 0.002);
+        coverage("blobs", n, d, Z, 4, 160, 0.002, 32);
+        coverage("blobs", n, d, Z, 4, 160, 0.002, 16); /* one batch of the default 16 */
         free(Z);
         Z = blobs(n, d, 100, 1, 0.3, 2);
-        coverage("slow decay", n, d, Z, 1, 160, 0.002);
+        coverage("slow decay", n, d, Z, 1, 160, 0.002, 32);
         free(Z);
     }
     int status = check_summary_mpi("test_slq");

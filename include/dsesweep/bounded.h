@@ -53,7 +53,7 @@ typedef struct dse_bounded_opts {
                              by stochastic Lanczos quadrature (95% confidence) instead */
     size_t slq_steps;     /* Lanczos steps per SLQ probe (0: 32) */
     size_t slq_probes;    /* SLQ probe budget (0: 128) */
-    size_t slq_batch;     /* SLQ probes per block product (0 or above: the block) */
+    size_t slq_batch;     /* SLQ probes per block product (0: 16; at most the block) */
 } dse_bounded_opts_t;
 
 /* How a group holds K: float64 panels, float32 panels, or none (every

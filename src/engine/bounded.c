@@ -177,7 +177,7 @@ typedef struct {
     double sigma;
     double *norms, *s; /* |z_i|^2; 1 / sqrt(r_i) (every row) */
     size_t *gidx;      /* 0..n-1 */
-    double *kept;      /* (r1 - r0) x n: each panel m x n column-major, or NULL */
+    double *kept;      /* (r1 - r0) x n: each panel's transpose n x m column-major, or NULL */
     float *kept32;     /* the same in float32, or NULL */
     double *tile;      /* panel x n work */
     double *yrows;     /* n x b row-major: the product's rows */
@@ -190,13 +190,47 @@ static size_t panel_rows(const op_t *o, size_t i0)
     return i0 + o->panel <= o->n ? o->panel : o->n - i0;
 }
 
-/* G (scale = 0) or K (scale = 1) rows i0..i0+m-1 into out (m x n, ld m). */
+/* G (scale = 0) or K (scale = 1) rows i0..i0+m-1 into out, stored as
+ * their transposes (n x m, ld n: column a is row i0 + a; K is symmetric),
+ * so that the products read them without a transposed copy. */
 static int build_panel(const op_t *o, size_t i0, size_t m, int scale, double *out, dse_err_t *err)
 {
-    DSE_TRY(dse_kernel_sqdist_block(m, o->n, o->d, o->Z + i0 * o->d, o->norms + i0, o->gidx + i0,
-                                    o->Z, o->norms, o->gidx, out, m, err));
-    dse_kernel_gaussian_block(m, o->n, out, m, o->sigma);
-    if (scale) dse_kernel_scale_block(m, o->n, out, m, o->s + i0, o->s);
+    DSE_TRY(dse_kernel_sqdist_block(o->n, m, o->d, o->Z, o->norms, o->gidx, o->Z + i0 * o->d,
+                                    o->norms + i0, o->gidx + i0, out, o->n, err));
+    dse_kernel_gaussian_block(o->n, m, out, o->n, o->sigma);
+    if (scale) dse_kernel_scale_block(o->n, m, out, o->n, o->s, o->s + i0);
+    return DSE_OK;
+}
+
+/* G rows i0..i0+m-1, columns [c0, c1) into out (n x m, ld n: those rows). */
+static int build_columns(const op_t *o, size_t i0, size_t m, size_t c0, size_t c1, double *out,
+                         dse_err_t *err)
+{
+    if (c1 <= c0) return DSE_OK;
+    DSE_TRY(dse_kernel_sqdist_block(c1 - c0, m, o->d, o->Z + c0 * o->d, o->norms + c0, o->gidx + c0,
+                                    o->Z + i0 * o->d, o->norms + i0, o->gidx + i0, out + c0, o->n,
+                                    err));
+    dse_kernel_gaussian_block(c1 - c0, m, out + c0, o->n, o->sigma);
+    return DSE_OK;
+}
+
+/* G's panel at i0 into the kept float64 panels, using symmetry: the
+ * entries in the columns of this rank's earlier panels [r0, i0) are those
+ * panels' own entries transposed (copied, 64 at a time); the rest is
+ * built. Half the kernel flops on one rank. */
+static int build_kept_panel(const op_t *o, size_t i0, size_t m, double *P, dse_err_t *err)
+{
+    size_t n = o->n;
+    DSE_TRY(build_columns(o, i0, m, 0, o->r0, P, err));
+    DSE_TRY(build_columns(o, i0, m, i0, n, P, err));
+    for (size_t q0 = o->r0; q0 < i0; q0 += o->panel) {
+        size_t mq = panel_rows(o, q0);
+        const double *Q = o->kept + (q0 - o->r0) * n; /* n x mq, ld n */
+        for (size_t c0 = 0; c0 < mq; c0 += 64)
+            for (size_t a = 0; a < m; ++a)
+                for (size_t c = c0; c < mq && c < c0 + 64; ++c)
+                    P[(q0 + c) + a * n] = Q[(i0 + a) + c * n];
+    }
     return DSE_OK;
 }
 
@@ -216,13 +250,14 @@ static int gather_rows(op_t *o, double *v, size_t b, dse_err_t *err)
     return DSE_OK;
 }
 
-/* Columns of a panel converted from float32 per product: a chunk of the
- * panel stays in cache between the conversion and the product. */
-#define CHUNK_COLS 1024
+/* Rows of a panel's K_p^T converted from float32 per product: a chunk of
+ * the panel stays in cache between the conversion and the product. */
+#define CHUNK_ROWS 1024
 
-/* out (b x m, ld b) = (K_p X)^T for the panel of rows i0..i0+m-1: kept in
- * float64 (one dgemm), kept in float32 (converted a chunk of columns at a
- * time into the double tile), or rebuilt into the tile. */
+/* out (b x m, ld b) = (K_p X)^T = X^T K_p^T for the panel of rows
+ * i0..i0+m-1 (held as K_p^T, n x m): kept in float64 (one dgemm), kept in
+ * float32 (converted CHUNK_ROWS rows of K_p^T at a time into the double
+ * tile, which stays in cache for its dgemm), or rebuilt into the tile. */
 static int panel_product(op_t *o, size_t i0, size_t m, size_t b, const double *X, double *out,
                          dse_err_t *err)
 {
@@ -230,17 +265,18 @@ static int panel_product(op_t *o, size_t i0, size_t m, size_t b, const double *X
     if (!o->kept32) {
         const double *P = o->kept ? o->kept + (i0 - o->r0) * n : o->tile;
         if (!o->kept) DSE_TRY(build_panel(o, i0, m, 1, o->tile, err));
-        cblas_dgemm(CblasColMajor, CblasTrans, CblasTrans, (int)b, (int)m, (int)n, 1.0, X, (int)n,
-                    P, (int)m, 0.0, out, (int)b);
+        cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, (int)b, (int)m, (int)n, 1.0, X, (int)n,
+                    P, (int)n, 0.0, out, (int)b);
         return DSE_OK;
     }
     const float *P = o->kept32 + (i0 - o->r0) * n;
-    for (size_t c0 = 0; c0 < n; c0 += CHUNK_COLS) {
-        size_t w = c0 + CHUNK_COLS <= n ? CHUNK_COLS : n - c0;
-        for (size_t e = 0; e < m * w; ++e)
-            o->tile[e] = (double)P[c0 * m + e];
-        cblas_dgemm(CblasColMajor, CblasTrans, CblasTrans, (int)b, (int)m, (int)w, 1.0, X + c0,
-                    (int)n, o->tile, (int)m, c0 ? 1.0 : 0.0, out, (int)b);
+    for (size_t c0 = 0; c0 < n; c0 += CHUNK_ROWS) {
+        size_t w = c0 + CHUNK_ROWS <= n ? CHUNK_ROWS : n - c0;
+        for (size_t a = 0; a < m; ++a)
+            for (size_t c = 0; c < w; ++c)
+                o->tile[c + a * w] = (double)P[c0 + c + a * n];
+        cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, (int)b, (int)m, (int)w, 1.0, X + c0,
+                    (int)n, o->tile, (int)w, c0 ? 1.0 : 0.0, out, (int)b);
     }
     return DSE_OK;
 }
@@ -306,11 +342,14 @@ static int row_sums(op_t *o, dse_err_t *err)
     for (size_t i0 = o->r0; i0 < o->r1; i0 += o->panel) {
         size_t m = panel_rows(o, i0), at = (i0 - o->r0) * o->n;
         double *P = o->kept ? o->kept + at : o->tile;
-        DSE_TRY(build_panel(o, i0, m, 0, P, err));
+        if (o->kept)
+            DSE_TRY(build_kept_panel(o, i0, m, P, err));
+        else
+            DSE_TRY(build_panel(o, i0, m, 0, P, err));
         for (size_t a = 0; a < m; ++a) {
             double sum = 0;
             for (size_t c = 0; c < o->n; ++c)
-                sum += P[a + c * m];
+                sum += P[c + a * o->n];
             o->s[i0 + a] = sum;
         }
         for (size_t e = 0; o->kept32 && e < m * o->n; ++e)
@@ -319,17 +358,17 @@ static int row_sums(op_t *o, dse_err_t *err)
     return DSE_OK;
 }
 
-/* The kept panels of G become K's in place: K(i,j) = (s_i G(i,j)) s_j, the
+/* The kept panels of G become K's in place: K(j,i) = (s_j G(j,i)) s_i, the
  * arithmetic of build_panel (float32: of the rounded G, rounded again). */
 static void scale_kept(op_t *o)
 {
     for (size_t i0 = o->r0; i0 < o->r1; i0 += o->panel) {
         size_t m = panel_rows(o, i0), at = (i0 - o->r0) * o->n;
-        if (o->kept) dse_kernel_scale_block(m, o->n, o->kept + at, m, o->s + i0, o->s);
-        for (size_t c = 0; o->kept32 && c < o->n; ++c) {
-            float *col = o->kept32 + at + c * m;
-            for (size_t a = 0; a < m; ++a)
-                col[a] = (float)((o->s[i0 + a] * (double)col[a]) * o->s[c]);
+        if (o->kept) dse_kernel_scale_block(o->n, m, o->kept + at, o->n, o->s, o->s + i0);
+        for (size_t a = 0; o->kept32 && a < m; ++a) {
+            float *col = o->kept32 + at + a * o->n;
+            for (size_t c = 0; c < o->n; ++c)
+                col[c] = (float)((o->s[c] * (double)col[c]) * o->s[i0 + a]);
         }
     }
 }
@@ -380,6 +419,9 @@ static size_t panel_size(size_t n)
 /* The statistical tail's defaults: steps per probe, and its probe bases
  * (steps x block vectors of n). */
 #define SLQ_STEPS 32
+/* SLQ probes per block product: 16 halves a product's cost against 32 and
+ * already met tol = 0.01 a hundredfold on every measured case (docs/bounded.md). */
+#define SLQ_BATCH 16
 
 double dse_bounded_bytes_per_rank(size_t n, size_t d, size_t max_k, size_t block, int ranks,
                                   int keep)
@@ -650,7 +692,7 @@ static int statistical_tail(op_t *o, const dse_lanczos_t *L, const dse_bounded_o
     dse_slq_head_t hd = {head.k, head.Y, head.theta, head.rho};
     dse_slq_opts_t so = {.tol = opt->tol,
                          .steps = opt->slq_steps ? opt->slq_steps : SLQ_STEPS,
-                         .batch = opt->slq_batch ? opt->slq_batch : L->b,
+                         .batch = opt->slq_batch ? opt->slq_batch : SLQ_BATCH,
                          .max_probes = opt->slq_probes ? opt->slq_probes : 128,
                          .seed = opt->seed,
                          .trace = r->trace,
