@@ -297,9 +297,10 @@ static int apply_k(void *ctx, size_t b, const double *X, double *Y, dse_err_t *e
     return rc;
 }
 
-/* |K|_F^2 and the sum of K's entries from this rank's panels (kept, or
- * rebuilt): partial sums per panel, gathered and added in panel order, so
- * they do not depend on the rank count. sums: two doubles per panel. */
+/* |K|_F^2 and the sum of the 2-norms of K's columns (*total) from this
+ * rank's panels (kept, or rebuilt): partial sums per panel, gathered and
+ * added in panel order, so they do not depend on the rank count. sums: two
+ * doubles per panel. */
 static int frobenius(op_t *o, double *sums, double *frob2, double *total, dse_err_t *err)
 {
     int rc = DSE_OK;
@@ -309,10 +310,14 @@ static int frobenius(op_t *o, double *sums, double *frob2, double *total, dse_er
         const double *P = o->kept ? o->kept + at : o->tile;
         if (!o->kept && !o->kept32) rc = build_panel(o, i0, m, 1, o->tile, err);
         double s = 0, a = 0;
-        for (size_t e = 0; rc == DSE_OK && e < m * o->n; ++e) {
-            double v = o->kept32 ? (double)o->kept32[at + e] : P[e];
-            s += v * v;
-            a += fabs(v);
+        for (size_t c = 0; rc == DSE_OK && c < m; ++c) {
+            double col = 0; /* column c of K_p^T: row i0 + c of K, a column by symmetry */
+            for (size_t e = c * o->n; e < (c + 1) * o->n; ++e) {
+                double v = o->kept32 ? (double)o->kept32[at + e] : P[e];
+                col += v * v;
+            }
+            s += col;
+            a += sqrt(col);
         }
         sums[2 * (i0 / o->panel)] = s;
         sums[2 * (i0 / o->panel) + 1] = a;
@@ -398,12 +403,11 @@ static int prepare_operator(op_t *o, double *trace, double *frob2, double *round
     if (rc == DSE_OK) rc = frobenius(o, sums, frob2, &total, err);
     free(sums);
     /* float32: K32 = K + E with |E_ij| <= 2^-23 |K_ij| (G rounded to
-     * nearest, then K: two roundings of 2^-24), so |E|_tr <= sum_ij |E_ij|
-     * <= 2^-23 sum |K_ij| and |E|_tr <= sqrt(n) |E|_F; Lidskii-Mirsky
-     * bounds the l1 distance of the spectra by it. */
-    double u32 = 0x1.0p-23 * (1 + 1e-6), fro = sqrt(*frob2 * (1 + 1e-6));
-    double l1 = total < sqrt((double)o->n) * fro ? total : sqrt((double)o->n) * fro;
-    *round32 = o->kept32 ? u32 * l1 : 0;
+     * nearest, then K: two roundings of 2^-24), so |E|_tr <= sum_j |E e_j|_2
+     * <= 2^-23 sum_j |K e_j|_2 (the trace norm is at most the sum of the
+     * column norms; tighter than sum |K_ij| and than sqrt(n) |K|_F);
+     * Lidskii-Mirsky bounds the l1 distance of the spectra by it. */
+    *round32 = o->kept32 ? 0x1.0p-23 * (1 + 1e-6) * total : 0;
     return rc;
 }
 
@@ -540,16 +544,20 @@ static const double head_thresholds[] = {1e-14, 1e-12, 1e-10, 1e-9, 1e-8,
 
 /* The float32 copy's term at t: its spectrum is within l1 distance round32
  * of K's (prepare_operator), so the x = lambda^t move by at most l1x and
- * the entropy by the continuity bound (docs/bounded.md Step 6); Z >= the
- * top Ritz value's (theta_1 - round32)^t (interlacing and Weyl). */
-static double round32_slack(size_t n, double round32, double theta1, double t)
+ * the entropy by the continuity bound (docs/bounded.md Step 6). Z is at
+ * least tr K - round32 at t = 1, and for t > 1 the larger of (theta_1 -
+ * round32)^t (interlacing and Weyl) and n ((tr K - round32) / n)^t (the
+ * power mean). trace is K32's. */
+static double round32_slack(size_t n, double round32, double trace, double theta1, double t)
 {
     if (round32 <= 0) return 0;
     double l1x = t >= 1 ? t * round32 : pow((double)n, 1 - t) * pow(round32, t);
-    double top = theta1 > 1 ? 1 : theta1;
+    double top = theta1 > 1 ? 1 : theta1, z1 = trace - round32, N = (double)n;
     double zmin = top > round32 ? pow(top - round32, t) : 0;
+    double zmean = z1 > 0 ? N * pow(z1 / N, t) : 0;
+    zmin = t == 1 ? z1 : t > 1 && zmean > zmin ? zmean : zmin;
     double eta = zmin > 0 ? l1x / zmin : 1;
-    return eta < 0.5 ? eta * log2((double)n - 1) + h2(eta) : log2((double)n) + 1;
+    return eta < 0.5 ? eta * log2(N - 1) + h2(eta) : log2(N) + 1;
 }
 
 /* The intervals at every t from m Ritz pairs (sel: work, 2m); *done when
@@ -587,7 +595,7 @@ static void evaluate(dse_bounded_result_t *r, const double *theta, const double 
     double wf = dse_bounded_waterfill_upper(r->n, m, theta, r->trace);
     for (size_t j = 0; j < r->nt; ++j) {
         if (r->t[j] == 1 && wf < r->upper[j]) r->upper[j] = wf;
-        double slack = round32_slack(r->n, r->round32, m ? theta[0] : 0, r->t[j]);
+        double slack = round32_slack(r->n, r->round32, r->trace, m ? theta[0] : 0, r->t[j]);
         r->lower[j] = r->lower[j] - slack > 0 ? r->lower[j] - slack : 0;
         r->upper[j] += slack;
         if (!(r->upper[j] - r->lower[j] <= 2 * tol)) *done = 0;
@@ -703,7 +711,8 @@ static int statistical_tail(op_t *o, const dse_lanczos_t *L, const dse_bounded_o
         rc = dse_slq_dse(r->n, apply_k, o, &hd, r->t, r->nt, want, &so, &s, err);
     int done = 1;
     for (size_t j = 0; any && rc == DSE_OK && j < r->nt; ++j) {
-        double slack = round32_slack(r->n, r->round32, head.k ? head.theta[0] : 1, r->t[j]);
+        double slack =
+            round32_slack(r->n, r->round32, r->trace, head.k ? head.theta[0] : 1, r->t[j]);
         double lo = s.lower[j] - slack, hi = s.upper[j] + slack;
         lo = lo > r->lower[j] ? lo : r->lower[j];
         hi = hi < r->upper[j] ? hi : r->upper[j];
