@@ -545,15 +545,20 @@ static const double head_thresholds[] = {1e-14, 1e-12, 1e-10, 1e-9, 1e-8,
 /* The float32 copy's term at t: its spectrum is within l1 distance round32
  * of K's (prepare_operator), so the x = lambda^t move by at most l1x and
  * the entropy by the continuity bound (docs/bounded.md Step 6). Z is at
- * least tr K - round32 at t = 1, and for t > 1 the larger of (theta_1 -
- * round32)^t (interlacing and Weyl) and n ((tr K - round32) / n)^t (the
- * power mean). trace is K32's. */
-static double round32_slack(size_t n, double round32, double trace, double theta1, double t)
+ * least tr K - round32 at t = 1, and for t > 1 the larger of sum (theta_i -
+ * round32)^t over any m Ritz values (interlacing: the j-th largest of them
+ * is at most lambda_j of K32; Weyl: K's are within |E|_2 <= round32) and
+ * n ((tr K - round32) / n)^t (the power mean). trace is K32's. */
+static double round32_slack(size_t n, double round32, double trace, const double *theta, size_t m,
+                            double t)
 {
     if (round32 <= 0) return 0;
     double l1x = t >= 1 ? t * round32 : pow((double)n, 1 - t) * pow(round32, t);
-    double top = theta1 > 1 ? 1 : theta1, z1 = trace - round32, N = (double)n;
-    double zmin = top > round32 ? pow(top - round32, t) : 0;
+    double z1 = trace - round32, N = (double)n, zmin = 0;
+    for (size_t i = 0; i < m; ++i) {
+        double th = theta[i] > 1 ? 1 : theta[i];
+        zmin += th > round32 ? pow(th - round32, t) : 0;
+    }
     double zmean = z1 > 0 ? N * pow(z1 / N, t) : 0;
     zmin = t == 1 ? z1 : t > 1 && zmean > zmin ? zmean : zmin;
     double eta = zmin > 0 ? l1x / zmin : 1;
@@ -595,7 +600,7 @@ static void evaluate(dse_bounded_result_t *r, const double *theta, const double 
     double wf = dse_bounded_waterfill_upper(r->n, m, theta, r->trace);
     for (size_t j = 0; j < r->nt; ++j) {
         if (r->t[j] == 1 && wf < r->upper[j]) r->upper[j] = wf;
-        double slack = round32_slack(r->n, r->round32, r->trace, m ? theta[0] : 0, r->t[j]);
+        double slack = round32_slack(r->n, r->round32, r->trace, theta, m, r->t[j]);
         r->lower[j] = r->lower[j] - slack > 0 ? r->lower[j] - slack : 0;
         r->upper[j] += slack;
         if (!(r->upper[j] - r->lower[j] <= 2 * tol)) *done = 0;
@@ -711,8 +716,7 @@ static int statistical_tail(op_t *o, const dse_lanczos_t *L, const dse_bounded_o
         rc = dse_slq_dse(r->n, apply_k, o, &hd, r->t, r->nt, want, &so, &s, err);
     int done = 1;
     for (size_t j = 0; any && rc == DSE_OK && j < r->nt; ++j) {
-        double slack =
-            round32_slack(r->n, r->round32, r->trace, head.k ? head.theta[0] : 1, r->t[j]);
+        double slack = round32_slack(r->n, r->round32, r->trace, head.theta, head.k, r->t[j]);
         double lo = s.lower[j] - slack, hi = s.upper[j] + slack;
         lo = lo > r->lower[j] ? lo : r->lower[j];
         hi = hi < r->upper[j] ? hi : r->upper[j];
