@@ -18,10 +18,12 @@
  * The interval at t is estimate +- q SE + quad + defl: SE the delta-method
  * standard error of log2 Z - A/Z over the probes, q the two-sided 99%
  * Student-t quantile with probes - 1 (- controls) degrees of freedom, quad the change of
- * the estimate between m and 3m/4 quadrature nodes (a stated allowance for
- * the quadrature error, not a proof), defl the effect of the head's bias
- * (first order in Z and A). Probes are added a batch at a time until every
- * wanted t has half-width <= tol or the probe budget is spent.
+ * the estimate between the m-node Gauss rule and the Gauss-Radau rule with
+ * the node 0 prescribed (Golub & Meurant: the two bracket g^T f(K) g when
+ * f's derivatives of order 2m and 2m+1 keep their signs on (0, 1], as for
+ * x log x at t = 1 and x^t log x^t at integer t; an allowance otherwise), defl the effect of the
+ * head's bias (first order in Z and A). Probes are added a batch at a time until every wanted t has
+ * half-width <= tol or the probe budget is spent.
  *
  * Why 99%: an interval at the nominal 95% covers the exact value in 95% of
  * runs only on average (the standard error is itself estimated, the delta
@@ -51,7 +53,7 @@
 typedef struct dse_slq_opts {
     double tol;        /* target half-width in bits, > 0 */
     size_t steps;      /* most Lanczos steps (quadrature nodes) per probe (0: 40); a batch
-                          stops early once every probe's m- and 3m/4-node rules agree to
+                          stops early once every probe's Gauss and Gauss-Radau rules agree to
                           1e-10 relative (checked every 4 steps from 12) */
     size_t batch;      /* probes per block product (0: 16) */
     size_t max_probes; /* probe budget, rounded up to whole batches (0: 128) */

@@ -80,10 +80,10 @@ static int batch_init(batch_t *b, size_t n, size_t p, size_t m, size_t k, dse_er
     b->beta = b->alpha ? DSE_CALLOC(p * m, sizeof *b->beta, err) : NULL;
     b->norm2 = b->beta ? DSE_MALLOC(p, sizeof *b->norm2, err) : NULL;
     b->used = b->norm2 ? DSE_MALLOC(p, sizeof *b->used, err) : NULL;
-    b->T = b->used ? DSE_MALLOC(m, sizeof *b->T, err) : NULL;
-    b->E = b->T ? DSE_MALLOC(m, sizeof *b->E, err) : NULL;
-    b->S = b->E ? DSE_MALLOC(m * m, sizeof *b->S, err) : NULL;
-    b->work = b->S ? DSE_MALLOC(2 * m + 2, sizeof *b->work, err) : NULL;
+    b->T = b->used ? DSE_MALLOC(m + 1, sizeof *b->T, err) : NULL;
+    b->E = b->T ? DSE_MALLOC(m + 1, sizeof *b->E, err) : NULL;
+    b->S = b->E ? DSE_MALLOC((m + 1) * (m + 1), sizeof *b->S, err) : NULL;
+    b->work = b->S ? DSE_MALLOC(5 * m + 5, sizeof *b->work, err) : NULL;
     if (!b->work) {
         batch_free(b);
         return err->code;
@@ -150,34 +150,64 @@ static int probe_step(batch_t *b, size_t j, size_t s, double *w)
     b->alpha[j * m + s] = alpha;
     b->used[j] = s + 1;
     double beta = cblas_dnrm2((int)n, w, 1);
+    b->beta[j * m + s] = beta; /* the last one serves the Gauss-Radau rule */
     if (s + 1 == m) return 1;
-    if (!(beta > 1e-12 * before) || !(beta > 1e-300)) return 0;
-    b->beta[j * m + s] = beta;
+    if (!(beta > 1e-12 * before) || !(beta > 1e-300)) {
+        b->beta[j * m + s] = 0; /* an invariant subspace: both rules are exact */
+        return 0;
+    }
     double *next = b->V + ((s + 1) * b->p + j) * n;
     for (size_t i = 0; i < n; ++i)
         next[i] = w[i] / beta;
     return 1;
 }
 
-/* Gauss quadrature of probe j with its first q steps: z[t] = |g|^2 sum
- * tau_i^2 theta_i^t and a[t] = |g|^2 sum tau_i^2 x_i log2 x_i (x = theta^t). */
-static int quadrature(batch_t *b, size_t j, size_t q, const double *ts, size_t nt, double *z,
-                      double *a, dse_err_t *err)
+/* The last diagonal entry that makes 0 an eigenvalue of the (q+1) x (q+1)
+ * Jacobi matrix (Gauss-Radau with the node 0 prescribed, Golub & Meurant):
+ * alpha~ = delta_q with T_q delta = beta_q^2 e_q. NaN when T_q is singular. */
+static double radau_alpha(batch_t *b, size_t j, size_t q)
+{
+    double *dl = b->work, *d = dl + q, *du = d + q, *rhs = du + q;
+    const double *al = b->alpha + j * b->m, *be = b->beta + j * b->m;
+    for (size_t i = 0; i < q; ++i) {
+        d[i] = al[i];
+        rhs[i] = i + 1 == q ? be[q - 1] * be[q - 1] : 0;
+        if (i + 1 < q) dl[i] = du[i] = be[i];
+    }
+    int iq = (int)q, one = 1, info = 0;
+    LAPACK_dgtsv(&iq, &one, dl, d, du, rhs, &iq, &info);
+    return info == 0 ? rhs[q - 1] : NAN;
+}
+
+/* Quadrature of probe j with its first q steps: z[t] = |g|^2 sum tau_i^2
+ * theta_i^t and a[t] = |g|^2 sum tau_i^2 x_i log2 x_i (x = theta^t), by the
+ * Gauss rule (radau = 0) or the Gauss-Radau rule with the node 0 (radau =
+ * 1; the same as Gauss on an exhausted Krylov space). */
+static int quadrature(batch_t *b, size_t j, size_t q, int radau, const double *ts, size_t nt,
+                      double *z, double *a, dse_err_t *err)
 {
     for (size_t e = 0; e < nt; ++e)
         z[e] = a[e] = 0;
     if (q == 0 || b->norm2[j] <= 0) return DSE_OK;
+    double last = radau && b->beta[j * b->m + q - 1] != 0 ? radau_alpha(b, j, q) : 0;
+    if (isnan(last)) {
+        for (size_t e = 0; e < nt; ++e)
+            z[e] = a[e] = NAN; /* no Radau rule: the allowance becomes unbounded */
+        return DSE_OK;
+    }
+    size_t r = radau && b->beta[j * b->m + q - 1] != 0 ? q + 1 : q;
     memcpy(b->T, b->alpha + j * b->m, q * sizeof *b->T);
     memcpy(b->E, b->beta + j * b->m, q * sizeof *b->E);
+    if (r > q) b->T[q] = last;
     char jobz = 'V';
-    int iq = (int)q, info = 0;
-    LAPACK_dstev(&jobz, &iq, b->T, b->E, b->S, &iq, b->work, &info);
+    int ir = (int)r, info = 0;
+    LAPACK_dstev(&jobz, &ir, b->T, b->E, b->S, &ir, b->work, &info);
     if (info != 0)
         return DSE_RAISE(err, DSE_ELAPACK, "dstev failed on a %zu-step SLQ tridiagonal (info %d)",
-                         q, info);
-    for (size_t i = 0; i < q; ++i) {
+                         r, info);
+    for (size_t i = 0; i < r; ++i) {
         double th = b->T[i] < 0 ? 0 : b->T[i] > 1 ? 1 : b->T[i];
-        double w = b->S[i * q] * b->S[i * q] * b->norm2[j];
+        double w = b->S[i * r] * b->S[i * r] * b->norm2[j];
         for (size_t e = 0; e < nt; ++e) {
             double x = pow(th, ts[e]);
             z[e] += w * x;
@@ -187,16 +217,16 @@ static int quadrature(batch_t *b, size_t j, size_t q, const double *ts, size_t n
     return DSE_OK;
 }
 
-/* Every live probe's quadrature with q nodes agrees with its 3q/4-node one
- * to 1e-10 relative at every t: more steps would change nothing that the
+/* Every live probe's Gauss and Gauss-Radau rules with q steps agree to
+ * 1e-10 relative at every t: more steps would change nothing that the
  * interval's quadrature allowance could see. */
 static int converged(batch_t *b, size_t q, const double *ts, size_t nt, double *za, dse_err_t *err)
 {
     double *z = za, *a = za + nt, *z2 = za + 2 * nt, *a2 = za + 3 * nt;
     for (size_t j = 0; j < b->p; ++j) {
         if (b->used[j] < q) continue; /* an exhausted Krylov space: exact */
-        if (quadrature(b, j, q, ts, nt, z, a, err) != DSE_OK ||
-            quadrature(b, j, q - q / 4, ts, nt, z2, a2, err) != DSE_OK)
+        if (quadrature(b, j, q, 0, ts, nt, z, a, err) != DSE_OK ||
+            quadrature(b, j, q, 1, ts, nt, z2, a2, err) != DSE_OK)
             return 0;
         for (size_t e = 0; e < nt; ++e)
             if (!(fabs(z[e] - z2[e]) <= 1e-10 * fabs(z[e]) &&
@@ -240,7 +270,7 @@ static int run_batch(batch_t *b, dse_lanczos_apply_fn apply, void *ctx, const do
 }
 
 /* Per-probe samples: zs/as[(e * cap + probe) * 2 + r], r = 0 with m nodes,
- * r = 1 with 3m/4 nodes; cs[c * cap + probe]: the control variates
+ * r = 1 by the Gauss-Radau rule (node 0); cs[c * cap + probe]: the control variates
  * g^T P K^c P g - tr (P K P)^c for c = 1, 2 (exact for m >= 2 nodes), when
  * the traces are known (known[c]). */
 typedef struct {
@@ -258,16 +288,15 @@ static int collect(batch_t *b, samples_t *sm, const double *ts, dse_err_t *err)
     int rc = DSE_OK;
     for (size_t j = 0; j < b->p && rc == DSE_OK; ++j) {
         size_t u = b->used[j];
-        size_t qs[2] = {u, u - u / 4};
         for (int r = 0; r < 2 && rc == DSE_OK; ++r) {
-            rc = quadrature(b, j, qs[r], ts, sm->nt, z, a, err);
+            rc = quadrature(b, j, u, r, ts, sm->nt, z, a, err);
             for (size_t e = 0; rc == DSE_OK && e < sm->nt; ++e) {
                 sm->zs[(e * sm->cap + sm->count) * 2 + (size_t)r] = z[e];
                 sm->as[(e * sm->cap + sm->count) * 2 + (size_t)r] = a[e];
             }
         }
         static const double pw[2] = {1, 2};
-        if (rc == DSE_OK) rc = quadrature(b, j, u, pw, 2, z, a, err);
+        if (rc == DSE_OK) rc = quadrature(b, j, u, 0, pw, 2, z, a, err);
         for (size_t c = 0; rc == DSE_OK && c < 2; ++c)
             sm->cs[c * sm->cap + sm->count] = z[c] - sm->target[c];
         sm->count++;
@@ -425,6 +454,7 @@ static void estimate(size_t n, const samples_t *sm, const dse_slq_head_t *hd, do
     *value = H[0];
     *se = var > 0 ? sqrt(var) : 0;
     *quad = fabs(H[0] - H[1]);
+    if (!(*quad < log2((double)n))) *quad = log2((double)n); /* no Radau rule */
     /* The head's bias moves H by at most |dH/dZ| bz + |dH/dA| ba. */
     double gz = fabs(1.0 / (Z * log(2.0)) + A / (Z * Z)), ga = 1.0 / Z;
     *defl = Z > 0 ? gz * bz + ga * ba : log2((double)n);
