@@ -47,11 +47,11 @@ typedef struct dse_bounded_opts {
     double tol;           /* target half-width in bits, > 0 */
     size_t max_k;         /* most Lanczos basis columns (the k budget) */
     size_t block;         /* Lanczos block size (0: 32) */
-    size_t budget_bytes;  /* per rank; decides whether K's panels are kept (0: keep) */
+    size_t budget_bytes;  /* per rank; decides how K is held (dse_bounded_storage; 0: float64) */
     uint64_t seed;        /* the start block's and the probes' streams */
     int statistical_tail; /* 1: a t whose certified interval misses tol gets a statistical interval
                              by stochastic Lanczos quadrature (95% confidence) instead */
-    size_t slq_steps;     /* Lanczos steps per SLQ probe (0: 32) */
+    size_t slq_steps;     /* most Lanczos steps per SLQ probe (0: 32) */
     size_t slq_probes;    /* SLQ probe budget (0: 128) */
     size_t slq_batch;     /* SLQ probes per block product (0: 16; at most the block) */
 } dse_bounded_opts_t;
