@@ -1,11 +1,18 @@
 /* bench_bounded.c — the bounded DSE (engine/bounded) against the exact solve
  * on generated data; a program, never a timed test (docs/performance.md).
  *
- * Usage: bench_bounded KIND N D [exact] [max_k] [budget_bytes]
+ * Usage: bench_bounded KIND N D [exact] [max_k] [budget_bytes] [stat]
+ *   exact: also the dense solve in the same run ("no" to skip);
+ *   budget_bytes: per rank, decides float64 / float32 / rebuilt K (0: no limit);
+ *   stat: the statistical tail (SLQ) for t that miss tol ("cert" for certified only);
+ *   slq_batch: SLQ probes per block product (0: the Lanczos block, 32).
  *   KIND: blobs (10 blobs, spread 1, centres in [-10,10]^D, sigma 10),
  *         slow (200 classes, spread 0.3, sigma sqrt(D/32)), embedding (a 3-d manifold
  *         in D dims, sigma 10: low entropy, like a trained network's layer).
- * Prints one line per t: interval, half-width, k, products, seconds. */
+ * Prints one line per t: interval, half-width, k, products, seconds.
+ *
+ * Usage: bench_bounded model N D RANKS BUDGET
+ *   the per-rank bytes of each way to hold K and the one the budget picks. */
 #include <math.h>
 #include <mpi.h>
 #include <stdio.h>
@@ -62,18 +69,41 @@ int main(int argc, char **argv)
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
     MPI_Comm_size(MPI_COMM_WORLD, &size);
     if (argc < 4) {
-        if (rank == 0) fprintf(stderr, "usage: bench_bounded KIND N D [exact] [max_k] [budget]\n");
+        if (rank == 0)
+            fprintf(stderr,
+                    "usage: bench_bounded KIND N D [exact] [max_k] [budget] [stat] [slq_batch]\n");
         MPI_Finalize();
         return 2;
     }
     size_t n = strtoull(argv[2], NULL, 10), d = strtoull(argv[3], NULL, 10);
+    if (!strcmp(argv[1], "model")) {
+        int ranks = argc > 4 ? atoi(argv[4]) : 1;
+        size_t budget = argc > 5 ? strtoull(argv[5], NULL, 10) : 0, k = 1000;
+        double b64 = dse_bounded_bytes_per_rank(n, d, k, 32, ranks, 1);
+        double none = dse_bounded_bytes_per_rank(n, d, k, 32, ranks, 0), pick = 0;
+        dse_bounded_storage_t s = dse_bounded_storage(n, d, k, 32, ranks, budget, &pick);
+        if (rank == 0)
+            printf("model N=%zu D=%zu ranks=%d max_k=%zu: float64 %.2f GB/rank, float32 %.2f "
+                   "GB/rank, rebuilt %.2f GB/rank; budget %.2f GB/rank picks %s (%.2f GB); one "
+                   "rebuilt product rebuilds %.3g kernel entries per rank (%.3g flops)\n",
+                   n, d, ranks, k, b64 / 1e9,
+                   (none + 4.0 * (double)n * ceil((double)n / ranks)) / 1e9, none / 1e9,
+                   (double)budget / 1e9, dse_bounded_storage_name(s), pick / 1e9,
+                   (double)n * (double)n / ranks, 2.0 * (double)n * (double)n * (double)d / ranks);
+        MPI_Finalize();
+        return 0;
+    }
     int exact = argc > 4 && !strcmp(argv[4], "exact");
     size_t max_k = argc > 5 ? strtoull(argv[5], NULL, 10) : 2000;
     size_t budget = argc > 6 ? strtoull(argv[6], NULL, 10) : 0;
+    int stat = argc > 7 && !strcmp(argv[7], "stat");
+    size_t slq_batch = argc > 8 ? strtoull(argv[8], NULL, 10) : 0;
     double sigma, ts[3] = {1, 2, 5};
     double *Z = make(argv[1], n, d, &sigma);
     dse_bounded_opts_t o = {
         .tol = 0.01, .max_k = max_k, .block = 32, .budget_bytes = budget, .seed = 5};
+    o.statistical_tail = stat;
+    o.slq_batch = slq_batch;
     dse_bounded_result_t r;
     dse_err_t err = {0};
     int rc = dse_bounded_dse(MPI_COMM_WORLD, n, d, Z, sigma, ts, 3, &o, &r, &err);
@@ -96,15 +126,22 @@ int main(int argc, char **argv)
     getrusage(RUSAGE_SELF, &ru);
     double cpu = (double)ru.ru_utime.tv_sec + 1e-6 * (double)ru.ru_utime.tv_usec;
     if (rank == 0) {
-        double bytes = dse_bounded_bytes_per_rank(n, d, max_k, 32, size, r.kept_kernel);
+        double bytes = 0;
+        dse_bounded_storage(n, d, max_k, 32, size, budget, &bytes);
         for (int j = 0; j < 3; ++j)
-            printf("%s N=%zu D=%zu ranks=%d t=%g [%.6f, %.6f] half-width %.3g k %zu products %zu "
-                   "certified %d kept_K %d bounded %.1f s (rank 0 cpu %.1f s incl. exact) model "
-                   "%.2f GB/rank "
-                   "peak %.2f GB exact %.6f (%.1f s)\n",
+            printf("%s N=%zu D=%zu ranks=%d t=%g [%.6f, %.6f] half-width %.3g %s k %zu products "
+                   "%zu probes %zu (head %zu, %zu products) certified %d K %s bounded %.1f s "
+                   "(rank 0 cpu %.1f s incl. exact) model %.2f GB/rank peak %.2f GB exact %.6f "
+                   "(%.1f s) inside %s phases build %.1f lanczos %.1f slq %.1f s\n",
                    argv[1], n, d, size, ts[j], r.lower[j], r.upper[j],
-                   (r.upper[j] - r.lower[j]) / 2, r.k, r.products, r.certified, r.kept_kernel,
-                   r.seconds, cpu, bytes / 1e9, (double)ru.ru_maxrss / 1e6, ex[j], tex);
+                   (r.upper[j] - r.lower[j]) / 2, r.statistical[j] ? "statistical" : "certified",
+                   r.k, r.products, r.probes, r.slq_head, r.slq_products, r.certified,
+                   dse_bounded_storage_name((dse_bounded_storage_t)r.storage), r.seconds, cpu,
+                   bytes / 1e9, (double)ru.ru_maxrss / 1e6, ex[j], tex,
+                   isnan(ex[j])                                 ? "-"
+                   : r.lower[j] <= ex[j] && ex[j] <= r.upper[j] ? "yes"
+                                                                : "NO",
+                   r.phase[0], r.phase[1], r.phase[2]);
     }
     dse_bounded_result_free(&r);
     free(Z);

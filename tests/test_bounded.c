@@ -107,41 +107,77 @@ static void test_interval_math(void)
     free(rho);
 }
 
-/* Bounded vs exact on one data set; the same interval on 1 rank and on all. */
-static void test_case(int kind, size_t n, size_t d, double sigma, size_t max_k)
+/* Flags of a case: the statistical tail, K kept in float32. */
+enum { STAT = 1, F32 = 2 };
+
+/* A per-rank budget that keeps K in float32 on a `ranks`-rank group. */
+static size_t f32_budget(size_t n, size_t d, size_t max_k, int ranks)
 {
-    int rank;
+    double b32 = 0;
+    size_t lo = 1, hi = (size_t)1 << 40;
+    /* the smallest budget that is not "rebuilt" is the float32 model */
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (dse_bounded_storage(n, d, max_k, 32, ranks, mid, &b32) == DSE_BOUNDED_REBUILT)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+/* Bounded vs exact on one data set; the same interval on 1 rank and on all. */
+static void test_case(int kind, size_t n, size_t d, double sigma, size_t max_k, int flags)
+{
+    int rank, size;
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+    MPI_Comm_size(MPI_COMM_WORLD, &size);
     double *Z = make_data(kind, n, d);
     dse_bounded_opts_t o = {.tol = 0.01, .max_k = max_k, .block = 32, .seed = 5};
+    o.statistical_tail = (flags & STAT) != 0;
+    if (flags & F32) o.budget_bytes = f32_budget(n, d, max_k, size);
     dse_bounded_result_t all, one;
     dse_err_t err = {0};
     int rc = dse_bounded_dse(MPI_COMM_WORLD, n, d, Z, sigma, TS, NT, &o, &all, &err);
     CHECK(rc == DSE_OK, "%s N=%zu: bounded failed: %s", kind_names[kind], n, err.msg);
+    if (rc == DSE_OK && (flags & F32))
+        CHECK(all.storage == DSE_BOUNDED_KEPT32 && all.round32 > 0,
+              "%s N=%zu: K kept in float32 (%s, rounding term %g)", kind_names[kind], n,
+              dse_bounded_storage_name((dse_bounded_storage_t)all.storage), all.round32);
     if (rc == DSE_OK && rank == 0) {
         double *eig = malloc(n * sizeof *eig);
         rc = dse_kernel_spectrum(n, d, Z, sigma, DSE_KERNEL_ANISOTROPIC, DSE_EIGEN_AUTO, eig, &err);
         CHECK(rc == DSE_OK, "exact spectrum: %s", err.msg);
+        if (flags & F32) o.budget_bytes = f32_budget(n, d, max_k, 1);
         rc = dse_bounded_dse(MPI_COMM_SELF, n, d, Z, sigma, TS, NT, &o, &one, &err);
         CHECK(rc == DSE_OK, "one-rank bounded: %s", err.msg);
         for (size_t j = 0; rc == DSE_OK && j < NT; ++j) {
             double exact = dse_entropy_spectral(eig, n, TS[j]);
-            printf("%-14s N=%zu t=%g exact %.6f in [%.6f, %.6f] half-width %.2g k %zu products "
-                   "%zu certified %d\n",
+            printf("%-14s N=%zu t=%g exact %.6f in [%.6f, %.6f] half-width %.2g %s k %zu products "
+                   "%zu probes %zu certified %d K %s\n",
                    kind_names[kind], n, TS[j], exact, all.lower[j], all.upper[j],
-                   (all.upper[j] - all.lower[j]) / 2, all.k, all.products, all.certified);
+                   (all.upper[j] - all.lower[j]) / 2,
+                   all.statistical[j] ? "statistical" : "certified", all.k, all.products,
+                   all.probes, all.certified,
+                   dse_bounded_storage_name((dse_bounded_storage_t)all.storage));
             CHECK(all.lower[j] <= exact && exact <= all.upper[j],
                   "%s N=%zu t=%g: exact %.12g outside [%.12g, %.12g]", kind_names[kind], n, TS[j],
                   exact, all.lower[j], all.upper[j]);
             CHECK(all.certified == 0 || all.upper[j] - all.lower[j] <= 2 * o.tol,
                   "certified but wider than tol");
-            CHECK_ABS(all.lower[j], one.lower[j], 1e-9, "lower bound, all ranks vs one");
-            CHECK_ABS(all.upper[j], one.upper[j], 1e-9, "upper bound, all ranks vs one");
+            CHECK_ABS(all.lower[j], one.lower[j], 1e-10, "lower bound, all ranks vs one");
+            CHECK_ABS(all.upper[j], one.upper[j], 1e-10, "upper bound, all ranks vs one");
+            CHECK(all.statistical[j] == one.statistical[j], "statistical flag, all ranks vs one");
+            CHECK((flags & STAT) || !all.statistical[j], "statistical only when asked");
         }
         if (rc == DSE_OK) {
-            CHECK(all.k == one.k && all.products == one.products,
-                  "k %zu/%zu, products %zu/%zu on all ranks vs one", all.k, one.k, all.products,
-                  one.products);
+            CHECK(all.k == one.k && all.products == one.products && all.probes == one.probes,
+                  "k %zu/%zu, products %zu/%zu, probes %zu/%zu on all ranks vs one", all.k, one.k,
+                  all.products, one.products, all.probes, one.probes);
+            /* With the tail every t reaches tol here (flat or slow spectra). */
+            if (flags & STAT)
+                CHECK(all.certified, "%s N=%zu: every t within tol with the tail", kind_names[kind],
+                      n);
             CHECK(all.consistent, "the head's consistency check");
             if (kind == LOWRANK) CHECK(all.certified, "%s N=%zu certified", kind_names[kind], n);
         }
@@ -181,18 +217,76 @@ static void test_bad_settings(void)
     free(Z);
 }
 
+/* The storage model: float64 while it fits, then float32, then rebuilt;
+ * each choice's bytes are what the model says, and they are ordered. */
+static void test_storage(void)
+{
+    size_t n = 20000, d = 512, k = 2000;
+    double b64, b32, none, b;
+    CHECK(dse_bounded_storage(n, d, k, 32, 2, 0, &b64) == DSE_BOUNDED_KEPT64, "no budget: float64");
+    CHECK_ABS(b64, dse_bounded_bytes_per_rank(n, d, k, 32, 2, 1), 1, "float64 bytes");
+    CHECK(dse_bounded_storage(n, d, k, 32, 2, (size_t)b64, &b) == DSE_BOUNDED_KEPT64,
+          "a budget of exactly the float64 model: float64");
+    dse_bounded_storage_t s = dse_bounded_storage(n, d, k, 32, 2, (size_t)b64 - 1, &b32);
+    CHECK(s == DSE_BOUNDED_KEPT32 && b32 < b64 && b32 > 0.5 * b64,
+          "one byte less: float32 (%s, %.0f vs %.0f)", dse_bounded_storage_name(s), b32, b64);
+    s = dse_bounded_storage(n, d, k, 32, 2, (size_t)b32 - 1, &none);
+    CHECK(s == DSE_BOUNDED_REBUILT && none < b32, "below float32: rebuilt (%s)",
+          dse_bounded_storage_name(s));
+    CHECK_ABS(none, dse_bounded_bytes_per_rank(n, d, k, 32, 2, 0), 1, "rebuilt bytes");
+    /* K's share: 8 N^2 / P in float64, half that in float32. */
+    CHECK(b64 - none >= 8.0 * (double)n * (double)n / 2, "float64 share >= 8 N^2 / P");
+    CHECK(fabs((b32 - none) - 4.0 * (double)n * (double)n / 2) < 1, "float32 share 4 N^2 / P");
+    CHECK(!strcmp(dse_bounded_storage_name(DSE_BOUNDED_KEPT64), "float64") &&
+              !strcmp(dse_bounded_storage_name(DSE_BOUNDED_KEPT32), "float32") &&
+              !strcmp(dse_bounded_storage_name(DSE_BOUNDED_REBUILT), "rebuilt"),
+          "storage names");
+}
+
+/* The statistical tail cannot reach an unreachable tol within a small
+ * probe budget: the interval is reported wider than asked, flagged
+ * statistical, and certified = 0. */
+static void test_stat_budget(void)
+{
+    size_t n = 1200, d = 16;
+    double *Z = make_data(BLOBS, n, d);
+    dse_err_t err = {0};
+    dse_bounded_result_t r;
+    dse_bounded_opts_t o = {.tol = 1e-7, .max_k = 200, .block = 32, .seed = 1};
+    o.statistical_tail = 1;
+    o.slq_probes = 32;
+    int rc = dse_bounded_dse(MPI_COMM_WORLD, n, d, Z, 10, TS, NT, &o, &r, &err);
+    int wide = 0, stat = 0;
+    for (size_t j = 0; rc == DSE_OK && j < NT; ++j) {
+        wide += r.upper[j] - r.lower[j] > 2 * o.tol;
+        stat += r.statistical[j];
+    }
+    CHECK(rc == DSE_OK && !r.certified && wide > 0 && stat > 0 && r.probes == 32,
+          "tail over its budget: rc %d certified %d wide %d statistical %d probes %zu", rc,
+          rc == DSE_OK ? r.certified : -1, wide, stat, rc == DSE_OK ? r.probes : 0);
+    if (rc == DSE_OK) dse_bounded_result_free(&r);
+    free(Z);
+}
+
 int main(int argc, char **argv)
 {
     MPI_Init(&argc, &argv);
     int rank;
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
     if (rank == 0) test_interval_math();
+    if (rank == 0) test_storage();
     test_bad_settings();
-    test_case(BLOBS, 2000, 64, 10, 320);
-    test_case(SLOW, 2000, 32, 1, 320);
-    test_case(LOWRANK, 2000, 64, 10, 600);
+    test_stat_budget();
+    test_case(BLOBS, 2000, 64, 10, 320, 0);
+    test_case(SLOW, 2000, 32, 1, 320, 0);
+    test_case(LOWRANK, 2000, 64, 10, 600, 0);
+    test_case(BLOBS, 2000, 64, 10, 320, STAT);
+    test_case(SLOW, 2000, 32, 1, 320, STAT);
+    test_case(LOWRANK, 2000, 64, 10, 600, STAT | F32);
     if (argc > 1 && strcmp(argv[1], "big") == 0) {
-        test_case(LOWRANK, 5000, 64, 10, 800);
+        test_case(LOWRANK, 5000, 64, 10, 800, 0);
+        test_case(BLOBS, 5000, 64, 10, 800, STAT);
+        test_case(SLOW, 5000, 32, 1, 800, STAT);
     }
     int status = check_summary_mpi("test_bounded");
     MPI_Finalize();

@@ -47,26 +47,22 @@ typedef struct dse_bounded_opts {
     double tol;           /* target half-width in bits, > 0 */
     size_t max_k;         /* most Lanczos basis columns (the k budget) */
     size_t block;         /* Lanczos block size (0: 32) */
-    size_t budget_bytes;  /* per rank; decides whether K's panels are kept (0: keep) */
-    uint64_t seed;        /* the start block's stream */
+    size_t budget_bytes;  /* per rank; decides how K is held (dse_bounded_storage; 0: float64) */
+    uint64_t seed;        /* the start block's and the probes' streams */
     int statistical_tail; /* 1: a t whose certified interval misses tol gets a statistical interval
                              by stochastic Lanczos quadrature (95% confidence) instead */
+    size_t slq_steps;     /* most Lanczos steps per SLQ probe (0: 32) */
+    size_t slq_probes;    /* SLQ probe budget (0: 128) */
+    size_t slq_batch;     /* SLQ probes per block product (0: 16; at most the block) */
 } dse_bounded_opts_t;
 
+/* How a group holds K: float64 panels, float32 panels, or none (every
+ * product rebuilds its panels from the embeddings). */
 typedef enum dse_bounded_storage {
     DSE_BOUNDED_KEPT64,
     DSE_BOUNDED_KEPT32,
     DSE_BOUNDED_REBUILT
 } dse_bounded_storage_t;
-
-/* Local. How a `ranks`-rank group holds K within `budget` bytes per rank (0:
- * no limit): float64 panels when they fit, else float32, else rebuilt per
- * product; *bytes receives that choice's bytes per rank. */
-dse_bounded_storage_t dse_bounded_storage(size_t n, size_t d, size_t max_k, size_t block, int ranks,
-                                          size_t budget, double *bytes);
-
-/* Local. "float64", "float32" or "rebuilt". Static string. */
-const char *dse_bounded_storage_name(dse_bounded_storage_t s);
 
 typedef struct dse_bounded_result {
     size_t n;         /* samples */
@@ -79,24 +75,43 @@ typedef struct dse_bounded_result {
     double trace;     /* tr K = sum 1/r_i */
     double frob2;     /* |K|_F^2 = sum of squares of K's entries */
     double seconds;   /* wall time */
+    double phase[3];  /* of which: building K (row sums, panels, |K|_F), Lanczos, SLQ; seconds */
     size_t nt;        /* powers */
     double *t;        /* nt powers (owned) */
     double *lower;    /* nt lower bounds, bits (owned) */
     double *upper;    /* nt upper bounds, bits (owned) */
     int *statistical; /* nt flags (owned): 1 when t's interval is statistical (SLQ), 0 certified */
     int storage;      /* a dse_bounded_storage_t: how K was held */
+    double round32;   /* l1 bound between the spectra of K and its float32 copy (0: float64) */
+    size_t probes;    /* SLQ probes (0: no statistical tail was run) */
+    size_t slq_products; /* SLQ block products (each with the SLQ batch of vectors) */
+    size_t slq_head;     /* Ritz pairs that deflated the SLQ probes */
 } dse_bounded_result_t;
 
 /* Local. Bytes one rank of a `ranks`-rank group needs: the embeddings (every
- * rank holds all n x d), the Lanczos basis (n x (max_k + block)), a panel,
- * and K's own rows when `keep`. */
+ * rank holds all n x d), the Lanczos basis (n x (max_k + block)), the SLQ
+ * probes' bases and head, a panel, and K's own rows in float64 when `keep`. */
 double dse_bounded_bytes_per_rank(size_t n, size_t d, size_t max_k, size_t block, int ranks,
                                   int keep);
 
+/* Local. How a `ranks`-rank group holds K within `budget` bytes per rank (0:
+ * no limit): float64 panels when they fit, else float32, else rebuilt per
+ * product; *bytes receives that choice's bytes per rank. */
+dse_bounded_storage_t dse_bounded_storage(size_t n, size_t d, size_t max_k, size_t block, int ranks,
+                                          size_t budget, double *bytes);
+
+/* Local. "float64", "float32" or "rebuilt". Static string. */
+const char *dse_bounded_storage_name(dse_bounded_storage_t s);
+
 /* Collective on comm. DSE of the n x d row-major embeddings Z (every rank
  * holds all of them) with bandwidth sigma at the nt powers ts, bounded to
- * half-width opts->tol by growing the Lanczos basis up to opts->max_k. Every
- * rank gets the same result (owned by the caller: dse_bounded_result_free).
+ * half-width opts->tol by growing the Lanczos basis up to opts->max_k. With
+ * opts->statistical_tail, the basis stops growing once the widest interval
+ * stalls, and every t still wider than tol gets a stochastic Lanczos
+ * quadrature interval (slq.h) intersected with its certified one
+ * (statistical[j] = 1). certified = 1 when every t reached tol (certified
+ * or statistical). Every rank gets the same result (owned by the caller:
+ * dse_bounded_result_free).
  * Fails with one line for tol <= 0, a basis that does not fit, or N too small. */
 int dse_bounded_dse(MPI_Comm comm, size_t n, size_t d, const double *Z, double sigma,
                     const double *ts, size_t nt, const dse_bounded_opts_t *opts,

@@ -57,6 +57,24 @@ int dse_lanczos_extend(dse_lanczos_t *L, dse_lanczos_apply_fn apply, void *ctx, 
  * and their residual norms into rho (m, caller-owned). *m receives m. */
 int dse_lanczos_ritz(const dse_lanczos_t *L, double *theta, double *rho, size_t *m, dse_err_t *err);
 
+/* A head of Ritz pairs with their vectors. */
+typedef struct dse_lanczos_head {
+    size_t k;      /* pairs */
+    double *Y;     /* n x k column-major Ritz vectors, orthonormal to rounding (owned) */
+    double *theta; /* k Ritz values, descending (owned) */
+    double *rho;   /* k residual norms (owned) */
+} dse_lanczos_head_t;
+
+/* Local. The Ritz pairs whose residual norm is at most max_rho (at most
+ * max_k of them, the largest Ritz values first) with their vectors
+ * Y = V S. head's arrays are owned by the caller (dse_lanczos_head_free);
+ * k = 0 and no arrays when no pair qualifies. */
+int dse_lanczos_ritz_vectors(const dse_lanczos_t *L, double max_rho, size_t max_k,
+                             dse_lanczos_head_t *head, dse_err_t *err);
+
+/* Local. Frees head's arrays; safe on a zeroed struct. */
+void dse_lanczos_head_free(dse_lanczos_head_t *head);
+
 /* Local. Frees the buffers; safe on a zeroed struct. */
 void dse_lanczos_free(dse_lanczos_t *L);
 

@@ -168,14 +168,14 @@ int dse_lanczos_extend(dse_lanczos_t *L, dse_lanczos_apply_fn apply, void *ctx, 
     return DSE_OK;
 }
 
-int dse_lanczos_ritz(const dse_lanczos_t *L, double *theta, double *rho, size_t *m_out,
-                     dse_err_t *err)
+/* The m x m Ritz problem: eigenvalues ascending into w and eigenvectors
+ * into S (m x m, column-major), both allocated here (caller frees). */
+static int ritz_solve(const dse_lanczos_t *L, size_t m, double **S_out, double **w_out,
+                      dse_err_t *err)
 {
-    size_t m = L->dim - L->b, b = L->b;
-    *m_out = m;
-    if (m == 0) return DSE_OK;
     int bm;
     DSE_TRY(dse_to_blas_int(m, &bm, "Ritz problem order", err));
+    DSE_TRY(dse_to_blas_int(m * m, &(int){0}, "Ritz problem size", err));
     double *S = DSE_MALLOC(m * m, sizeof *S, err);
     double *w = S ? DSE_MALLOC(m, sizeof *w, err) : NULL;
     if (!w) {
@@ -199,25 +199,96 @@ int dse_lanczos_ritz(const dse_lanczos_t *L, double *theta, double *rho, size_t 
     if (rc == DSE_OK && info != 0)
         rc = DSE_RAISE(err, DSE_ELAPACK, "dsyevd failed on the %zu x %zu Ritz problem (info = %d)",
                        m, m, info);
-    for (size_t i = 0; rc == DSE_OK && i < m; ++i) {
-        /* Descending order; rho = |B s(last b rows)|, B upper triangular. */
-        size_t src = m - 1 - i;
-        const double *s = S + src * m + (m - b);
-        double sum = 0.0;
-        for (size_t r = 0; r < b; ++r) {
-            double v = 0.0;
-            for (size_t c = r; c < b; ++c)
-                v += L->B[r + c * b] * s[c];
-            sum += v * v;
-        }
-        theta[i] = w[src];
-        rho[i] = sqrt(sum);
-    }
     free(work);
     free(iwork);
+    if (rc != DSE_OK) {
+        free(S);
+        free(w);
+        return rc;
+    }
+    *S_out = S;
+    *w_out = w;
+    return DSE_OK;
+}
+
+/* rho of the Ritz vector s (m): |B s(last b rows)|, B upper triangular. */
+static double ritz_residual(const dse_lanczos_t *L, size_t m, const double *s)
+{
+    size_t b = L->b;
+    double sum = 0.0;
+    for (size_t r = 0; r < b; ++r) {
+        double v = 0.0;
+        for (size_t c = r; c < b; ++c)
+            v += L->B[r + c * b] * s[m - b + c];
+        sum += v * v;
+    }
+    return sqrt(sum);
+}
+
+int dse_lanczos_ritz(const dse_lanczos_t *L, double *theta, double *rho, size_t *m_out,
+                     dse_err_t *err)
+{
+    size_t m = L->dim - L->b;
+    *m_out = m;
+    if (m == 0) return DSE_OK;
+    double *S = NULL, *w = NULL;
+    DSE_TRY(ritz_solve(L, m, &S, &w, err));
+    for (size_t i = 0; i < m; ++i) {
+        size_t src = m - 1 - i; /* descending */
+        theta[i] = w[src];
+        rho[i] = ritz_residual(L, m, S + src * m);
+    }
     free(w);
     free(S);
+    return DSE_OK;
+}
+
+int dse_lanczos_ritz_vectors(const dse_lanczos_t *L, double max_rho, size_t max_k,
+                             dse_lanczos_head_t *head, dse_err_t *err)
+{
+    memset(head, 0, sizeof *head);
+    size_t m = L->dim - L->b, n = L->n, k = 0;
+    if (m == 0) return DSE_OK;
+    double *S = NULL, *w = NULL;
+    DSE_TRY(ritz_solve(L, m, &S, &w, err));
+    /* The selected columns of S go to P (descending theta). */
+    size_t cap = m < max_k ? m : max_k;
+    double *P = DSE_MALLOC(m * cap + 1, sizeof *P, err);
+    head->theta = P ? DSE_MALLOC(m, sizeof *head->theta, err) : NULL;
+    head->rho = head->theta ? DSE_MALLOC(m, sizeof *head->rho, err) : NULL;
+    int rc = head->rho ? DSE_OK : err->code;
+    for (size_t i = 0; rc == DSE_OK && i < m && k < max_k; ++i) {
+        size_t src = m - 1 - i;
+        double r = ritz_residual(L, m, S + src * m);
+        if (!(r <= max_rho)) continue;
+        head->theta[k] = w[src];
+        head->rho[k] = r;
+        memcpy(P + k * m, S + src * m, m * sizeof *S);
+        ++k;
+    }
+    if (rc == DSE_OK && k > 0) {
+        rc = dse_to_blas_int(n * k, &(int){0}, "Ritz vectors", err);
+        head->Y = rc == DSE_OK ? DSE_MALLOC(n * k, sizeof *head->Y, err) : NULL;
+        if (rc == DSE_OK && !head->Y) rc = err->code;
+    }
+    if (rc == DSE_OK && k > 0)
+        cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, (int)n, (int)k, (int)m, 1.0, L->V,
+                    (int)n, P, (int)m, 0.0, head->Y, (int)n);
+    head->k = k;
+    free(P);
+    free(S);
+    free(w);
+    if (rc != DSE_OK) dse_lanczos_head_free(head);
     return rc;
+}
+
+void dse_lanczos_head_free(dse_lanczos_head_t *head)
+{
+    if (!head) return;
+    free(head->Y);
+    free(head->theta);
+    free(head->rho);
+    memset(head, 0, sizeof *head);
 }
 
 void dse_lanczos_free(dse_lanczos_t *L)
