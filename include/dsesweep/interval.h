@@ -25,7 +25,7 @@ typedef struct dse_interval_info {
     int statistical;     /* 1: stochastic Lanczos quadrature, 95% confidence; 0: certified */
     int within_tol;      /* 1: half-width <= tol (the value is the midpoint) */
     size_t k;            /* Ritz values in the head */
-    size_t products;     /* block products with K */
+    size_t products;     /* block products with K: Lanczos and SLQ */
     int storage;         /* dse_bounded_storage_t */
     int ranks;           /* ranks that shared the products */
     double tol;          /* the half-width asked for */

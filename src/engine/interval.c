@@ -25,7 +25,7 @@ int dse_interval_encode(const dse_bounded_result_t *r, double tol, int ranks, do
                          dse_interval_length(r->nt), r->nt, nv);
     v[0] = MARK;
     v[1] = (double)r->k;
-    v[2] = (double)r->products;
+    v[2] = (double)(r->products + r->slq_products); /* Lanczos and SLQ block products */
     v[3] = (double)r->storage;
     v[4] = tol;
     v[5] = (double)r->nt;

@@ -281,12 +281,14 @@ def test_bounded_wider_than_tol_warns():
     """An interval wider than tol has no value: dse() returns NaN with a
     RuntimeWarning naming the interval; score() says within_tol False."""
     rng = np.random.default_rng(6)
-    Z = rng.standard_normal((600, 20))
+    centers = rng.standard_normal((12, 20)) * 3
+    Z = centers[np.arange(600) % 12] + rng.standard_normal((600, 20))
+    settings = dict(method="bounded", sigma=4, max_k=64, tol=1e-4)
     with pytest.warns(RuntimeWarning, match=r"DSE\(t=1\): the bounded method's .* is wider than tol"):
-        v = dsesweep.dse(Z, method="bounded", sigma=1, max_k=64)
+        v = dsesweep.dse(Z, **settings)
     assert np.isnan(v)
-    got = dsesweep.score(Z, method="bounded", sigma=1, max_k=64)
+    got = dsesweep.score(Z, **settings)
     assert got["DSE(t=1) within_tol"] is False
-    assert got["DSE(t=1) upper"] - got["DSE(t=1) lower"] > 0.02
-    exact = dsesweep.dse(Z, method="exact", sigma=1)
+    assert got["DSE(t=1) upper"] - got["DSE(t=1) lower"] > 2e-4
+    exact = dsesweep.dse(Z, method="exact", sigma=4)
     assert got["DSE(t=1) lower"] - 1e-9 <= exact <= got["DSE(t=1) upper"] + 1e-9
