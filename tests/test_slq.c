@@ -16,20 +16,11 @@
 #include "dsesweep/entropy.h"
 #include "dsesweep/kernel.h"
 #include "dsesweep/rng.h"
+#include "test_random.h"
 #include "dsesweep/slq.h"
 
 static const double TS[] = {1, 2, 5};
 #define NT 3
-
-static double uniform(dse_rng_t *r)
-{
-    return ((double)(dse_rng_next(r) >> 11) + 0.5) * 0x1.0p-53;
-}
-
-static double gauss(dse_rng_t *r)
-{
-    return sqrt(-2 * log(uniform(r))) * cos(6.283185307179586 * uniform(r));
-}
 
 /* n x d row-major blobs (classes centres in [-c, c]^d, spread s). */
 static double *blobs(size_t n, size_t d, size_t classes, double c, double s, uint64_t key)
