@@ -142,6 +142,8 @@ static void test_diagonal(void)
               cv.upper[j]);
     }
     /* Bad options: one line. */
+    dse_slq_result_free(&c);
+    dse_slq_result_free(&more);
     o.tol = 0;
     rc = dse_slq_dse(n, apply_diag, &D, NULL, TS, NT, NULL, &o, &c, &err);
     CHECK(rc == DSE_EUSAGE && !strchr(err.msg, '\n'), "tol = 0: rc %d '%s'", rc, err.msg);
