@@ -88,6 +88,10 @@ typedef struct dse_score {
  * bandwidth check (all of them up to this many). */
 #define DSE_SCORE_MEDIAN_ROWS 2000
 
+/* Local. The kind of an entry's interval as outputs and the store name it:
+ * "certified", "statistical", or "" for an exact entry. Static string. */
+const char *dse_score_interval_kind(const dse_score_entry_t *e);
+
 /* Local. The bandwidth check: for a sigma (or a knn rule's median sigma_i)
  * and the data's median pairwise distance, +1 when sigma > 20 x median (the
  * Gaussian is nearly constant: K ~ rank one, DSE near 0), -1 when sigma <

@@ -126,10 +126,7 @@ static void copy_value(const dse_score_entry_t *e, const dse_params_t *p, int x,
     v->value = e->value;
     v->se = e->se;
     snprintf(v->method, sizeof v->method, "%s", dse_method_name(e->method));
-    snprintf(v->interval, sizeof v->interval, "%s",
-             e->method != DSE_METHOD_BOUNDED ? ""
-             : e->statistical                ? "statistical"
-                                             : "certified");
+    snprintf(v->interval, sizeof v->interval, "%s", dse_score_interval_kind(e));
     v->lower = e->lower;
     v->upper = e->upper;
     v->k = e->k;

@@ -165,13 +165,6 @@ static void json_params(cJSON *root, const dse_params_t *p)
     cJSON_AddNumberToObject(params, "max_k", (double)p->max_k);
 }
 
-/* "certified", "statistical" or "" (exact): the kind of an entry's interval. */
-static const char *interval_kind(const dse_score_entry_t *e)
-{
-    if (e->method != DSE_METHOD_BOUNDED) return "";
-    return e->statistical ? "statistical" : "certified";
-}
-
 static cJSON *json_entry(const dse_params_t *p, const shown_t *r)
 {
     cJSON *o = cJSON_CreateObject();
@@ -197,7 +190,7 @@ static cJSON *json_entry(const dse_params_t *p, const shown_t *r)
     if (e->method == DSE_METHOD_BOUNDED) {
         dse_export_json_exact(o, "lower", e->lower);
         dse_export_json_exact(o, "upper", e->upper);
-        cJSON_AddStringToObject(o, "interval", interval_kind(e));
+        cJSON_AddStringToObject(o, "interval", dse_score_interval_kind(e));
         cJSON_AddBoolToObject(o, "within_tol", 0.5 * (e->upper - e->lower) <= p->tol * (1 + 1e-12));
         if (e->k || e->products) {
             cJSON_AddNumberToObject(o, "k", (double)e->k);
@@ -347,7 +340,7 @@ static void print_table(const char *emb, const char *dtype, const char *labels,
         }
         if (e->se > 0) printf("  +- %.3g", e->se);
         if (e->method == DSE_METHOD_BOUNDED)
-            printf("  in [%.6f, %.6f] %s%s", e->lower, e->upper, interval_kind(e),
+            printf("  in [%.6f, %.6f] %s%s", e->lower, e->upper, dse_score_interval_kind(e),
                    isfinite(e->value) ? "" : ", NOT within tol: no value");
         printf("\n");
     }

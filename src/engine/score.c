@@ -510,6 +510,12 @@ static int report(const dse_score_input_t *in, const dse_params_t *p, const dse_
 
 /* ---- the bandwidth check -------------------------------------------------- */
 
+const char *dse_score_interval_kind(const dse_score_entry_t *e)
+{
+    if (e->method != DSE_METHOD_BOUNDED) return "";
+    return e->statistical ? "statistical" : "certified";
+}
+
 int dse_score_sigma_check(double sigma, double median_distance)
 {
     if (!(sigma > 0) || !(median_distance > 0) || !isfinite(sigma)) return 0;

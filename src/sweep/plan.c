@@ -65,12 +65,12 @@ static double bounded_seconds(const dse_params_t *p, size_t m, size_t d, size_t 
     return dse_params_rule_count(p) * one;
 }
 
-double sweep_task_seconds(const dse_config_t *cfg, uint64_t n, uint64_t d, int family, int threads)
+double sweep_task_seconds(const dse_config_t *cfg, uint64_t n, uint64_t d, int family, int threads,
+                          size_t budget)
 {
     const dse_params_t *p = &cfg->params;
     size_t m = dse_params_rows_used(p, (size_t)n);
     uint64_t bits = family_bits(cfg, family);
-    size_t budget = dse_memory_budget(cfg->memory_budget, MPI_COMM_SELF);
     if (!family_is_mi(family) && (bits & DSE_Q(DSE)) &&
         dse_score_dse_method(p, m, (size_t)d, 64, budget, 1, 1) == DSE_METHOD_BOUNDED) {
         uint64_t rest = bits & ~(DSE_Q(DSE) | DSE_Q(ASE_ANISOTROPIC));
@@ -198,7 +198,8 @@ int sweep_plan_tasks(MPI_Comm comm, const dse_config_t *cfg, const dse_sweep_opt
     const dse_scan_t *scan = &plan->scan;
     size_t slots = scan->count * N_FAMILIES;
     int threads = dse_tune_blas_threads();
-    MPI_Bcast(&threads, 1, MPI_INT, 0, comm); /* one order on every rank */
+    MPI_Bcast(&threads, 1, MPI_INT, 0, comm);                    /* one order on every rank */
+    size_t budget = dse_memory_budget(cfg->memory_budget, comm); /* as plan_groups */
     plan->tasks = DSE_CALLOC(slots + 1, sizeof *plan->tasks, err);
     unsigned char *todo = DSE_CALLOC(slots + 1, 1, err);
     int rc = dse_comm_agree(comm, plan->tasks && todo ? DSE_OK : DSE_ENOMEM, err);
@@ -208,8 +209,8 @@ int sweep_plan_tasks(MPI_Comm comm, const dse_config_t *cfg, const dse_sweep_opt
         if (todo[i]) {
             const dse_checkpoint_t *c = &scan->items[i / N_FAMILIES];
             int f = (int)(i % N_FAMILIES);
-            plan->tasks[plan->ntask++] =
-                (sweep_task_t){i / N_FAMILIES, f, sweep_task_seconds(cfg, c->n, c->d, f, threads)};
+            plan->tasks[plan->ntask++] = (sweep_task_t){
+                i / N_FAMILIES, f, sweep_task_seconds(cfg, c->n, c->d, f, threads, budget)};
         }
     free(todo);
     if (rc != DSE_OK) return rc;
@@ -379,7 +380,7 @@ static void report_method(const dse_config_t *cfg, const dse_scan_t *scan, int s
 /* Rank 0: the estimate: every task's predicted seconds, spread over the
  * ranks that compute, plus start-up and the store's write. */
 static void report_estimate(const dse_config_t *cfg, const dse_scan_t *scan, const int *counted,
-                            int shards, int shard, int size, int threads)
+                            int shards, int shard, int size, int threads, size_t budget)
 {
     double *secs = malloc((scan->count * N_FAMILIES + 1) * sizeof *secs), total = 0;
     size_t n = 0;
@@ -387,7 +388,8 @@ static void report_estimate(const dse_config_t *cfg, const dse_scan_t *scan, con
         const dse_checkpoint_t *c = &scan->items[i];
         if ((int)(i % (size_t)shards) != shard || c->error) continue;
         for (int f = 0; f < N_FAMILIES; ++f)
-            if (counted[f]) total += secs[n++] = sweep_task_seconds(cfg, c->n, c->d, f, threads);
+            if (counted[f])
+                total += secs[n++] = sweep_task_seconds(cfg, c->n, c->d, f, threads, budget);
     }
     int level = MPI_THREAD_SINGLE;
     MPI_Query_thread(&level);
@@ -451,7 +453,7 @@ int dse_sweep_scan_report(MPI_Comm comm, const dse_config_t *cfg, const dse_swee
            dse_format_bytes((double)budget, b, sizeof b));
     report_method(cfg, &scan, shards, shard, budget);
     report_drivers(cfg, &scan, threads);
-    report_estimate(cfg, &scan, counted, shards, shard, size, threads);
+    report_estimate(cfg, &scan, counted, shards, shard, size, threads, budget);
     dse_scan_free(&scan);
     return DSE_OK;
 }

@@ -31,9 +31,11 @@ typedef struct sweep_plan {
  * n-sample (before max_n), d-dimension checkpoint on one rank with `threads`
  * BLAS threads, from the quantity table's cost models calibrated by the
  * node's eigensolver and kernel timings (tune.h: the tuning file, else the
- * built-in table). Orders the tasks (largest first) and gives `scan` its
- * time estimate. */
-double sweep_task_seconds(const dse_config_t *cfg, uint64_t n, uint64_t d, int family, int threads);
+ * built-in table). `budget` (bytes per rank) decides whether DSE takes the
+ * bounded method and how it holds K. Orders the tasks (largest first) and
+ * gives `scan` its time estimate. */
+double sweep_task_seconds(const dse_config_t *cfg, uint64_t n, uint64_t d, int family, int threads,
+                          size_t budget);
 
 /* Collective on comm. Scans the tree (rank 0), shares it and checksums
  * every file. (The store's directory was checked when the store was opened

@@ -62,9 +62,8 @@ static void sweep_entry_outcome(const dse_params_t *p, const dse_score_t *s,
     snprintf(x->method, sizeof x->method, "%s", dse_method_name(e->method));
     x->lower = e->lower;
     x->upper = e->upper;
+    snprintf(x->interval, sizeof x->interval, "%s", dse_score_interval_kind(e));
     if (e->method == DSE_METHOD_BOUNDED) {
-        snprintf(x->interval, sizeof x->interval, "%s",
-                 e->statistical ? "statistical" : "certified");
         x->k = (int64_t)e->k;
         x->products = (int64_t)e->products;
     }
