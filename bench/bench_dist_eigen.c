@@ -69,7 +69,7 @@ int main(int argc, char **argv)
             rc = dse_dist_kernel(g, &L, d, gen_read, &ctx, 4.0, DSE_KERNEL_ANISOTROPIC, A, &st,
                                  &err);
         double te = MPI_Wtime();
-        if (rc == DSE_OK) rc = dse_dist_eigvals(g, &L, A, w, NULL, &err);
+        if (rc == DSE_OK) rc = dse_dist_eigvals(g, &L, A, w, DSE_EIGEN_AUTO, NULL, &err);
         st.t_eigen = MPI_Wtime() - te;
         free(A);
         dse_layout_free(&L);

@@ -1,10 +1,11 @@
-/* test_dist_eigen.c — distributed kernels and pdsyevr against the serial path.
+/* test_dist_eigen.c — distributed kernels and every group eigensolver
+ * (pdsyev, pdsyevd, ELPA1, ELPA2, and AUTO) against the serial path.
  *
  * usage: mpiexec -n P test_dist_eigen ORACLE_DIR TMPDIR
  * For every grid with nprow * npcol == P (1x2, 2x1, 1x3, 3x1, 2x2, 1x4, ...),
  * block sizes 8 and 64, on the oracle inputs and on generated inputs whose N
- * is not a multiple of the block size: eigenvalues equal the one-rank LAPACK
- * ones within 1e-10 absolute, and matrix-entry DSE within 1e-9 relative.
+ * is not a multiple of the block size, and on the singular K of a duplicated
+ * sample: eigenvalues equal the one-rank dsyevd ones within 1e-10 absolute, and matrix-entry DSE within 1e-9 relative.
  * Also: a problem over the memory budget is refused with the figures on every
  * rank, and a rank that cannot read its shard fails the whole group cleanly.
  */
@@ -42,8 +43,8 @@ static int memory_read(void *ctx, const size_t *pos, size_t count, double *out, 
     return DSE_OK;
 }
 
-static void compare_grid(const char *label, const double *z, size_t n, size_t d, double sigma,
-                         int nprow, int npcol, int nb)
+static void compare_driver(const char *label, const double *z, size_t n, size_t d, double sigma,
+                           int nprow, int npcol, int nb, dse_eigen_driver_t driver)
 {
     dse_err_t err;
     dse_err_clear(&err);
@@ -60,14 +61,19 @@ static void compare_grid(const char *label, const double *z, size_t n, size_t d,
     double *A = malloc(ld * (size_t)(L.nloc > 0 ? L.nloc : 1) * sizeof *A);
     int rc =
         dse_dist_kernel(g, &L, d, memory_read, &rows, sigma, DSE_KERNEL_ANISOTROPIC, A, NULL, &err);
-    if (rc == DSE_OK) rc = dse_dist_eigvals(g, &L, A, w, NULL, &err);
+    dse_dist_stats_t st;
+    memset(&st, 0, sizeof st);
+    if (rc == DSE_OK) rc = dse_dist_eigvals(g, &L, A, w, driver, &st, &err);
     CHECK(rc == DSE_OK, "%s: %s", label, err.msg);
+    if (driver != DSE_EIGEN_AUTO)
+        CHECK(st.driver == driver, "%s: ran %s, asked %s", label, dse_eigen_driver_name(st.driver),
+              dse_eigen_driver_name(driver));
     double worst = 0;
     for (size_t i = 0; i < n; ++i)
         worst = fmax(worst, fabs(w[i] - ref[i]));
     char what[200];
-    snprintf(what, sizeof what, "%s N=%zu grid %dx%d nb=%d: max |pdsyevr - dsyevd|", label, n,
-             nprow, npcol, nb);
+    snprintf(what, sizeof what, "%s N=%zu grid %dx%d nb=%d: max |%s - dsyevd|", label, n, nprow,
+             npcol, nb, dse_eigen_driver_name(st.driver));
     CHECK_ABS(worst, 0.0, 1e-10, what);
     if (world_rank == 0) printf("  %-60s %.2e\n", what, worst);
     /* Matrix-entry DSE from the distributed blocks. */
@@ -83,6 +89,17 @@ static void compare_grid(const char *label, const double *z, size_t n, size_t d,
     CHECK(g == NULL, "destroy sets the handle to NULL");
     free(ref);
     free(w);
+}
+
+/* Every group driver (and AUTO) against the one-rank dsyevd, within 1e-10. */
+static void compare_grid(const char *label, const double *z, size_t n, size_t d, double sigma,
+                         int nprow, int npcol, int nb)
+{
+    static const dse_eigen_driver_t drivers[] = {DSE_EIGEN_AUTO, DSE_EIGEN_PDSYEV,
+                                                 DSE_EIGEN_PDSYEVD, DSE_EIGEN_ELPA1,
+                                                 DSE_EIGEN_ELPA2};
+    for (size_t k = 0; k < sizeof drivers / sizeof drivers[0]; ++k)
+        compare_driver(label, z, n, d, sigma, nprow, npcol, nb, drivers[k]);
 }
 
 /* With more than one rank no rank holds all N samples at once (the largest
@@ -194,6 +211,11 @@ int main(int argc, char **argv)
     CHECK(dse_matrix_load(path, &blobs, &err) == DSE_OK, "%s", err.msg);
     size_t n2 = 203, d2 = 7;
     double *gen = generated(n2, d2, 11);
+    /* The singular K of a duplicated sample (it broke pdsyevr): rows 2i and 2i+1 equal. */
+    size_t nd = 2 * n2;
+    double *dup = malloc(nd * d2 * sizeof *dup);
+    for (size_t i = 0; i < nd; ++i)
+        memcpy(dup + i * d2, gen + (i / 2) * d2, d2 * sizeof *dup);
     size_t n3 = 700; /* larger than two row panels, so 1 x P grids stream */
     double *big = generated(n3, d2, 12);
     for (int nprow = 1; nprow <= world_size; ++nprow) {
@@ -205,7 +227,9 @@ int main(int argc, char **argv)
             compare_grid("generated", gen, n2, d2, 1.0, nprow, npcol, nb);
         }
         compare_grid("blobs sigma 10", blobs.data, blobs.rows, blobs.cols, 10.0, nprow, npcol, 8);
+        compare_grid("duplicated (singular K)", dup, nd, d2, 1.0, nprow, npcol, 16);
     }
+    free(dup);
     test_shards_are_partial(big, n3, d2);
     free(big);
     test_budget_refusal();

@@ -7,6 +7,7 @@
  * 4 standard errors of the reference's subset means. Unknown kinds fail.
  */
 #include <cjson/cJSON.h>
+#include <mpi.h>
 #include <stdlib.h>
 
 #include "check.h"
@@ -187,6 +188,7 @@ static void run_case(const cJSON *c, int index)
 
 int main(int argc, char **argv)
 {
+    MPI_Init(&argc, &argv); /* ELPA on one rank runs on MPI_COMM_SELF */
     if (argc < 2) {
         fprintf(stderr, "usage: test_oracle ORACLE_DIR [DRIVER]\n");
         return 2;
@@ -217,5 +219,7 @@ int main(int argc, char **argv)
     printf("%d oracle cases with driver %s\n", i, dse_eigen_driver_name(driver));
     cJSON_Delete(root);
     free(text);
-    return check_summary("test_oracle");
+    int status = check_summary("test_oracle");
+    MPI_Finalize();
+    return status;
 }

@@ -130,4 +130,9 @@ int dse_score_run(MPI_Comm comm, const dse_score_input_t *in, const dse_params_t
 /* Local. Frees out's buffers; safe on a zeroed struct. */
 void dse_score_free(dse_score_t *out);
 
+/* Local. The eigensolver that computed out's diffusion spectrum ("" without
+ * one): p->driver when named, else the tuning table's choice for n_used on
+ * the big group's size (a group driver) or on one rank. Static string. */
+const char *dse_score_driver_name(const dse_params_t *p, const dse_score_t *out);
+
 #endif

@@ -233,15 +233,6 @@ static void emit_table(const char *line, void *ctx)
     printf("warning     %s\n", line);
 }
 
-/* The eigensolver of the N x N spectrum: pdsyev on a group, else the
- * driver AUTO picks (tune.h) or --driver. */
-static const char *score_driver(const dse_params_t *p, const dse_score_t *s)
-{
-    if (!s->spectrum) return "";
-    if (s->big_group_size > 1) return "pdsyev";
-    return dse_eigen_driver_name(p->driver != DSE_EIGEN_AUTO ? p->driver
-                                                             : dse_eigen_choose(s->n_used));
-}
 
 static void print_json(const char *emb, const char *dtype, const char *labels,
                        const dse_params_t *p, const dse_score_t *s, const shown_t *shown,
@@ -262,7 +253,7 @@ static void print_json(const char *emb, const char *dtype, const char *labels,
         dse_export_json_exact(root, "median_distance", s->median_distance);
         sigma_warnings(p, s, shown, nshown, emit_json, cJSON_AddArrayToObject(root, "warnings"));
     }
-    cJSON_AddStringToObject(root, "driver", score_driver(p, s));
+    cJSON_AddStringToObject(root, "driver", dse_score_driver_name(p, s));
     if (s->bounded_ranks) {
         cJSON_AddNumberToObject(root, "bounded_ranks", s->bounded_ranks);
         cJSON_AddStringToObject(
@@ -292,7 +283,7 @@ static void print_table(const char *emb, const char *dtype, const char *labels,
     printf("embeddings  %s  (N = %zu, D = %zu, %s)\n", emb, s->n, s->d, dtype);
     printf("ranks       %d (N x N problems on %d), %.3f s\n", ranks, s->big_group_size, s->seconds);
     if (s->spectrum)
-        printf("eigensolver %s, %d BLAS thread(s); %s\n", score_driver(p, s),
+        printf("eigensolver %s, %d BLAS thread(s); %s\n", dse_score_driver_name(p, s),
                dse_tune_blas_threads(), dse_tune_note());
     if (s->bounded_ranks)
         printf("method      bounded%s (tol %g bits, max_k %zu): block Lanczos on %d rank(s), K "

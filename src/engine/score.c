@@ -13,6 +13,7 @@
 #include "dsesweep/group.h"
 #include "dsesweep/mi.h"
 #include "dsesweep/source.h"
+#include "dsesweep/tune.h"
 
 /* ---- the task list ------------------------------------------------------ */
 
@@ -845,6 +846,17 @@ int dse_score_run(MPI_Comm comm, const dse_score_input_t *in, const dse_params_t
         out->d = d;
     }
     return rc;
+}
+
+const char *dse_score_driver_name(const dse_params_t *p, const dse_score_t *out)
+{
+    if (!out->spectrum) return "";
+    int scope = out->big_group_size > 1 ? DSE_EIGEN_GROUP : DSE_EIGEN_ONE_RANK;
+    if (p->driver != DSE_EIGEN_AUTO && (dse_eigen_driver_scope(p->driver) & scope))
+        return dse_eigen_driver_name(p->driver);
+    if (out->big_group_size > 1)
+        return dse_eigen_driver_name(dse_tune_driver(out->n_used, out->big_group_size, 1));
+    return dse_eigen_driver_name(dse_eigen_choose(out->n_used));
 }
 
 void dse_score_free(dse_score_t *out)

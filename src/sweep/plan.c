@@ -25,7 +25,7 @@ static double bits_seconds(const dse_params_t *p, uint64_t bits, size_t m, size_
 {
     if (m < 2) return 0;
     double cube = (double)m * (double)m * (double)m;
-    double one = dse_tune_eigen_seconds(m, threads) + dse_tune_kernel_seconds(m, d, threads);
+    double one = dse_tune_eigen_seconds(m, 1, threads) + dse_tune_kernel_seconds(m, d, threads);
     return dse_quantity_cost_params(bits, m, d, p) / cube * one;
 }
 
@@ -323,8 +323,8 @@ static void report_drivers(const dse_config_t *cfg, const dse_scan_t *scan, int 
         if (dup) continue;
         seen[k++] = m;
         printf("  N = %-7zu %-14s %8.2f s per spectrum\n", m,
-               dse_eigen_driver_name(dse_tune_driver(m, threads)),
-               dse_tune_eigen_seconds(m, threads));
+               dse_eigen_driver_name(dse_tune_driver(m, 1, threads)),
+               dse_tune_eigen_seconds(m, 1, threads));
     }
 }
 
