@@ -22,7 +22,7 @@ dse_eigen_driver_t dse_eigen_choose(size_t n)
 static const struct {
     const char *name;
     int scope;
-} drivers[DSE_EIGEN_DRIVERS] = {
+} drivers[DSE_EIGEN_ALL_DRIVERS] = {
     [DSE_EIGEN_AUTO] = {"auto", DSE_EIGEN_ONE_RANK | DSE_EIGEN_GROUP},
     [DSE_EIGEN_DSYEVD] = {"dsyevd", DSE_EIGEN_ONE_RANK},
     [DSE_EIGEN_DSYEVR] = {"dsyevr", DSE_EIGEN_ONE_RANK},
@@ -31,16 +31,23 @@ static const struct {
     [DSE_EIGEN_ELPA2] = {"elpa2", DSE_EIGEN_ONE_RANK | DSE_EIGEN_GROUP},
     [DSE_EIGEN_PDSYEV] = {"pdsyev", DSE_EIGEN_GROUP},
     [DSE_EIGEN_PDSYEVD] = {"pdsyevd", DSE_EIGEN_GROUP},
+    [DSE_EIGEN_SSYEVD_2STAGE] = {"ssyevd_2stage", DSE_EIGEN_ONE_RANK | DSE_EIGEN_FLOAT32},
+    [DSE_EIGEN_PSSYEV] = {"pssyev", DSE_EIGEN_GROUP | DSE_EIGEN_FLOAT32},
 };
 
 const char *dse_eigen_driver_name(dse_eigen_driver_t driver)
 {
-    return driver >= 0 && driver < DSE_EIGEN_DRIVERS ? drivers[driver].name : "?";
+    return driver >= 0 && driver < DSE_EIGEN_ALL_DRIVERS ? drivers[driver].name : "?";
 }
 
 int dse_eigen_driver_scope(dse_eigen_driver_t driver)
 {
-    return driver >= 0 && driver < DSE_EIGEN_DRIVERS ? drivers[driver].scope : 0;
+    return driver >= 0 && driver < DSE_EIGEN_ALL_DRIVERS ? drivers[driver].scope : 0;
+}
+
+dse_eigen_driver_t dse_eigen_float32_driver(int group)
+{
+    return group ? DSE_EIGEN_PSSYEV : DSE_EIGEN_SSYEVD_2STAGE;
 }
 
 const char *dse_eigen_driver_list(int scope)
@@ -114,10 +121,31 @@ static int query(dse_eigen_driver_t driver, int n, double *A, double *w, int *lw
     return DSE_OK;
 }
 
+/* ssyevd_2stage's workspace query: lwork/liwork in elements. */
+static int query_float(int n, float *A, float *w, int *lwork, int *liwork, dse_err_t *err)
+{
+    int info = 0, lw = -1, liw = -1, iwq = 0, lda = n > 1 ? n : 1;
+    char jobz = 'N', uplo = 'L';
+    float wq = 0;
+    LAPACK_ssyevd_2stage(&jobz, &uplo, &n, A, &lda, w, &wq, &lw, &iwq, &liw, &info);
+    if (info != 0)
+        return DSE_RAISE(err, DSE_ELAPACK,
+                         "ssyevd_2stage workspace query failed for N = %d (info = %d)", n, info);
+    *lwork = (int)wq + 1;
+    *liwork = iwq > 1 ? iwq : 1;
+    return DSE_OK;
+}
+
 int dse_eigen_workspace_bytes(size_t n, dse_eigen_driver_t driver, size_t *bytes, dse_err_t *err)
 {
     int bn, lwork = 0, liwork = 0;
     DSE_TRY(dse_to_blas_int(n, &bn, "N", err));
+    if (dse_eigen_driver_scope(driver) & DSE_EIGEN_FLOAT32) { /* and the float32 eigenvalues */
+        float dummy = 0, w = 0;
+        DSE_TRY(query_float(bn, &dummy, &w, &lwork, &liwork, err));
+        *bytes = (size_t)lwork * sizeof(float) + (size_t)liwork * sizeof(int) + n * sizeof(float);
+        return DSE_OK;
+    }
     if (driver == DSE_EIGEN_AUTO || !(dse_eigen_driver_scope(driver) & DSE_EIGEN_ONE_RANK))
         driver = dse_eigen_choose(n);
     if (driver == DSE_EIGEN_ELPA1 || driver == DSE_EIGEN_ELPA2) {
@@ -131,12 +159,43 @@ int dse_eigen_workspace_bytes(size_t n, dse_eigen_driver_t driver, size_t *bytes
     return DSE_OK;
 }
 
+float *dse_eigen_round_to_float(double *A, size_t count)
+{
+    /* Forward in chunks through memcpy: chunk k's floats land on bytes
+     * already read (4 k < 8 k), and no pointer of one type reads the other's. */
+    enum { CHUNK = 512 };
+    double in[CHUNK];
+    float out[CHUNK];
+    char *bytes = (char *)A;
+    for (size_t k = 0; k < count; k += CHUNK) {
+        size_t m = count - k < CHUNK ? count - k : CHUNK;
+        memcpy(in, bytes + k * sizeof(double), m * sizeof(double));
+        for (size_t i = 0; i < m; ++i)
+            out[i] = (float)in[i];
+        memcpy(bytes + k * sizeof(float), out, m * sizeof(float));
+    }
+    return (float *)(void *)A;
+}
+
+/* ssyevd_2stage on the float32 rounding of A, made in A's memory. */
+static int symmetric_float32(size_t n, double *A, double *w, dse_err_t *err)
+{
+    float *wf = DSE_MALLOC(n, sizeof *wf, err);
+    if (!wf) return err->code;
+    int rc = dse_eigen_symmetric_float(n, dse_eigen_round_to_float(A, n * n), wf, err);
+    for (size_t i = 0; rc == DSE_OK && i < n; ++i)
+        w[i] = wf[i];
+    free(wf);
+    return rc;
+}
+
 int dse_eigen_symmetric(size_t n, double *A, double *w, dse_eigen_driver_t driver, dse_err_t *err)
 {
     if (n == 0) return DSE_OK;
     int bn, lwork, liwork;
     DSE_TRY(dse_to_blas_int(n, &bn, "N", err));
     DSE_TRY(dse_to_blas_int(n * n, &(int){0}, "N*N", err));
+    if (dse_eigen_driver_scope(driver) & DSE_EIGEN_FLOAT32) return symmetric_float32(n, A, w, err);
     /* AUTO, or a group-only driver asked for a one-rank solve (an MI subset
      * of a sweep whose big spectra run on a group): the tuned one-rank choice. */
     if (!(dse_eigen_driver_scope(driver) & DSE_EIGEN_ONE_RANK) || driver == DSE_EIGEN_AUTO)
@@ -244,29 +303,24 @@ int dse_eigen_singular_values(size_t m, size_t n, double *A, double *s, dse_err_
 int dse_eigen_symmetric_float(size_t n, float *A, float *w, dse_err_t *err)
 {
     if (n == 0) return DSE_OK;
-    int bn, info = 0, lwork = -1, liwork = -1, iwq = 0;
+    int bn, info = 0, lwork = 0, liwork = 0;
     DSE_TRY(dse_to_blas_int(n, &bn, "N", err));
     DSE_TRY(dse_to_blas_int(n * n, &(int){0}, "N*N", err));
-    char jobz = 'N', uplo = 'L';
-    float wq = 0;
-    LAPACK_ssyevd_2stage(&jobz, &uplo, &bn, A, &bn, w, &wq, &lwork, &iwq, &liwork, &info);
-    if (info != 0)
-        return DSE_RAISE(err, DSE_ELAPACK, "ssyevd_2stage workspace query failed for N = %zu (info = %d)",
-                         n, info);
-    lwork = (int)wq + 1;
-    liwork = iwq > 1 ? iwq : 1;
+    DSE_TRY(query_float(bn, A, w, &lwork, &liwork, err));
     float *work = DSE_MALLOC((size_t)lwork, sizeof *work, err);
     int *iwork = work ? DSE_MALLOC((size_t)liwork, sizeof *iwork, err) : NULL;
     if (!iwork) {
         free(work);
         return err->code;
     }
+    char jobz = 'N', uplo = 'L';
     LAPACK_ssyevd_2stage(&jobz, &uplo, &bn, A, &bn, w, work, &lwork, iwork, &liwork, &info);
     free(work);
     free(iwork);
     if (info != 0)
         return DSE_RAISE(err, DSE_ELAPACK, "ssyevd_2stage failed on an N = %zu matrix (info = %d%s)",
-                         n, info, info > 0 ? ": eigenvalues did not converge" : ": bad argument (a bug)");
+                         n, info,
+                         info > 0 ? ": eigenvalues did not converge" : ": bad argument (a bug)");
     for (size_t i = 0; i < n / 2; ++i) { /* descending */
         float t = w[i];
         w[i] = w[n - 1 - i];

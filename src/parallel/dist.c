@@ -347,6 +347,16 @@ static int scalapack_query(dse_eigen_driver_t driver, const dse_layout_t *L, dou
                          dse_eigen_driver_name(driver), L->n, info);
     *lwork = (int)wq + 1;
     *liwork = iwq > 1 ? iwq : 1;
+    if (driver == DSE_EIGEN_PDSYEVD) {
+        /* pdsyevd's query omits its final sort (pdlasrt) which needs
+         * NP * (NB + NQ) past the 2N pdsyevd keeps: a rank whose last column
+         * block is narrow (NQ < NB, e.g. N = 203, NB = 64 on 1 x 4) fails
+         * with "PDLASRT parameter 9" on the queried size. */
+        double sort = (double)L->mloc * (double)(L->nb + L->nloc) + 2.0 * L->n;
+        if (sort + 1 > *lwork) *lwork = (int)sort + 1;
+        int isort = 3 * L->n + 2 * L->nb; /* N + 2 (NB + NPCOL), NPCOL <= N */
+        if (isort > *liwork) *liwork = isort;
+    }
     return DSE_OK;
 }
 
@@ -390,8 +400,46 @@ static int scalapack_eigvals(const dse_group_t *g, const dse_layout_t *L, double
     return rc;
 }
 
+/* Collective on g. pssyev (JOBZ 'N') on the float32 rounding of the local
+ * block, made in A's memory (precision = float32: its interval comes from
+ * docs/bounded.md, not from here). */
+static int pssyev_eigvals(const dse_group_t *g, const dse_layout_t *L, double *A, double *w,
+                          dse_dist_stats_t *st, dse_err_t *err)
+{
+    size_t ld = L->mloc > 1 ? (size_t)L->mloc : 1, cols = L->nloc > 0 ? (size_t)L->nloc : 1;
+    float *Af = dse_eigen_round_to_float(A, ld * cols), wq = 0;
+    float *wf = DSE_MALLOC((size_t)L->n, sizeof *wf, err);
+    int one = 1, info = 0, lwork = -1, rc = wf ? DSE_OK : err->code;
+    if (rc == DSE_OK) {
+        pssyev_("N", "L", &L->n, Af, &one, &one, L->desc, wf, NULL, &one, &one, L->desc, &wq,
+                &lwork, &info, 1, 1);
+        if (info != 0)
+            rc = DSE_RAISE(err, DSE_ELAPACK, "pssyev workspace query failed for N = %d (info = %d)",
+                           L->n, info);
+    }
+    lwork = (int)wq + 1;
+    float *work = rc == DSE_OK ? DSE_MALLOC((size_t)lwork, sizeof *work, err) : NULL;
+    if (rc == DSE_OK && !work) rc = err->code;
+    if (st) st->bytes_local += (size_t)lwork * sizeof(float);
+    rc = dse_group_agree(g, rc, err);
+    if (rc == DSE_OK) {
+        pssyev_("N", "L", &L->n, Af, &one, &one, L->desc, wf, NULL, &one, &one, L->desc, work,
+                &lwork, &info, 1, 1);
+        if (info != 0)
+            rc = DSE_RAISE(err, DSE_ELAPACK, "pssyev failed on an N = %d matrix (info = %d)%s",
+                           L->n, info, info < 0 ? ": bad argument (a bug)" : "");
+        rc = dse_group_agree(g, rc, err);
+    }
+    for (int i = 0; rc == DSE_OK && i < L->n; ++i)
+        w[i] = wf[i];
+    free(work);
+    free(wf);
+    return rc;
+}
+
 dse_eigen_driver_t dse_dist_choose_driver(const dse_group_t *g, size_t n, dse_eigen_driver_t driver)
 {
+    if (dse_eigen_driver_scope(driver) & DSE_EIGEN_FLOAT32) return DSE_EIGEN_PSSYEV;
     /* A one-rank driver named for a group solve takes the tuned group choice. */
     if (!(dse_eigen_driver_scope(driver) & DSE_EIGEN_GROUP)) driver = DSE_EIGEN_AUTO;
     int d = driver;
@@ -415,6 +463,8 @@ int dse_dist_eigvals_kernel(const dse_group_t *g, const dse_layout_t *L, double 
             st->bytes_local +=
                 (size_t)dse_elpa_workspace_bytes(L->n, L->nb, L->mloc, L->nloc, stage);
         rc = dse_elpa_eigenvalues(g->comm, &lay, A, w, stage, elpa_kernel, err);
+    } else if (driver == DSE_EIGEN_PSSYEV) {
+        rc = pssyev_eigvals(g, L, A, w, st, err);
     } else {
         rc = scalapack_eigvals(g, L, A, w, driver, st, err);
     }
@@ -457,6 +507,8 @@ static double group_workspace(dse_eigen_driver_t driver, size_t n, int nprow, in
                                         driver == DSE_EIGEN_ELPA1 ? 1 : 2);
     case DSE_EIGEN_PDSYEVD:
         return pdsyevr_workspace_model(n, nprow, npcol, nb) + 8.0 * mloc * nloc;
+    case DSE_EIGEN_PSSYEV: /* float32: half of pdsyev's, and the float eigenvalues */
+        return 0.5 * pdsyevr_workspace_model(n, nprow, npcol, nb) + 4.0 * n;
     default:
         return pdsyevr_workspace_model(n, nprow, npcol, nb);
     }
@@ -546,7 +598,10 @@ int dse_dist_choose_group(size_t n, size_t d, int nb, size_t budget, int request
                      "N = %zu needs %s per rank even on all %d ranks; the budget is %s per rank "
                      "(use more ranks or a smaller max_N)",
                      n,
-                     dse_format_bytes((double)dse_dist_bytes_per_rank(n, d, r, c, nb), a, sizeof a),
+                     dse_format_bytes((double)dse_dist_bytes_per_rank_driver(
+                                          n, d, r, c, nb,
+                                          dse_dist_driver_for_budget(n, d, r, c, nb, budget)),
+                                      a, sizeof a),
                      available, dse_format_bytes((double)budget, b, sizeof b));
 }
 
@@ -557,6 +612,8 @@ static dse_eigen_driver_t budget_driver(const dse_group_t *g, size_t n, size_t d
                                         size_t budget, dse_eigen_driver_t driver)
 {
     int scope = g->size > 1 ? DSE_EIGEN_GROUP : DSE_EIGEN_ONE_RANK;
+    if (dse_eigen_driver_scope(driver) & DSE_EIGEN_FLOAT32) /* float32: its driver for the scope */
+        return dse_eigen_float32_driver(g->size > 1);
     if (driver != DSE_EIGEN_AUTO && (dse_eigen_driver_scope(driver) & scope)) return driver;
     int dv = dse_dist_driver_for_budget(n, d, g->nprow, g->npcol, nb, budget);
     if (g->size > 1) MPI_Bcast(&dv, 1, MPI_INT, 0, g->comm);

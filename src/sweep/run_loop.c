@@ -63,7 +63,7 @@ static void sweep_entry_outcome(const dse_params_t *p, const dse_score_t *s,
     x->lower = e->lower;
     x->upper = e->upper;
     snprintf(x->interval, sizeof x->interval, "%s", dse_score_interval_kind(e));
-    if (e->method == DSE_METHOD_BOUNDED) {
+    if (dse_score_has_interval(e)) {
         x->k = (int64_t)e->k;
         x->products = (int64_t)e->products;
     }
