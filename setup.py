@@ -109,11 +109,15 @@ class build_cmake(Command):
             run(["cmake", "-S", ROOT, "-B", path, "-DCMAKE_BUILD_TYPE=Release",
                  "-DDSE_WERROR=OFF", "-DDSE_BUILD_FUZZERS=OFF"]
                 + shlex.split(os.environ.get("DSESWEEP_CMAKE_ARGS", "")))
-        jobs = [] if os.environ.get("CMAKE_BUILD_PARALLEL_LEVEL") else ["-j", str(os.cpu_count() or 1)]
+        jobs = ["-j", str(os.cpu_count() or 1)]
+        if os.environ.get("CMAKE_BUILD_PARALLEL_LEVEL"):
+            jobs = []  # cmake --build reads it
         run(["cmake", "--build", path, "--target", *TARGETS, *jobs])
         for dest, src in self.get_output_mapping().items():
+            # a new file renamed into place: a process running the old one keeps it
             os.makedirs(os.path.dirname(dest), exist_ok=True)
-            shutil.copy2(src, dest)  # keeps the program's executable bit
+            shutil.copy2(src, dest + ".new")  # keeps the program's executable bit
+            os.replace(dest + ".new", dest)
 
 
 class build_with_cmake(build):
@@ -121,16 +125,21 @@ class build_with_cmake(build):
 
 
 cmdclass = {"build": build_with_cmake, "build_cmake": build_cmake}
-try:  # the wheel's tag: any Python 3 (cffi's ABI mode), this platform
+try:  # setuptools >= 70.1 has it; Debian 12's 66 takes it from python3-wheel
+    from setuptools.command.bdist_wheel import bdist_wheel
+except ImportError:
     from wheel.bdist_wheel import bdist_wheel
 
-    class bdist_wheel_py3(bdist_wheel):
-        def get_tag(self):
-            return ("py3", "none", super().get_tag()[2])
 
-    cmdclass["bdist_wheel"] = bdist_wheel_py3
-except ImportError:
-    pass
+class bdist_wheel_py3(bdist_wheel):
+    """The wheel's tag: any Python 3 (cffi's ABI mode compiles nothing
+    against Python), this platform (the library and the program)."""
+
+    def get_tag(self):
+        return ("py3", "none", super().get_tag()[2])
+
+
+cmdclass["bdist_wheel"] = bdist_wheel_py3
 
 setup(distclass=BinaryDistribution, cmdclass=cmdclass,
       options={"build": {"build_base": BUILD_BASE}})
