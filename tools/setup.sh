@@ -3,12 +3,13 @@
 #
 #   tools/setup.sh [--with-bench] [--with-slurm] [--with-fuzz] [--with-torch] [--build-dir DIR]
 #                  [--build-type TYPE]
-#                  [--cmake-arg ARG]...
+#                  [--cmake-arg ARG]... [--no-build]
 #
 # Installs only the missing Debian packages (non-interactive; safe to run any
 # number of times), the Python package's included, then configures and builds
 # with CMake (build/python holds the Python package). Prints the build
 # directory on its last line. Needs root or sudo for the install step.
+# --no-build: the packages only (before `pip install .`, docs/python.md).
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build_dir=$here/build
@@ -16,6 +17,7 @@ build_type=Release
 extra_pkgs=()
 optional_pkgs=()
 cmake_args=()
+no_build=0
 while [ $# -gt 0 ]; do
   case $1 in
     --with-bench) extra_pkgs+=(python3-numpy python3-sklearn); shift ;;
@@ -26,7 +28,8 @@ while [ $# -gt 0 ]; do
     --build-dir) build_dir=$2; shift 2 ;;
     --build-type) build_type=$2; shift 2 ;;
     --cmake-arg) cmake_args+=("$2"); shift 2 ;;
-    -h|--help) sed -n '2,9p' "$0"; exit 0 ;;
+    --no-build) no_build=1; shift ;;
+    -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
     *) echo "setup.sh: unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -72,11 +75,13 @@ install_missing() {
 }
 install_missing required "${pkgs[@]}"
 # The Python package (python/dsesweep) and its tests: Debian's python3 with
-# cffi, numpy, pandas, matplotlib and pytest. Optional: without numpy the
-# Python tests report themselves as skipped.
+# cffi, numpy, pandas, matplotlib and pytest, and for `pip install .` into a
+# venv (pyproject.toml) venv, pip, setuptools and wheel. Optional: without
+# them the Python tests report themselves as skipped.
 install_missing optional python3 python3-cffi python3-numpy python3-pandas python3-matplotlib \
-  python3-pytest
+  python3-pytest python3-venv python3-pip python3-setuptools python3-wheel
 [ ${#optional_pkgs[@]} -eq 0 ] || install_missing optional "${optional_pkgs[@]}"
+[ "$no_build" = 0 ] || exit 0
 
 cmake -S "$here" -B "$build_dir" -DCMAKE_BUILD_TYPE="$build_type" "${cmake_args[@]}" >&2
 cmake --build "$build_dir" -j "$(nproc)" >&2

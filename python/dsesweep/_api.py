@@ -4,6 +4,7 @@ import warnings
 import numpy as np
 
 from ._capi import MSG_CAP, ffi, lib
+from ._threads import blas_limit
 
 
 class Error(Exception):
@@ -72,7 +73,8 @@ def _run(Z, labels, reference, settings):
     c_values = ffi.new("const char *[]", values + [ffi.NULL])
     out = ffi.new("dse_capi_result_t **")
     msg = ffi.new("char[]", MSG_CAP)
-    rc = lib.dse_capi_score(z.c, target, c_keys, c_values, len(keys), out, msg, MSG_CAP)
+    with blas_limit():  # OpenBLAS threads x torch threads <= cores (_threads.py)
+        rc = lib.dse_capi_score(z.c, target, c_keys, c_values, len(keys), out, msg, MSG_CAP)
     if rc != 0:
         raise Error(ffi.string(msg).decode(errors="replace"))
     return out
