@@ -104,7 +104,7 @@
     el(k, "div", "lbl", c[0]);
   });
   var prov = el(ov, "table", "kv");
-  [["store", D.store], ["sweep started", D.started || "\u2013"], ["sweep finished", D.finished || "(running or stopped)"],
+  [["store", D.store], ["sweep started", D.started || "\u2013"], ["sweep finished", D.finished || "\u2013"],
     ["columns", cols.length + " (quantity \u00d7 t \u00d7 sigma)"],
     ["sigma", D.rules.length ? D.rules.join(", ") + "  (the first, " + D.rules[0] + ", ranks by default)" : D.sigma_fixed]]
     .forEach(function (p) { var tr = el(prov, "tr"); el(tr, "th", null, p[0]); el(tr, "td", null, p[1]); });
@@ -214,11 +214,13 @@
   }
 
   /* ---- axes ---------------------------------------------------------- */
-  var W = 540, H = 300, M = { l: 62, r: 16, t: 10, b: 42 };
+  var W = 540, H = 300, M = { l: 62, r: 16, t: 10, b: 42 }, clipId = 0;
   function frame(parent, xlab, ylab, x, y, xint) {
     var svg = parent.append("svg").attr("viewBox", "0 0 " + W + " " + H).attr("class", "plot");
     var g = svg.append("g").attr("transform", "translate(" + M.l + "," + M.t + ")");
-    var iw = W - M.l - M.r, ih = H - M.t - M.b;
+    var iw = W - M.l - M.r, ih = H - M.t - M.b, id = "clip" + (++clipId);
+    svg.append("clipPath").attr("id", id).append("rect").attr("width", iw).attr("height", ih);
+    g.attr("data-clip", id);
     var xa = d3.svg.axis().scale(x).orient("bottom").ticks(Math.min(8, iw / 70)).tickSize(-ih, 0);
     if (xint) xa.tickFormat(d3.format("d")).tickValues(xint);
     g.append("g").attr("class", "axis x").attr("transform", "translate(0," + ih + ")").call(xa);
@@ -356,7 +358,7 @@
     var c = MD.correlations[j];
     if (c.fit && pts.length > 1) {
       var d = x.domain();
-      g.append("line").attr("class", "fit").attr("x1", x(d[0])).attr("x2", x(d[1]))
+      g.append("line").attr("class", "fit").attr("clip-path", "url(#" + g.attr("data-clip") + ")").attr("x1", x(d[0])).attr("x2", x(d[1]))
         .attr("y1", y(c.fit[1] + c.fit[0] * d[0])).attr("y2", y(c.fit[1] + c.fit[0] * d[1]));
     }
     /* labels: every point when few, else the 5 highest and lowest targets */
@@ -375,11 +377,27 @@
                 (familyOf(run) !== null ? "<br>family " + esc(familyOf(run)) : ""));
       }).on("mouseout", function () { d3.select(this).classed("hot", false); hideTip(); });
     });
-    labelled.forEach(function (r) {
-      el(g, "text", "plabel", D.runs.length === 1 ? "step " + fmtStep(D.rows.step[r]) : runOf(r))
-        .attr("x", x(val(j, r)) + 8).attr("y", y(tx(r)) - 6);
-    });
+    placeLabels(g, labelled.map(function (r) {
+      return { x: x(val(j, r)), y: y(tx(r)), text: D.runs.length === 1 ? "step " + fmtStep(D.rows.step[r]) : runOf(r) };
+    }), W - M.l - M.r);
     statRows(el(body, "table", "stats"), j);
+  }
+  /* Labels beside their points, moved down where they would overlap an
+   * earlier one, and to the left of the point near the right edge. */
+  function placeLabels(g, labels, width) {
+    var placed = [];
+    labels.sort(function (a, b) { return a.y - b.y || a.x - b.x; }).forEach(function (l) {
+      var w = l.text.length * 6.2 + 4, left = l.x + 8 + w > width;
+      var x0 = left ? l.x - 8 - w : l.x + 8, y = l.y - 6;
+      for (var moved = true, k = 0; moved && k < 50; ++k) {
+        moved = false;
+        placed.forEach(function (p) {
+          if (x0 < p.x0 + p.w && p.x0 < x0 + w && Math.abs(y - p.y) < 12) { y = p.y + 12; moved = true; }
+        });
+      }
+      placed.push({ x0: x0, w: w, y: y });
+      el(g, "text", "plabel", l.text).attr("x", left ? x0 + w : x0).attr("y", y).attr("text-anchor", left ? "end" : "start");
+    });
   }
   function correlationTable(parent) {
     el(parent, "h3", null, "Every column against " + MD.target);
@@ -415,13 +433,13 @@
       lim.push(val(j, r) - se(j, r), val(j, r) + se(j, r));
       if (iv) lim.push(iv[0], iv[1]);
     });
-    var rowH = 22, lw = 190, w = 900, h = Math.max(60, rs.length * rowH + 46);
+    var rowH = 26, lw = 190, vw = 170, w = 1000, h = Math.max(60, rs.length * rowH + 46);
     var svg = rankBox.append("svg").attr("class", "plot rankplot").attr("viewBox", "0 0 " + w + " " + h).style("max-width", w + "px");
     var g = svg.append("g").attr("transform", "translate(" + lw + ",8)");
-    var x = d3.scale.linear().domain(extent(lim)).nice().range([0, w - lw - 20]);
+    var x = d3.scale.linear().domain(extent(lim)).nice().range([0, w - lw - vw]);
     g.append("g").attr("class", "axis x").attr("transform", "translate(0," + (rs.length * rowH) + ")")
       .call(d3.svg.axis().scale(x).orient("bottom").ticks(8).tickSize(-rs.length * rowH, 0));
-    el(g, "text", "alabel", cols[j].name).attr("x", (w - lw - 20) / 2).attr("y", rs.length * rowH + 34).attr("text-anchor", "middle");
+    el(g, "text", "alabel", cols[j].name).attr("x", (w - lw - vw) / 2).attr("y", rs.length * rowH + 34).attr("text-anchor", "middle");
     rs.forEach(function (r, i) {
       var yy = i * rowH + rowH / 2, v = val(j, r), e = se(j, r), iv = interval(j, r), run = D.rows.run[r];
       var lab = (i + 1) + ". " + (D.runs.length === 1 ? "step " + fmtStep(D.rows.step[r]) : runOf(r));
@@ -433,6 +451,7 @@
       var m = g.append("g").attr("class", "mark").attr("data-column", cols[j].name).attr("data-row", r)
         .attr("transform", "translate(" + x(v) + "," + yy + ")");
       marker(m, run, 70);
+      el(g, "text", "rvalue", fmt(v) + (e > 0 ? " \u00b1 " + fmt(e) : "")).attr("x", w - lw - vw + 14).attr("y", yy + 4);
       var apart = "";
       if (i + 1 < rs.length && (e > 0 || se(j, rs[i + 1]) > 0)) {
         var d = Math.abs(v - val(j, rs[i + 1])), s2 = Math.sqrt(e * e + Math.pow(se(j, rs[i + 1]), 2));
