@@ -47,6 +47,9 @@ def check(cond, what):
 
 
 def skip(why):
+    if failures:  # what was checked before the browser failed: not a skip
+        print("%d check(s) failed before the browser part" % failures)
+        sys.exit(1)
     print("SKIPPED: " + why + " (the browser test needs Debian's chromium, chromium-driver and "
           "python3-selenium; tools/setup.sh installs them)")
     sys.exit(77)
