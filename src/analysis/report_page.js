@@ -552,5 +552,6 @@
   }
   redraw();
   drawRanking();
+  document.body.setAttribute("data-render-ms", String(Math.round(performance.now())));
   document.body.setAttribute("data-ready", "1");
 })();
