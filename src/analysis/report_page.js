@@ -14,6 +14,7 @@
   var DASHES = ["", "7,3", "2,3", "9,3,2,3", "4,4", "12,4"];
   var color = (D.runs.length <= 10 ? d3.scale.category10() : d3.scale.category20())
     .domain(D.runs.map(function (_, i) { return i; }));
+  var famScale = d3.scale.category10().domain(d3.range(10)); /* families (--family-regex) */
 
   /* ---- formatting and small helpers ------------------------------------ */
   function fmt(v) {
@@ -104,7 +105,7 @@
     el(k, "div", "lbl", c[0]);
   });
   var prov = el(ov, "table", "kv");
-  [["store", D.store], ["sweep started", D.started || "\u2013"], ["sweep finished", D.finished || "\u2013"],
+  [["store", D.store], ["sweep started", D.started || "\u2013"],
     ["columns", cols.length + " (quantity \u00d7 t \u00d7 sigma)"],
     ["sigma", D.rules.length ? D.rules.join(", ") + "  (the first, " + D.rules[0] + ", ranks by default)" : D.sigma_fixed]]
     .forEach(function (p) { var tr = el(prov, "tr"); el(tr, "th", null, p[0]); el(tr, "td", null, p[1]); });
@@ -275,8 +276,8 @@
         .attr("d", d3.svg.line().x(function (r) { return x(D.rows.step[r]); }).y(function (r) { return y(val(j, r)); })(ok));
       rs.forEach(function (r) {
         var iv = interval(j, r);
-        if (iv) {
-          var xx = x(D.rows.step[r]);
+        if (iv) {  /* dodged a little per run, so equal intervals stay apart */
+          var xx = x(D.rows.step[r]) + Math.max(-12, Math.min(12, (run - (D.runs.length - 1) / 2) * 5));
           s.append("path").attr("class", "interval " + iv[2]).attr("stroke", c)
             .attr("d", "M" + (xx - 4) + "," + y(iv[0]) + "H" + (xx + 4) + "M" + xx + "," + y(iv[0]) + "V" + y(iv[1]) +
                   "M" + (xx - 4) + "," + y(iv[1]) + "H" + (xx + 4));
@@ -314,14 +315,14 @@
     MD.families.rows.forEach(function (f, i) {
       var it = el(lg, "span", "item");
       it.append("svg").attr("width", 14).attr("height", 14).append("circle").attr("cx", 7).attr("cy", 7).attr("r", 5)
-        .attr("fill", d3.scale.category10()(i));
+        .attr("fill", famScale(i));
       it.append("span").text(f.family);
     });
   }
   function famColor(run) {
     var f = familyOf(run);
     if (f === null) return color(run);
-    for (var i = 0; i < MD.families.rows.length; ++i) if (MD.families.rows[i].family === f) return d3.scale.category10()(i);
+    for (var i = 0; i < MD.families.rows.length; ++i) if (MD.families.rows[i].family === f) return famScale(i);
     return "#777";
   }
   function statRows(tbl, j) {
@@ -525,7 +526,7 @@
       B.certified + B.statistical + " value(s) came from partial spectra (docs/bounded.md): " + B.certified +
       " with a certified interval (the exact value is inside), " + B.statistical + " statistical (95%); " + B.wide +
       " wider than tol, which have no value. Each value is its interval's midpoint; the plots above draw the intervals as bars.");
-    var bt = el(bs, "table", "data").attr("id", "intervals-table");
+    var bt = el(el(bs, "div", "tablebox"), "table", "data").attr("id", "intervals-table");
     var bh = el(bt, "tr");
     ["run", "step", "column", "value", "interval", "width", "kind"].forEach(function (x) { el(bh, "th", null, x); });
     cols.forEach(function (c, j) {
@@ -536,7 +537,7 @@
         el(tr, "td", null, runOf(r)); el(tr, "td", "num", fmtStep(D.rows.step[r])); el(tr, "td", null, c.name);
         el(tr, "td", "num", fmt(val(j, r)));
         el(tr, "td", "num iv " + iv[2], "[" + fmt(iv[0]) + ", " + fmt(iv[1]) + "]");
-        el(tr, "td", "num", fmt(iv[1] - iv[0])); el(tr, "td", null, iv[2]);
+        el(tr, "td", "num", (iv[1] - iv[0]).toPrecision(3)); el(tr, "td", null, iv[2]);
       }
     });
   }

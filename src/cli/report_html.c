@@ -258,7 +258,6 @@ cJSON *report_html_begin(const dse_store_t *s, const dse_results_table_t *t, con
     report_json_add(page, "generated", cJSON_CreateString(now), &oom);
     report_json_add(page, "version", cJSON_CreateString(DSESWEEP_VERSION), &oom);
     report_json_add(page, "started", cJSON_CreateString(s->started), &oom);
-    report_json_add(page, "finished", cJSON_CreateString(s->finished), &oom);
     report_json_add(page, "config", cJSON_CreateString(s->config_text ? s->config_text : ""), &oom);
     report_json_add(page, "sigma_fixed", cJSON_CreateString(rc->sigma), &oom);
     cJSON *rules = report_json_add(page, "rules", cJSON_CreateArray(), &oom);
