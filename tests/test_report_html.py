@@ -162,6 +162,7 @@ try:
     check(not severe, "no console errors: %s" % severe)
     res = driver.execute_script("return performance.getEntriesByType('resource').map(e => e.name)")
     check(res == [], "no resource requested beyond the page: %s" % res)
+    driver.set_window_size(1280, 1400)  # the overview and the first plots
     driver.save_screenshot(shot)
     check(os.path.getsize(shot) > 20000, "screenshot " + shot)
 

@@ -97,14 +97,15 @@
   });
 
   var ov = section("overview", "Overview");
-  var cards = el(ov, "div", "cards");
+  var ovtop = el(ov, "div", "ovtop");
+  var cards = el(ovtop, "div", "cards");
   [["checkpoints", D.counts.checkpoints], ["runs", D.counts.runs], ["results", D.counts.results],
     ["failed", D.counts.failed]].forEach(function (c) {
     var k = el(cards, "div", "card" + (c[0] === "failed" && c[1] > 0 ? " bad" : ""));
     el(k, "div", "num", c[1]).attr("id", "count-" + c[0]);
     el(k, "div", "lbl", c[0]);
   });
-  var prov = el(ov, "table", "kv");
+  var prov = el(ovtop, "table", "kv");
   [["store", D.store], ["sweep started", D.started || "\u2013"],
     ["columns", cols.length + " (quantity \u00d7 t \u00d7 sigma)"],
     ["sigma", D.rules.length ? D.rules.join(", ") + "  (the first, " + D.rules[0] + ", ranks by default)" : D.sigma_fixed]]

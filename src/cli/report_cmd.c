@@ -902,17 +902,10 @@ out:
             rc = err->code;
         }
     }
-    free(rows);
-    free(target_of);
-    free(unjoined);
-    free(unused);
-    free(not_number);
-    free(meta_used);
-    free(meta_of_row);
-    free(x);
-    free(y);
-    free(xse);
-    free(labels);
+    void *work[] = {rows,        target_of, unjoined, unused, not_number, meta_used,
+                    meta_of_row, x,         y,        xse,    labels};
+    for (size_t i = 0; i < sizeof work / sizeof *work; ++i)
+        free(work[i]);
     dse_csv_free(&meta);
     return rc;
 }
