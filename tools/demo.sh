@@ -49,9 +49,9 @@ echo
 echo "== mpiexec -n $ranks dsesweep run configs/demo.ini"
 mpiexec -n "$ranks" "$build/dsesweep" run "$here/configs/demo.ini"
 echo
-echo "== dsesweep report demo-out/demo.h5 --metadata configs/demo_metadata.csv --out demo-out/report"
+echo "== dsesweep report demo-out/demo.h5 --metadata configs/demo_metadata.csv --out demo-out/report --columns 'DSE(t=1),DSMI(t=1)'"
 "$build/dsesweep" report "$here/demo-out/demo.h5" --metadata "$here/configs/demo_metadata.csv" \
-  --out "$here/demo-out/report"
+  --out "$here/demo-out/report" --columns 'DSE(t=1),DSMI(t=1)'
 echo
 echo "== cmake --install build --prefix $prefix (the program, the library, jobs/, the Python package)"
 install_log=$(cmake --install "$build" --prefix "$prefix" 2>&1) || { echo "$install_log" >&2; exit 1; }

@@ -87,7 +87,7 @@
   /* ---- header and overview --------------------------------------------- */
   var head = el(app, "header");
   el(head, "h1", null, "dsesweep report");
-  el(head, "p", "sub", D.store + " \u00b7 generated " + D.generated + " by dsesweep " + D.version);
+  el(head, "p", "sub", D.store.split("/").pop() + " \u00b7 generated " + D.generated + " by dsesweep " + D.version);
   var nav = el(head, "nav");
   [["overview", "Overview"], ["over-steps", "Over training"], ["accuracy", "Against " + (D.metadata ? D.metadata.target : "accuracy")],
     ["ranking", "Ranking"], ["rows", "Every row"], ["bounded", "Bounded method"]].forEach(function (l) {
