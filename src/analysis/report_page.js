@@ -306,7 +306,7 @@
       ". Intervals: 95% percentile bootstrap, " + MD.resamples + " resamples, seed " + MD.seed + " (none below 5 pairs). " +
       "Horizontal bars: \u00b1 one standard error.");
     if (MD.families) legendFamilies(acc);
-    accGrid = el(acc, "div", "grid");
+    accGrid = el(acc, "div", "grid acc");
     correlationTable(acc);
   }
   function familyOf(run) { return MD.families ? MD.families.family_of_run[run] : null; }
