@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # setup.sh — install what dsesweep needs (Debian 12) and build it.
 #
-#   tools/setup.sh [--with-bench] [--with-slurm] [--with-fuzz] [--with-torch] [--build-dir DIR]
+#   tools/setup.sh [--with-bench] [--with-slurm] [--with-fuzz] [--with-torch] [--with-browser]
+#                  [--build-dir DIR]
 #                  [--build-type TYPE]
 #                  [--cmake-arg ARG]... [--no-build]
 #
@@ -24,22 +25,25 @@ while [ $# -gt 0 ]; do
     --with-slurm) optional_pkgs+=(slurmctld slurmd slurm-client); shift ;;
     --with-fuzz) optional_pkgs+=(clang libclang-rt-14-dev); shift ;;
     --with-torch) optional_pkgs+=(python3-torch python3-numpy); shift ;;
+    # the browser test of the report's HTML page (and bench/bench_report_html.sh)
+    --with-browser) optional_pkgs+=(chromium chromium-driver python3-selenium); shift ;;
     --with-packages) read -r -a more <<<"$2"; extra_pkgs+=("${more[@]}"); shift 2 ;;
     --build-dir) build_dir=$2; shift 2 ;;
     --build-type) build_type=$2; shift 2 ;;
     --cmake-arg) cmake_args+=("$2"); shift 2 ;;
     --no-build) no_build=1; shift ;;
-    -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
     *) echo "setup.sh: unknown option $1" >&2; exit 2 ;;
   esac
 done
 
 # The project's Debian packages: compiler and build, MPI, ScaLAPACK, parallel
 # HDF5, OpenBLAS + LAPACKE, cJSON (JSON), inih (config files), PCRE2 (path regex),
-# clang-format (the style check is a test).
+# clang-format (the style check is a test), gnuplot (the report's PNGs), d3 (the
+# report's HTML page embeds it at build time), ELPA (the two-stage eigensolver).
 pkgs=(build-essential cmake pkgconf openmpi-bin libopenmpi-dev libscalapack-openmpi-dev
       libhdf5-openmpi-dev hdf5-tools libopenblas-dev liblapacke-dev libcjson-dev libinih-dev
-      libpcre2-dev libcsv-dev gnuplot-nox libarpack2-dev clang-format
+      libpcre2-dev libcsv-dev gnuplot-nox libarpack2-dev clang-format libjs-d3 libelpa-dev
       "${extra_pkgs[@]}")
 
 updated=0
