@@ -79,9 +79,8 @@ static void compare_driver(const char *label, const double *z, size_t n, size_t 
     snprintf(what, sizeof what, "%s N=%zu grid %dx%d nb=%d: max |%s - dsyevd|", label, n, nprow,
              npcol, nb, dse_eigen_driver_name(st.driver));
     /* float32 (pssyev): within the proved radius of precision = float32 */
-    double tol = dse_eigen_driver_scope(driver) & DSE_EIGEN_FLOAT32
-                     ? dse_interval_float32_radius(n)
-                     : 1e-10;
+    double tol =
+        dse_eigen_driver_scope(driver) & DSE_EIGEN_FLOAT32 ? dse_interval_float32_radius(n) : 1e-10;
     CHECK_ABS(worst, 0.0, tol, what);
     if (world_rank == 0) printf("  %-60s %.2e\n", what, worst);
     /* Matrix-entry DSE from the distributed blocks. */
@@ -103,9 +102,9 @@ static void compare_driver(const char *label, const double *z, size_t n, size_t 
 static void compare_grid(const char *label, const double *z, size_t n, size_t d, double sigma,
                          int nprow, int npcol, int nb)
 {
-    static const dse_eigen_driver_t drivers[] = {DSE_EIGEN_AUTO,  DSE_EIGEN_PDSYEV,
+    static const dse_eigen_driver_t drivers[] = {DSE_EIGEN_AUTO,    DSE_EIGEN_PDSYEV,
                                                  DSE_EIGEN_PDSYEVD, DSE_EIGEN_ELPA1,
-                                                 DSE_EIGEN_ELPA2, DSE_EIGEN_PSSYEV};
+                                                 DSE_EIGEN_ELPA2,   DSE_EIGEN_PSSYEV};
     for (size_t k = 0; k < sizeof drivers / sizeof drivers[0]; ++k)
         compare_driver(label, z, n, d, sigma, nprow, npcol, nb, drivers[k]);
 }
@@ -238,8 +237,8 @@ int main(int argc, char **argv)
         compare_grid("blobs sigma 3", blobs.data, blobs.rows, blobs.cols, 3.0, nprow, npcol, 64);
         compare_grid("generated", gen, n2, d2, 1.0, nprow, npcol, 64);
         compare_driver("generated", gen, n2, d2, 1.0, nprow, npcol, 8, DSE_EIGEN_AUTO);
-        compare_driver("blobs sigma 10", blobs.data, blobs.rows, blobs.cols, 10.0, nprow, npcol,
-                       8, DSE_EIGEN_AUTO);
+        compare_driver("blobs sigma 10", blobs.data, blobs.rows, blobs.cols, 10.0, nprow, npcol, 8,
+                       DSE_EIGEN_AUTO);
         compare_grid("duplicated (singular K)", dup, nd, d2, 1.0, nprow, npcol, 16);
     }
     free(dup);

@@ -100,8 +100,7 @@ static void run_case(const cJSON *c, int index)
         CHECK(in.lower <= expected && expected <= in.upper && in.lower <= h64 && h64 <= in.upper,
               "%s: reference %.12f and float64 %.12f in [%.12f, %.12f]", what, expected, h64,
               in.lower, in.upper);
-        CHECK(in.upper - in.lower < 0.1, "%s: interval width %.3g bits", what,
-              in.upper - in.lower);
+        CHECK(in.upper - in.lower < 0.1, "%s: interval width %.3g bits", what, in.upper - in.lower);
         printf("  %-50s float32 interval width %.2e bits\n", what, in.upper - in.lower);
         free(ref);
     } else if (!strcmp(kind, "dse")) {

@@ -49,7 +49,8 @@ static void test_spectrum_bounds_and_drivers(void)
             if (i) CHECK(ref[i] <= ref[i - 1], "eigenvalues sorted descending");
         }
         CHECK(lo >= -1e-12 && hi <= 1 + 1e-12, "N=%zu: eigenvalues in [%g, %g]", n, lo, hi);
-        for (int drv = DSE_EIGEN_DSYEVR; drv <= DSE_EIGEN_ELPA2; ++drv) { /* every one-rank driver */
+        for (int drv = DSE_EIGEN_DSYEVR; drv <= DSE_EIGEN_ELPA2;
+             ++drv) { /* every one-rank driver */
             CHECK(dse_kernel_spectrum(n, d, z, 1.5, DSE_KERNEL_ANISOTROPIC, (dse_eigen_driver_t)drv,
                                       eig, &err) == DSE_OK,
                   "%s", err.msg);

@@ -43,8 +43,8 @@ typedef struct dse_dist_stats {
     size_t bytes_local;     /* local matrix + workspace + shard bytes actually allocated */
     size_t shard_rows_peak; /* most embeddings rows held at once while building */
     int nprow, npcol, nb;
-    size_t distance_passes; /* squared-distance computations (one per checkpoint, however
-                               many sigma rules) */
+    size_t distance_passes;    /* squared-distance computations (one per checkpoint, however
+                                  many sigma rules) */
     dse_eigen_driver_t driver; /* the eigensolver that ran (AUTO resolved) */
 } dse_dist_stats_t;
 
@@ -59,9 +59,9 @@ int dse_dist_kernel(const dse_group_t *g, const dse_layout_t *L, size_t d, dse_r
 /* Collective on g. All eigenvalues of the distributed symmetric matrix A
  * (both triangles set; destroyed) into w (n, every rank), descending, with
  * a group driver: pdsyev, pdsyevd, elpa1 or elpa2 (a one-rank driver
- * means AUTO: dse_dist_choose_driver); AUTO is the tuning table's choice for n on g->size ranks, made
- * by the group's rank 0 and broadcast, so the ranks never disagree. ELPA2
- * takes the table's kernel. info > 0 is reported with the matrix size. */
+ * means AUTO: dse_dist_choose_driver); AUTO is the tuning table's choice for n on g->size ranks,
+ * made by the group's rank 0 and broadcast, so the ranks never disagree. ELPA2 takes the table's
+ * kernel. info > 0 is reported with the matrix size. */
 int dse_dist_eigvals(const dse_group_t *g, const dse_layout_t *L, double *A, double *w,
                      dse_eigen_driver_t driver, dse_dist_stats_t *stats, dse_err_t *err);
 

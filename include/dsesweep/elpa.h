@@ -18,10 +18,10 @@
 /* A block-cyclic layout as ELPA takes it (ScaLAPACK's, with the grid
  * coordinates of this rank). All global except the local sizes. */
 typedef struct dse_elpa_layout {
-    int n, nb;          /* order, square block size */
-    int mloc, nloc;     /* local rows (also the leading dimension) and columns */
-    int nprow, npcol;   /* grid shape */
-    int myrow, mycol;   /* this rank's coordinates */
+    int n, nb;        /* order, square block size */
+    int mloc, nloc;   /* local rows (also the leading dimension) and columns */
+    int nprow, npcol; /* grid shape */
+    int myrow, mycol; /* this rank's coordinates */
 } dse_elpa_layout_t;
 
 /* Local. Number of ELPA2 real kernels this build offers, and the i-th one's
@@ -47,8 +47,7 @@ int dse_elpa_eigenvalues(MPI_Comm comm, const dse_elpa_layout_t *lay, double *A,
  * is filled in (O(n^2)), then as dse_elpa_eigenvalues. Serialised by a
  * process-wide lock, so threads may call it (one ELPA solve at a time).
  * Needs MPI initialised (the CLI and the C API both do it). */
-int dse_elpa_eigenvalues_local(int n, double *A, double *w, int stage, int kernel,
-                               dse_err_t *err);
+int dse_elpa_eigenvalues_local(int n, double *A, double *w, int stage, int kernel, dse_err_t *err);
 
 /* Local. Bytes ELPA allocates beyond A and w for a local block of mloc x
  * nloc (a model from measured peaks: stage 1 about 2.5 copies of the local

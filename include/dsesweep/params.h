@@ -60,10 +60,10 @@ typedef struct dse_params {
     int n_rules;
     int rule;
     dse_sigma_rule_t rules[DSE_SIGMA_MAX_RULES];
-    int subsample_repeats; /* B seeded subsamples for DSE when N > max_n (default 1) */
-    dse_method_t method;   /* DSE's spectrum: auto, exact or bounded (default auto) */
-    double tol;            /* bounded: target half-width of the DSE interval, bits (0.01) */
-    size_t max_k;          /* bounded: most Lanczos basis vectors, the k budget (2000) */
+    int subsample_repeats;     /* B seeded subsamples for DSE when N > max_n (default 1) */
+    dse_method_t method;       /* DSE's spectrum: auto, exact or bounded (default auto) */
+    double tol;                /* bounded: target half-width of the DSE interval, bits (0.01) */
+    size_t max_k;              /* bounded: most Lanczos basis vectors, the k budget (2000) */
     dse_precision_t precision; /* of DSE's dense eigensolve (default float64) */
 } dse_params_t;
 

@@ -39,8 +39,8 @@
  * scope, or rejected). */
 typedef struct dse_tune_entry {
     int ranks, threads;
-    size_t count;                                         /* sizes measured */
-    size_t n[DSE_TUNE_MAX_SIZES];                         /* ascending */
+    size_t count;                                          /* sizes measured */
+    size_t n[DSE_TUNE_MAX_SIZES];                          /* ascending */
     double seconds[DSE_TUNE_MAX_SIZES][DSE_EIGEN_DRIVERS]; /* eigenvalues only */
     double kernel_gflops; /* rate of the distance + kernel build (n^2 d flops); 0: not measured */
     int elpa_kernel;      /* ELPA2 kernel id chosen by timing (-1: ELPA's default) */
@@ -49,8 +49,8 @@ typedef struct dse_tune_entry {
 /* A candidate that failed the accuracy check. */
 typedef struct dse_tune_rejected {
     int driver, ranks;
-    double error;      /* its largest eigenvalue difference from dsyevd, relative */
-    char reason[160];  /* which check matrix, or the solver's error */
+    double error;     /* its largest eigenvalue difference from dsyevd, relative */
+    char reason[160]; /* which check matrix, or the solver's error */
 } dse_tune_rejected_t;
 
 typedef struct dse_tune_table {

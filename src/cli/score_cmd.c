@@ -241,7 +241,6 @@ static void emit_table(const char *line, void *ctx)
     printf("warning     %s\n", line);
 }
 
-
 static void print_json(const char *emb, const char *dtype, const char *labels,
                        const dse_params_t *p, const dse_score_t *s, const shown_t *shown,
                        size_t nshown, int ranks)
@@ -378,11 +377,10 @@ typedef struct {
 
 /* The flags that set a numerical parameter: each is a [quantities] key of
  * the config (config.c's table parses and bounds it), "_" written "-". */
-static const char *const param_flags[] = {"sigma",       "max-n", "seed",
-                                          "repetitions", "bins",  "knn",
-                                          "n-clusters",  "alpha", "subsample-repeats",
-                                          "method",      "tol",   "max-k",
-                                          "precision"};
+static const char *const param_flags[] = {
+    "sigma", "max-n",      "seed",     "repetitions",       "bins",
+    "knn",   "n-clusters", "alpha",    "subsample-repeats", "method",
+    "tol",   "max-k",      "precision"};
 #define N_PARAM_FLAGS (sizeof param_flags / sizeof param_flags[0])
 
 enum {
@@ -442,8 +440,7 @@ static int score_option(int c, score_args_t *a, const char *prev)
         a->quantities = optarg;
         break;
     case O_DRV:
-        if (dse_eigen_driver_parse(optarg, &a->p.driver) != DSE_OK)
-        {
+        if (dse_eigen_driver_parse(optarg, &a->p.driver) != DSE_OK) {
             char msg[256];
             snprintf(msg, sizeof msg, "--driver must be auto or one of %s (got '%s')",
                      dse_eigen_driver_list(DSE_EIGEN_ONE_RANK | DSE_EIGEN_GROUP), optarg);

@@ -16,30 +16,31 @@
 static void tune_help(void)
 {
     char path[4096];
-    printf("usage: [mpiexec -n P] dsesweep tune [--sizes N,N,...] [--threads T,T,...] [--out FILE]\n"
-           "                                    [--show]\n\n"
-           "Measures every eigenvalue-only candidate on diffusion kernels of a few sizes\n"
-           "(default 500,1000,2000,3000,4000) and writes the node's tuning file, keyed by\n"
-           "CPU model and BLAS library:\n"
-           "  one rank (no mpiexec):   %s\n"
-           "                           at 1 and all BLAS threads (default 1,<cores>);\n"
-           "  P ranks (mpiexec -n P):  %s on the P ranks,\n"
-           "                           one BLAS thread each.\n"
-           "First every candidate solves check matrices (the singular kernel of a duplicated\n"
-           "sample among them); one whose eigenvalues differ from dsyevd's by more than %.0e\n"
-           "(relative to the largest) is rejected and never chosen. ELPA2's kernel is the\n"
-           "fastest of those this ELPA has. A run replaces only the entries it measured, so\n"
-           "`dsesweep tune` then `mpiexec -n 2 dsesweep tune` make one file.\n"
-           "`run` and `score` read it on every rank and use the fastest driver it measured\n"
-           "for each size and rank count; `scan`'s time estimates use its timings. Without\n"
-           "one, or when it is corrupt or from another node, the built-in table is a\n"
-           "fallback (they say so).\n"
-           "--show prints the file in use, every candidate's time per size and rank count,\n"
-           "the one chosen and why, and the rejected ones, without measuring.\n\n"
-           "Default file: %s\n"
-           "($DSESWEEP_TUNING overrides it; so does --out.)\n",
-           dse_eigen_driver_list(DSE_EIGEN_ONE_RANK), dse_eigen_driver_list(DSE_EIGEN_GROUP),
-           DSE_TUNE_CHECK_TOL, dse_tune_default_path(path, sizeof path));
+    printf(
+        "usage: [mpiexec -n P] dsesweep tune [--sizes N,N,...] [--threads T,T,...] [--out FILE]\n"
+        "                                    [--show]\n\n"
+        "Measures every eigenvalue-only candidate on diffusion kernels of a few sizes\n"
+        "(default 500,1000,2000,3000,4000) and writes the node's tuning file, keyed by\n"
+        "CPU model and BLAS library:\n"
+        "  one rank (no mpiexec):   %s\n"
+        "                           at 1 and all BLAS threads (default 1,<cores>);\n"
+        "  P ranks (mpiexec -n P):  %s on the P ranks,\n"
+        "                           one BLAS thread each.\n"
+        "First every candidate solves check matrices (the singular kernel of a duplicated\n"
+        "sample among them); one whose eigenvalues differ from dsyevd's by more than %.0e\n"
+        "(relative to the largest) is rejected and never chosen. ELPA2's kernel is the\n"
+        "fastest of those this ELPA has. A run replaces only the entries it measured, so\n"
+        "`dsesweep tune` then `mpiexec -n 2 dsesweep tune` make one file.\n"
+        "`run` and `score` read it on every rank and use the fastest driver it measured\n"
+        "for each size and rank count; `scan`'s time estimates use its timings. Without\n"
+        "one, or when it is corrupt or from another node, the built-in table is a\n"
+        "fallback (they say so).\n"
+        "--show prints the file in use, every candidate's time per size and rank count,\n"
+        "the one chosen and why, and the rejected ones, without measuring.\n\n"
+        "Default file: %s\n"
+        "($DSESWEEP_TUNING overrides it; so does --out.)\n",
+        dse_eigen_driver_list(DSE_EIGEN_ONE_RANK), dse_eigen_driver_list(DSE_EIGEN_GROUP),
+        DSE_TUNE_CHECK_TOL, dse_tune_default_path(path, sizeof path));
 }
 
 /* Parses "a,b,c" into up to max ascending integers >= min; 0 on a bad list. */

@@ -339,8 +339,7 @@ int dse_quantity_interval(dse_quantity_id_t id, const double *v, size_t nv, doub
     if (b != DSE_QID_DSE) return 0;
     size_t nb = nv;
     const double *blk = rule_block(b, v, &nb, p);
-    return dse_interval_at(blk, nb, dse_quantity_get(id)->uses_t ? t : 1.0, p ? p->tol : 0.01,
-                           out);
+    return dse_interval_at(blk, nb, dse_quantity_get(id)->uses_t ? t : 1.0, p ? p->tol : 0.01, out);
 }
 
 dse_sigma_used_t dse_quantity_sigma_used(dse_quantity_id_t id, const double *v, size_t nv,

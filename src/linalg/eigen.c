@@ -149,7 +149,8 @@ int dse_eigen_workspace_bytes(size_t n, dse_eigen_driver_t driver, size_t *bytes
     if (driver == DSE_EIGEN_AUTO || !(dse_eigen_driver_scope(driver) & DSE_EIGEN_ONE_RANK))
         driver = dse_eigen_choose(n);
     if (driver == DSE_EIGEN_ELPA1 || driver == DSE_EIGEN_ELPA2) {
-        *bytes = (size_t)dse_elpa_workspace_bytes(bn, 64, bn, bn, driver == DSE_EIGEN_ELPA1 ? 1 : 2);
+        *bytes =
+            (size_t)dse_elpa_workspace_bytes(bn, 64, bn, bn, driver == DSE_EIGEN_ELPA1 ? 1 : 2);
         return DSE_OK;
     }
     double dummy = 0, w = 0;
@@ -318,8 +319,8 @@ int dse_eigen_symmetric_float(size_t n, float *A, float *w, dse_err_t *err)
     free(work);
     free(iwork);
     if (info != 0)
-        return DSE_RAISE(err, DSE_ELAPACK, "ssyevd_2stage failed on an N = %zu matrix (info = %d%s)",
-                         n, info,
+        return DSE_RAISE(err, DSE_ELAPACK,
+                         "ssyevd_2stage failed on an N = %zu matrix (info = %d%s)", n, info,
                          info > 0 ? ": eigenvalues did not converge" : ": bad argument (a bug)");
     for (size_t i = 0; i < n / 2; ++i) { /* descending */
         float t = w[i];

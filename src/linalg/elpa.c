@@ -148,8 +148,8 @@ int dse_elpa_eigenvalues_local(int n, double *A, double *w, int stage, int kerne
     int up = 0;
     MPI_Initialized(&up);
     if (!up)
-        return DSE_RAISE(err, DSE_EUSAGE, "ELPA needs MPI initialised (N = %d); use a LAPACK driver",
-                         n);
+        return DSE_RAISE(err, DSE_EUSAGE,
+                         "ELPA needs MPI initialised (N = %d); use a LAPACK driver", n);
     size_t ld = (size_t)n;
     for (size_t j = 0; j < ld; ++j) /* ELPA reads both triangles */
         for (size_t i = j + 1; i < ld; ++i)

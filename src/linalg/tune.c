@@ -20,7 +20,10 @@ extern void openblas_set_num_threads(int num_threads);
  * jobs (docs/performance.md). Columns in the enum's order: auto (unused),
  * dsyevd, dsyevr, dsyevd_2stage, elpa1, elpa2, pdsyev, pdsyevd; 0 = not a
  * candidate there. A tuning file made on the node overrides all of it. */
-#define BUILTIN_ROW(a, b, c, e1, e2, p, pd) {0, a, b, c, e1, e2, p, pd}
+#define BUILTIN_ROW(a, b, c, e1, e2, p, pd)                                                        \
+    {                                                                                              \
+        0, a, b, c, e1, e2, p, pd                                                                  \
+    }
 static const dse_tune_table_t builtin = {
     .cpu = "built-in",
     .blas = "built-in",
@@ -253,7 +256,8 @@ void dse_tune_merge(dse_tune_table_t *into, const dse_tune_table_t *fresh)
         const dse_tune_entry_t *e = &into->entries[i];
         int replaced = 0;
         for (size_t j = 0; j < fresh->n_entries; ++j)
-            replaced |= fresh->entries[j].ranks == e->ranks && fresh->entries[j].threads == e->threads;
+            replaced |=
+                fresh->entries[j].ranks == e->ranks && fresh->entries[j].threads == e->threads;
         if (!replaced) out.entries[out.n_entries++] = *e;
     }
     /* The fresh run's rank kind decides which old rejections it re-checked. */
@@ -312,8 +316,7 @@ static int parse_sizes(const cJSON *e, dse_tune_entry_t *out, const char *path, 
         }
         measured++;
     }
-    if (!measured)
-        return DSE_RAISE(err, DSE_EFORMAT, "%s: an entry times no driver", path);
+    if (!measured) return DSE_RAISE(err, DSE_EFORMAT, "%s: an entry times no driver", path);
     return DSE_OK;
 }
 
@@ -322,8 +325,7 @@ static int parse_entry(const cJSON *e, dse_tune_entry_t *out, const char *path, 
     double ra = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(e, "ranks"));
     double th = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(e, "threads"));
     double gf = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(e, "kernel_gflops"));
-    const char *kernel =
-        cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(e, "elpa2_kernel"));
+    const char *kernel = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(e, "elpa2_kernel"));
     if (!(ra >= 1 && ra <= 1e6) || ra != floor(ra))
         return DSE_RAISE(err, DSE_EFORMAT, "%s: an entry's \"ranks\" is not a count", path);
     if (!(th >= 1 && th <= 4096) || th != floor(th))

@@ -337,8 +337,8 @@ static int scalapack_query(dse_eigen_driver_t driver, const dse_layout_t *L, dou
     int one = 1, info = 0, lw = -1, liw = -1, iwq = 0;
     double wq = 0;
     if (driver == DSE_EIGEN_PDSYEVD)
-        pdsyevd_("V", "L", &L->n, A, &one, &one, L->desc, w, Z, &one, &one, L->desc, &wq, &lw,
-                 &iwq, &liw, &info, 1, 1);
+        pdsyevd_("V", "L", &L->n, A, &one, &one, L->desc, w, Z, &one, &one, L->desc, &wq, &lw, &iwq,
+                 &liw, &info, 1, 1);
     else
         pdsyev_("N", "L", &L->n, A, &one, &one, L->desc, w, NULL, &one, &one, L->desc, &wq, &lw,
                 &info, 1, 1);
@@ -378,7 +378,8 @@ static int scalapack_eigvals(const dse_group_t *g, const dse_layout_t *L, double
     double *work = rc == DSE_OK ? DSE_MALLOC((size_t)lwork, sizeof *work, err) : NULL;
     int *iwork = work ? DSE_MALLOC((size_t)liwork, sizeof *iwork, err) : NULL;
     if (rc == DSE_OK && !iwork) rc = err->code;
-    if (st) st->bytes_local += (size_t)lwork * 8 + (size_t)liwork * 4 + (vectors ? ld * cols * 8 : 0);
+    if (st)
+        st->bytes_local += (size_t)lwork * 8 + (size_t)liwork * 4 + (vectors ? ld * cols * 8 : 0);
     rc = dse_group_agree(g, rc, err);
     if (rc == DSE_OK) {
         int one = 1, info = 0;
@@ -594,15 +595,15 @@ int dse_dist_choose_group(size_t n, size_t d, int nb, size_t budget, int request
     char a[32], b[32];
     int r, c;
     dse_group_grid_shape(available, &r, &c);
-    return DSE_RAISE(err, DSE_ENOMEM,
-                     "N = %zu needs %s per rank even on all %d ranks; the budget is %s per rank "
-                     "(use more ranks or a smaller max_N)",
-                     n,
-                     dse_format_bytes((double)dse_dist_bytes_per_rank_driver(
-                                          n, d, r, c, nb,
-                                          dse_dist_driver_for_budget(n, d, r, c, nb, budget)),
-                                      a, sizeof a),
-                     available, dse_format_bytes((double)budget, b, sizeof b));
+    return DSE_RAISE(
+        err, DSE_ENOMEM,
+        "N = %zu needs %s per rank even on all %d ranks; the budget is %s per rank "
+        "(use more ranks or a smaller max_N)",
+        n,
+        dse_format_bytes((double)dse_dist_bytes_per_rank_driver(
+                             n, d, r, c, nb, dse_dist_driver_for_budget(n, d, r, c, nb, budget)),
+                         a, sizeof a),
+        available, dse_format_bytes((double)budget, b, sizeof b));
 }
 
 /* Collective on g. AUTO becomes the fastest driver that fits the budget

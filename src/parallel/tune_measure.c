@@ -220,7 +220,8 @@ static double check_one(const dse_group_t *g, dse_eigen_driver_t d, int kernel, 
         double secs = 0, e = HUGE_VAL;
         if (rc == DSE_OK) rc = solve_once(&s, d, kernel, &secs, err);
         if (rc == DSE_OK) e = spectrum_error(s.w, ref, n);
-        if (rc != DSE_OK) snprintf(why, why_len, "failed on the %s: %.80s", checks[c].what, err->msg);
+        if (rc != DSE_OK)
+            snprintf(why, why_len, "failed on the %s: %.80s", checks[c].what, err->msg);
         else if (!(e <= DSE_TUNE_CHECK_TOL) && e > worst)
             snprintf(why, why_len, "eigenvalues differ from dsyevd by %.1e (relative) on the %s", e,
                      checks[c].what);
@@ -242,7 +243,8 @@ static int choose_elpa_kernel(const dse_group_t *g, size_t n, FILE *log, dse_err
         int id = dse_elpa_kernel_id(i);
         char why[160] = "";
         if (check_one(g, DSE_EIGEN_ELPA2, id, why, sizeof why, err) > DSE_TUNE_CHECK_TOL) {
-            if (log) fprintf(log, "  ELPA2 kernel %-22s rejected: %s\n", dse_elpa_kernel_name(id), why);
+            if (log)
+                fprintf(log, "  ELPA2 kernel %-22s rejected: %s\n", dse_elpa_kernel_name(id), why);
             continue;
         }
         solve_t s;
@@ -255,7 +257,8 @@ static int choose_elpa_kernel(const dse_group_t *g, size_t n, FILE *log, dse_err
         }
         solve_free(&s, &L);
         if (rc != DSE_OK) return rc;
-        if (log) fprintf(log, "  ELPA2 kernel %-22s N %6zu %8.3f s\n", dse_elpa_kernel_name(id), n, t);
+        if (log)
+            fprintf(log, "  ELPA2 kernel %-22s N %6zu %8.3f s\n", dse_elpa_kernel_name(id), n, t);
         if (best == -2 || t < best_t) best = id, best_t = t;
     }
     return best;
@@ -357,8 +360,9 @@ int dse_tune_measure(MPI_Comm comm, const size_t *sizes, size_t n_sizes, const i
     size_t mid = sizes[0];
     for (size_t i = 0; i < n_sizes; ++i)
         if (sizes[i] <= 2000) mid = sizes[i];
-    if (log) fprintf(log, "  accuracy check: every candidate against dsyevd (%.0e relative)\n",
-                     DSE_TUNE_CHECK_TOL);
+    if (log)
+        fprintf(log, "  accuracy check: every candidate against dsyevd (%.0e relative)\n",
+                DSE_TUNE_CHECK_TOL);
     for (int k = DSE_EIGEN_AUTO + 1; rc == DSE_OK && k < DSE_EIGEN_DRIVERS; ++k) {
         dse_eigen_driver_t d = (dse_eigen_driver_t)k;
         if (!candidate(d, g->size)) continue;

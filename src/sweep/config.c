@@ -25,9 +25,9 @@ typedef enum {
     K_UINT64,
     K_INT_LIST, /* comma-separated integers (t) */
     K_QUANTITIES,
-    K_BYTES, /* integer with optional K/M/G/T suffix (powers of 1024); 0 = automatic */
-    K_GROUP, /* auto | all | integer */
-    K_SIGMA, /* bandwidth rules (params.h), comma-separated */
+    K_BYTES,    /* integer with optional K/M/G/T suffix (powers of 1024); 0 = automatic */
+    K_GROUP,    /* auto | all | integer */
+    K_SIGMA,    /* bandwidth rules (params.h), comma-separated */
     K_METHOD,   /* auto | exact | bounded */
     K_PRECISION /* float64 | float32 */
 } key_type_t;
@@ -122,9 +122,9 @@ static const key_spec_t keys[] = {
 
 static const char *type_name(key_type_t t)
 {
-    static const char *names[] = {"string",  "path",    "path list",       "number",
-                                  "integer", "integer", "integer list",    "quantity list",
-                                  "bytes",   "group",   "sigma rule list", "method",
+    static const char *names[] = {"string",   "path",    "path list",       "number",
+                                  "integer",  "integer", "integer list",    "quantity list",
+                                  "bytes",    "group",   "sigma rule list", "method",
                                   "precision"};
     _Static_assert(sizeof names / sizeof names[0] == K_PRECISION + 1, "a name per key type");
     return names[t];
