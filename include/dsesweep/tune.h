@@ -107,6 +107,11 @@ double dse_tune_eigen_seconds(size_t n, int ranks, int threads);
  * table has no timing of it for that rank count. */
 double dse_tune_driver_seconds(dse_eigen_driver_t driver, size_t n, int ranks, int threads);
 
+/* Local. 1 when the setting (ranks, threads) is answered by the built-in
+ * table (no tuning file, or the file has no entry of that kind: one rank or
+ * a group), 0 when by this node's measurements. */
+int dse_tune_setting_is_builtin(int ranks, int threads);
+
 /* Local. The ELPA2 kernel id (elpa.h; -1 default) of the entry used for
  * `ranks` and `threads`. */
 int dse_tune_elpa_kernel(int ranks, int threads);

@@ -65,8 +65,11 @@ static size_t parse_list(const char *s, size_t *out, size_t max, long min)
 static void show_setting(const size_t *sizes, size_t n_sizes, int ranks, int threads)
 {
     int scope = ranks > 1 ? DSE_EIGEN_GROUP : DSE_EIGEN_ONE_RANK;
-    printf("\n%s, %d BLAS thread(s)%s; seconds (* = chosen: the fastest measured):\n",
-           ranks > 1 ? "a group" : "one rank", threads, ranks > 1 ? " per rank" : "");
+    printf("\n%s, %d BLAS thread(s)%s; seconds (* = chosen: the fastest measured)%s:\n",
+           ranks > 1 ? "a group" : "one rank", threads, ranks > 1 ? " per rank" : "",
+           dse_tune_setting_is_builtin(ranks, threads)
+               ? " [built-in fallback: not measured on this node]"
+               : "");
     if (ranks > 1) printf("  ranks %d\n", ranks);
     printf("%8s", "N");
     for (int k = DSE_EIGEN_AUTO + 1; k < DSE_EIGEN_DRIVERS; ++k)

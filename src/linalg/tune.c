@@ -177,6 +177,11 @@ static const dse_tune_entry_t *entry_for(int ranks, int threads)
     return e ? e : nearest(&builtin, ranks, threads);
 }
 
+int dse_tune_setting_is_builtin(int ranks, int threads)
+{
+    return entry_for(ranks, threads) == nearest(&builtin, ranks, threads);
+}
+
 /* Seconds of driver k at order n: log-log interpolation between the measured
  * sizes, n^3 scaling outside them; 0 when k has no timing in e. */
 static double predict(const dse_tune_entry_t *e, int k, size_t n)
