@@ -10,7 +10,14 @@
  * in use (tune.h; `dsesweep tune` measures the same and writes the node's
  * tuning file). Threads: whatever OPENBLAS_NUM_THREADS says. The load
  * average is printed beside each row.
+ *
+ * First it measures this node's dgemm and sgemm rates (N = 3000, best of 3)
+ * and prints, per N, the floor they set: the reduction to tridiagonal form
+ * needs (4/3) N^3 flops, so no dense eigensolve can take less than
+ * (4/3) N^3 / rate (the issue's "flops of the reduction against the node's
+ * measured dgemm rate").
  */
+#include <cblas.h>
 #include <mpi.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,6 +46,33 @@ static double load_average(void)
     return load;
 }
 
+/* GFLOP/s of a square n x n x n gemm in float64 (single = 0) or float32,
+ * best of 3. */
+static double gemm_rate(int n, int single)
+{
+    size_t nn = (size_t)n * n;
+    double *a = malloc(nn * sizeof *a), *c = malloc(nn * sizeof *c), best = 0;
+    float *af = malloc(nn * sizeof *af), *cf = malloc(nn * sizeof *cf);
+    for (size_t i = 0; i < nn; ++i)
+        af[i] = (float)(a[i] = (double)(i % 97) / 97.0);
+    for (int r = 0; r < 3; ++r) {
+        double t0 = now();
+        if (single)
+            cblas_sgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1.0f, af, n, af, n,
+                        0.0f, cf, n);
+        else
+            cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1.0, a, n, a, n, 0.0, c,
+                        n);
+        double rate = 2.0 * n * (double)n * n / (now() - t0) / 1e9;
+        if (rate > best) best = rate;
+    }
+    free(a);
+    free(c);
+    free(af);
+    free(cf);
+    return best;
+}
+
 int main(int argc, char **argv)
 {
     MPI_Init(&argc, &argv); /* ELPA on one rank runs on MPI_COMM_SELF */
@@ -54,7 +88,11 @@ int main(int argc, char **argv)
             drivers[nd++] = (dse_eigen_driver_t)k;
     printf("# OPENBLAS_NUM_THREADS=%s; seconds, eigenvalues only, min of %d\n",
            threads ? threads : "(unset)", repeats);
-    printf("%6s", "N");
+    double dg = gemm_rate(3000, 0), sg = gemm_rate(3000, 1);
+    printf("# dgemm %.1f GFLOP/s, sgemm %.1f GFLOP/s (N = 3000, best of 3); floor = (4/3) N^3 / "
+           "rate, seconds\n",
+           dg, sg);
+    printf("%6s %10s %10s", "N", "floor_f64", "floor_f32");
     for (int k = 0; k < nd; ++k)
         printf(" %14s", dse_eigen_driver_name(drivers[k]));
     printf("  %-14s %-14s %s\n", "fastest_f64", "auto_picks", "load");
@@ -89,7 +127,8 @@ int main(int argc, char **argv)
             int f32 = dse_eigen_driver_scope(drivers[k]) & DSE_EIGEN_FLOAT32;
             if (!f32 && (best == DSE_EIGEN_AUTO || t[k] < best_t)) best = drivers[k], best_t = t[k];
         }
-        printf("%6zu", n);
+        double red = 4.0 / 3.0 * (double)n * (double)n * (double)n / 1e9;
+        printf("%6zu %10.3f %10.3f", n, red / dg, red / sg);
         for (int k = 0; k < nd; ++k)
             printf(" %14.3f", t[k]);
         printf("  %-14s %-14s %.2f\n", dse_eigen_driver_name(best),

@@ -32,6 +32,10 @@
 #define DSE_TUNE_MAX_ENTRIES 8
 #define DSE_TUNE_MAX_REJECTED 16
 #define DSE_TUNE_FORMAT "dsesweep-tuning 2"
+/* `tune` does not time a driver again at larger sizes once it took over a
+ * second and more than this many times the fastest (null in the file). */
+#define DSE_TUNE_PRUNE 3.0
+
 #define DSE_TUNE_CHECK_TOL 1e-10 /* largest eigenvalue difference from dsyevd / max |lambda| */
 
 /* The timings of one (ranks, BLAS threads per rank) setting. seconds[i][d]

@@ -15,11 +15,16 @@ extern char *openblas_get_config(void);
 extern int openblas_get_num_threads(void);
 extern void openblas_set_num_threads(int num_threads);
 
-/* The built-in table, a fallback only: `dsesweep tune` on the project's
- * 2-core VM (AMD EPYC, OpenBLAS 0.3.21, ELPA 2022.11), shared with other
- * jobs (docs/performance.md). Columns in the enum's order: auto (unused),
- * dsyevd, dsyevr, dsyevd_2stage, elpa1, elpa2, pdsyev, pdsyevd; 0 = not a
- * candidate there. A tuning file made on the node overrides all of it. */
+/* The built-in table, a fallback only: `dsesweep tune --sizes
+ * 500,1000,2000,3000,4000 --threads 1,2` on one rank and under `mpiexec -n 2`
+ * on the project's 2-core VM (AMD EPYC, OpenBLAS 0.3.21, ELPA 2022.11),
+ * 2026-12-05T23:14Z, load average 1.1-1.5 from other engineers' builds:
+ * copied from the file it wrote, nothing guessed. Columns in the enum's
+ * order: auto (unused), dsyevd, dsyevr, dsyevd_2stage, elpa1, elpa2, pdsyev,
+ * pdsyevd; 0 = not a candidate there. Above 4000 the times scale as N^3.
+ * ELPA2's kernel is ELPA's default here (the measured best,
+ * generic_simple_block6, was within 4% of the others). A tuning file made
+ * on the node overrides all of it. */
 #define BUILTIN_ROW(a, b, c, e1, e2, p, pd)                                                        \
     {                                                                                              \
         0, a, b, c, e1, e2, p, pd                                                                  \
@@ -30,36 +35,35 @@ static const dse_tune_table_t builtin = {
     .n_entries = 3,
     .entries = {{.ranks = 1,
                  .threads = 1,
-                 .count = 6,
-                 .n = {500, 1000, 2000, 3000, 4000, 8000},
-                 .seconds = {BUILTIN_ROW(0.012, 0.011, 0.019, 0.030, 0.025, 0, 0),
-                             BUILTIN_ROW(0.066, 0.065, 0.094, 0.14, 0.11, 0, 0),
-                             BUILTIN_ROW(0.57, 0.61, 0.59, 1.0, 0.75, 0, 0),
-                             BUILTIN_ROW(3.2, 3.5, 2.1, 3.4, 2.4, 0, 0),
-                             BUILTIN_ROW(10.5, 11.6, 8.6, 8.0, 5.6, 0, 0),
-                             BUILTIN_ROW(61.0, 69.5, 31.2, 64.0, 45.0, 0, 0)},
-                 .kernel_gflops = 28.0,
+                 .count = 5,
+                 .n = {500, 1000, 2000, 3000, 4000},
+                 .seconds = {BUILTIN_ROW(0.009, 0.009, 0.014, 0.020, 0.024, 0, 0),
+                             BUILTIN_ROW(0.053, 0.052, 0.071, 0.107, 0.113, 0, 0),
+                             BUILTIN_ROW(0.371, 0.366, 0.395, 0.768, 0.687, 0, 0),
+                             BUILTIN_ROW(1.641, 1.677, 1.297, 3.212, 2.004, 0, 0),
+                             BUILTIN_ROW(4.374, 4.276, 2.845, 8.342, 4.345, 0, 0)},
+                 .kernel_gflops = 39.8,
                  .elpa_kernel = -1},
                 {.ranks = 1,
                  .threads = 2,
-                 .count = 6,
-                 .n = {500, 1000, 2000, 3000, 4000, 8000},
-                 .seconds = {BUILTIN_ROW(0.050, 0.023, 0.053, 0.030, 0.025, 0, 0),
-                             BUILTIN_ROW(0.096, 0.092, 0.239, 0.14, 0.11, 0, 0),
-                             BUILTIN_ROW(1.58, 1.30, 1.66, 0.9, 0.7, 0, 0),
-                             BUILTIN_ROW(2.02, 2.01, 2.50, 2.6, 2.0, 0, 0),
-                             BUILTIN_ROW(8.4, 12.5, 8.05, 6.0, 4.5, 0, 0),
-                             BUILTIN_ROW(63.9, 76.2, 29.6, 40.0, 22.5, 0, 0)},
-                 .kernel_gflops = 22.0,
+                 .count = 5,
+                 .n = {500, 1000, 2000, 3000, 4000},
+                 .seconds = {BUILTIN_ROW(0.008, 0.007, 0.020, 0.019, 0.027, 0, 0),
+                             BUILTIN_ROW(0.037, 0.038, 0.087, 0.098, 0.117, 0, 0),
+                             BUILTIN_ROW(0.218, 0.211, 0.399, 0.690, 0.613, 0, 0),
+                             BUILTIN_ROW(0.884, 0.892, 1.083, 2.515, 2.764, 0, 0),
+                             BUILTIN_ROW(2.149, 2.199, 4.009, 9.597, 5.755, 0, 0)},
+                 .kernel_gflops = 58.9,
                  .elpa_kernel = -1},
                 {.ranks = 2,
                  .threads = 1,
-                 .count = 4,
-                 .n = {1000, 2000, 4000, 8000},
-                 .seconds = {BUILTIN_ROW(0, 0, 0, 0.20, 0.15, 0.25, 0.45),
-                             BUILTIN_ROW(0, 0, 0, 1.3, 0.8, 1.6, 2.6),
-                             BUILTIN_ROW(0, 0, 0, 6.0, 3.0, 9.0, 14.0),
-                             BUILTIN_ROW(0, 0, 0, 36.6, 14.9, 60.0, 95.0)},
+                 .count = 5,
+                 .n = {500, 1000, 2000, 3000, 4000},
+                 .seconds = {BUILTIN_ROW(0, 0, 0, 0.015, 0.019, 0.016, 0.027),
+                             BUILTIN_ROW(0, 0, 0, 0.073, 0.084, 0.078, 0.130),
+                             BUILTIN_ROW(0, 0, 0, 0.486, 0.485, 0.394, 0.753),
+                             BUILTIN_ROW(0, 0, 0, 1.591, 1.310, 1.245, 2.593),
+                             BUILTIN_ROW(0, 0, 0, 4.341, 2.771, 3.467, 6.145)},
                  .kernel_gflops = 0,
                  .elpa_kernel = -1}}};
 #undef BUILTIN_ROW
@@ -186,17 +190,20 @@ int dse_tune_setting_is_builtin(int ranks, int threads)
  * sizes, n^3 scaling outside them; 0 when k has no timing in e. */
 static double predict(const dse_tune_entry_t *e, int k, size_t n)
 {
-    for (size_t i = 0; i < e->count; ++i)
-        if (!(e->seconds[i][k] > 0)) return 0;
-    if (n == 0 || e->count == 0) return 0;
+    /* The sizes k was timed at: a prefix (a driver pruned by `tune` at a
+     * size, -1 from there on, is no candidate above its last timed size). */
+    size_t count = 0;
+    while (count < e->count && e->seconds[count][k] > 0)
+        count++;
+    if (n == 0 || count == 0) return 0;
+    if (count < e->count && n > e->n[count - 1]) return 0;
     size_t i = 0;
-    while (i + 1 < e->count && e->n[i + 1] < n)
+    while (i + 1 < count && e->n[i + 1] < n)
         i++;
     double x = (double)n;
-    if (e->count == 1 || x <= (double)e->n[0])
-        return e->seconds[0][k] * pow(x / (double)e->n[0], 3);
-    if (i + 1 >= e->count || x >= (double)e->n[e->count - 1]) {
-        size_t last = e->count - 1;
+    if (count == 1 || x <= (double)e->n[0]) return e->seconds[0][k] * pow(x / (double)e->n[0], 3);
+    if (i + 1 >= count || x >= (double)e->n[count - 1]) {
+        size_t last = count - 1;
         return e->seconds[last][k] * pow(x / (double)e->n[last], 3);
     }
     double x0 = log((double)e->n[i]), x1 = log((double)e->n[i + 1]);
@@ -314,9 +321,13 @@ static int parse_sizes(const cJSON *e, dse_tune_entry_t *out, const char *path, 
             return DSE_RAISE(err, DSE_EFORMAT, "%s: \"%s\" must hold %d timings", path, name,
                              count);
         for (int i = 0; i < count; ++i) {
-            double v = cJSON_GetNumberValue(cJSON_GetArrayItem(a, i));
-            if (!(v > 0 && v < 1e7))
-                return DSE_RAISE(err, DSE_EFORMAT, "%s: \"%s\" holds a bad timing", path, name);
+            const cJSON *item = cJSON_GetArrayItem(a, i);
+            double v = -1; /* null: not timed from here on (DSE_TUNE_PRUNE) */
+            if (!cJSON_IsNull(item) || i == 0) {
+                v = cJSON_GetNumberValue(item);
+                if (!(v > 0 && v < 1e7) || (i > 0 && out->seconds[i - 1][k] < 0))
+                    return DSE_RAISE(err, DSE_EFORMAT, "%s: \"%s\" holds a bad timing", path, name);
+            }
             out->seconds[i][k] = v;
         }
         measured++;

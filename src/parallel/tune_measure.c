@@ -272,8 +272,20 @@ static int measure_size(const dse_group_t *g, size_t n, const int *accepted, dse
     dse_layout_t L;
     int rc = solve_setup(g, &timing_problem, n, &s, &L, err), reps = n <= 1000 ? 3 : 1;
     if (log) fprintf(log, "  ranks %d threads %d  N %6zu ", e->ranks, e->threads, n);
+    /* The fastest at the previous size: a driver DSE_TUNE_PRUNE x slower there
+     * (and over a second) is not timed again (-1: no candidate from here). */
+    double prev_best = 0;
+    for (int k = DSE_EIGEN_AUTO + 1; slot > 0 && k < DSE_EIGEN_DRIVERS; ++k)
+        if (e->seconds[slot - 1][k] > 0 && (prev_best == 0 || e->seconds[slot - 1][k] < prev_best))
+            prev_best = e->seconds[slot - 1][k];
     for (int k = DSE_EIGEN_AUTO + 1; rc == DSE_OK && k < DSE_EIGEN_DRIVERS; ++k) {
         if (!accepted[k]) continue;
+        double prev = slot > 0 ? e->seconds[slot - 1][k] : 0;
+        if (slot > 0 && (prev < 0 || (prev > 1.0 && prev > DSE_TUNE_PRUNE * prev_best))) {
+            e->seconds[slot][k] = -1;
+            if (log) fprintf(log, "  %s -", dse_eigen_driver_name((dse_eigen_driver_t)k));
+            continue;
+        }
         double best = 0, t = 0;
         for (int r = 0; rc == DSE_OK && r < reps; ++r) {
             rc = solve_once(&s, (dse_eigen_driver_t)k, e->elpa_kernel, &t, err);
@@ -408,8 +420,9 @@ static cJSON *entry_json(const dse_tune_entry_t *e)
     for (int k = DSE_EIGEN_AUTO + 1; k < DSE_EIGEN_DRIVERS; ++k) {
         if (!(e->count > 0 && e->seconds[0][k] > 0)) continue;
         cJSON *a = cJSON_AddArrayToObject(o, dse_eigen_driver_name((dse_eigen_driver_t)k));
-        for (size_t i = 0; i < e->count; ++i)
-            cJSON_AddItemToArray(a, cJSON_CreateNumber(e->seconds[i][k]));
+        for (size_t i = 0; i < e->count; ++i) /* null: pruned (not timed from here) */
+            cJSON_AddItemToArray(a, e->seconds[i][k] > 0 ? cJSON_CreateNumber(e->seconds[i][k])
+                                                         : cJSON_CreateNull());
     }
     return o;
 }

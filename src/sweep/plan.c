@@ -333,11 +333,12 @@ static void report_drivers(const dse_config_t *cfg, const dse_scan_t *scan, int 
                                   &ignored) != DSE_OK)
             g = ranks;
         dse_group_grid_shape(g, &r, &q);
-        dse_eigen_driver_t drv = f32 ? dse_eigen_float32_driver(g > 1)
-                                     : dse_dist_driver_for_budget(m, (size_t)c->d, r, q, 64, budget);
+        dse_eigen_driver_t drv =
+            f32 ? dse_eigen_float32_driver(g > 1)
+                : dse_dist_driver_for_budget(m, (size_t)c->d, r, q, 64, budget);
         char mem[32];
-        dse_format_bytes((double)dse_dist_bytes_per_rank_driver(m, (size_t)c->d, r, q, 64, drv), mem,
-                         sizeof mem);
+        dse_format_bytes((double)dse_dist_bytes_per_rank_driver(m, (size_t)c->d, r, q, 64, drv),
+                         mem, sizeof mem);
         printf("  N = %-7zu %-14s on %d rank(s), %s per rank", m, dse_eigen_driver_name(drv), g,
                mem);
         if (!f32)
