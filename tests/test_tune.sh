@@ -99,6 +99,24 @@ grep -qF "dsesweep: tuning file ignored: $tmp/foreign.json: made on another node
   && ok || bad "foreign file message: $(grep tuning <<<"$out")"
 check_eq "drivers after a foreign file" "$builtin=$nck " "$(drivers "$tmp/foreign.h5" | uniq -c | awk '{ print $2 "=" $1 }' | tr '\n' ' ')"
 
+# 4b. A driver pruned by tune (null from a size on) is no candidate above its last timing;
+#     a timing after a null is refused as a bad file.
+python3 - "$tmp/fake.json" "$tmp/pruned.json" "$tmp/badnull.json" <<'EOP'
+import json, sys
+t = json.load(open(sys.argv[1]))
+for e in t["entries"]:
+    e["dsyevd_2stage"] = [0.01] + [None] * (len(e["sizes"]) - 1)
+    e["dsyevr"] = [0.5 for _ in e["sizes"]]
+json.dump(t, open(sys.argv[2], "w"), indent=1)
+for e in t["entries"]:
+    e["dsyevd_2stage"] = [None] * (len(e["sizes"]) - 1) + [0.01]
+json.dump(t, open(sys.argv[3], "w"), indent=1)
+EOP
+json=$(DSESWEEP_TUNING=$tmp/pruned.json OPENBLAS_NUM_THREADS=1 "$bin" score "$tmp/tree/run_a/step_001.npy" --sigma 4 --quantities DSE --json)
+check_eq "score --json driver above a pruned driver's sizes" dsyevr "$("$json_get" driver <<<"$json")"
+out=$(DSESWEEP_TUNING=$tmp/badnull.json OPENBLAS_NUM_THREADS=1 "$bin" score "$tmp/tree/run_a/step_001.npy" --sigma 4 --quantities DSE 2>&1)
+grep -qF "tuning file ignored: $tmp/badnull.json: \"dsyevd_2stage\" holds a bad timing" <<<"$out" && ok || bad "a timing after a null: $(grep tuning <<<"$out")"
+
 # 5. Ranks x BLAS threads over the cores (no binding, threads unset): capped, said once,
 #    and the store's threads column shows the cap.
 cores=$(nproc); cap=$((cores / 2 > 0 ? cores / 2 : 1))
