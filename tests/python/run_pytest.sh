@@ -22,7 +22,10 @@ cd "$(dirname "${BASH_SOURCE[0]}")" || exit 1
 # PYTHONMALLOC=malloc: objects in pymalloc's arenas (mmap'ed, which
 # LeakSanitizer does not scan) would make the blocks they point to look
 # leaked; with malloc every object is a block LeakSanitizer follows.
+# malloc_context_size=80: a stack deep enough to reach the interpreter's start
+# (Py_InitializeFromConfig, tests/sanitizers/lsan.supp) from what site.py runs.
 if [ -n "${DSE_ASAN_PRELOAD:-}" ]; then
   export LD_PRELOAD=$DSE_ASAN_PRELOAD${LD_PRELOAD:+:$LD_PRELOAD} PYTHONMALLOC=malloc
+  export ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}malloc_context_size=80
 fi
 exec "$python" -m pytest -q -p no:cacheprovider "$@"
