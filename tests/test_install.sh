@@ -11,6 +11,17 @@ if ! "$python" -c "import numpy" 2>/dev/null; then
   exit 77
 fi
 log=$tmp/install.log
+# The runs below start from an empty environment (env -i). Under
+# tools/sanitize.sh the sanitizers' settings go through (the suppressions
+# file, Open MPI's plugins kept loaded), and python3 gets the ASan runtime
+# preloaded to load the sanitized library (DSE_ASAN_PRELOAD, tests/CMakeLists.txt).
+keep=()
+for v in ASAN_OPTIONS UBSAN_OPTIONS LSAN_OPTIONS OMPI_MCA_mca_base_component_disable_dlclose \
+         PMIX_MCA_mca_base_component_disable_dlclose; do
+  [ -n "${!v:-}" ] && keep+=("$v=${!v}")
+done
+pykeep=("${keep[@]}")
+[ -n "${DSE_ASAN_PRELOAD:-}" ] && pykeep+=("LD_PRELOAD=$DSE_ASAN_PRELOAD" PYTHONMALLOC=malloc)
 cmake --install "$build" --prefix "$prefix" >"$log" 2>&1 && ok || bad "cmake --install failed: $(tail -5 "$log")"
 [ -x "$prefix/bin/dsesweep" ] && ok || bad "no bin/dsesweep"
 [ -f "$prefix/include/dsesweep/capi.h" ] && [ -f "$prefix/include/dsesweep/version.h" ] \
@@ -29,15 +40,15 @@ grep -q "export PATH=$prefix/bin" "$log" && ok || bad "no PATH line in the insta
 # one version of VERSION.
 want="dsesweep $(head -1 "$(dirname "$0")/../VERSION")"
 check_eq "dsesweep --version from the prefix" "$want" \
-  "$(env -i PATH="$prefix/bin:/usr/bin:/bin" dsesweep --version 2>&1)"
+  "$(env -i "${keep[@]}" PATH="$prefix/bin:/usr/bin:/bin" dsesweep --version 2>&1)"
 [ -x "$site/dsesweep/bin/dsesweep" ] && ok || bad "no bin/dsesweep in the installed package"
 check_eq "python -m dsesweep --version from the prefix" "$want" \
-  "$(cd "$tmp" && env -i PATH=/usr/bin:/bin HOME="$tmp" PYTHONPATH="$site" "$python" -m dsesweep --version 2>&1)"
-cli=$(cd "$tmp" && env -i PATH="$prefix/bin:/usr/bin:/bin" HOME="$tmp" dsesweep score \
+  "$(cd "$tmp" && env -i "${pykeep[@]}" PATH=/usr/bin:/bin HOME="$tmp" PYTHONPATH="$site" "$python" -m dsesweep --version 2>&1)"
+cli=$(cd "$tmp" && env -i "${keep[@]}" PATH="$prefix/bin:/usr/bin:/bin" HOME="$tmp" dsesweep score \
       "$oracle/blobs_z.npy" --quantities DSE --json | "$python" -c \
       "import json,sys; print(repr(json.load(sys.stdin)['results'][0]['value']))")
 # The package from the prefix (not from the build tree), same value.
-py=$(cd "$tmp" && env -i PATH=/usr/bin:/bin HOME="$tmp" PYTHONPATH="$site" "$python" -c "
+py=$(cd "$tmp" && env -i "${pykeep[@]}" PATH=/usr/bin:/bin HOME="$tmp" PYTHONPATH="$site" "$python" -c "
 import numpy as np, dsesweep, os
 assert dsesweep.__file__.startswith('$site'), dsesweep.__file__
 print(repr(dsesweep.dse(np.load('$oracle/blobs_z.npy'))))")

@@ -85,7 +85,9 @@ echo "  30 double submits: $refused second writer(s) refused at once, none hung,
 rm -f "$tmp/race.h5"*
 sed 's|^include = .*|include = run_a/step_*.npy|' "$tmp/race.ini" > "$tmp/race_a.ini"
 mpi -n 2 "$bin" run "$tmp/race_a.ini" -q > /dev/null || bad "run_a alone"
-export DSE_TEST_SLOW_IO=0.3
+# 1.5 s per journal append: the sweep must outlast the three commands below,
+# which take seconds each under tools/sanitize.sh (at 0.3 s it had ended there).
+export DSE_TEST_SLOW_IO=1.5
 mpi -n 2 "$bin" run "$tmp/race.ini" > "$tmp/slow.out" 2>&1 & pid=$!
 for _ in $(seq 1 300); do grep -q '^\[ *2/' "$tmp/slow.out" && break; sleep 0.05; done
 export DSE_TEST_SLOW_IO=
@@ -98,6 +100,7 @@ err=$(mpi -n 1 "$bin" merge "$tmp/ref.h5" -o "$tmp/race.h5" 2>&1 >/dev/null); st
   && ok || bad "merge into a store a sweep writes: exit $st, '$err'"
 "$bin" export "$tmp/race.h5" > /dev/null 2>&1 && ok || bad "export during a sweep failed"
 [ -s "$tmp/race.h5.journal" ] && ok || bad "the live sweep's journal was emptied"
+kill -0 $pid 2>/dev/null && ok || bad "the slow sweep ended before the checks above (they lost their point)"
 pkill -9 -f "dsesweep run $tmp/race.ini"; kill -9 $pid 2>/dev/null; wait $pid 2>/dev/null
 [ -s "$tmp/race.h5.lock" ] && ok || bad "a killed writer left no holder line"
 out=$(mpi -n 2 "$bin" run "$tmp/race.ini" -q 2>&1); st=$?

@@ -131,11 +131,15 @@ def _load():
     """The library next to this file, or the one $DSESWEEP_LIBRARY names.
 
     RTLD_GLOBAL: Open MPI loads its components as plugins that need the MPI
-    library's symbols to be global."""
+    library's symbols to be global. RTLD_NODELETE: the library (and the MPI
+    it brought in) stays loaded until the process ends, as CPython keeps its
+    extension modules: MPI cannot be initialised twice in a process, and Open
+    MPI's threads and exit handlers run its code up to the end (it also lets
+    the sanitizer build name their frames in a leak report)."""
     path = os.environ.get("DSESWEEP_LIBRARY") or os.path.join(
         os.path.dirname(os.path.abspath(__file__)), LIBRARY_NAME)
     try:
-        return ffi.dlopen(path, ffi.RTLD_NOW | ffi.RTLD_GLOBAL)
+        return ffi.dlopen(path, ffi.RTLD_NOW | ffi.RTLD_GLOBAL | ffi.RTLD_NODELETE)
     except OSError as e:
         raise RuntimeLibraryError(_missing_message(path, str(e))) from None
 
