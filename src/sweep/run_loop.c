@@ -174,6 +174,7 @@ typedef struct {
     const char *journal;
     int verbose;
     size_t done, total, failed;
+    size_t not_recorded; /* finished but not journaled: not done */
     double t_start;
 } coordinator_t;
 
@@ -198,6 +199,17 @@ static void progress(coordinator_t *co, const sweep_task_t *t, const task_outcom
             printf("        %-22s t=%-3g %.10g\n", names[i], ts[i], o->values[i]);
     }
     fflush(stdout);
+}
+
+/* A finished task whose journal record could not be written: it is not
+ * done (the next run computes it again), and says so on stderr whatever
+ * the verbosity. Only recorded tasks are printed as finished (progress). */
+static void not_done(coordinator_t *co, const sweep_task_t *t, const dse_err_t *why)
+{
+    const dse_checkpoint_t *c = &co->scan->items[t->checkpoint];
+    co->not_recorded++;
+    fprintf(stderr, "dsesweep: not done (its journal record could not be written: %s): %s %s\n",
+            sweep_without_rank(why->msg), c->rel, family_name(t->family));
 }
 
 /* Commits a finished task through the store: journal first, then memory. */
@@ -294,8 +306,12 @@ static int run_alone(MPI_Comm g_comm, const sweep_plan_t *plan, const mi_categor
     for (size_t i = 0; i < plan->ntask && fatal == DSE_OK && !stop_signal; ++i) {
         task_outcome_t out;
         run_task(g_comm, co->cfg, &plan->scan, mi, &plan->tasks[i], &out);
+        /* Journal (write + fsync), THEN print: a printed task is on disk. */
         fatal = record(co, &plan->tasks[i], &out, err);
-        progress(co, &plan->tasks[i], &out, 0);
+        if (fatal == DSE_OK)
+            progress(co, &plan->tasks[i], &out, 0);
+        else
+            not_done(co, &plan->tasks[i], err);
         free(out.spectrum);
     }
     return fatal;
@@ -341,8 +357,13 @@ static int coordinate(MPI_Comm comm, const dse_sweep_opts_t *o, const sweep_plan
         recv_outcome(&out, st.MPI_SOURCE, comm);
         busy--;
         const sweep_task_t *t = &plan->tasks[leader_task[st.MPI_SOURCE]];
-        if (fatal == DSE_OK) fatal = record(co, t, &out, err);
-        progress(co, t, &out, st.MPI_SOURCE);
+        /* Journal (write + fsync), THEN print; after a failed append no
+         * record is attempted and the tasks still arriving are not done. */
+        int recorded = fatal == DSE_OK && (fatal = record(co, t, &out, err)) == DSE_OK;
+        if (recorded)
+            progress(co, t, &out, st.MPI_SOURCE);
+        else
+            not_done(co, t, err);
         free(out.spectrum);
         hand_out(comm, st.MPI_SOURCE, &next, plan, fatal == DSE_OK && !stop_signal, leader_task,
                  &busy);
@@ -486,7 +507,7 @@ int sweep_run_loop(MPI_Comm comm, const dse_config_t *cfg, const dse_sweep_opts_
     MPI_Comm g_comm = split_groups(comm, plan);
     coordinator_t co = {cfg,        &plan->scan, store,       dse_store_journal_path(store),
                         o->verbose, 0,           plan->ntask, 0,
-                        MPI_Wtime()};
+                        0,          MPI_Wtime()};
     int capped = cap_blas_threads(comm);
     if (rank == 0 && o->verbose >= 0) announce(size, plan, summary, store);
     if (rank == 0 && o->verbose >= 0 && capped)
@@ -501,6 +522,15 @@ int sweep_run_loop(MPI_Comm comm, const dse_config_t *cfg, const dse_sweep_opts_
     else
         work(comm, g_comm, cfg, plan, mi);
     if (g_comm != MPI_COMM_NULL) MPI_Comm_free(&g_comm);
+    if (fatal != DSE_OK && co.not_recorded) {
+        char msg[DSE_ERR_MSG_MAX + 200];
+        snprintf(msg, sizeof msg,
+                 "%.800s; %zu finished task(s) could not be journaled and are not done "
+                 "(listed above); the %zu journaled one(s) are kept",
+                 err->msg, co.not_recorded, co.done);
+        memcpy(err->msg, msg, sizeof err->msg - 1);
+        err->msg[sizeof err->msg - 1] = '\0';
+    }
     fatal = dse_comm_agree(comm, fatal, err);
     share_summary(comm, plan, &co, summary);
     return fatal;
