@@ -36,6 +36,8 @@ typedef struct {
     size_t n_visited, vcap;
     pcre2_code *re;
     pcre2_match_data *md;
+    size_t rejected;        /* files the include glob matched and path_regex did not */
+    char rejected_one[512]; /* the first of them (below its root) */
     dse_err_t *err;
     int rc;
 } walk_t;
@@ -192,6 +194,7 @@ static int add_item(walk_t *w, const char *root, const char *rel)
     int matched;
     name_parts(w, rel, &run, &step, &matched);
     if (!matched) {
+        if (!w->rejected++) snprintf(w->rejected_one, sizeof w->rejected_one, "%s", rel);
         free(run);
         return DSE_OK;
     }
@@ -428,7 +431,7 @@ static void check_default_naming(walk_t *w)
 int dse_scan_tree(const dse_config_t *cfg, dse_scan_t *scan, dse_err_t *err)
 {
     memset(scan, 0, sizeof *scan);
-    walk_t w = {cfg, scan, 0, 0, {0}, NULL, 0, 0, NULL, NULL, err, DSE_OK};
+    walk_t w = {cfg, scan, 0, 0, {0}, NULL, 0, 0, NULL, NULL, 0, "", err, DSE_OK};
     if (cfg->path_regex && *cfg->path_regex) {
         int code;
         PCRE2_SIZE off;
@@ -467,6 +470,13 @@ int dse_scan_tree(const dse_config_t *cfg, dse_scan_t *scan, dse_err_t *err)
     if (w.rc == DSE_OK && readable == 0)
         w.rc = DSE_RAISE(err, DSE_EIO, "%s: none of the %d root(s) can be read (first: %s)",
                          cfg->path, cfg->n_roots, cfg->roots[0]);
+    /* A regex that names none of the files the glob matched is a typo, not
+     * an empty sweep: refused with a file it fails on. */
+    if (w.rc == DSE_OK && scan->count == 0 && w.rejected)
+        w.rc = DSE_RAISE(err, DSE_EUSAGE,
+                         "%s: path_regex '%s' matches none of the %zu file(s) that include = '%s' "
+                         "matched; it fails on %s (below its root); nothing was computed",
+                         cfg->path, cfg->path_regex, w.rejected, cfg->include, w.rejected_one);
     if (w.rc == DSE_OK && !(cfg->path_regex && *cfg->path_regex)) check_default_naming(&w);
     if (w.rc == DSE_OK) w.rc = check_duplicates(&w);
     if (w.rc != DSE_OK) dse_scan_free(scan);
