@@ -1,13 +1,24 @@
-/* bench_eigen.c — eigenvalues-only LAPACK drivers on diffusion kernels.
+/* bench_eigen.c — the one-rank eigenvalues-only drivers on diffusion kernels.
  *
- *   bench_eigen [N ...]      (default 500 1000 1500 2000 3000 4000)
+ *   bench_eigen [N ...]      (default 500 1000 2000 4000)
  *
- * Times dsyevd, dsyevr and dsyevd_2stage (JOBZ='N') on the anisotropic
- * kernel of N random points in 64 dimensions and prints which is fastest and
- * which AUTO picks from the table in use (tune.h; `dsesweep tune` measures
- * the same and writes the node's tuning file).
- * Threads: whatever OPENBLAS_NUM_THREADS says.
+ * Times every one-rank driver of the table (dsyevd, dsyevr, dsyevd_2stage,
+ * ELPA1, ELPA2; JOBZ='N') and the float32 one of precision = float32
+ * (ssyevd_2stage) on the anisotropic kernel of N random points in 64
+ * dimensions, the minimum of REPEATS runs (environment, default 3), and
+ * prints which float64 driver is fastest and which AUTO picks from the table
+ * in use (tune.h; `dsesweep tune` measures the same and writes the node's
+ * tuning file). Threads: whatever OPENBLAS_NUM_THREADS says. The load
+ * average is printed beside each row.
+ *
+ * First it measures this node's dgemm and sgemm rates (N = 3000, best of 3)
+ * and prints, per N, the floor they set: the reduction to tridiagonal form
+ * needs (4/3) N^3 flops, so no dense eigensolve can take less than
+ * (4/3) N^3 / rate (the issue's "flops of the reduction against the node's
+ * measured dgemm rate").
  */
+#include <cblas.h>
+#include <mpi.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,14 +35,69 @@ static double now(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
+static double load_average(void)
+{
+    double load = -1;
+    FILE *f = fopen("/proc/loadavg", "r");
+    if (f) {
+        if (fscanf(f, "%lf", &load) != 1) load = -1;
+        fclose(f);
+    }
+    return load;
+}
+
+/* GFLOP/s of a square n x n x n gemm in float64 (single = 0) or float32,
+ * best of 3. */
+static double gemm_rate(int n, int single)
+{
+    size_t nn = (size_t)n * n;
+    double *a = malloc(nn * sizeof *a), *c = malloc(nn * sizeof *c), best = 0;
+    float *af = malloc(nn * sizeof *af), *cf = malloc(nn * sizeof *cf);
+    for (size_t i = 0; i < nn; ++i)
+        af[i] = (float)(a[i] = (double)(i % 97) / 97.0);
+    for (int r = 0; r < 3; ++r) {
+        double t0 = now();
+        if (single)
+            cblas_sgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1.0f, af, n, af, n,
+                        0.0f, cf, n);
+        else
+            cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1.0, a, n, a, n, 0.0, c,
+                        n);
+        double rate = 2.0 * n * (double)n * n / (now() - t0) / 1e9;
+        if (rate > best) best = rate;
+    }
+    free(a);
+    free(c);
+    free(af);
+    free(cf);
+    return best;
+}
+
 int main(int argc, char **argv)
 {
-    size_t defaults[] = {500, 1000, 1500, 2000, 3000, 4000};
+    MPI_Init(&argc, &argv); /* ELPA on one rank runs on MPI_COMM_SELF */
+    size_t defaults[] = {500, 1000, 2000, 4000};
     size_t count = argc > 1 ? (size_t)(argc - 1) : sizeof defaults / sizeof defaults[0];
-    const char *threads = getenv("OPENBLAS_NUM_THREADS");
-    printf("# OPENBLAS_NUM_THREADS=%s; seconds, eigenvalues only\n", threads ? threads : "(unset)");
-    printf("%6s %10s %10s %14s  %s\n", "N", "dsyevd", "dsyevr", "dsyevd_2stage", "fastest");
-    for (size_t c = 0; c < count; ++c) {
+    const char *threads = getenv("OPENBLAS_NUM_THREADS"), *rep = getenv("REPEATS");
+    int repeats = rep ? atoi(rep) : 3;
+    if (repeats < 1) repeats = 1;
+    dse_eigen_driver_t drivers[DSE_EIGEN_ALL_DRIVERS];
+    int nd = 0;
+    for (int k = DSE_EIGEN_AUTO + 1; k < DSE_EIGEN_ALL_DRIVERS; ++k)
+        if (dse_eigen_driver_scope((dse_eigen_driver_t)k) & DSE_EIGEN_ONE_RANK)
+            drivers[nd++] = (dse_eigen_driver_t)k;
+    printf("# OPENBLAS_NUM_THREADS=%s; seconds, eigenvalues only, min of %d\n",
+           threads ? threads : "(unset)", repeats);
+    double dg = gemm_rate(3000, 0), sg = gemm_rate(3000, 1);
+    printf("# dgemm %.1f GFLOP/s, sgemm %.1f GFLOP/s (N = 3000, best of 3); floor = (4/3) N^3 / "
+           "rate, seconds\n",
+           dg, sg);
+    printf("%6s %10s %10s", "N", "floor_f64", "floor_f32");
+    for (int k = 0; k < nd; ++k)
+        printf(" %14s", dse_eigen_driver_name(drivers[k]));
+    printf("  %-14s %-14s %s\n", "fastest_f64", "auto_picks", "load");
+    int status = 0;
+    for (size_t c = 0; c < count && !status; ++c) {
         size_t n = argc > 1 ? strtoul(argv[c + 1], NULL, 10) : defaults[c], d = 64;
         double *z = malloc(n * d * sizeof *z), *K = malloc(n * n * sizeof *K);
         double *A = malloc(n * n * sizeof *A), *w = malloc(n * sizeof *w);
@@ -44,25 +110,35 @@ int main(int argc, char **argv)
             fprintf(stderr, "%s\n", err.msg);
             return 1;
         }
-        double t[3];
-        for (int drv = DSE_EIGEN_DSYEVD; drv <= DSE_EIGEN_DSYEVD_2STAGE; ++drv) {
-            memcpy(A, K, n * n * sizeof *A);
-            double t0 = now();
-            if (dse_eigen_symmetric(n, A, w, (dse_eigen_driver_t)drv, &err) != DSE_OK) {
-                fprintf(stderr, "%s\n", err.msg);
-                return 1;
+        double t[DSE_EIGEN_ALL_DRIVERS], load = load_average(), best_t = 0;
+        dse_eigen_driver_t best = DSE_EIGEN_AUTO;
+        for (int k = 0; k < nd && !status; ++k) {
+            t[k] = 0;
+            for (int r = 0; r < repeats && !status; ++r) {
+                memcpy(A, K, n * n * sizeof *A);
+                double t0 = now();
+                if (dse_eigen_symmetric(n, A, w, drivers[k], &err) != DSE_OK) {
+                    fprintf(stderr, "%s\n", err.msg);
+                    status = 1;
+                }
+                double s = now() - t0;
+                if (r == 0 || s < t[k]) t[k] = s;
             }
-            t[drv - 1] = now() - t0;
+            int f32 = dse_eigen_driver_scope(drivers[k]) & DSE_EIGEN_FLOAT32;
+            if (!f32 && (best == DSE_EIGEN_AUTO || t[k] < best_t)) best = drivers[k], best_t = t[k];
         }
-        int best = t[0] <= t[1] && t[0] <= t[2] ? 0 : (t[1] <= t[2] ? 1 : 2);
-        printf("%6zu %10.3f %10.3f %14.3f  %s (auto picks %s)\n", n, t[0], t[1], t[2],
-               dse_eigen_driver_name((dse_eigen_driver_t)(best + 1)),
-               dse_eigen_driver_name(dse_eigen_choose(n)));
+        double red = 4.0 / 3.0 * (double)n * (double)n * (double)n / 1e9;
+        printf("%6zu %10.3f %10.3f", n, red / dg, red / sg);
+        for (int k = 0; k < nd; ++k)
+            printf(" %14.3f", t[k]);
+        printf("  %-14s %-14s %.2f\n", dse_eigen_driver_name(best),
+               dse_eigen_driver_name(dse_eigen_choose(n)), load);
         fflush(stdout);
         free(z);
         free(K);
         free(A);
         free(w);
     }
-    return 0;
+    MPI_Finalize();
+    return status;
 }

@@ -3,7 +3,8 @@
 # DSE_PYTHON_BUILD_DIR (build/python) set. The package
 # goes to that Python's site-packages under the install prefix, or to
 # PREFIX/lib/python3.X/site-packages (cmake/python_site.py decides); the last
-# lines say what to add to PATH and PYTHONPATH when they need it.
+# lines say what to add to PATH and PYTHONPATH when they need it. The package
+# carries the library and the program (bin/dsesweep, for python -m dsesweep).
 execute_process(COMMAND "${DSE_PYTHON}" "${CMAKE_CURRENT_LIST_DIR}/python_site.py"
                         "${CMAKE_INSTALL_PREFIX}"
                 OUTPUT_VARIABLE site_out RESULT_VARIABLE site_rc
@@ -14,7 +15,7 @@ endif()
 string(REPLACE "\n" ";" site_lines "${site_out}")
 list(GET site_lines 0 site_dir)
 list(GET site_lines 1 site_state)
-file(INSTALL "${DSE_PYTHON_BUILD_DIR}/dsesweep" DESTINATION "${site_dir}"
+file(INSTALL "${DSE_PYTHON_BUILD_DIR}/dsesweep" DESTINATION "${site_dir}" USE_SOURCE_PERMISSIONS
      PATTERN "__pycache__" EXCLUDE PATTERN "*.pyc" EXCLUDE)
 message(STATUS "dsesweep: Python package for ${DSE_PYTHON}: ${site_dir}/dsesweep")
 if(site_state STREQUAL "off-path")

@@ -180,6 +180,21 @@ grep -q "bounded method: 24 result(s) from partial spectra, 24 with a certified 
 [ "$(grep -c '^intervals (bounded method' "$tmp/report.txt")" = 2 ] &&
   [ "$(grep -cE '^[12] +\[[0-9.]+, [0-9.]+\]' "$tmp/report.txt")" = 4 ] &&
   ok || bad "report lacks the per-run intervals: $(grep -A3 '^intervals' "$tmp/report.txt")"
+# The HTML page carries every interval as an interval: [lower, upper] per cell,
+# equal to export's to 15 digits (the browser test draws such pages).
+"$bin" report "$tmp/out.h5" --html "$tmp/page.html" >/dev/null 2>&1 || bad "report --html"
+if out=$("$py" - "$tmp/page.html" "$tmp/out.csv" <<'EOP'
+import csv, json, re, sys
+html = open(sys.argv[1]).read()
+data = json.loads(re.search(r'<script id="report-data" type="application/json">(.*?)</script>', html, re.S).group(1))
+want = sorted((float(r["lower"]), float(r["upper"])) for r in csv.DictReader(open(sys.argv[2])))
+got = sorted((c["lo"][i], c["hi"][i]) for c in data["columns"] for i in range(len(c["lo"])) if c["lo"][i] is not None)
+print("%d intervals on the page, %d in the store" % (len(got), len(want)))
+# the page's numbers have 15 significant digits (cJSON)
+close = len(got) == len(want) and all(abs(g - w) <= 1e-13 * abs(w) for p, q in zip(got, want) for g, w in zip(p, q))
+sys.exit(0 if close and data["bounded"] == {"certified": 24, "statistical": 0, "wide": 0} else 1)
+EOP
+); then ok; else bad "page intervals: $out"; fi
 cp "$tmp/out.h5" "$tmp/re.h5"
 "$bin" rescore "$tmp/re.h5" --t 3 >"$tmp/re.txt" 2>&1; st=$?
 [ "$st" = 1 ] && grep -q "4 checkpoint(s) were scored by the bounded method and have no stored spectrum" "$tmp/re.txt" &&

@@ -25,9 +25,14 @@ site=${line#export PYTHONPATH=}
 case $site in "$prefix"/*) ok ;; *) bad "package outside the prefix: $site" ;; esac
 grep -q "export PATH=$prefix/bin" "$log" && ok || bad "no PATH line in the install log"
 
-# The program from the prefix.
-version=$(env -i PATH="$prefix/bin:/usr/bin:/bin" dsesweep --version 2>&1)
-case $version in *0.*) ok ;; *) bad "dsesweep --version from the prefix: $version" ;; esac
+# The program from the prefix, and the package's copy of it (python -m): the
+# one version of VERSION.
+want="dsesweep $(head -1 "$(dirname "$0")/../VERSION")"
+check_eq "dsesweep --version from the prefix" "$want" \
+  "$(env -i PATH="$prefix/bin:/usr/bin:/bin" dsesweep --version 2>&1)"
+[ -x "$site/dsesweep/bin/dsesweep" ] && ok || bad "no bin/dsesweep in the installed package"
+check_eq "python -m dsesweep --version from the prefix" "$want" \
+  "$(cd "$tmp" && env -i PATH=/usr/bin:/bin HOME="$tmp" PYTHONPATH="$site" "$python" -m dsesweep --version 2>&1)"
 cli=$(cd "$tmp" && env -i PATH="$prefix/bin:/usr/bin:/bin" HOME="$tmp" dsesweep score \
       "$oracle/blobs_z.npy" --quantities DSE --json | "$python" -c \
       "import json,sys; print(repr(json.load(sys.stdin)['results'][0]['value']))")

@@ -1,23 +1,28 @@
 /* test_oracle.c — parity with the public Python reference.
  *
- * usage: test_oracle ORACLE_DIR [DRIVER]
+ * usage: test_oracle ORACLE_DIR [DRIVER | float32]
  * Loads ORACLE_DIR/cases.json at run time and checks every case:
  * deterministic kinds to 1e-9 relative, eigenvalues to 1e-10 absolute,
  * dsmi_discrete's class-conditional DSEs to 1e-9 and its random part within
  * 4 standard errors of the reference's subset means. Unknown kinds fail.
+ * With float32 (precision = float32): every DSE case's proved interval
+ * holds the reference's value and the float64 one, and is under 0.1 bits.
  */
 #include <cjson/cJSON.h>
+#include <mpi.h>
 #include <stdlib.h>
 
 #include "check.h"
 #include "dsesweep/categories.h"
 #include "dsesweep/entropy.h"
+#include "dsesweep/interval.h"
 #include "dsesweep/measure.h"
 #include "dsesweep/mi.h"
 #include "dsesweep/source.h"
 
 static const char *dir;
 static dse_eigen_driver_t driver = DSE_EIGEN_AUTO;
+static int float32; /* 1: precision = float32 (DSE cases against the proved interval) */
 
 static char *slurp(const char *path)
 {
@@ -79,10 +84,31 @@ static void run_case(const cJSON *c, int index)
     dse_err_clear(&err);
     double sigma = num(c, "sigma"), expected = num(c, "expected"), got = NAN;
     double *eig = malloc(z.rows * sizeof *eig);
-    if (!strcmp(kind, "dse")) {
+    if (!strcmp(kind, "dse") && float32) {
+        /* precision = float32: the proved interval holds the reference's value
+         * and the float64 one. */
+        double *ref = malloc(z.rows * sizeof *ref);
+        CHECK(dse_kernel_spectrum(z.rows, z.cols, z.data, sigma, DSE_KERNEL_ANISOTROPIC,
+                                  DSE_EIGEN_DSYEVD, ref, &err) == DSE_OK,
+              "%s", err.msg);
+        spectrum_case(&z, sigma, DSE_KERNEL_ANISOTROPIC, eig);
+        dse_interval_mark_float32(eig, z.rows, dse_interval_float32_radius(z.rows));
+        dse_interval_info_t in;
+        double t = num(c, "t"), h64 = dse_entropy_spectral(ref, z.rows, t);
+        CHECK(dse_interval_at(eig, z.rows, t, 0.01, &in) && in.float32, "%s: a float32 block",
+              what);
+        CHECK(in.lower <= expected && expected <= in.upper && in.lower <= h64 && h64 <= in.upper,
+              "%s: reference %.12f and float64 %.12f in [%.12f, %.12f]", what, expected, h64,
+              in.lower, in.upper);
+        CHECK(in.upper - in.lower < 0.1, "%s: interval width %.3g bits", what, in.upper - in.lower);
+        printf("  %-50s float32 interval width %.2e bits\n", what, in.upper - in.lower);
+        free(ref);
+    } else if (!strcmp(kind, "dse")) {
         spectrum_case(&z, sigma, DSE_KERNEL_ANISOTROPIC, eig);
         got = dse_entropy_spectral(eig, z.rows, num(c, "t"));
         CHECK_REL(got, expected, 1e-9, what);
+    } else if (float32) {
+        /* the float32 mode checks DSE alone */
     } else if (!strcmp(kind, "eigvals")) {
         spectrum_case(&z, sigma, DSE_KERNEL_ANISOTROPIC, eig);
         dse_matrix_t want;
@@ -187,12 +213,16 @@ static void run_case(const cJSON *c, int index)
 
 int main(int argc, char **argv)
 {
+    MPI_Init(&argc, &argv); /* ELPA on one rank runs on MPI_COMM_SELF */
     if (argc < 2) {
         fprintf(stderr, "usage: test_oracle ORACLE_DIR [DRIVER]\n");
         return 2;
     }
     dir = argv[1];
-    if (argc > 2 && dse_eigen_driver_parse(argv[2], &driver) != DSE_OK) {
+    if (argc > 2 && !strcmp(argv[2], "float32")) { /* precision = float32 */
+        float32 = 1;
+        driver = dse_eigen_float32_driver(0);
+    } else if (argc > 2 && dse_eigen_driver_parse(argv[2], &driver) != DSE_OK) {
         fprintf(stderr, "unknown driver %s\n", argv[2]);
         return 2;
     }
@@ -217,5 +247,7 @@ int main(int argc, char **argv)
     printf("%d oracle cases with driver %s\n", i, dse_eigen_driver_name(driver));
     cJSON_Delete(root);
     free(text);
-    return check_summary("test_oracle");
+    int status = check_summary("test_oracle");
+    MPI_Finalize();
+    return status;
 }

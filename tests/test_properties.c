@@ -6,12 +6,16 @@
  * - the dgemm block kernel equals the dsyrk kernel entry by entry;
  * - seeded draws are reproducible, distinct, ascending and roughly uniform;
  * - entropy identities: uniform spectrum of n gives ~log2 n; a single
- *   non-zero eigenvalue gives ~0.
+ *   non-zero eigenvalue gives ~0;
+ * - precision = float32: the eigenvalues within the proved radius and DSE's
+ *   interval holding the float64 value on a flat and a decaying spectrum.
  */
+#include <mpi.h>
 #include <stdlib.h>
 
 #include "check.h"
 #include "dsesweep/entropy.h"
+#include "dsesweep/interval.h"
 #include "dsesweep/kernel.h"
 #include "dsesweep/measure.h"
 #include "dsesweep/rng.h"
@@ -45,7 +49,8 @@ static void test_spectrum_bounds_and_drivers(void)
             if (i) CHECK(ref[i] <= ref[i - 1], "eigenvalues sorted descending");
         }
         CHECK(lo >= -1e-12 && hi <= 1 + 1e-12, "N=%zu: eigenvalues in [%g, %g]", n, lo, hi);
-        for (int drv = DSE_EIGEN_DSYEVR; drv <= DSE_EIGEN_DSYEVD_2STAGE; ++drv) {
+        for (int drv = DSE_EIGEN_DSYEVR; drv <= DSE_EIGEN_ELPA2;
+             ++drv) { /* every one-rank driver */
             CHECK(dse_kernel_spectrum(n, d, z, 1.5, DSE_KERNEL_ANISOTROPIC, (dse_eigen_driver_t)drv,
                                       eig, &err) == DSE_OK,
                   "%s", err.msg);
@@ -191,12 +196,64 @@ static void test_entropy_identities(void)
     CHECK_ABS(dse_entropy_counts(counts, 4), 2.0, 1e-12, "four equal bins: 2 bits");
 }
 
-int main(void)
+/* precision = float32 on a flat spectrum (sigma small against the
+ * distances: K near I, every eigenvalue near 1) and a decaying one (sigma
+ * large: a few eigenvalues carry K): every float32 eigenvalue is within the
+ * proved radius of the float64 one, and DSE's interval at t = 1, 2, 5 holds
+ * the float64 value. Prints how much of the radius the error used. */
+static void test_float32_intervals(void)
 {
+    const struct {
+        const char *name;
+        double sigma;
+    } shapes[] = {{"flat", 0.05}, {"decaying", 20.0}, {"middle", 1.5}};
+    const double ts[] = {1, 2, 5};
+    size_t n = 600, d = 9;
+    double *z = random_matrix(n, d, 77, 6.0);
+    double *ref = malloc(n * sizeof *ref), *eig = malloc(n * sizeof *eig);
+    for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; ++s) {
+        dse_err_t err;
+        CHECK(dse_kernel_spectrum(n, d, z, shapes[s].sigma, DSE_KERNEL_ANISOTROPIC,
+                                  DSE_EIGEN_DSYEVD, ref, &err) == DSE_OK,
+              "%s", err.msg);
+        CHECK(dse_kernel_spectrum(n, d, z, shapes[s].sigma, DSE_KERNEL_ANISOTROPIC,
+                                  DSE_EIGEN_SSYEVD_2STAGE, eig, &err) == DSE_OK,
+              "%s", err.msg);
+        double delta = dse_interval_float32_radius(n), worst = 0;
+        for (size_t i = 0; i < n; ++i)
+            worst = fmax(worst, fabs(eig[i] - ref[i]));
+        CHECK(worst <= delta, "%s: float32 eigenvalues within the radius (%.3g > %.3g)",
+              shapes[s].name, worst, delta);
+        printf("  %-8s N = %zu: max |mu - lambda| = %.2e = %.1f u32 (radius %.2e); top %.3f, "
+               "10th %.3g\n",
+               shapes[s].name, n, worst, worst / 0x1.0p-24, delta, ref[0], ref[9]);
+        dse_interval_mark_float32(eig, n, delta);
+        for (size_t k = 0; k < sizeof ts / sizeof ts[0]; ++k) {
+            dse_interval_info_t in;
+            double h64 = dse_entropy_spectral(ref, n, ts[k]);
+            CHECK(dse_interval_at(eig, n, ts[k], 0.01, &in), "%s: interval", shapes[s].name);
+            CHECK(in.lower <= h64 && h64 <= in.upper, "%s t %g: %.12f in [%.12f, %.12f]",
+                  shapes[s].name, ts[k], h64, in.lower, in.upper);
+            printf("           t = %g: DSE %.6f, interval width %.2e bits\n", ts[k], h64,
+                   in.upper - in.lower);
+        }
+    }
+    CHECK(ref[0] > 0.999999, "the decaying spectrum's top is 1");
+    free(z);
+    free(ref);
+    free(eig);
+}
+
+int main(int argc, char **argv)
+{
+    MPI_Init(&argc, &argv); /* ELPA on one rank runs on MPI_COMM_SELF */
     test_spectrum_bounds_and_drivers();
     test_permutation_invariance();
     test_block_kernel_matches();
     test_rng_sampling();
     test_entropy_identities();
-    return check_summary("test_properties");
+    test_float32_intervals();
+    int status = check_summary("test_properties");
+    MPI_Finalize();
+    return status;
 }

@@ -179,6 +179,34 @@ done
 # truncated step 4 has none). The join and the ranking take run_c at step 3.
 check_eq "over_steps_DSMI_t_1.csv rows" 12 "$(($(wc -l < "$tmp/plots/over_steps_DSMI_t_1.csv") - 1))"
 check_eq "scatter CSV rows" 3 "$(($(wc -l < "$tmp/plots/top1_vs_DSMI_t_1.csv") - 1))"
+# The PNGs label their points, draw SE bars where SE exists (DSMI) and give
+# each run its own dash and marker; ranking.csv carries the printed SE.
+grep -q "with labels" "$tmp/plots/plots.gp" && ok || bad "scatter plots have no point labels"
+[ "$(grep -c "using 1:2:3 with xerrorbars" "$tmp/plots/plots.gp")" = 2 ] && ok \
+  || bad "not 2 scatters (DSMI t=1,2) with SE bars: $(grep -c xerrorbars "$tmp/plots/plots.gp")"
+grep -q "^\$lines_[0-9]* using 1:2:3 with yerrorlines lw 2 dt 2 pt 5\|lines_1 using 1:2:3 with yerrorlines lw 2 dt 2 pt 5" \
+  "$tmp/plots/plots.gp" && ok || bad "over-steps lines lack SE bars or a second dash and marker"
+check_eq "ranking.csv header" 'rank,run,step,DSMI(t=1),se' "$(head -1 "$tmp/plots/ranking.csv")"
+awk -F, 'NR > 1 && !($5 > 0) { bad = 1 } END { exit bad }' "$tmp/plots/ranking.csv" && ok \
+  || bad "ranking.csv se not > 0: $(cat "$tmp/plots/ranking.csv")"
+# --out DIR also writes DIR/index.html (the browser test reads such a page).
+grep -q "^page: $tmp/plots/index.html " "$tmp/report.txt" && [ -s "$tmp/plots/index.html" ] && ok \
+  || bad "no page in the plot directory"
+
+# --- the text report's columns --------------------------------------------
+"$bin" report "$tmp/s.h5" > "$tmp/cols_default.txt" 2>&1
+check_eq "default columns" "step DSE(t=1) DSMI(t=1)" "$(grep -m1 '^step' "$tmp/cols_default.txt" | tr -s ' ')"
+grep -q "^columns: DSE(t=1), DSMI(t=1) (2 of 6; --columns all" "$tmp/cols_default.txt" && ok \
+  || bad "no columns note: $(head -2 "$tmp/cols_default.txt")"
+"$bin" report "$tmp/s.h5" --columns 'DSMI,CSE' > "$tmp/cols_list.txt" 2>&1
+check_eq "--columns DSMI,CSE" "step CSE DSMI(t=1) DSMI(t=2)" "$(grep -m1 '^step' "$tmp/cols_list.txt" | tr -s ' ')"
+"$bin" report "$tmp/s.h5" --columns all > "$tmp/cols_all.txt" 2>&1
+check_eq "--columns all" "step CSE DSE(t=1) DSE(t=2) DSMI(t=1) DSMI(t=2) RankMe" \
+  "$(grep -m1 '^step' "$tmp/cols_all.txt" | tr -s ' ')"
+msg=$("$bin" report "$tmp/s.h5" --columns 'DSE(t=9)' 2>&1 >/dev/null); st=$?
+check_eq "bad --columns status" 1 "$st"
+check_eq "bad --columns message" \
+  "dsesweep report: error: $tmp/s.h5: --columns: no column matches 'DSE(t=9)' (columns: CSE, ...)" "$msg"
 
 # --- bad input ------------------------------------------------------------
 msg=$("$bin" report "$tmp/s.h5" --metadata "$tmp/meta.csv" --target accuracy 2>&1 >/dev/null); st=$?

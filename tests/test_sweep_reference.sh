@@ -186,7 +186,7 @@ grep -q "^dsesweep merge: error: conflict: the reference clustering of $tmp/s0.h
 cp "$tmp/x12.npy" "$x"
 
 # --- the report shows both, and the clustering -----------------------------------------
-"$bin" report "$tmp/r2.h5" > "$tmp/report.out" 2>&1 || bad "report"
+"$bin" report "$tmp/r2.h5" --columns all > "$tmp/report.out" 2>&1 || bad "report"
 grep -qE "DSMI\(t=1\) +DSMI\(t=2\) +DSMI_X\(t=1\) +DSMI_X\(t=2\)" "$tmp/report.out" && ok || bad "report columns: $(grep step "$tmp/report.out" | head -1)"
 grep -q "^\*_X columns: MI against 6 spectral clusters of the reference $x (300 x 12, k = 10" "$tmp/report.out" && ok || bad "report reference line"
 sizes=$(sed -n 's/^  cluster sizes://p' "$tmp/report.out")

@@ -44,7 +44,7 @@ for f in $ck; do
   "$bin" score "$f" --sigma 4,median,knn:5 --t 1,2 --labels "$tmp/tree/labels.npy" --json > "$tmp/$(basename "$(dirname "$f")")_$(basename "$f" .npy).json" \
     || bad "score $f"
 done
-"$bin" report "$tmp/s1.h5" > "$tmp/report.txt" 2>&1 || bad "report: $(cat "$tmp/report.txt")"
+"$bin" report "$tmp/s1.h5" --columns all > "$tmp/report.txt" 2>&1 || bad "report: $(cat "$tmp/report.txt")"
 for c in "DSE(t=1,sigma=4)" "DSE(t=1,sigma=median)" "DSE(t=2,sigma=knn:5)" "DSMI(t=1,sigma=median)"; do
   grep -qF "$c" "$tmp/report.txt" && ok || bad "report lacks column $c"
 done

@@ -4,7 +4,8 @@
 #  - `dsesweep tune` writes a file keyed by this node's CPU and BLAS, and `tune --show` uses it;
 #  - a fake tuning file whose timings make dsyevd_2stage the fastest at every size is used:
 #    the store's /results/driver holds dsyevd_2stage for every spectrum (1 and 2 ranks), and
-#    `score --json` names it; the built-in table picks dsyevr at N = 300 instead;
+#    `score --json` names it; the built-in table's choice at N = 300 (read from
+#    `tune --show` without a file, and not dsyevd_2stage) is used without a file;
 #  - without a file, `run` and `score` say once that they use the built-in table;
 #  - a corrupt file and another node's file are ignored with one line each; the run goes on
 #    with the built-in choice;
@@ -46,8 +47,8 @@ python3 - "$tmp/measured.json" "$tmp/fake.json" <<'EOP'
 import json, sys
 t = json.load(open(sys.argv[1]))
 for e in t["entries"]:
-    e["dsyevd"] = [1.0 for _ in e["sizes"]]
-    e["dsyevr"] = [1.0 for _ in e["sizes"]]
+    for name in ("dsyevd", "dsyevr", "elpa1", "elpa2"):  # every one-rank candidate but one
+        e[name] = [1.0 for _ in e["sizes"]]
     e["dsyevd_2stage"] = [0.01 for _ in e["sizes"]]
 json.dump(t, open(sys.argv[2], "w"), indent=1)
 EOP
@@ -63,11 +64,17 @@ json=$(DSESWEEP_TUNING=$tmp/fake.json "$bin" score "$tmp/tree/run_a/step_001.npy
 check_eq "score --json driver (fake file)" dsyevd_2stage "$("$json_get" driver <<<"$json")"
 check_eq "score --json driver_table" "$tmp/fake.json" "$("$json_get" driver_table <<<"$json")"
 
-# 3. No file: the built-in table, said once.
+# 3. No file: the built-in table, said once. Its choice at N = 300 and one thread, from --show.
+builtin=$(DSESWEEP_TUNING=$tmp/none.json OPENBLAS_NUM_THREADS=1 "$bin" tune --show --sizes 300 |
+  awk '/^one rank/ { on = 1; next } on && $1 == 300 { for (i = 2; i <= NF; ++i) if ($i ~ /^\*/) print i; exit }')
+header=$(DSESWEEP_TUNING=$tmp/none.json OPENBLAS_NUM_THREADS=1 "$bin" tune --show --sizes 300 | awk '/^one rank/ { getline; print; exit }')
+builtin=$(awk -v c="$builtin" '{ print $c }' <<<"$header")
+[ -n "$builtin" ] && [ "$builtin" != dsyevd_2stage ] && ok || bad "the built-in choice at N = 300 is '$builtin' (the fake file's must differ)"
+
 run 2 "$tmp/none.json" "$tmp/none.h5"
 [ "$status" = 0 ] && ok || bad "run without a file: exit $status"
 check_eq "'no tuning file' lines of run" 1 "$(grep -c "^dsesweep: no tuning file ($tmp/none.json): the built-in driver table is used" <<<"$out")"
-check_eq "drivers in the store (built-in)" "dsyevr=$nck " "$(drivers "$tmp/none.h5" | uniq -c | awk '{ print $2 "=" $1 }' | tr '\n' ' ')"
+check_eq "drivers in the store (built-in)" "$builtin=$nck " "$(drivers "$tmp/none.h5" | uniq -c | awk '{ print $2 "=" $1 }' | tr '\n' ' ')"
 txt=$(DSESWEEP_TUNING=$tmp/none.json "$bin" score "$tmp/tree/run_a/step_001.npy" --sigma 4 --quantities DSE)
 check_eq "'no tuning file' lines of score" 1 "$(grep -c "no tuning file ($tmp/none.json): the built-in driver table is used" <<<"$txt")"
 "$bin" export "$tmp/fake1.h5" > "$tmp/fake1.csv"; "$bin" export "$tmp/none.h5" > "$tmp/none.csv"
@@ -83,14 +90,32 @@ run 1 "$tmp/corrupt.json" "$tmp/corrupt.h5"
 [ "$status" = 0 ] && [ ! -s "$tmp/stderr" ] && ok || bad "corrupt file: exit $status, stderr $(cat "$tmp/stderr")"
 check_eq "corrupt file lines" 1 "$(grep -c 'tuning' <<<"$out")"
 check_eq "corrupt file message" "dsesweep: tuning file ignored: $tmp/corrupt.json: not valid JSON; the built-in driver table is used" "$(grep 'tuning' <<<"$out")"
-check_eq "drivers after a corrupt file" "dsyevr=$nck " "$(drivers "$tmp/corrupt.h5" | uniq -c | awk '{ print $2 "=" $1 }' | tr '\n' ' ')"
+check_eq "drivers after a corrupt file" "$builtin=$nck " "$(drivers "$tmp/corrupt.h5" | uniq -c | awk '{ print $2 "=" $1 }' | tr '\n' ' ')"
 sed -E 's/"cpu": *"[^"]*"/"cpu": "Other CPU 9000"/' "$tmp/fake.json" > "$tmp/foreign.json"
 run 1 "$tmp/foreign.json" "$tmp/foreign.h5"
 [ "$status" = 0 ] && ok || bad "foreign file: exit $status"
 check_eq "foreign file lines" 1 "$(grep -c 'tuning' <<<"$out")"
 grep -qF "dsesweep: tuning file ignored: $tmp/foreign.json: made on another node (CPU \"Other CPU 9000\"" <<<"$out" \
   && ok || bad "foreign file message: $(grep tuning <<<"$out")"
-check_eq "drivers after a foreign file" "dsyevr=$nck " "$(drivers "$tmp/foreign.h5" | uniq -c | awk '{ print $2 "=" $1 }' | tr '\n' ' ')"
+check_eq "drivers after a foreign file" "$builtin=$nck " "$(drivers "$tmp/foreign.h5" | uniq -c | awk '{ print $2 "=" $1 }' | tr '\n' ' ')"
+
+# 4b. A driver pruned by tune (null from a size on) is no candidate above its last timing;
+#     a timing after a null is refused as a bad file.
+python3 - "$tmp/fake.json" "$tmp/pruned.json" "$tmp/badnull.json" <<'EOP'
+import json, sys
+t = json.load(open(sys.argv[1]))
+for e in t["entries"]:
+    e["dsyevd_2stage"] = [0.01] + [None] * (len(e["sizes"]) - 1)
+    e["dsyevr"] = [0.5 for _ in e["sizes"]]
+json.dump(t, open(sys.argv[2], "w"), indent=1)
+for e in t["entries"]:
+    e["dsyevd_2stage"] = [None] * (len(e["sizes"]) - 1) + [0.01]
+json.dump(t, open(sys.argv[3], "w"), indent=1)
+EOP
+json=$(DSESWEEP_TUNING=$tmp/pruned.json OPENBLAS_NUM_THREADS=1 "$bin" score "$tmp/tree/run_a/step_001.npy" --sigma 4 --quantities DSE --json)
+check_eq "score --json driver above a pruned driver's sizes" dsyevr "$("$json_get" driver <<<"$json")"
+out=$(DSESWEEP_TUNING=$tmp/badnull.json OPENBLAS_NUM_THREADS=1 "$bin" score "$tmp/tree/run_a/step_001.npy" --sigma 4 --quantities DSE 2>&1)
+grep -qF "tuning file ignored: $tmp/badnull.json: \"dsyevd_2stage\" holds a bad timing" <<<"$out" && ok || bad "a timing after a null: $(grep tuning <<<"$out")"
 
 # 5. Ranks x BLAS threads over the cores (no binding, threads unset): capped, said once,
 #    and the store's threads column shows the cap.

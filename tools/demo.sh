@@ -18,7 +18,8 @@
 # run, DSE and DSMI over the steps, a ranking by DSMI, and the correlation of
 # each quantity with the made-up accuracies of configs/demo_metadata.csv
 # (timm's results-imagenet.csv format); its plots and their CSVs go to
-# demo-out/report/. DSMI rises for run_a and run_b and stays near zero for
+# demo-out/report/, with the whole report as one HTML page,
+# demo-out/report/index.html, whose path is the last line printed. DSMI rises for run_a and run_b and stays near zero for
 # run_shuffled. Safe to run again: the second run finds every task in the
 # store and computes nothing.
 set -euo pipefail
@@ -48,9 +49,9 @@ echo
 echo "== mpiexec -n $ranks dsesweep run configs/demo.ini"
 mpiexec -n "$ranks" "$build/dsesweep" run "$here/configs/demo.ini"
 echo
-echo "== dsesweep report demo-out/demo.h5 --metadata configs/demo_metadata.csv --out demo-out/report"
+echo "== dsesweep report demo-out/demo.h5 --metadata configs/demo_metadata.csv --out demo-out/report --columns 'DSE(t=1),DSMI(t=1)'"
 "$build/dsesweep" report "$here/demo-out/demo.h5" --metadata "$here/configs/demo_metadata.csv" \
-  --out "$here/demo-out/report"
+  --out "$here/demo-out/report" --columns 'DSE(t=1),DSMI(t=1)'
 echo
 echo "== cmake --install build --prefix $prefix (the program, the library, jobs/, the Python package)"
 install_log=$(cmake --install "$build" --prefix "$prefix" 2>&1) || { echo "$install_log" >&2; exit 1; }
@@ -70,3 +71,6 @@ if [ ${#exports[@]} -gt 0 ]; then
   echo
   echo "To put dsesweep on PATH, run:  export ${exports[*]}"
 fi
+echo
+echo "The report as a page (open it in a browser; it needs no network):"
+echo "$here/demo-out/report/index.html"

@@ -1,5 +1,6 @@
 /* dist.h — the distributed engine: kernels in 2D block-cyclic layout and
- * eigenvalues with ScaLAPACK pdsyev (JOBZ='N').
+ * eigenvalues with the group driver the tuning table picks (tune.h):
+ * ScaLAPACK pdsyev (JOBZ='N') or pdsyevd, or ELPA1/ELPA2 (elpa.h).
  *
  * Problem positions 0..n-1 index the samples of one problem (after any
  * subsample). Each rank asks a row reader for exactly the positions its
@@ -42,8 +43,9 @@ typedef struct dse_dist_stats {
     size_t bytes_local;     /* local matrix + workspace + shard bytes actually allocated */
     size_t shard_rows_peak; /* most embeddings rows held at once while building */
     int nprow, npcol, nb;
-    size_t distance_passes; /* squared-distance computations (one per checkpoint, however
-                               many sigma rules) */
+    size_t distance_passes;    /* squared-distance computations (one per checkpoint, however
+                                  many sigma rules) */
+    dse_eigen_driver_t driver; /* the eigensolver that ran (AUTO resolved) */
 } dse_dist_stats_t;
 
 /* Collective on g. Builds the local part A (mloc x nloc, column-major, ld
@@ -55,10 +57,25 @@ int dse_dist_kernel(const dse_group_t *g, const dse_layout_t *L, size_t d, dse_r
                     dse_dist_stats_t *stats, dse_err_t *err);
 
 /* Collective on g. All eigenvalues of the distributed symmetric matrix A
- * (destroyed) into w (n, every rank), descending. pdsyev with JOBZ='N',
- * info > 0 is reported with the matrix size. */
+ * (both triangles set; destroyed) into w (n, every rank), descending, with
+ * a group driver: pdsyev, pdsyevd, elpa1 or elpa2 (a one-rank driver
+ * means AUTO: dse_dist_choose_driver); AUTO is the tuning table's choice for n on g->size ranks,
+ * made by the group's rank 0 and broadcast, so the ranks never disagree. ELPA2 takes the table's
+ * kernel. info > 0 is reported with the matrix size. */
 int dse_dist_eigvals(const dse_group_t *g, const dse_layout_t *L, double *A, double *w,
-                     dse_dist_stats_t *stats, dse_err_t *err);
+                     dse_eigen_driver_t driver, dse_dist_stats_t *stats, dse_err_t *err);
+
+/* Collective on g. As dse_dist_eigvals with ELPA2's kernel given (elpa.h
+ * id; -1: ELPA's default); `dsesweep tune` times the kernels with it. */
+int dse_dist_eigvals_kernel(const dse_group_t *g, const dse_layout_t *L, double *A, double *w,
+                            dse_eigen_driver_t driver, int elpa_kernel, dse_dist_stats_t *stats,
+                            dse_err_t *err);
+
+/* Collective on g. The group driver for order n: `driver` itself when it
+ * runs on a group; for AUTO, or a one-rank driver, the tuning table's choice
+ * on rank 0, broadcast. */
+dse_eigen_driver_t dse_dist_choose_driver(const dse_group_t *g, size_t n,
+                                          dse_eigen_driver_t driver);
 
 /* Collective on g. The spectrum of the kernel of n positions (read through
  * `read`) into w (n, every rank). One rank: the serial path (LAPACK driver
@@ -80,8 +97,22 @@ int dse_dist_matrix_entry(const dse_group_t *g, size_t n, size_t d, dse_row_read
  * of docs/scaling.md otherwise), the sample shard and the eigenvalues. */
 size_t dse_dist_bytes_per_rank(size_t n, size_t d, int nprow, int npcol, int nb);
 
+/* Local. As dse_dist_bytes_per_rank with the eigensolver named (AUTO: the
+ * tuning table's choice for that rank count): each driver's workspace
+ * (LAPACK's query, ScaLAPACK's model, pdsyevd's eigenvector matrix, ELPA's
+ * model in elpa.h). */
+size_t dse_dist_bytes_per_rank_driver(size_t n, size_t d, int nprow, int npcol, int nb,
+                                      dse_eigen_driver_t driver);
+
+/* Local. The eigensolver for an n-sample problem on an nprow x npcol grid
+ * within budget bytes per rank (0: no limit): the tuning table's choice when
+ * it fits, else the fastest measured candidate that fits, else the one that
+ * needs least (the budget check then refuses with the figures). */
+dse_eigen_driver_t dse_dist_driver_for_budget(size_t n, size_t d, int nprow, int npcol, int nb,
+                                              size_t budget);
+
 /* Local. The smallest group size p in 1..max_ranks whose near-square grid
- * fits budget bytes per rank; 0 when none does. */
+ * fits budget bytes per rank with some measured driver; 0 when none does. */
 int dse_dist_group_size(size_t n, size_t d, int nb, size_t budget, int max_ranks);
 
 /* Local. The one group-sizing rule, used by `score` and by the sweep: how many

@@ -48,6 +48,8 @@ typedef struct dse_mi_result {
     double lower, upper; /* bounded: the MI's interval from its subsets' intervals (an
                             exact subset counts as [h, h]); NaN otherwise */
     int statistical;     /* bounded: 1 when a subset's interval is statistical */
+    int lanczos;         /* bounded: 1 when a subset's interval came from the bounded
+                            method (0: all from float32 spectra, precision = float32) */
 } dse_mi_result_t;
 
 /* Local. Combines evaluated tasks (values[task], nvalues[task]) of quantity

@@ -36,6 +36,14 @@ typedef enum dse_method { DSE_METHOD_AUTO, DSE_METHOD_EXACT, DSE_METHOD_BOUNDED 
  * the interval slots); smaller DSE computations (MI subsets) are exact. */
 #define DSE_METHOD_BOUNDED_MIN_N 512
 
+/* The arithmetic of DSE's dense eigensolve (docs/bounded.md):
+ *   FLOAT64  the default: the value to the reference's precision;
+ *   FLOAT32  the kernel rounded to float32 and solved in float32 (about
+ *            twice as fast); DSE at every t gets an interval proved to
+ *            contain the float64 value, and the value is its midpoint once
+ *            the half-width is within tol, else NaN. */
+typedef enum dse_precision { DSE_PRECISION_FLOAT64, DSE_PRECISION_FLOAT32 } dse_precision_t;
+
 typedef struct dse_params {
     double sigma;    /* fixed Gaussian bandwidth when n_rules == 0, > 0 (default 10) */
     size_t max_n;    /* subsample above this many rows (default 10000; 0 = never) */
@@ -52,10 +60,11 @@ typedef struct dse_params {
     int n_rules;
     int rule;
     dse_sigma_rule_t rules[DSE_SIGMA_MAX_RULES];
-    int subsample_repeats; /* B seeded subsamples for DSE when N > max_n (default 1) */
-    dse_method_t method;   /* DSE's spectrum: auto, exact or bounded (default auto) */
-    double tol;            /* bounded: target half-width of the DSE interval, bits (0.01) */
-    size_t max_k;          /* bounded: most Lanczos basis vectors, the k budget (2000) */
+    int subsample_repeats;     /* B seeded subsamples for DSE when N > max_n (default 1) */
+    dse_method_t method;       /* DSE's spectrum: auto, exact or bounded (default auto) */
+    double tol;                /* bounded: target half-width of the DSE interval, bits (0.01) */
+    size_t max_k;              /* bounded: most Lanczos basis vectors, the k budget (2000) */
+    dse_precision_t precision; /* of DSE's dense eigensolve (default float64) */
 } dse_params_t;
 
 /* Local. The defaults of REFERENCE.md. Returned by value. */
@@ -68,6 +77,20 @@ int dse_method_parse(const char *text, dse_method_t *out, dse_err_t *err);
 /* Local. The name of a method ("auto", "exact", "bounded"; "?" out of
  * range). Static string. */
 const char *dse_method_name(dse_method_t m);
+
+/* Local. "float64" or "float32" (case-insensitive) into *out; fails with
+ * "precision must be float64 or float32 (got 'x')". */
+int dse_precision_parse(const char *text, dse_precision_t *out, dse_err_t *err);
+
+/* Local. "float64" or "float32" ("?" out of range). Static string. */
+const char *dse_precision_name(dse_precision_t p);
+
+/* Local. The eigensolver DSE's kernel spectra take under p: p->driver under
+ * float64; the float32 driver under float32 (eigen.h maps it to the one-rank
+ * or group solver). Fails when p->driver names a float64 driver under
+ * float32 ("--driver X is float64; precision float32 solves with
+ * ssyevd_2stage on one rank and pssyev on a group"). */
+int dse_params_dse_driver(const dse_params_t *p, dse_eigen_driver_t *out, dse_err_t *err);
 
 /* Local. Rows a computation on n samples uses: n, or max_n when max_n is
  * set and smaller (the seeded subsample of REFERENCE.md). */

@@ -20,18 +20,24 @@ typedef struct dse_plot_set dse_plot_set_t;
 dse_plot_set_t *dse_plot_open(const char *dir, dse_err_t *err);
 
 /* Local. A line plot, one line per series: series k has len[k] points
- * (x[k][i], y[k][i]) and the legend name names[k]. Writes DIR/NAME.csv with
- * columns series,x,y under the given axis labels. */
+ * (x[k][i], y[k][i]), the legend name names[k] and its own colour, dash
+ * pattern and marker (runs with equal values stay visible); where se[k][i]
+ * > 0 (se NULL: none) the point has a +- se error bar. Writes DIR/NAME.csv
+ * with columns series,x,y,se under the given axis labels. */
 int dse_plot_lines(dse_plot_set_t *ps, const char *name, const char *title, const char *xlabel,
                    const char *ylabel, size_t n_series, const char *const *names, const size_t *len,
-                   const double *const *x, const double *const *y, dse_err_t *err);
+                   const double *const *x, const double *const *y, const double *const *se,
+                   dse_err_t *err);
 
-/* Local. A scatter of n labelled points with the line intercept + slope * x
- * drawn over the x range (skipped when slope is NaN). Writes DIR/NAME.csv
- * with columns label,x,y. */
+/* Local. A scatter of n points with the line intercept + slope * x drawn
+ * over the x range (skipped when slope is NaN); each point is labelled
+ * labels[i] (all of them up to 20 points, else the 5 highest and 5 lowest
+ * y) and, where xse[i] > 0 (xse NULL: none), has a horizontal +- xse bar.
+ * Writes DIR/NAME.csv with columns label,x,y,se. */
 int dse_plot_scatter(dse_plot_set_t *ps, const char *name, const char *title, const char *xlabel,
                      const char *ylabel, const char *const *labels, const double *x,
-                     const double *y, size_t n, double slope, double intercept, dse_err_t *err);
+                     const double *xse, const double *y, size_t n, double slope, double intercept,
+                     dse_err_t *err);
 
 /* Local. Runs `gnuplot DIR/plots.gp`, waits, and checks that each PNG exists
  * and is non-empty. Frees the set whatever the outcome. */

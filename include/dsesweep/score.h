@@ -63,6 +63,9 @@ typedef struct dse_score_entry {
     int statistical;     /* BOUNDED: 1 when the interval is statistical (stochastic
                             Lanczos quadrature, 95%), 0 when certified */
     size_t k, products;  /* BOUNDED: Ritz values in the head, block products with K */
+    int float32;         /* EXACT under precision = float32: [lower, upper] is the proved
+                            interval of the float32 solve (the value its midpoint, or NaN
+                            when wider than tol) */
 } dse_score_entry_t;
 
 typedef struct dse_score {
@@ -89,8 +92,12 @@ typedef struct dse_score {
 #define DSE_SCORE_MEDIAN_ROWS 2000
 
 /* Local. The kind of an entry's interval as outputs and the store name it:
- * "certified", "statistical", or "" for an exact entry. Static string. */
+ * "certified", "statistical", "float32", or "" for an exact float64 entry.
+ * Static string. */
 const char *dse_score_interval_kind(const dse_score_entry_t *e);
+
+/* Local. 1 when the entry carries an interval (bounded or float32). */
+int dse_score_has_interval(const dse_score_entry_t *e);
 
 /* Local. The bandwidth check: for a sigma (or a knn rule's median sigma_i)
  * and the data's median pairwise distance, +1 when sigma > 20 x median (the
@@ -129,5 +136,10 @@ int dse_score_run(MPI_Comm comm, const dse_score_input_t *in, const dse_params_t
 
 /* Local. Frees out's buffers; safe on a zeroed struct. */
 void dse_score_free(dse_score_t *out);
+
+/* Local. The eigensolver that computed out's diffusion spectrum ("" without
+ * one): p->driver when named, else the tuning table's choice for n_used on
+ * the big group's size (a group driver) or on one rank. Static string. */
+const char *dse_score_driver_name(const dse_params_t *p, const dse_score_t *out);
 
 #endif

@@ -1,18 +1,27 @@
 /* tune.h — the eigensolver choice and the time model, measured on the node
  * that runs them ("wisdom", as FFTW keeps it).
  *
- * `dsesweep tune` times the eigenvalue-only drivers (dsyevd, dsyevr,
- * dsyevd_2stage) at a few sizes with 1 and all BLAS threads, and the kernel
- * build, and writes a small JSON file keyed by CPU model, BLAS library
- * (openblas_get_config) and thread count. Every rank of `run` and `score`
- * reads it (dse_tune_load); without one, or when it is corrupt or was made on
- * another node, the built-in table (measured on the project's 2-core VM,
- * docs/performance.md) is used. The loaded table is the process's one piece
- * of tuning state: set once before any computation, read-only afterwards
- * (safe to read from several threads). */
+ * `dsesweep tune` times every eigenvalue-only candidate at a few sizes: on
+ * one rank (dsesweep tune) dsyevd, dsyevr, dsyevd_2stage, ELPA1 and ELPA2 at
+ * 1 and all BLAS threads; on a group (mpiexec -n P dsesweep tune) pdsyev,
+ * pdsyevd, ELPA1 and ELPA2 on P ranks with one thread each. Before timing,
+ * each candidate solves check matrices (the singular K of a duplicated
+ * sample among them) and is rejected when an eigenvalue differs from
+ * dsyevd's by more than DSE_TUNE_CHECK_TOL relative to the largest: a
+ * rejected driver is never chosen. ELPA2's kernel is chosen by timing every
+ * kernel this ELPA has. The file (JSON) is keyed by CPU model and BLAS
+ * library (openblas_get_config); one entry per (ranks, threads), and a new
+ * measurement replaces only the entries it measured, so a one-rank and a
+ * group run build one file. Every rank of `run` and `score` reads it
+ * (dse_tune_load); without one, or when it is corrupt or was made on another
+ * node, the built-in table (measured on the project's 2-core VM,
+ * docs/performance.md) is a fallback, and the programs say so. The loaded
+ * table is the process's one piece of tuning state: set once before any
+ * computation, read-only afterwards (safe to read from several threads). */
 #ifndef DSESWEEP_TUNE_H
 #define DSESWEEP_TUNE_H
 
+#include <mpi.h>
 #include <stddef.h>
 #include <stdio.h>
 
@@ -20,24 +29,41 @@
 #include "dsesweep/error.h"
 
 #define DSE_TUNE_MAX_SIZES 8
-#define DSE_TUNE_MAX_ENTRIES 4
-#define DSE_TUNE_DRIVERS 3 /* dsyevd, dsyevr, dsyevd_2stage: driver - DSE_EIGEN_DSYEVD */
-#define DSE_TUNE_FORMAT "dsesweep-tuning 1"
+#define DSE_TUNE_MAX_ENTRIES 8
+#define DSE_TUNE_MAX_REJECTED 16
+#define DSE_TUNE_FORMAT "dsesweep-tuning 2"
+/* `tune` does not time a driver again at larger sizes once it took over a
+ * second and more than this many times the fastest (null in the file). */
+#define DSE_TUNE_PRUNE 3.0
 
-/* The timings of one BLAS thread count. */
+#define DSE_TUNE_CHECK_TOL 1e-10 /* largest eigenvalue difference from dsyevd / max |lambda| */
+
+/* The timings of one (ranks, BLAS threads per rank) setting. seconds[i][d]
+ * is driver d's eigensolve of order n[i]; 0 where d was not measured (wrong
+ * scope, or rejected). */
 typedef struct dse_tune_entry {
-    int threads;
-    size_t count;                                         /* sizes measured */
-    size_t n[DSE_TUNE_MAX_SIZES];                         /* ascending */
-    double seconds[DSE_TUNE_MAX_SIZES][DSE_TUNE_DRIVERS]; /* eigenvalues only */
-    double kernel_gflops; /* rate of the distance + kernel build (n^2 d flops) */
+    int ranks, threads;
+    size_t count;                                          /* sizes measured */
+    size_t n[DSE_TUNE_MAX_SIZES];                          /* ascending */
+    double seconds[DSE_TUNE_MAX_SIZES][DSE_EIGEN_DRIVERS]; /* eigenvalues only */
+    double kernel_gflops; /* rate of the distance + kernel build (n^2 d flops); 0: not measured */
+    int elpa_kernel;      /* ELPA2 kernel id chosen by timing (-1: ELPA's default) */
 } dse_tune_entry_t;
+
+/* A candidate that failed the accuracy check. */
+typedef struct dse_tune_rejected {
+    int driver, ranks;
+    double error;     /* its largest eigenvalue difference from dsyevd, relative */
+    char reason[160]; /* which check matrix, or the solver's error */
+} dse_tune_rejected_t;
 
 typedef struct dse_tune_table {
     char cpu[128], blas[256]; /* the node's key (dse_tune_host_key) */
     char created[32];
     size_t n_entries;
     dse_tune_entry_t entries[DSE_TUNE_MAX_ENTRIES];
+    size_t n_rejected;
+    dse_tune_rejected_t rejected[DSE_TUNE_MAX_REJECTED];
 } dse_tune_table_t;
 
 /* Local. BLAS threads this process's OpenBLAS will use now. */
@@ -72,21 +98,48 @@ const char *dse_tune_source(void);
  * anything malformed. Does not check the node's key. */
 int dse_tune_parse(const char *text, const char *path, dse_tune_table_t *t, dse_err_t *err);
 
-/* Local. The driver the current table picks for order n at `threads` BLAS
- * threads (the entry with the nearest thread count). */
-dse_eigen_driver_t dse_tune_driver(size_t n, int threads);
+/* Local. The driver the current table picks for order n on `ranks` ranks
+ * (1: a one-rank driver; more: a group driver) at `threads` BLAS threads per
+ * rank: the fastest measured one of the entry with these ranks (else the
+ * nearest rank count) and the nearest thread count. */
+dse_eigen_driver_t dse_tune_driver(size_t n, int ranks, int threads);
 
 /* Local. Predicted seconds of that driver's eigensolve of order n. */
-double dse_tune_eigen_seconds(size_t n, int threads);
+double dse_tune_eigen_seconds(size_t n, int ranks, int threads);
+
+/* Local. Predicted seconds of `driver` (not AUTO) at order n, or 0 when the
+ * table has no timing of it for that rank count. */
+double dse_tune_driver_seconds(dse_eigen_driver_t driver, size_t n, int ranks, int threads);
+
+/* Local. 1 when the setting (ranks, threads) is answered by the built-in
+ * table (no tuning file, or the file has no entry of that kind: one rank or
+ * a group), 0 when by this node's measurements. */
+int dse_tune_setting_is_builtin(int ranks, int threads);
+
+/* Local. The ELPA2 kernel id (elpa.h; -1 default) of the entry used for
+ * `ranks` and `threads`. */
+int dse_tune_elpa_kernel(int ranks, int threads);
+
+/* Local. The current table (the loaded file or the built-in one), read-only. */
+const dse_tune_table_t *dse_tune_table(void);
 
 /* Local. Predicted seconds of building an n x n kernel from d dimensions. */
 double dse_tune_kernel_seconds(size_t n, size_t d, int threads);
 
-/* Local. Measures every driver at the given sizes for each thread count
- * (OpenBLAS's thread count is set for the duration, then restored) into
- * *out, keyed by this node; progress lines go to `log` (may be NULL). */
-int dse_tune_measure(const size_t *sizes, size_t n_sizes, const int *threads, size_t n_threads,
-                     dse_tune_table_t *out, FILE *log, dse_err_t *err);
+/* Collective on comm. Measures on this communicator: with one rank, every
+ * one-rank driver at each of the thread counts; with P > 1 ranks, every
+ * group driver on the P ranks with one BLAS thread each (threads ignored).
+ * First the accuracy check (rejected candidates go to out->rejected and are
+ * not timed), then ELPA2's kernels, then the timings at each size, into *out
+ * keyed by this node (same on every rank); progress lines go to `log` (may be
+ * NULL; rank 0 writes). OpenBLAS's thread count is restored afterwards. */
+int dse_tune_measure(MPI_Comm comm, const size_t *sizes, size_t n_sizes, const int *threads,
+                     size_t n_threads, dse_tune_table_t *out, FILE *log, dse_err_t *err);
+
+/* Local. Merges the measured table `fresh` into `into` (same node key):
+ * entries of the same (ranks, threads) and rejections of the same ranks are
+ * replaced, the rest kept. */
+void dse_tune_merge(dse_tune_table_t *into, const dse_tune_table_t *fresh);
 
 /* Local. Writes t as JSON to path (created with its directory; replaced
  * whole through a temporary file and rename). */

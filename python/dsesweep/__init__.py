@@ -19,8 +19,24 @@ arrays (float16/32/64, any order or strides, read in place); a PyTorch tensor
 goes in as tensor.detach().cpu().numpy(). Every failure raises
 dsesweep.Error with the engine's one-line message.
 """
+import os
+import sys
+
+# The C library first, before numpy (which needs OpenBLAS too): a missing
+# Debian library is named in one line (RuntimeLibraryError, an ImportError);
+# for the program (`python -m dsesweep`, the console script) that line is all.
+try:
+    from ._capi import RuntimeLibraryError
+except ImportError as e:
+    if type(e).__name__ == "RuntimeLibraryError" and (
+            sys.argv[:1] == ["-m"] or os.path.basename(sys.argv[0]) == "dsesweep"):
+        sys.exit(str(e))
+    raise
+
 from ._api import Error, dse, dsmi, score, spectrum, version
 from ._store import open_spectra, open_store
+from ._threads import blas_threads
 
-__all__ = ["Error", "dse", "dsmi", "score", "spectrum", "open_store", "open_spectra", "version"]
+__all__ = ["Error", "dse", "dsmi", "score", "spectrum", "open_store", "open_spectra", "version",
+           "blas_threads", "RuntimeLibraryError"]
 __version__ = version()

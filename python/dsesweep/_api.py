@@ -4,6 +4,7 @@ import warnings
 import numpy as np
 
 from ._capi import MSG_CAP, ffi, lib
+from ._threads import blas_limit
 
 
 class Error(Exception):
@@ -72,7 +73,8 @@ def _run(Z, labels, reference, settings):
     c_values = ffi.new("const char *[]", values + [ffi.NULL])
     out = ffi.new("dse_capi_result_t **")
     msg = ffi.new("char[]", MSG_CAP)
-    rc = lib.dse_capi_score(z.c, target, c_keys, c_values, len(keys), out, msg, MSG_CAP)
+    with blas_limit():  # OpenBLAS threads x torch threads <= cores (_threads.py)
+        rc = lib.dse_capi_score(z.c, target, c_keys, c_values, len(keys), out, msg, MSG_CAP)
     if rc != 0:
         raise Error(ffi.string(msg).decode(errors="replace"))
     return out
@@ -150,8 +152,10 @@ def score(Z, quantities=None, labels=None, reference=None, **settings):
                         where the value came from the bounded method
                         (method="bounded", or "auto" above N = 10000;
                         docs/bounded.md): its interval in bits and
-                        "certified" or "statistical"; the value is the
-                        midpoint, NaN when the interval is wider than tol
+                        "certified" or "statistical"; or from the float32
+                        solve (precision="float32"): its proved interval
+                        and "float32"; the value is the midpoint, NaN when
+                        the interval is wider than tol
         NAME within_tol whether it is not (a bool); dse() and dsmi() warn
                         (RuntimeWarning) for each such NaN
     and for the call: "n_used" (rows after the max_n subsample),
@@ -187,13 +191,20 @@ def score(Z, quantities=None, labels=None, reference=None, **settings):
 
 
 def _warn_wide(values):
-    """A RuntimeWarning for each value the bounded method left without a
-    value: its interval is wider than tol (the number is NaN)."""
+    """A RuntimeWarning for each value the bounded method or the float32
+    solve left without a value: its interval is wider than tol (the number
+    is NaN)."""
     for v in values:
         if v.interval and np.isnan(v.value):
-            warnings.warn("%s(t=%g): the bounded method's %s interval [%.6f, %.6f] is wider "
-                          "than tol, so there is no value (NaN); raise max_k or tol, or use "
-                          'method="exact"' % (v.quantity, v.t, v.interval, v.lower, v.upper),
+            if v.interval == "float32":
+                advice = 'raise tol, or use precision="float64"'
+                what = "the float32 solve's"
+            else:
+                advice = 'raise max_k or tol, or use method="exact"'
+                what = "the bounded method's %s" % v.interval
+            warnings.warn("%s(t=%g): %s interval [%.6f, %.6f] is wider than tol, so there is "
+                          "no value (NaN); %s" % (v.quantity, v.t, what, v.lower, v.upper,
+                                                  advice),
                           RuntimeWarning, stacklevel=4)
 
 

@@ -63,7 +63,7 @@ def open_store(path):
     error, se (standard error, 0 when not estimated), sigma_rule ("" for the
     one fixed sigma), sigma_used, sigma_min, sigma_max (the bandwidth the rule
     gave; NaN without a rule), median_distance (NaN where not measured),
-    method ("exact" or "bounded"), interval ("certified", "statistical" or ""),
+    method ("exact" or "bounded"), interval ("certified", "statistical", "float32" or ""),
     lower and upper (the bounded method's interval; NaN for exact rows), k
     and products, and any column export adds. t is NaN where t does not apply; a failed task
     has status "error", value and se NaN and its one-line error."""

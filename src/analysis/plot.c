@@ -103,7 +103,7 @@ static FILE *begin_plot(dse_plot_set_t *ps, const char *name, const char *title,
     dse_csv_write_field(f, xlabel);
     fputc(',', f);
     dse_csv_write_field(f, ylabel);
-    fputc('\n', f);
+    fputs(",se\n", f);
     fprintf(ps->gp,
             "\nreset session\nset terminal pngcairo size 1000,700 noenhanced font 'sans,11'\n"
             "set datafile separator ','\nset grid\nset key outside right top\nset output ");
@@ -118,27 +118,44 @@ static FILE *begin_plot(dse_plot_set_t *ps, const char *name, const char *title,
     return f;
 }
 
+/* gnuplot point types that differ in shape (filled circle, square,
+ * triangle, diamond, ...); series k also gets dash type k % 5 + 1. */
+static const int point_types[] = {7, 5, 9, 13, 11, 15, 6, 4, 8, 12};
+#define N_POINT_TYPES (sizeof point_types / sizeof point_types[0])
+
+static double se_at(const double *const *se, size_t k, size_t i)
+{
+    double v = se && se[k] ? se[k][i] : 0;
+    return isfinite(v) && v > 0 ? v : 0;
+}
+
 int dse_plot_lines(dse_plot_set_t *ps, const char *name, const char *title, const char *xlabel,
                    const char *ylabel, size_t n_series, const char *const *names, const size_t *len,
-                   const double *const *x, const double *const *y, dse_err_t *err)
+                   const double *const *x, const double *const *y, const double *const *se,
+                   dse_err_t *err)
 {
     FILE *csv = begin_plot(ps, name, title, "series", xlabel, ylabel, err);
     if (!csv) return err->code;
     if (n_series > 12) fprintf(ps->gp, "set key off\n");
+    fprintf(ps->gp, "set bars small\n");
     for (size_t k = 0; k < n_series; ++k) {
         fprintf(ps->gp, "$%s_%zu << EOD\n", "lines", k);
         for (size_t i = 0; i < len[k]; ++i) {
             if (!isfinite(y[k][i])) continue;
-            fprintf(ps->gp, "%.17g,%.17g\n", x[k][i], y[k][i]);
+            fprintf(ps->gp, "%.17g,%.17g,%.17g\n", x[k][i], y[k][i], se_at(se, k, i));
             dse_csv_write_field(csv, names[k]);
-            fprintf(csv, ",%.17g,%.17g\n", x[k][i], y[k][i]);
+            fprintf(csv, ",%.17g,%.17g,%.17g\n", x[k][i], y[k][i], se_at(se, k, i));
         }
         fprintf(ps->gp, "EOD\n");
     }
     fprintf(ps->gp, "plot ");
     for (size_t k = 0; k < n_series; ++k) {
-        fprintf(ps->gp, "%s$lines_%zu using 1:2 with linespoints lw 2 pt 7 title ",
-                k ? ", \\\n     " : "", k);
+        int bars = 0;
+        for (size_t i = 0; i < len[k]; ++i)
+            bars |= isfinite(y[k][i]) && se_at(se, k, i) > 0;
+        fprintf(ps->gp, "%s$lines_%zu using 1:2%s with %s lw 2 dt %zu pt %d ps 1.3 title ",
+                k ? ", \\\n     " : "", k, bars ? ":3" : "", bars ? "yerrorlines" : "linespoints",
+                k % 5 + 1, point_types[k % N_POINT_TYPES]);
         gp_string(ps->gp, names[k]);
     }
     if (n_series == 0) fprintf(ps->gp, "NaN notitle");
@@ -146,23 +163,77 @@ int dse_plot_lines(dse_plot_set_t *ps, const char *name, const char *title, cons
     return dse_fclose_checked(csv, ps->csv, err);
 }
 
+static int cmp_double_index(const void *a, const void *b, void *ctx)
+{
+    const double *y = ctx;
+    double u = y[*(const size_t *)a], v = y[*(const size_t *)b];
+    return (u > v) - (u < v);
+}
+
+/* Which points get a label: all up to 20, else the 5 lowest and 5 highest
+ * y. keep has n flags. */
+static int label_points(const double *y, size_t n, char *keep)
+{
+    memset(keep, n <= 20, n);
+    if (n <= 20) return 0;
+    size_t *order = malloc(n * sizeof *order);
+    if (!order) return -1;
+    for (size_t i = 0; i < n; ++i)
+        order[i] = i;
+    qsort_r(order, n, sizeof *order, cmp_double_index, (void *)y);
+    for (size_t i = 0; i < 5; ++i)
+        keep[order[i]] = keep[order[n - 1 - i]] = 1;
+    free(order);
+    return 0;
+}
+
+/* A label inside the inline data: double-quoted, without the characters
+ * that would end it or split the line. */
+static void gp_data_label(FILE *f, const char *s)
+{
+    fputc('"', f);
+    for (; *s; ++s)
+        fputc(*s == '"' || *s == ',' || *s == '\n' || *s == '\r' ? ' ' : *s, f);
+    fputc('"', f);
+}
+
 int dse_plot_scatter(dse_plot_set_t *ps, const char *name, const char *title, const char *xlabel,
                      const char *ylabel, const char *const *labels, const double *x,
-                     const double *y, size_t n, double slope, double intercept, dse_err_t *err)
+                     const double *xse, const double *y, size_t n, double slope, double intercept,
+                     dse_err_t *err)
 {
+    char *keep = DSE_MALLOC(n + 1, 1, err);
+    if (!keep || label_points(y, n, keep) != 0) {
+        free(keep);
+        return keep ? DSE_RAISE(err, DSE_ENOMEM, "out of memory labelling plot %s", name)
+                    : err->code;
+    }
     FILE *csv = begin_plot(ps, name, title, "label", xlabel, ylabel, err);
-    if (!csv) return err->code;
+    if (!csv) {
+        free(keep);
+        return err->code;
+    }
     double lo = INFINITY, hi = -INFINITY;
+    int bars = 0;
     fprintf(ps->gp, "$points << EOD\n");
     for (size_t i = 0; i < n; ++i) {
-        fprintf(ps->gp, "%.17g,%.17g\n", x[i], y[i]);
+        double e = se_at(&xse, 0, i);
+        bars |= e > 0;
+        fprintf(ps->gp, "%.17g,%.17g,%.17g,", x[i], y[i], e);
+        gp_data_label(ps->gp, keep[i] ? labels[i] : "");
+        fputc('\n', ps->gp);
         dse_csv_write_field(csv, labels[i]);
-        fprintf(csv, ",%.17g,%.17g\n", x[i], y[i]);
-        lo = fmin(lo, x[i]);
-        hi = fmax(hi, x[i]);
+        fprintf(csv, ",%.17g,%.17g,%.17g\n", x[i], y[i], e);
+        lo = fmin(lo, x[i] - e);
+        hi = fmax(hi, x[i] + e);
     }
-    fprintf(ps->gp, "EOD\n");
-    fprintf(ps->gp, "plot $points using 1:2 with points pt 7 ps 1.5 title 'checkpoints'");
+    free(keep);
+    fprintf(ps->gp, "EOD\nset offsets graph 0.08, graph 0.08, graph 0.08, graph 0.08\n"
+                    "set bars small\n");
+    fprintf(ps->gp,
+            "plot $points using 1:2%s with %s pt 7 ps 1.5 lc rgb '#1f77b4' title 'checkpoints%s', "
+            "\\\n     $points using 1:2:4 with labels offset char 0.8,0.7 left font ',9' notitle",
+            bars ? ":3" : "", bars ? "xerrorbars" : "points", bars ? " (+- se)" : "");
     if (isfinite(slope) && isfinite(intercept) && hi > lo) {
         fprintf(
             ps->gp,

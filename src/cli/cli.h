@@ -14,7 +14,7 @@ int dse_cli_rescore(int argc, char **argv);
 int dse_cli_merge(int argc, char **argv);
 int dse_cli_export(int argc, char **argv); /* local, no MPI */
 int dse_cli_report(int argc, char **argv); /* local, no MPI */
-int dse_cli_tune(int argc, char **argv);   /* local, no MPI */
+int dse_cli_tune(int argc, char **argv);   /* collective on MPI_COMM_WORLD */
 
 /* Local. 1 on rank 0 of MPI_COMM_WORLD, and in a process without MPI: the
  * rank that prints. */

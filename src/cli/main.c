@@ -51,7 +51,8 @@ static const struct command {
     {"config-keys", "[--markdown]", "every sweep config key with type, default, help", 0,
      cmd_config_keys},
     {"tune", "[--sizes N,..] [--show]",
-     "measure the eigensolvers on this node; write its tuning file", 0, dse_cli_tune},
+     "measure the eigensolvers on this node (one rank, or a group under mpiexec -n P)", 1,
+     dse_cli_tune},
     {"version", "", "print the version", 0, cmd_version},
     {"help", "", "this help", 0, cmd_help},
 };

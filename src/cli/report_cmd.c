@@ -9,29 +9,39 @@
 #include "cli.h"
 #include "dsesweep/csv_table.h"
 #include "dsesweep/plot.h"
+#include "dsesweep/report_page.h"
 #include "dsesweep/results_table.h"
 #include "dsesweep/score.h"
 #include "dsesweep/stats.h"
 #include "dsesweep/store.h"
+#include "report_html.h"
 
 typedef struct {
     const char *store, *metadata, *key, *target, *rank_by, *out;
+    const char *html;         /* the page's path: --html FILE, else OUT/index.html, else NULL */
+    const char *columns;      /* --columns LIST or "all"; NULL: the default */
     const char *control;      /* comma list of metadata covariates, or NULL */
     const char *family_regex; /* POSIX ERE on the join key, or NULL */
     size_t top, resamples;
     unsigned long long seed;
+    long rank_col; /* the ranking column, resolved (resolve_column) */
 } report_opts_t;
 
 static int usage(FILE *o, int status)
 {
-    fprintf(o, "usage: dsesweep report STORE [--rank-by COLUMN] [--top K]\n"
+    fprintf(o, "usage: dsesweep report STORE [--rank-by COLUMN] [--top K] [--columns LIST|all]\n"
                "                       [--metadata FILE.csv [--key COLUMN] [--target COLUMN]\n"
                "                        [--control COL[,COL...]] [--family-regex RE]\n"
-               "                        [--bootstrap B] [--seed S]] [--out DIR]\n\n"
+               "                        [--bootstrap B] [--seed S]] [--out DIR] [--html FILE]\n\n"
                "Prints, from a store (plus any journal a running or stopped sweep left):\n"
                "  - per run, the quantities over steps (sorted by step) and the change from\n"
-               "    the first to the last step; failed tasks show as ERR;\n"
-               "  - a ranking by one column (default: the first DSMI column, else the first):\n"
+               "    the first to the last step; failed tasks show as ERR. The columns are\n"
+               "    --columns LIST: items such as DSE, DSMI(t=2), DSE(sigma=median) (each\n"
+               "    picks every column of that quantity with those parameters), or 'all';\n"
+               "    default DSE and DSMI at the config's first t and first sigma rule;\n"
+               "  - a ranking by one column (default: the first DSMI column under the first\n"
+               "    sigma rule the config lists, else the first column; a bare quantity or\n"
+               "    DSMI(t=2) also means its column under that rule):\n"
                "    runs by their last step's value, or the steps of a single run; --top K\n"
                "    rows (default 20, 0 for all);\n"
                "  - with --metadata, a join of each run's last-step values with the CSV row\n"
@@ -54,7 +64,12 @@ static int usage(FILE *o, int status)
                "With --out DIR it also writes PNG plots (gnuplot) with a CSV of the plotted\n"
                "numbers beside each: over_steps_COLUMN (one line per run) when a run has\n"
                "several steps, TARGET_vs_COLUMN (scatter, least-squares line, r in the title)\n"
-               "with --metadata, plus ranking.csv and correlations.csv.\n");
+               "with --metadata, plus ranking.csv and correlations.csv, and the page below as\n"
+               "DIR/index.html.\n"
+               "With --html FILE (default DIR/index.html with --out DIR) it writes the report as\n"
+               "one self-contained HTML page that opens from disk with no network: the\n"
+               "overview, every column over steps with +- SE bands, the scatters against the\n"
+               "target with hover and the correlations, the ranking and a sortable table.\n");
     return status;
 }
 
@@ -89,6 +104,10 @@ static int parse_args(int argc, char **argv, report_opts_t *o)
             o->family_regex = argv[++i];
         else if (!strcmp(a, "--out") && v)
             o->out = argv[++i];
+        else if (!strcmp(a, "--html") && v)
+            o->html = argv[++i];
+        else if (!strcmp(a, "--columns") && v)
+            o->columns = argv[++i];
         else if (!strcmp(a, "--top") && v && parse_size(v, &num) == 0)
             o->top = num, ++i;
         else if (!strcmp(a, "--bootstrap") && v && parse_size(v, &num) == 0 && num >= 100)
@@ -139,13 +158,14 @@ static void print_step(int64_t step)
 /* The bounded method's intervals of rows [r, end) (one run), for the
  * columns that have any: "[lower, upper]", "*" when statistical, "-" where
  * the value is exact. Nothing when the run has none. */
-static void print_run_intervals(const dse_results_table_t *t, size_t r, size_t end)
+static void print_run_intervals(const dse_results_table_t *t, size_t r, size_t end,
+                                const char *show)
 {
     char *has = calloc(t->n_cols + 1, 1);
     int any = 0;
     double lo, hi;
     for (size_t j = 0; has && j < t->n_cols; ++j)
-        for (size_t i = r; i < end; ++i)
+        for (size_t i = r; i < end && show[j]; ++i)
             if (dse_results_interval(t, i, j, &lo, &hi)) any = has[j] = 1;
     if (any) {
         printf("intervals (bounded method; a value is their midpoint, nan when wider than tol; "
@@ -170,17 +190,18 @@ static void print_run_intervals(const dse_results_table_t *t, size_t r, size_t e
     free(has);
 }
 
-static void print_run_tables(const dse_results_table_t *t)
+static void print_run_tables(const dse_results_table_t *t, const char *show)
 {
     for (size_t run = 0; run < t->n_runs; ++run) {
         size_t r = t->run_begin[run], end = t->run_begin[run + 1];
         printf("\nrun %s\n%-8s", t->rows[r].run, "step");
         for (size_t j = 0; j < t->n_cols; ++j)
-            printf(" %*s", col_width(t, j), t->cols[j]);
+            if (show[j]) printf(" %*s", col_width(t, j), t->cols[j]);
         printf("\n");
         for (size_t i = r; i < end; ++i) {
             print_step(t->rows[i].step);
             for (size_t j = 0; j < t->n_cols; ++j) {
+                if (!show[j]) continue;
                 int32_t st = t->status[i * t->n_cols + j];
                 if (st < 0)
                     printf(" %*s", col_width(t, j), "-");
@@ -194,6 +215,7 @@ static void print_run_tables(const dse_results_table_t *t)
         if (end - r > 1) {
             printf("%-8s", "change");
             for (size_t j = 0; j < t->n_cols; ++j) {
+                if (!show[j]) continue;
                 /* first and last steps with a value (two at least) */
                 double first = NAN, last = NAN;
                 int values = 0;
@@ -210,7 +232,7 @@ static void print_run_tables(const dse_results_table_t *t)
             }
             printf("\n");
         }
-        print_run_intervals(t, r, end);
+        print_run_intervals(t, r, end, show);
     }
 }
 
@@ -334,11 +356,12 @@ static int print_ranking(const dse_results_table_t *t, long col, const report_op
         else {
             fprintf(f, "rank,run,step,");
             dse_csv_write_field(f, t->cols[col]);
-            fputc('\n', f);
+            fprintf(f, ",se\n");
             for (size_t i = 0; i < m; ++i) {
                 fprintf(f, "%zu,", i + 1);
                 dse_csv_write_field(f, t->rows[rk[i].row].run);
-                fprintf(f, ",%lld,%.17g\n", (long long)t->rows[rk[i].row].step, rk[i].value);
+                fprintf(f, ",%lld,%.17g,%.17g\n", (long long)t->rows[rk[i].row].step, rk[i].value,
+                        dse_results_se(t, rk[i].row, (size_t)col));
             }
             rc = dse_fclose_checked(f, path, err);
         }
@@ -375,13 +398,32 @@ static int cmp_result_ptr(const void *a, const void *b)
     return strcmp(x->sigma_rule, y->sigma_rule);
 }
 
+/* One pair of the bandwidth check on the page. */
+static void sigma_item_json(cJSON *items, const dse_store_t *s, const dse_store_result_t *r,
+                            double sigma, int c, int *oom)
+{
+    cJSON *w = report_json_push(items, cJSON_CreateObject(), oom);
+    if (!w) return;
+    report_json_add(w, "run", cJSON_CreateString(s->checkpoints[r->checkpoint].run), oom);
+    report_json_add(w, "step", cJSON_CreateNumber((double)s->checkpoints[r->checkpoint].step), oom);
+    report_json_add(w, "rule", cJSON_CreateString(r->sigma_rule), oom);
+    report_json_add(w, "sigma", cJSON_CreateNumber(sigma), oom);
+    report_json_add(w, "median", cJSON_CreateNumber(r->median_distance), oom);
+    report_json_add(w, "warning", cJSON_CreateString(dse_score_sigma_warning(c)), oom);
+}
+
 /* The bandwidth check: (checkpoint, rule) pairs whose sigma is outside
  * [0.05, 20] x the checkpoint's median pairwise distance, counted, with the
- * first few named. */
-static void print_sigma_check(const dse_store_t *s)
+ * first few named; on the page (when page is not NULL) as "sigma_check". */
+static void print_sigma_check(const dse_store_t *s, cJSON *page, int *oom)
 {
     const dse_store_result_t **k = malloc((s->n_results + 1) * sizeof *k);
-    if (!k) return;
+    cJSON *sc = page ? report_json_add(page, "sigma_check", cJSON_CreateObject(), oom) : NULL;
+    cJSON *items = sc ? report_json_add(sc, "items", cJSON_CreateArray(), oom) : NULL;
+    if (!k) {
+        *oom = 1;
+        return;
+    }
     size_t n = 0, n_bad[2] = {0, 0}, shown = 0, checked = 0;
     for (size_t i = 0; i < s->n_results; ++i)
         if (s->results[i].median_distance > 0 && !s->results[i].status) k[n++] = &s->results[i];
@@ -397,6 +439,7 @@ static void print_sigma_check(const dse_store_t *s)
             printf("\nbandwidth check: sigma outside [0.05, 20] x the checkpoint's median pairwise "
                    "distance\n");
         n_bad[c > 0]++;
+        if (items && shown < 200) sigma_item_json(items, s, r, sigma, c, oom);
         if (shown++ < 10)
             printf("  %s step %lld: sigma%s%s = %.4g, median distance %.4g: %s\n",
                    s->checkpoints[r->checkpoint].run, (long long)s->checkpoints[r->checkpoint].step,
@@ -406,6 +449,11 @@ static void print_sigma_check(const dse_store_t *s)
     if (n_bad[0] + n_bad[1])
         printf("  %zu of %zu (checkpoint, sigma) pairs: %zu nearly diagonal, %zu nearly constant\n",
                n_bad[0] + n_bad[1], checked, n_bad[0], n_bad[1]);
+    if (sc) {
+        report_json_add(sc, "checked", cJSON_CreateNumber((double)checked), oom);
+        report_json_add(sc, "diagonal", cJSON_CreateNumber((double)n_bad[0]), oom);
+        report_json_add(sc, "constant", cJSON_CreateNumber((double)n_bad[1]), oom);
+    }
     free(k);
 }
 
@@ -421,8 +469,10 @@ static void print_names(const char *const *names, size_t n)
 typedef struct {
     size_t *rows;
     const double *target_of;
-    double *x, *y;
+    double *x, *y, *xse; /* xse: the standard error of each x */
     const char **labels;
+    cJSON *md; /* the page's "metadata" object, or NULL without a page */
+    int *oom;  /* set when the page ran out of memory */
 } column_buffers_t;
 
 /* One column of the correlation table: its line, its CSV row, its plot. */
@@ -438,6 +488,7 @@ static int correlate_column(const dse_results_table_t *t, size_t j, const report
     for (size_t i = 0; i < n; ++i) {
         if (!isfinite(target_of[rows[i]])) continue;
         x[np] = dse_results_value(t, rows[i], j);
+        b->xse[np] = dse_results_se(t, rows[i], j);
         y[np] = target_of[rows[i]];
         labels[np++] = t->rows[rows[i]].run;
     }
@@ -466,10 +517,21 @@ static int correlate_column(const dse_results_table_t *t, size_t j, const report
     }
     printf("\n");
     if (csv) fputc('\n', csv);
-    if (!plots || np < 2) return DSE_OK;
-    char stem[DSE_COLUMN_NAME_MAX], name[2 * DSE_COLUMN_NAME_MAX], title[512];
     double slope, intercept;
     dse_line_fit(x, y, np, &slope, &intercept);
+    cJSON *c = b->md ? cJSON_GetObjectItem(b->md, "correlations") : NULL;
+    if (c && (c = report_json_push(c, cJSON_CreateObject(), b->oom))) {
+        report_json_add(c, "n", cJSON_CreateNumber((double)np), b->oom);
+        cJSON *rs = report_json_add(c, "r", cJSON_CreateArray(), b->oom), *fit;
+        for (int k = 0; rs && k < DSE_N_CORRELATIONS; ++k)
+            report_json_push(rs, report_json_coef(r[k], lo[k], hi[k]), b->oom);
+        if ((fit = report_json_add(c, "fit", cJSON_CreateArray(), b->oom))) {
+            report_json_push(fit, report_json_number(slope), b->oom);
+            report_json_push(fit, report_json_number(intercept), b->oom);
+        }
+    }
+    if (!plots || np < 2) return DSE_OK;
+    char stem[DSE_COLUMN_NAME_MAX], name[2 * DSE_COLUMN_NAME_MAX], title[512];
     dse_plot_file_stem(t->cols[j], stem, sizeof stem);
     char tstem[64];
     dse_plot_file_stem(o->target, tstem, sizeof tstem);
@@ -477,8 +539,8 @@ static int correlate_column(const dse_results_table_t *t, size_t j, const report
     snprintf(title, sizeof title,
              "%s vs %s: Pearson r = %.3f, Spearman = %.3f, Kendall = %.3f (n = %zu)", o->target,
              t->cols[j], r[0], r[1], r[2], np);
-    return dse_plot_scatter(plots, name, title, t->cols[j], o->target, labels, x, y, np, slope,
-                            intercept, err);
+    return dse_plot_scatter(plots, name, title, t->cols[j], o->target, labels, x, b->xse, y, np,
+                            slope, intercept, err);
 }
 
 /* OUT/correlations.csv with its header, or NULL (err set). */
@@ -556,9 +618,14 @@ static int print_partial(const dse_results_table_t *t, const report_opts_t *o,
     for (size_t c = 0; c < cv->k; ++c)
         cov[c] = DSE_MALLOC(t->n_rows + 1, sizeof **cov, err);
     int rc = DSE_OK, single;
+    cJSON *pj = b->md ? report_json_add(b->md, "partial", cJSON_CreateObject(), b->oom) : NULL;
+    cJSON *pc = pj ? report_json_add(pj, "controls", cJSON_CreateArray(), b->oom) : NULL;
+    cJSON *prows = pj ? report_json_add(pj, "rows", cJSON_CreateArray(), b->oom) : NULL;
     printf("\npartial correlation with %s given", o->target);
-    for (size_t c = 0; c < cv->k; ++c)
+    for (size_t c = 0; c < cv->k; ++c) {
         printf("%s%s", c ? ", " : " ", cv->names[c]);
+        if (pc) report_json_push(pc, cJSON_CreateString(cv->names[c]), b->oom);
+    }
     printf(" (residual method; Spearman on ranks; 95%% bootstrap intervals)\n%-*s %5s  %-26s  "
            "%-26s\n",
            name_width(t, 18), "column", "n", "partial pearson", "partial spearman");
@@ -575,6 +642,9 @@ static int print_partial(const dse_results_table_t *t, const report_opts_t *o,
             b->y[np++] = target_of[r];
         }
         printf("%-*s %5zu", name_width(t, 18), t->cols[j], np);
+        cJSON *row = prows ? report_json_push(prows, cJSON_CreateObject(), b->oom) : NULL;
+        cJSON *rs = row ? report_json_add(row, "r", cJSON_CreateArray(), b->oom) : NULL;
+        if (row) report_json_add(row, "n", cJSON_CreateNumber((double)np), b->oom);
         for (int k = 0; k < 2; ++k) {
             double lo, hi,
                 r = dse_partial_correlation((dse_correlation_t)k, b->x, b->y,
@@ -585,12 +655,43 @@ static int print_partial(const dse_results_table_t *t, const report_opts_t *o,
                                                0.95, o->seed, &lo, &hi))
                 rc = DSE_RAISE(err, DSE_ENOMEM, "out of memory in a partial bootstrap");
             printf("  %-26s", coef_cell(r, lo, hi, cell, sizeof cell));
+            if (rs) report_json_push(rs, report_json_coef(r, lo, hi), b->oom);
         }
         printf("\n");
     }
     for (size_t c = 0; c < cv->k; ++c)
         free(cov[c]);
     return rc;
+}
+
+/* The run (index) that table row r belongs to. */
+static size_t run_of_row(const dse_results_table_t *t, size_t r)
+{
+    size_t run = 0;
+    while (run + 1 < t->n_runs && t->run_begin[run + 1] <= r)
+        run++;
+    return run;
+}
+
+/* The page's "families": regex, column, each run's family (null: not
+ * joined) and an empty "rows" for print_families to fill. NULL without a
+ * page. */
+static cJSON *families_json(const dse_results_table_t *t, const report_opts_t *o, size_t col,
+                            const double *target_of, const column_buffers_t *b, size_t n,
+                            const size_t *fam, char **families, int *oom)
+{
+    cJSON *fj = b->md ? report_json_add(b->md, "families", cJSON_CreateObject(), oom) : NULL;
+    if (!fj) return NULL;
+    report_json_add(fj, "regex", cJSON_CreateString(o->family_regex), oom);
+    report_json_add(fj, "column", cJSON_CreateNumber((double)col), oom);
+    cJSON *of = report_json_add(fj, "family_of_run", cJSON_CreateArray(), oom);
+    for (size_t k = 0; of && k < t->n_runs; ++k)
+        report_json_push(of, cJSON_CreateNull(), oom);
+    for (size_t i = 0, p = 0; of && i < n; ++i)
+        if (isfinite(target_of[b->rows[i]]))
+            cJSON_ReplaceItemInArray(of, (int)run_of_row(t, b->rows[i]),
+                                     cJSON_CreateString(families[fam[p++]]));
+    return report_json_add(fj, "rows", cJSON_CreateArray(), oom);
 }
 
 /* Per family of the join key (--family-regex): n, Pearson and Spearman of
@@ -607,6 +708,8 @@ static int print_families(const dse_results_table_t *t, const report_opts_t *o, 
     char **families = NULL;
     int rc =
         fx ? dse_families(o->family_regex, b->labels, np, fam, &families, &nf, err) : err->code;
+    cJSON *fj =
+        rc == DSE_OK ? families_json(t, o, col, target_of, b, n, fam, families, b->oom) : NULL;
     if (rc == DSE_OK)
         printf("\n%s with %s per family (regex '%s' on the %s)\n%-24s %5s  %-26s  %-26s\n",
                t->cols[col], o->target, o->family_regex, o->key, "family", "n", "pearson",
@@ -621,6 +724,12 @@ static int print_families(const dse_results_table_t *t, const report_opts_t *o, 
             fx[np + m++] = target_of[r];
         }
         printf("%-24s %5zu", families[f], m);
+        cJSON *row = fj ? report_json_push(fj, cJSON_CreateObject(), b->oom) : NULL;
+        cJSON *rs = row ? report_json_add(row, "r", cJSON_CreateArray(), b->oom) : NULL;
+        if (row) {
+            report_json_add(row, "family", cJSON_CreateString(families[f]), b->oom);
+            report_json_add(row, "n", cJSON_CreateNumber((double)m), b->oom);
+        }
         for (int k = 0; k < 2; ++k) {
             double lo, hi, r = dse_correlation((dse_correlation_t)k, fx, fx + np, m);
             char cell[64];
@@ -628,6 +737,7 @@ static int print_families(const dse_results_table_t *t, const report_opts_t *o, 
                                        o->seed, &lo, &hi))
                 rc = DSE_RAISE(err, DSE_ENOMEM, "out of memory in a family bootstrap");
             printf("  %-26s", coef_cell(r, lo, hi, cell, sizeof cell));
+            if (rs) report_json_push(rs, report_json_coef(r, lo, hi), b->oom);
         }
         printf("\n");
     }
@@ -651,11 +761,8 @@ static int extra_correlations(const dse_results_table_t *t, const report_opts_t 
         covariates_free(&cv);
         free(list);
     }
-    if (rc == DSE_OK && o->family_regex && t->n_cols) {
-        long col = o->rank_by ? dse_results_table_column(t, o->rank_by) : -1;
-        if (col < 0) col = dse_results_table_column(t, "DSMI");
-        rc = print_families(t, o, col < 0 ? 0 : (size_t)col, target_of, b, err);
-    }
+    if (rc == DSE_OK && o->family_regex && t->n_cols)
+        rc = print_families(t, o, o->rank_col < 0 ? 0 : (size_t)o->rank_col, target_of, b, err);
     return rc;
 }
 
@@ -671,9 +778,43 @@ static void print_correlation_header(const dse_results_table_t *t, const report_
     printf("\n");
 }
 
-/* The join of runs with metadata rows, and the correlations. */
+/* A JSON array of n names. */
+static cJSON *names_json(const char *const *names, size_t n, int *oom)
+{
+    cJSON *a = cJSON_CreateArray();
+    for (size_t i = 0; a && i < n; ++i)
+        report_json_push(a, cJSON_CreateString(names[i]), oom);
+    return a;
+}
+
+/* The page's "metadata": the join, each run's target (null: none) and an
+ * empty "correlations" for correlate_column to fill. NULL without a page. */
+static cJSON *metadata_json(cJSON *page, const report_opts_t *o, const dse_results_table_t *t,
+                            const double *target_of, size_t n_joined, const char **lists[3],
+                            const size_t counts[3], int *oom)
+{
+    cJSON *md = page ? report_json_add(page, "metadata", cJSON_CreateObject(), oom) : NULL;
+    if (!md) return NULL;
+    report_json_add(md, "file", cJSON_CreateString(o->metadata), oom);
+    report_json_add(md, "key", cJSON_CreateString(o->key), oom);
+    report_json_add(md, "target", cJSON_CreateString(o->target), oom);
+    report_json_add(md, "resamples", cJSON_CreateNumber((double)o->resamples), oom);
+    report_json_add(md, "seed", cJSON_CreateNumber((double)o->seed), oom);
+    report_json_add(md, "joined", cJSON_CreateNumber((double)n_joined), oom);
+    report_json_add(md, "unjoined", names_json(lists[0], counts[0], oom), oom);
+    report_json_add(md, "unused", names_json(lists[1], counts[1], oom), oom);
+    report_json_add(md, "not_number", names_json(lists[2], counts[2], oom), oom);
+    cJSON *tr = report_json_add(md, "target_of_run", cJSON_CreateArray(), oom);
+    for (size_t run = 0; tr && run < t->n_runs; ++run)
+        report_json_push(tr, report_json_number(target_of[t->run_begin[run]]), oom);
+    report_json_add(md, "correlations", cJSON_CreateArray(), oom);
+    return md;
+}
+
+/* The join of runs with metadata rows, and the correlations (on the page
+ * too when page is not NULL). */
 static int correlate(const dse_results_table_t *t, const report_opts_t *o, dse_plot_set_t *plots,
-                     dse_err_t *err)
+                     cJSON *page, int *oom, dse_err_t *err)
 {
     dse_csv_table_t meta;
     DSE_TRY(dse_csv_read(o->metadata, &meta, err));
@@ -694,12 +835,13 @@ static int correlate(const dse_results_table_t *t, const report_opts_t *o, dse_p
     char *meta_used = DSE_CALLOC(meta.n_rows + 1, 1, err);
     long *meta_of_row = DSE_MALLOC(n_cells, sizeof *meta_of_row, err);
     double *x = DSE_MALLOC(n_cells, sizeof *x, err), *y = DSE_MALLOC(n_cells, sizeof *y, err);
+    double *xse = DSE_MALLOC(n_cells, sizeof *xse, err);
     const char **labels = DSE_MALLOC(n_cells, sizeof *labels, err);
     FILE *csv = NULL;
     char path[4096] = "";
     int rc = DSE_OK;
     if (!rows || !target_of || !unjoined || !unused || !not_number || !meta_used || !x || !y ||
-        !labels || !meta_of_row) {
+        !xse || !labels || !meta_of_row) {
         rc = err->code;
         goto out;
     }
@@ -745,7 +887,10 @@ static int correlate(const dse_results_table_t *t, const report_opts_t *o, dse_p
         rc = err->code;
         goto out;
     }
-    column_buffers_t buf = {rows, target_of, x, y, labels};
+    const char **lists[3] = {unjoined, unused, not_number};
+    size_t counts[3] = {n_unjoined, n_unused, n_nan};
+    cJSON *md = metadata_json(page, o, t, target_of, n_joined, lists, counts, oom);
+    column_buffers_t buf = {rows, target_of, x, y, xse, labels, md, oom};
     for (size_t j = 0; j < t->n_cols && rc == DSE_OK; ++j)
         rc = correlate_column(t, j, o, &buf, &single, csv, plots, err);
     if (rc == DSE_OK) rc = extra_correlations(t, o, &meta, meta_of_row, target_of, &buf, err);
@@ -757,16 +902,10 @@ out:
             rc = err->code;
         }
     }
-    free(rows);
-    free(target_of);
-    free(unjoined);
-    free(unused);
-    free(not_number);
-    free(meta_used);
-    free(meta_of_row);
-    free(x);
-    free(y);
-    free(labels);
+    void *work[] = {rows,        target_of, unjoined, unused, not_number, meta_used,
+                    meta_of_row, x,         y,        xse,    labels};
+    for (size_t i = 0; i < sizeof work / sizeof *work; ++i)
+        free(work[i]);
     dse_csv_free(&meta);
     return rc;
 }
@@ -782,11 +921,13 @@ static int plot_over_steps(const dse_results_table_t *t, dse_plot_set_t *plots, 
     const char **names = DSE_MALLOC(n_runs, sizeof *names, err);
     size_t *len = DSE_MALLOC(n_runs, sizeof *len, err);
     const double **xs = DSE_MALLOC(n_runs, sizeof *xs, err),
-                 **ys = DSE_MALLOC(n_runs, sizeof *ys, err);
+                 **ys = DSE_MALLOC(n_runs, sizeof *ys, err),
+                 **es = DSE_MALLOC(n_runs, sizeof *es, err);
     double *steps = DSE_MALLOC(t->n_rows, sizeof *steps, err),
-           *vals = DSE_MALLOC(t->n_rows, sizeof *vals, err);
+           *vals = DSE_MALLOC(t->n_rows, sizeof *vals, err),
+           *ses = DSE_MALLOC(t->n_rows, sizeof *ses, err);
     int rc = DSE_OK;
-    if (!names || !len || !xs || !ys || !steps || !vals) {
+    if (!names || !len || !xs || !ys || !es || !steps || !vals || !ses) {
         rc = err->code;
         goto out;
     }
@@ -798,27 +939,116 @@ static int plot_over_steps(const dse_results_table_t *t, dse_plot_set_t *plots, 
         names[run] = t->rows[begin].run;
         xs[run] = steps + begin;
         ys[run] = vals + begin;
+        es[run] = ses + begin;
         len[run] = t->run_begin[run + 1] - begin;
     }
     for (size_t j = 0; j < t->n_cols && rc == DSE_OK; ++j) {
-        for (size_t r = 0; r < t->n_rows; ++r)
+        for (size_t r = 0; r < t->n_rows; ++r) {
             vals[r] = dse_results_value(t, r, j);
+            ses[r] = dse_results_se(t, r, j);
+        }
         char stem[DSE_COLUMN_NAME_MAX], name[DSE_COLUMN_NAME_MAX + 16],
             title[DSE_COLUMN_NAME_MAX + 32];
         dse_plot_file_stem(t->cols[j], stem, sizeof stem);
         snprintf(name, sizeof name, "over_steps_%s", stem);
         snprintf(title, sizeof title, "%s over training steps", t->cols[j]);
-        rc =
-            dse_plot_lines(plots, name, title, "step", t->cols[j], n_runs, names, len, xs, ys, err);
+        rc = dse_plot_lines(plots, name, title, "step", t->cols[j], n_runs, names, len, xs, ys, es,
+                            err);
     }
 out:
     free(names);
     free(len);
     free(xs);
     free(ys);
+    free(es);
     free(steps);
     free(vals);
+    free(ses);
     return rc;
+}
+
+/* The column that name means: the column of that exact name, else the
+ * first it matches (report_column_matches) under the config's first sigma
+ * rule, else the first it matches; -1 when none. */
+static long resolve_column(const dse_results_table_t *t, const char *name,
+                           const report_config_t *rc)
+{
+    for (size_t j = 0; j < t->n_cols; ++j)
+        if (!strcmp(t->cols[j], name)) return (long)j;
+    for (int pass = rc->n_rules ? 0 : 1; pass < 2; ++pass)
+        for (size_t j = 0; j < t->n_cols; ++j) {
+            char item[DSE_COLUMN_NAME_MAX + 32];
+            snprintf(item, sizeof item, "%.*s(sigma=%s)", (int)strcspn(t->cols[j], "("), t->cols[j],
+                     rc->rules[0]);
+            if (report_column_matches(t->cols[j], name) &&
+                (pass || report_column_matches(t->cols[j], item)))
+                return (long)j;
+        }
+    return -1;
+}
+
+/* The text report's columns into show (n_cols flags): --columns all, a
+ * list of items (commas inside parentheses belong to the item), or by
+ * default DSE and DSMI at the config's first t and first rule (every column
+ * when the store has neither). */
+static int select_columns(const dse_results_table_t *t, const report_opts_t *o,
+                          const report_config_t *rc, char *show, dse_err_t *err)
+{
+    const char *list = o->columns;
+    memset(show, !list || strcmp(list, "all") ? 0 : 1, t->n_cols);
+    if (!list) {
+        int any = 0;
+        const char *q[] = {"DSE", "DSMI"};
+        for (int i = 0; i < 2; ++i) {
+            char item[64];
+            snprintf(item, sizeof item, rc->first_t[0] ? "%s(t=%s)" : "%s", q[i], rc->first_t);
+            long j = resolve_column(t, item, rc);
+            if (j < 0) j = resolve_column(t, q[i], rc);
+            if (j >= 0) any = show[j] = 1;
+        }
+        if (!any) memset(show, 1, t->n_cols);
+        return DSE_OK;
+    }
+    for (const char *p = list; strcmp(list, "all") && *p;) {
+        size_t len = 0;
+        for (int depth = 0; p[len] && (depth || p[len] != ','); ++len)
+            depth += (p[len] == '(') - (p[len] == ')');
+        char item[DSE_COLUMN_NAME_MAX];
+        snprintf(item, sizeof item, "%.*s", (int)len, p);
+        int hit = 0;
+        for (size_t j = 0; j < t->n_cols; ++j)
+            if (report_column_matches(t->cols[j], item)) hit = show[j] = 1;
+        if (!hit)
+            return DSE_RAISE(err, DSE_EUSAGE,
+                             "%s: --columns: no column matches '%s' (columns: %s%s)", o->store,
+                             item, t->n_cols ? t->cols[0] : "none", t->n_cols > 1 ? ", ..." : "");
+        p += len + (p[len] == ',');
+    }
+    return DSE_OK;
+}
+
+/* One line naming the text report's columns when they are not all. */
+static void print_columns_note(const dse_results_table_t *t, const char *show)
+{
+    size_t n = 0;
+    for (size_t j = 0; j < t->n_cols; ++j)
+        n += show[j] != 0;
+    if (n == t->n_cols) return;
+    printf("columns:");
+    for (size_t j = 0, k = 0; j < t->n_cols; ++j)
+        if (show[j]) printf("%s%s", k++ ? ", " : " ", t->cols[j]);
+    printf(" (%zu of %zu; --columns all for every one, --columns LIST to choose)\n", n, t->n_cols);
+}
+
+/* The page: written to o->html when the report made one. */
+static int write_page(cJSON *page, int oom, const report_opts_t *o, dse_err_t *err)
+{
+    if (oom) return DSE_RAISE(err, DSE_ENOMEM, "out of memory building the page %s", o->html);
+    char title[4200];
+    snprintf(title, sizeof title, "dsesweep report: %s", o->store);
+    DSE_TRY(dse_report_page_write(o->html, title, page, err));
+    printf("page: %s (open it in a browser; it needs no network)\n", o->html);
+    return DSE_OK;
 }
 
 int dse_cli_report(int argc, char **argv)
@@ -839,28 +1069,42 @@ int dse_cli_report(int argc, char **argv)
         dse_store_close(&h);
         return 1;
     }
-    int rc = DSE_OK;
+    int rc = DSE_OK, oom = 0;
     dse_plot_set_t *plots = NULL;
-    long rank_col = -1;
-    if (o.rank_by && (rank_col = dse_results_table_column(&t, o.rank_by)) < 0) {
+    cJSON *page = NULL;
+    char *show = DSE_CALLOC(t.n_cols + 1, 1, &err), html[4096];
+    report_config_t cfg;
+    report_config_read(sp, &cfg);
+    o.rank_col = -1;
+    if (!show || (rc = select_columns(&t, &o, &cfg, show, &err)) != DSE_OK) goto out;
+    if (o.rank_by && (o.rank_col = resolve_column(&t, o.rank_by, &cfg)) < 0) {
         rc = DSE_RAISE(&err, DSE_EUSAGE, "%s: no column '%s' to rank by (columns: %s, ...)",
                        o.store, o.rank_by, t.n_cols ? t.cols[0] : "none");
         goto out;
     }
-    if (rank_col < 0 && t.n_cols) {
-        rank_col = dse_results_table_column(&t, "DSMI");
-        if (rank_col < 0) rank_col = 0;
+    if (o.rank_col < 0 && t.n_cols) {
+        o.rank_col = resolve_column(&t, "DSMI", &cfg);
+        if (o.rank_col < 0) o.rank_col = 0;
+    }
+    if (!o.html && o.out) {
+        snprintf(html, sizeof html, "%s/index.html", o.out);
+        o.html = html;
     }
     if (o.out && !(plots = dse_plot_open(o.out, &err))) {
         rc = err.code;
         goto out;
     }
-    print_run_tables(&t);
+    if (o.html && !(page = report_html_begin(sp, &t, o.store, &cfg, show, o.rank_col))) {
+        rc = DSE_RAISE(&err, DSE_ENOMEM, "out of memory building the page %s", o.html);
+        goto out;
+    }
+    print_columns_note(&t, show);
+    print_run_tables(&t, show);
     print_reference(&sp->reference);
-    print_sigma_check(sp);
+    print_sigma_check(sp, page, &oom);
     print_bounded(sp);
-    if (rank_col >= 0 && (rc = print_ranking(&t, rank_col, &o, &err)) != DSE_OK) goto out;
-    if (o.metadata && (rc = correlate(&t, &o, plots, &err)) != DSE_OK) goto out;
+    if (o.rank_col >= 0 && (rc = print_ranking(&t, o.rank_col, &o, &err)) != DSE_OK) goto out;
+    if (o.metadata && (rc = correlate(&t, &o, plots, page, &oom, &err)) != DSE_OK) goto out;
     if (plots && (rc = plot_over_steps(&t, plots, &err)) != DSE_OK) goto out;
     size_t failed = 0;
     for (size_t i = 0; i < sp->n_results; ++i)
@@ -878,13 +1122,15 @@ int dse_cli_report(int argc, char **argv)
     if (plots) {
         rc = dse_plot_render(plots, &err);
         plots = NULL;
-        if (rc == DSE_OK)
-            printf("plots and their numbers: %s/ (redraw with: gnuplot %s/plots.gp)\n", o.out,
-                   o.out);
+        if (rc != DSE_OK) goto out;
+        printf("plots and their numbers: %s/ (redraw with: gnuplot %s/plots.gp)\n", o.out, o.out);
     }
+    if (page) rc = write_page(page, oom, &o, &err);
 out:
     if (plots) dse_plot_discard(plots);
     if (rc != DSE_OK) dse_err_report(stderr, "dsesweep report", &err);
+    cJSON_Delete(page);
+    free(show);
     dse_results_table_free(&t);
     dse_store_close(&h);
     return rc == DSE_OK ? 0 : 1;

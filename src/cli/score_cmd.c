@@ -68,10 +68,17 @@ static void score_usage(FILE *out)
             "                     every t: certified, or statistical where the spectrum is\n"
             "                     too flat; docs/bounded.md), or auto: exact up to N = 10000\n"
             "                     when it fits the memory budget, else bounded (default)\n"
-            "  --tol BITS         bounded: target half-width of the interval (default 0.01)\n"
+            "  --precision P      DSE's dense eigensolve: float64 (default) or float32, about\n"
+            "                     twice as fast, with an interval at every t proved to\n"
+            "                     contain the float64 value; a value only when it is\n"
+            "                     within --tol (docs/bounded.md)\n"
+            "  --tol BITS         bounded and float32: target half-width of the interval\n"
+            "                     (default 0.01)\n"
             "  --max-k K          bounded: most Lanczos basis vectors, >= 64 (default 2000);\n"
             "                     an interval wider than --tol is shown without a value\n"
-            "  --driver NAME      eigensolver: auto, dsyevd, dsyevr, dsyevd_2stage (default auto)\n"
+            "  --driver NAME      eigensolver: auto (default: the tuned choice, `dsesweep tune\n"
+            "                     --show`), or one rank: dsyevd, dsyevr, dsyevd_2stage,\n"
+            "                     elpa1, elpa2; a group: pdsyev, pdsyevd, elpa1, elpa2\n"
             "  --group-size G     ranks that build and solve the N x N problems: auto (one rank\n"
             "                     when it fits the memory budget, else the fewest that fit),\n"
             "                     all, or a count (default auto). Other work (MI subsets, CSE,\n"
@@ -161,6 +168,7 @@ static void json_params(cJSON *root, const dse_params_t *p)
     cJSON_AddNumberToObject(params, "knn", p->knn);
     cJSON_AddNumberToObject(params, "n_clusters", p->n_clusters);
     cJSON_AddStringToObject(params, "method", dse_method_name(p->method));
+    cJSON_AddStringToObject(params, "precision", dse_precision_name(p->precision));
     cJSON_AddNumberToObject(params, "tol", p->tol);
     cJSON_AddNumberToObject(params, "max_k", (double)p->max_k);
 }
@@ -187,7 +195,7 @@ static cJSON *json_entry(const dse_params_t *p, const shown_t *r)
         dse_export_json_exact(o, "sigma_max", e->sigma.hi);
     }
     cJSON_AddStringToObject(o, "method", dse_method_name(e->method));
-    if (e->method == DSE_METHOD_BOUNDED) {
+    if (dse_score_has_interval(e)) {
         dse_export_json_exact(o, "lower", e->lower);
         dse_export_json_exact(o, "upper", e->upper);
         cJSON_AddStringToObject(o, "interval", dse_score_interval_kind(e));
@@ -233,16 +241,6 @@ static void emit_table(const char *line, void *ctx)
     printf("warning     %s\n", line);
 }
 
-/* The eigensolver of the N x N spectrum: pdsyev on a group, else the
- * driver AUTO picks (tune.h) or --driver. */
-static const char *score_driver(const dse_params_t *p, const dse_score_t *s)
-{
-    if (!s->spectrum) return "";
-    if (s->big_group_size > 1) return "pdsyev";
-    return dse_eigen_driver_name(p->driver != DSE_EIGEN_AUTO ? p->driver
-                                                             : dse_eigen_choose(s->n_used));
-}
-
 static void print_json(const char *emb, const char *dtype, const char *labels,
                        const dse_params_t *p, const dse_score_t *s, const shown_t *shown,
                        size_t nshown, int ranks)
@@ -262,7 +260,7 @@ static void print_json(const char *emb, const char *dtype, const char *labels,
         dse_export_json_exact(root, "median_distance", s->median_distance);
         sigma_warnings(p, s, shown, nshown, emit_json, cJSON_AddArrayToObject(root, "warnings"));
     }
-    cJSON_AddStringToObject(root, "driver", score_driver(p, s));
+    cJSON_AddStringToObject(root, "driver", dse_score_driver_name(p, s));
     if (s->bounded_ranks) {
         cJSON_AddNumberToObject(root, "bounded_ranks", s->bounded_ranks);
         cJSON_AddStringToObject(
@@ -292,7 +290,7 @@ static void print_table(const char *emb, const char *dtype, const char *labels,
     printf("embeddings  %s  (N = %zu, D = %zu, %s)\n", emb, s->n, s->d, dtype);
     printf("ranks       %d (N x N problems on %d), %.3f s\n", ranks, s->big_group_size, s->seconds);
     if (s->spectrum)
-        printf("eigensolver %s, %d BLAS thread(s); %s\n", score_driver(p, s),
+        printf("eigensolver %s, %d BLAS thread(s); %s\n", dse_score_driver_name(p, s),
                dse_tune_blas_threads(), dse_tune_note());
     if (s->bounded_ranks)
         printf("method      bounded%s (tol %g bits, max_k %zu): block Lanczos on %d rank(s), K "
@@ -339,7 +337,7 @@ static void print_table(const char *emb, const char *dtype, const char *labels,
             printf("%-22s %4s  %.12g", shown[i].name, t, e->value);
         }
         if (e->se > 0) printf("  +- %.3g", e->se);
-        if (e->method == DSE_METHOD_BOUNDED)
+        if (dse_score_has_interval(e))
             printf("  in [%.6f, %.6f] %s%s", e->lower, e->upper, dse_score_interval_kind(e),
                    isfinite(e->value) ? "" : ", NOT within tol: no value");
         printf("\n");
@@ -379,10 +377,10 @@ typedef struct {
 
 /* The flags that set a numerical parameter: each is a [quantities] key of
  * the config (config.c's table parses and bounds it), "_" written "-". */
-static const char *const param_flags[] = {"sigma",       "max-n", "seed",
-                                          "repetitions", "bins",  "knn",
-                                          "n-clusters",  "alpha", "subsample-repeats",
-                                          "method",      "tol",   "max-k"};
+static const char *const param_flags[] = {
+    "sigma", "max-n",      "seed",     "repetitions",       "bins",
+    "knn",   "n-clusters", "alpha",    "subsample-repeats", "method",
+    "tol",   "max-k",      "precision"};
 #define N_PARAM_FLAGS (sizeof param_flags / sizeof param_flags[0])
 
 enum {
@@ -442,10 +440,12 @@ static int score_option(int c, score_args_t *a, const char *prev)
         a->quantities = optarg;
         break;
     case O_DRV:
-        if (dse_eigen_driver_parse(optarg, &a->p.driver) != DSE_OK)
-            return dse_cli_usage_error(
-                "score", "--driver must be auto, dsyevd, dsyevr or dsyevd_2stage (got '%s')",
-                optarg);
+        if (dse_eigen_driver_parse(optarg, &a->p.driver) != DSE_OK) {
+            char msg[256];
+            snprintf(msg, sizeof msg, "--driver must be auto or one of %s (got '%s')",
+                     dse_eigen_driver_list(DSE_EIGEN_ONE_RANK | DSE_EIGEN_GROUP), optarg);
+            return dse_cli_usage_error("score", "%s", msg);
+        }
         break;
     case O_JSON:
         a->json = 1;
@@ -597,6 +597,10 @@ int dse_cli_score(int argc, char **argv)
         int st = score_option(c, &a, argv[optind - 1]);
         if (st >= 0) return st;
     }
+    dse_eigen_driver_t drv;
+    dse_err_t perr;
+    if (dse_params_dse_driver(&a.p, &drv, &perr) != DSE_OK)
+        return dse_cli_usage_error("score", "%s", perr.msg);
     /* The default is what a user asks for first: DSE, and DSMI with categories. */
     if (!a.quantities) a.quantities = a.labels || a.reference ? "DSE,DSMI" : "DSE";
     if (!strcasecmp(a.quantities, "help")) {

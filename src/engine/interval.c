@@ -11,9 +11,79 @@ size_t dse_interval_length(size_t nt)
     return HEAD + PER_T * nt;
 }
 
+/* A float32 spectrum's first slot: -(2 + delta), delta < 1. */
+static int is_float32(const double *v, size_t nv)
+{
+    return nv >= 2 && v[0] <= -2.0 && v[0] > -3.0;
+}
+
 int dse_interval_is_bounded(const double *v, size_t nv)
 {
-    return nv >= HEAD && v[0] == MARK;
+    return (nv >= HEAD && v[0] == MARK) || is_float32(v, nv);
+}
+
+double dse_interval_float32_radius(size_t n)
+{
+    double p = DSE_FLOAT32_SOLVER_FACTOR * (double)n, u32 = 0x1.0p-24, u64 = 0x1.0p-53;
+    return (u32 + p * u32 * (1 + u32) + p * u64) * (1 + 1e-6);
+}
+
+void dse_interval_mark_float32(double *w, size_t n, double delta)
+{
+    for (size_t i = 1; i < n; ++i)
+        w[i] = w[i] < 0 ? 0 : w[i] > 1 ? 1 : w[i];
+    if (n) w[0] = -(2.0 + delta);
+}
+
+/* -x log2 x on [0, 1]. */
+static double xlogx(double x)
+{
+    return x > 0 ? -x * log2(x) : 0;
+}
+
+/* The range of -x log2 x over [a, b] in [0, 1] (concave, largest at 1/e). */
+static void xlogx_range(double a, double b, double *lo, double *hi)
+{
+    double fa = xlogx(a), fb = xlogx(b), top = exp(-1.0);
+    *lo = fmin(fa, fb);
+    *hi = a <= top && top <= b ? xlogx(top) : fmax(fa, fb);
+}
+
+static double h2(double e)
+{
+    return e <= 0 || e >= 1 ? 0 : xlogx(e) + xlogx(1 - e);
+}
+
+/* DSE's interval at t > 0 from a float32 spectrum: every eigenvalue lambda_i
+ * of the float64 solve is in [mu_i - delta, mu_i + delta] (Weyl, sorted)
+ * and in [0, 1], lambda_1 = 1. Two proved enclosures, intersected:
+ * (a) interval arithmetic on H = log2 Z + G / Z, Z = sum x_i, G = sum
+ * -x_i log2 x_i, x_i = lambda_i^t; (b) the continuity bound around H(mu):
+ * the x move by at most l1 in l1, so the distributions by eta = l1 / Z_min
+ * in total variation and H by eta log2(n - 1) + h2(eta) (docs/bounded.md).
+ * Both widened by the reference's +eps (60 n 2^-52) and 1e-9 for rounding. */
+static void float32_interval(const double *v, size_t n, double t, double *lower, double *upper)
+{
+    double delta = -v[0] - 2.0 + 0x1.0p-50;
+    double zlo = 1, zhi = 1, glo = 0, ghi = 0, z = 1, gz = 0, l1 = 0;
+    for (size_t i = 1; i < n; ++i) {
+        double mu = v[i], a = pow(fmax(mu - delta, 0), t), b = pow(fmin(mu + delta, 1), t);
+        double x = pow(mu, t), lo, hi;
+        zlo += a;
+        zhi += b;
+        xlogx_range(a, b, &lo, &hi);
+        glo += lo;
+        ghi += hi;
+        z += x;
+        gz += xlogx(x);
+        l1 += fmax(b - x, x - a);
+    }
+    double lo_a = log2(zlo) + glo / zhi, hi_a = log2(zhi) + ghi / zlo;
+    double h = log2(z) + gz / z, eta = l1 / zlo;
+    double w = eta < 0.5 ? eta * log2(n > 2 ? (double)(n - 1) : 2.0) + h2(eta) : INFINITY;
+    double slack = 60.0 * (double)n * 0x1.0p-52 + 1e-9;
+    *lower = fmax(fmax(lo_a, h - w), 0) - slack;
+    *upper = fmin(fmin(hi_a, h + w), log2((double)n)) + slack;
 }
 
 int dse_interval_encode(const dse_bounded_result_t *r, double tol, int ranks, double *v, size_t nv,
@@ -41,8 +111,19 @@ int dse_interval_encode(const dse_bounded_result_t *r, double tol, int ranks, do
     return DSE_OK;
 }
 
-int dse_interval_at(const double *v, size_t nv, double t, dse_interval_info_t *out)
+int dse_interval_at(const double *v, size_t nv, double t, double tol, dse_interval_info_t *out)
 {
+    if (is_float32(v, nv)) {
+        double lo, hi;
+        float32_interval(v, nv, t, &lo, &hi);
+        *out = (dse_interval_info_t){.lower = lo,
+                                     .upper = hi,
+                                     .within_tol = 0.5 * (hi - lo) <= tol * (1 + 1e-12),
+                                     .k = nv,
+                                     .tol = tol,
+                                     .float32 = 1};
+        return 1;
+    }
     if (!dse_interval_is_bounded(v, nv)) return 0;
     size_t nt = (size_t)v[5];
     if (nt > (nv - HEAD) / PER_T) return 0;
@@ -65,10 +146,10 @@ int dse_interval_at(const double *v, size_t nv, double t, dse_interval_info_t *o
     return 0;
 }
 
-double dse_interval_value(const double *v, size_t nv, double t)
+double dse_interval_value(const double *v, size_t nv, double t, double tol)
 {
     dse_interval_info_t in;
-    if (!dse_interval_at(v, nv, t, &in) || !in.within_tol) return NAN;
+    if (!dse_interval_at(v, nv, t, tol, &in) || !in.within_tol) return NAN;
     return 0.5 * (in.lower + in.upper);
 }
 

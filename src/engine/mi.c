@@ -59,6 +59,7 @@ static void subset_bounds(dse_quantity_id_t q, const double *v, size_t nv, doubl
         *hi = in.upper;
         out->bounded = 1;
         out->statistical |= in.statistical;
+        out->lanczos |= !in.float32;
         return;
     }
     *lo = *hi = dse_quantity_finish(q, v, nv, t, p);

@@ -25,8 +25,39 @@ dse_params_t dse_params_default(void)
                       .subsample_repeats = 1,
                       .method = DSE_METHOD_AUTO,
                       .tol = 0.01,
-                      .max_k = 2000};
+                      .max_k = 2000,
+                      .precision = DSE_PRECISION_FLOAT64};
     return p;
+}
+
+static const char *const precision_names[] = {"float64", "float32"};
+
+int dse_precision_parse(const char *text, dse_precision_t *out, dse_err_t *err)
+{
+    for (int m = 0; m < 2; ++m)
+        if (!strcasecmp(text, precision_names[m])) {
+            *out = (dse_precision_t)m;
+            return DSE_OK;
+        }
+    return DSE_RAISE(err, DSE_EUSAGE, "precision must be float64 or float32 (got '%s')", text);
+}
+
+const char *dse_precision_name(dse_precision_t p)
+{
+    return (unsigned)p < 2 ? precision_names[p] : "?";
+}
+
+int dse_params_dse_driver(const dse_params_t *p, dse_eigen_driver_t *out, dse_err_t *err)
+{
+    *out = p->driver;
+    if (p->precision != DSE_PRECISION_FLOAT32) return DSE_OK;
+    if (p->driver != DSE_EIGEN_AUTO && !(dse_eigen_driver_scope(p->driver) & DSE_EIGEN_FLOAT32))
+        return DSE_RAISE(err, DSE_EUSAGE,
+                         "driver %s is float64; precision float32 solves with ssyevd_2stage on one "
+                         "rank and pssyev on a group (leave the driver auto)",
+                         dse_eigen_driver_name(p->driver));
+    *out = dse_eigen_float32_driver(0);
+    return DSE_OK;
 }
 
 static const char *const method_names[] = {"auto", "exact", "bounded"};

@@ -30,10 +30,25 @@ static int kernel_spectra(size_t m, size_t d, const double *z, const dse_params_
     return dse_kernel_spectra(m, d, z, rules, n, kind, p->driver, out, NULL, err);
 }
 
+/* precision = float32: every rule's spectrum becomes a float32 block
+ * (interval.h) with the proved radius of its order. */
+static void mark_float32(const dse_params_t *p, size_t m, double *out)
+{
+    if (p->precision != DSE_PRECISION_FLOAT32) return;
+    size_t per = m + rule_extra(p);
+    for (int r = 0; r < dse_params_rule_count(p); ++r)
+        dse_interval_mark_float32(out + (size_t)r * per, m, dse_interval_float32_radius(m));
+}
+
+/* DSE's spectra: p->driver, or the float32 driver under precision float32. */
 static int dse_q_aniso_spectrum(size_t m, size_t d, const double *z, const dse_params_t *p,
                                 double *out, dse_err_t *err)
 {
-    return kernel_spectra(m, d, z, p, DSE_KERNEL_ANISOTROPIC, out, err);
+    dse_params_t q = *p;
+    DSE_TRY(dse_params_dse_driver(p, &q.driver, err));
+    DSE_TRY(kernel_spectra(m, d, z, &q, DSE_KERNEL_ANISOTROPIC, out, err));
+    mark_float32(p, m, out);
+    return DSE_OK;
 }
 
 static int dse_q_gauss_spectrum(size_t m, size_t d, const double *z, const dse_params_t *p,
@@ -111,8 +126,12 @@ static int dse_q_aniso_spectrum_dist(const dse_group_t *g, size_t m, size_t d,
                                      int nb, size_t budget, double *out, dse_dist_stats_t *stats,
                                      dse_err_t *err)
 {
-    return kernel_spectra_dist(g, m, d, read, ctx, p, DSE_KERNEL_ANISOTROPIC, nb, budget, out,
-                               stats, err);
+    dse_params_t q = *p;
+    DSE_TRY(dse_params_dse_driver(p, &q.driver, err));
+    DSE_TRY(kernel_spectra_dist(g, m, d, read, ctx, &q, DSE_KERNEL_ANISOTROPIC, nb, budget, out,
+                                stats, err));
+    mark_float32(p, m, out);
+    return DSE_OK;
 }
 
 /* The Gaussian spectrum's phases are not reported (stats: the diffusion's). */
@@ -158,8 +177,7 @@ static double dse_q_finish_entropy(const double *v, size_t nv, double t, const d
 /* DSE at t from the diffusion spectrum, or from a bounded block (interval.h). */
 static double dse_q_finish_entropy_t(const double *v, size_t nv, double t, const dse_params_t *p)
 {
-    (void)p;
-    if (dse_interval_is_bounded(v, nv)) return dse_interval_value(v, nv, t);
+    if (dse_interval_is_bounded(v, nv)) return dse_interval_value(v, nv, t, p ? p->tol : 0.01);
     return dse_entropy_spectral(v, nv, t);
 }
 
@@ -321,7 +339,7 @@ int dse_quantity_interval(dse_quantity_id_t id, const double *v, size_t nv, doub
     if (b != DSE_QID_DSE) return 0;
     size_t nb = nv;
     const double *blk = rule_block(b, v, &nb, p);
-    return dse_interval_at(blk, nb, dse_quantity_get(id)->uses_t ? t : 1.0, out);
+    return dse_interval_at(blk, nb, dse_quantity_get(id)->uses_t ? t : 1.0, p ? p->tol : 0.01, out);
 }
 
 dse_sigma_used_t dse_quantity_sigma_used(dse_quantity_id_t id, const double *v, size_t nv,

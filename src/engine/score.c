@@ -13,6 +13,7 @@
 #include "dsesweep/group.h"
 #include "dsesweep/mi.h"
 #include "dsesweep/source.h"
+#include "dsesweep/tune.h"
 
 /* ---- the task list ------------------------------------------------------ */
 
@@ -377,6 +378,7 @@ static void add_interval(const task_list_t *tl, const double *res, const dse_par
 {
     double lo = 0, hi = 0;
     size_t B = 0;
+    int float32 = 0;
     for (const task_t *k; (k = find_rep(tl, DSE_QID_DSE, 0, 0, (int)B)); ++B) {
         dse_interval_info_t in;
         if (!dse_quantity_interval(q, res + k->offset, k->len, power, pr, &in)) return;
@@ -385,9 +387,15 @@ static void add_interval(const task_list_t *tl, const double *res, const dse_par
         e->statistical |= in.statistical;
         e->k = in.k;
         e->products += in.products;
+        float32 = in.float32;
     }
     if (!B) return;
-    e->method = DSE_METHOD_BOUNDED;
+    if (float32) { /* the dense solve in float32: exact method, proved interval */
+        e->float32 = 1;
+        e->k = e->products = 0;
+    } else {
+        e->method = DSE_METHOD_BOUNDED;
+    }
     e->lower = lo / (double)B;
     e->upper = hi / (double)B;
 }
@@ -431,6 +439,8 @@ static int report_plain(const dse_params_t *p, uint64_t bits, const double *ts, 
         e->out->spectrum = DSE_MALLOC(n + 1, sizeof *e->out->spectrum, err);
         if (!e->out->spectrum) return err->code;
         memcpy(e->out->spectrum, res + t->offset, n * sizeof *res);
+        if (dse_interval_is_bounded(e->out->spectrum, n)) /* float32: the top is 1 exactly */
+            e->out->spectrum[0] = 1.0;
     }
     DSE_QUANTITY_FOREACH (q, bits & ~DSE_Q_MI_ALL, DSE_QFAMILY_COUNT) {
         if (!(t = find_task(tl, dse_quantity_basis(q), 0, 0))) continue;
@@ -445,7 +455,7 @@ static int report_plain(const dse_params_t *p, uint64_t bits, const double *ts, 
                 double v = dse_quantity_finish(q, res + t->offset, t->len, power, &pr);
                 if (q == DSE_QID_DSE) dse_over_reps(tl, res, &pr, power, &v, &se);
                 dse_score_entry_t entry = exact_entry(q, uses_t ? ts[i] : 0, v, se, r, su);
-                if (t->bounded) add_interval(tl, res, &pr, q, power, &entry);
+                add_interval(tl, res, &pr, q, power, &entry); /* bounded or float32 */
                 DSE_TRY(push(e, entry));
             }
         }
@@ -477,7 +487,8 @@ static int report_mi_one(const dse_score_input_t *in, const dse_params_t *pm, ds
             rc = dse_mi_combine(in->cat, &pr, q, uses_t ? ts[i] : 1.0, values, nvalues, &m, err);
             dse_score_entry_t entry = exact_entry(q, uses_t ? ts[i] : 0, m.value, m.se, r, su);
             if (rc == DSE_OK && m.bounded) {
-                entry.method = DSE_METHOD_BOUNDED;
+                entry.method = m.lanczos ? DSE_METHOD_BOUNDED : DSE_METHOD_EXACT;
+                entry.float32 = !m.lanczos;
                 entry.lower = m.lower;
                 entry.upper = m.upper;
                 entry.statistical = m.statistical;
@@ -512,8 +523,13 @@ static int report(const dse_score_input_t *in, const dse_params_t *p, const dse_
 
 const char *dse_score_interval_kind(const dse_score_entry_t *e)
 {
-    if (e->method != DSE_METHOD_BOUNDED) return "";
+    if (e->method != DSE_METHOD_BOUNDED) return e->float32 ? "float32" : "";
     return e->statistical ? "statistical" : "certified";
+}
+
+int dse_score_has_interval(const dse_score_entry_t *e)
+{
+    return e->method == DSE_METHOD_BOUNDED || e->float32;
 }
 
 int dse_score_sigma_check(double sigma, double median_distance)
@@ -845,6 +861,19 @@ int dse_score_run(MPI_Comm comm, const dse_score_input_t *in, const dse_params_t
         out->d = d;
     }
     return rc;
+}
+
+const char *dse_score_driver_name(const dse_params_t *p, const dse_score_t *out)
+{
+    if (!out->spectrum) return "";
+    int scope = out->big_group_size > 1 ? DSE_EIGEN_GROUP : DSE_EIGEN_ONE_RANK;
+    if (p->precision == DSE_PRECISION_FLOAT32)
+        return dse_eigen_driver_name(dse_eigen_float32_driver(out->big_group_size > 1));
+    if (p->driver != DSE_EIGEN_AUTO && (dse_eigen_driver_scope(p->driver) & scope))
+        return dse_eigen_driver_name(p->driver);
+    if (out->big_group_size > 1)
+        return dse_eigen_driver_name(dse_tune_driver(out->n_used, out->big_group_size, 1));
+    return dse_eigen_driver_name(dse_eigen_choose(out->n_used));
 }
 
 void dse_score_free(dse_score_t *out)

@@ -8,38 +8,68 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "dsesweep/elpa.h"
+
 /* OpenBLAS's own entry points (libopenblas; no header in Debian's -dev). */
 extern char *openblas_get_config(void);
 extern int openblas_get_num_threads(void);
 extern void openblas_set_num_threads(int num_threads);
 
-/* The built-in table: `dsesweep tune` and bench/bench_eigen on the project's
- * 2-core VM (AMD EPYC, OpenBLAS 0.3.21), shared with other jobs: medians of
- * 2-3 runs per point (docs/performance.md); N = 8000 at 2 threads also from
- * issue 15's measurement. A default, not a law: a tuning file overrides it. */
-static const dse_tune_table_t builtin = {.cpu = "built-in",
-                                         .blas = "built-in",
-                                         .n_entries = 2,
-                                         .entries = {{.threads = 1,
-                                                      .count = 6,
-                                                      .n = {500, 1000, 2000, 3000, 4000, 8000},
-                                                      .seconds = {{0.012, 0.011, 0.019},
-                                                                  {0.066, 0.065, 0.094},
-                                                                  {0.57, 0.61, 0.59},
-                                                                  {3.2, 3.5, 2.1},
-                                                                  {10.5, 11.6, 8.6},
-                                                                  {61.0, 69.5, 31.2}},
-                                                      .kernel_gflops = 28.0},
-                                                     {.threads = 2,
-                                                      .count = 6,
-                                                      .n = {500, 1000, 2000, 3000, 4000, 8000},
-                                                      .seconds = {{0.050, 0.023, 0.053},
-                                                                  {0.096, 0.092, 0.239},
-                                                                  {1.58, 1.30, 1.66},
-                                                                  {2.02, 2.01, 2.50},
-                                                                  {8.4, 12.5, 8.05},
-                                                                  {63.9, 76.2, 29.6}},
-                                                      .kernel_gflops = 22.0}}};
+/* The built-in table, a fallback only: `dsesweep tune --sizes
+ * 500,1000,2000,4000,8000 --threads 1,2` on one rank and under `mpiexec -n 2`
+ * on the project's 2-core VM (AMD EPYC, OpenBLAS 0.3.21, ELPA 2022.11),
+ * 2026-12-05T23:19-23:27Z, load average 0.4 rising to 2.0 as other
+ * engineers' builds started: copied from the file it wrote, nothing guessed.
+ * Columns in the enum's order: auto (unused), dsyevd, dsyevr, dsyevd_2stage,
+ * elpa1, elpa2, pdsyev, pdsyevd; 0 = not a candidate there; -1 = pruned by
+ * tune (DSE_TUNE_PRUNE). Above 8000 the times scale as N^3.
+ * ELPA2's kernel: the fastest measured (BUILTIN_ELPA2_KERNEL; on the group
+ * at N = 2000: generic_simple_block6 0.472 s, generic_simple 0.503 s,
+ * generic_simple_block4 0.516 s, generic 0.618 s). A tuning file made on
+ * the node overrides all of it. */
+#define BUILTIN_ELPA2_KERNEL "generic_simple_block6"
+#define BUILTIN_ROW(a, b, c, e1, e2, p, pd)                                                        \
+    {                                                                                              \
+        0, a, b, c, e1, e2, p, pd                                                                  \
+    }
+static const dse_tune_table_t builtin = {
+    .cpu = "built-in",
+    .blas = "built-in",
+    .n_entries = 3,
+    .entries = {{.ranks = 1,
+                 .threads = 1,
+                 .count = 5,
+                 .n = {500, 1000, 2000, 4000, 8000},
+                 .seconds = {BUILTIN_ROW(0.009, 0.009, 0.014, 0.019, 0.025, 0, 0),
+                             BUILTIN_ROW(0.053, 0.052, 0.072, 0.099, 0.118, 0, 0),
+                             BUILTIN_ROW(0.399, 0.383, 0.409, 0.756, 0.704, 0, 0),
+                             BUILTIN_ROW(4.745, 4.974, 3.051, 9.730, 4.623, 0, 0),
+                             BUILTIN_ROW(46.300, 45.083, 23.619, -1, 35.235, 0, 0)},
+                 .kernel_gflops = 37.5,
+                 .elpa_kernel = -1},
+                {.ranks = 1,
+                 .threads = 2,
+                 .count = 5,
+                 .n = {500, 1000, 2000, 4000, 8000},
+                 .seconds = {BUILTIN_ROW(0.009, 0.009, 0.026, 0.024, 0.037, 0, 0),
+                             BUILTIN_ROW(0.042, 0.041, 0.093, 0.108, 0.131, 0, 0),
+                             BUILTIN_ROW(0.330, 0.303, 0.719, 1.315, 1.145, 0, 0),
+                             BUILTIN_ROW(2.916, 2.843, 4.375, -1, -1, 0, 0),
+                             BUILTIN_ROW(30.611, 27.064, 15.945, -1, -1, 0, 0)},
+                 .kernel_gflops = 51.1,
+                 .elpa_kernel = -1},
+                {.ranks = 2,
+                 .threads = 1,
+                 .count = 5,
+                 .n = {500, 1000, 2000, 4000, 8000},
+                 .seconds = {BUILTIN_ROW(0, 0, 0, 0.013, 0.018, 0.015, 0.024),
+                             BUILTIN_ROW(0, 0, 0, 0.068, 0.082, 0.074, 0.122),
+                             BUILTIN_ROW(0, 0, 0, 0.520, 0.488, 0.402, 0.809),
+                             BUILTIN_ROW(0, 0, 0, 4.766, 2.884, 3.666, 6.255),
+                             BUILTIN_ROW(0, 0, 0, 42.985, 22.527, 38.184, 60.552)},
+                 .kernel_gflops = 0,
+                 .elpa_kernel = -1}}};
+#undef BUILTIN_ROW
 
 static dse_tune_table_t loaded;
 static int have_loaded;
@@ -121,30 +151,62 @@ static const dse_tune_table_t *table(void)
     return have_loaded ? &loaded : &builtin;
 }
 
-/* The entry with the nearest thread count (ties: the smaller). */
-static const dse_tune_entry_t *entry_for(const dse_tune_table_t *t, int threads)
+const dse_tune_table_t *dse_tune_table(void)
 {
-    const dse_tune_entry_t *best = &t->entries[0];
-    for (size_t i = 1; i < t->n_entries; ++i) {
-        int d = abs(t->entries[i].threads - threads), b = abs(best->threads - threads);
-        if (d < b || (d == b && t->entries[i].threads < best->threads)) best = &t->entries[i];
+    return table();
+}
+
+/* How far an entry is from (ranks, threads): the rank count first. */
+static long entry_distance(const dse_tune_entry_t *e, int ranks, int threads)
+{
+    return 1000L * labs((long)e->ranks - ranks) + labs((long)e->threads - threads);
+}
+
+/* The entry of table t for one rank (ranks == 1) or a group (ranks > 1)
+ * nearest to (ranks, threads); ties: the smaller. NULL when t has none of
+ * that kind. */
+static const dse_tune_entry_t *nearest(const dse_tune_table_t *t, int ranks, int threads)
+{
+    const dse_tune_entry_t *best = NULL;
+    for (size_t i = 0; i < t->n_entries; ++i) {
+        const dse_tune_entry_t *e = &t->entries[i];
+        if ((e->ranks > 1) != (ranks > 1)) continue;
+        if (!best || entry_distance(e, ranks, threads) < entry_distance(best, ranks, threads))
+            best = e;
     }
     return best;
 }
 
+/* The entry used for (ranks, threads): the loaded file's, else the built-in. */
+static const dse_tune_entry_t *entry_for(int ranks, int threads)
+{
+    const dse_tune_entry_t *e = nearest(table(), ranks, threads);
+    return e ? e : nearest(&builtin, ranks, threads);
+}
+
+int dse_tune_setting_is_builtin(int ranks, int threads)
+{
+    return entry_for(ranks, threads) == nearest(&builtin, ranks, threads);
+}
+
 /* Seconds of driver k at order n: log-log interpolation between the measured
- * sizes, n^3 scaling outside them. */
+ * sizes, n^3 scaling outside them; 0 when k has no timing in e. */
 static double predict(const dse_tune_entry_t *e, int k, size_t n)
 {
-    if (n == 0) return 0;
+    /* The sizes k was timed at: a prefix (a driver pruned by `tune` at a
+     * size, -1 from there on, is no candidate above its last timed size). */
+    size_t count = 0;
+    while (count < e->count && e->seconds[count][k] > 0)
+        count++;
+    if (n == 0 || count == 0) return 0;
+    if (count < e->count && n > e->n[count - 1]) return 0;
     size_t i = 0;
-    while (i + 1 < e->count && e->n[i + 1] < n)
+    while (i + 1 < count && e->n[i + 1] < n)
         i++;
     double x = (double)n;
-    if (e->count == 1 || x <= (double)e->n[0])
-        return e->seconds[0][k] * pow(x / (double)e->n[0], 3);
-    if (i + 1 >= e->count || x >= (double)e->n[e->count - 1]) {
-        size_t last = e->count - 1;
+    if (count == 1 || x <= (double)e->n[0]) return e->seconds[0][k] * pow(x / (double)e->n[0], 3);
+    if (i + 1 >= count || x >= (double)e->n[count - 1]) {
+        size_t last = count - 1;
         return e->seconds[last][k] * pow(x / (double)e->n[last], 3);
     }
     double x0 = log((double)e->n[i]), x1 = log((double)e->n[i + 1]);
@@ -152,37 +214,83 @@ static double predict(const dse_tune_entry_t *e, int k, size_t n)
     return exp(y0 + (y1 - y0) * (log(x) - x0) / (x1 - x0));
 }
 
-/* The fastest driver at order n, and its predicted seconds; scaled by the
- * ratio of thread counts when the entry was measured at another count. */
-static int fastest(size_t n, int threads, double *seconds)
+/* The entry's time scaled to (ranks, threads) when measured at another
+ * setting (perfect scaling: a model, not a measurement). */
+static double scaled(const dse_tune_entry_t *e, double t, int ranks, int threads)
 {
-    const dse_tune_entry_t *e = entry_for(table(), threads);
-    int best = 0;
-    double t = predict(e, 0, n);
-    for (int k = 1; k < DSE_TUNE_DRIVERS; ++k) {
+    double have = (double)e->ranks * e->threads;
+    double want = (double)(ranks > 0 ? ranks : 1) * (threads > 0 ? threads : 1);
+    return t * have / want;
+}
+
+/* The fastest driver of the right scope at order n, and its predicted seconds. */
+static dse_eigen_driver_t fastest(size_t n, int ranks, int threads, double *seconds)
+{
+    const dse_tune_entry_t *e = entry_for(ranks, threads);
+    int scope = ranks > 1 ? DSE_EIGEN_GROUP : DSE_EIGEN_ONE_RANK;
+    dse_eigen_driver_t best = ranks > 1 ? DSE_EIGEN_PDSYEV : DSE_EIGEN_DSYEVD;
+    double t = 0;
+    for (int k = DSE_EIGEN_AUTO + 1; e && k < DSE_EIGEN_DRIVERS; ++k) {
+        if (!(dse_eigen_driver_scope((dse_eigen_driver_t)k) & scope)) continue;
         double s = predict(e, k, n);
-        if (s < t) best = k, t = s;
+        if (s > 0 && (t == 0 || s < t)) best = (dse_eigen_driver_t)k, t = s;
     }
-    if (seconds) *seconds = t * (double)e->threads / (double)(threads > 0 ? threads : 1);
+    if (seconds) *seconds = e ? scaled(e, t, ranks, threads) : 0;
     return best;
 }
 
-dse_eigen_driver_t dse_tune_driver(size_t n, int threads)
+dse_eigen_driver_t dse_tune_driver(size_t n, int ranks, int threads)
 {
-    return (dse_eigen_driver_t)(DSE_EIGEN_DSYEVD + fastest(n, threads, NULL));
+    return fastest(n, ranks, threads, NULL);
 }
 
-double dse_tune_eigen_seconds(size_t n, int threads)
+double dse_tune_eigen_seconds(size_t n, int ranks, int threads)
 {
     double s = 0;
-    fastest(n, threads, &s);
+    fastest(n, ranks, threads, &s);
     return s;
+}
+
+double dse_tune_driver_seconds(dse_eigen_driver_t driver, size_t n, int ranks, int threads)
+{
+    const dse_tune_entry_t *e = entry_for(ranks, threads);
+    if (!e || driver <= DSE_EIGEN_AUTO || driver >= DSE_EIGEN_DRIVERS) return 0;
+    return scaled(e, predict(e, driver, n), ranks, threads);
+}
+
+int dse_tune_elpa_kernel(int ranks, int threads)
+{
+    const dse_tune_entry_t *e = entry_for(ranks, threads);
+    if (e && e == nearest(&builtin, ranks, threads)) /* ids are ELPA's: named here */
+        return dse_elpa_kernel_parse(BUILTIN_ELPA2_KERNEL);
+    return e ? e->elpa_kernel : -1;
+}
+
+void dse_tune_merge(dse_tune_table_t *into, const dse_tune_table_t *fresh)
+{
+    dse_tune_table_t out = *fresh;
+    for (size_t i = 0; i < into->n_entries && out.n_entries < DSE_TUNE_MAX_ENTRIES; ++i) {
+        const dse_tune_entry_t *e = &into->entries[i];
+        int replaced = 0;
+        for (size_t j = 0; j < fresh->n_entries; ++j)
+            replaced |=
+                fresh->entries[j].ranks == e->ranks && fresh->entries[j].threads == e->threads;
+        if (!replaced) out.entries[out.n_entries++] = *e;
+    }
+    /* The fresh run's rank kind decides which old rejections it re-checked. */
+    int fresh_group = fresh->n_entries > 0 && fresh->entries[0].ranks > 1;
+    for (size_t i = 0; i < into->n_rejected && out.n_rejected < DSE_TUNE_MAX_REJECTED; ++i) {
+        const dse_tune_rejected_t *r = &into->rejected[i];
+        if ((r->ranks > 1) != fresh_group) out.rejected[out.n_rejected++] = *r;
+    }
+    *into = out;
 }
 
 double dse_tune_kernel_seconds(size_t n, size_t d, int threads)
 {
-    const dse_tune_entry_t *e = entry_for(table(), threads);
-    double rate = e->kernel_gflops > 0 ? e->kernel_gflops * 1e9 : 5e9;
+    const dse_tune_entry_t *e = entry_for(1, threads);
+    if (!(e && e->kernel_gflops > 0)) e = nearest(&builtin, 1, threads);
+    double rate = e->kernel_gflops * 1e9;
     rate *= (double)(threads > 0 ? threads : 1) / (double)e->threads;
     /* dsyrk (n^2 d) plus the exp and the two scalings (~30 n^2). */
     return ((double)n * (double)n * (double)d + 30.0 * (double)n * (double)n) / rate;
@@ -190,11 +298,12 @@ double dse_tune_kernel_seconds(size_t n, size_t d, int threads)
 
 /* ---- the file ------------------------------------------------------------- */
 
+/* The sizes and, per driver of the table, its timings (an absent or null
+ * driver was not measured: wrong scope or rejected). */
 static int parse_sizes(const cJSON *e, dse_tune_entry_t *out, const char *path, dse_err_t *err)
 {
-    static const char *names[DSE_TUNE_DRIVERS] = {"dsyevd", "dsyevr", "dsyevd_2stage"};
     const cJSON *sizes = cJSON_GetObjectItemCaseSensitive(e, "sizes");
-    int count = cJSON_GetArraySize(sizes);
+    int count = cJSON_GetArraySize(sizes), measured = 0;
     if (!cJSON_IsArray(sizes) || count < 1 || count > DSE_TUNE_MAX_SIZES)
         return DSE_RAISE(err, DSE_EFORMAT, "%s: \"sizes\" must list 1 to %d sizes", path,
                          DSE_TUNE_MAX_SIZES);
@@ -205,32 +314,73 @@ static int parse_sizes(const cJSON *e, dse_tune_entry_t *out, const char *path, 
             return DSE_RAISE(err, DSE_EFORMAT, "%s: \"sizes\" must be ascending orders >= 2", path);
         out->n[i] = (size_t)v;
     }
-    for (int k = 0; k < DSE_TUNE_DRIVERS; ++k) {
-        const cJSON *a = cJSON_GetObjectItemCaseSensitive(e, names[k]);
+    int scope = out->ranks > 1 ? DSE_EIGEN_GROUP : DSE_EIGEN_ONE_RANK;
+    for (int k = DSE_EIGEN_AUTO + 1; k < DSE_EIGEN_DRIVERS; ++k) {
+        const char *name = dse_eigen_driver_name((dse_eigen_driver_t)k);
+        const cJSON *a = cJSON_GetObjectItemCaseSensitive(e, name);
+        if (!a || cJSON_IsNull(a)) continue;
+        if (!(dse_eigen_driver_scope((dse_eigen_driver_t)k) & scope))
+            return DSE_RAISE(err, DSE_EFORMAT, "%s: \"%s\" does not run on %d rank(s)", path, name,
+                             out->ranks);
         if (!cJSON_IsArray(a) || cJSON_GetArraySize(a) != count)
-            return DSE_RAISE(err, DSE_EFORMAT, "%s: \"%s\" must hold %d timings", path, names[k],
+            return DSE_RAISE(err, DSE_EFORMAT, "%s: \"%s\" must hold %d timings", path, name,
                              count);
         for (int i = 0; i < count; ++i) {
-            double s = cJSON_GetNumberValue(cJSON_GetArrayItem(a, i));
-            if (!(s > 0 && s < 1e7))
-                return DSE_RAISE(err, DSE_EFORMAT, "%s: \"%s\" holds a bad timing", path, names[k]);
-            out->seconds[i][k] = s;
+            const cJSON *item = cJSON_GetArrayItem(a, i);
+            double v = -1; /* null: not timed from here on (DSE_TUNE_PRUNE) */
+            if (!cJSON_IsNull(item) || i == 0) {
+                v = cJSON_GetNumberValue(item);
+                if (!(v > 0 && v < 1e7) || (i > 0 && out->seconds[i - 1][k] < 0))
+                    return DSE_RAISE(err, DSE_EFORMAT, "%s: \"%s\" holds a bad timing", path, name);
+            }
+            out->seconds[i][k] = v;
         }
+        measured++;
     }
+    if (!measured) return DSE_RAISE(err, DSE_EFORMAT, "%s: an entry times no driver", path);
     return DSE_OK;
 }
 
 static int parse_entry(const cJSON *e, dse_tune_entry_t *out, const char *path, dse_err_t *err)
 {
+    double ra = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(e, "ranks"));
     double th = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(e, "threads"));
     double gf = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(e, "kernel_gflops"));
+    const char *kernel = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(e, "elpa2_kernel"));
+    if (!(ra >= 1 && ra <= 1e6) || ra != floor(ra))
+        return DSE_RAISE(err, DSE_EFORMAT, "%s: an entry's \"ranks\" is not a count", path);
     if (!(th >= 1 && th <= 4096) || th != floor(th))
         return DSE_RAISE(err, DSE_EFORMAT, "%s: an entry's \"threads\" is not a count", path);
-    if (!(gf > 0 && gf < 1e6))
+    if (!(gf >= 0 && gf < 1e6))
         return DSE_RAISE(err, DSE_EFORMAT, "%s: an entry's \"kernel_gflops\" is not a rate", path);
+    out->ranks = (int)ra;
     out->threads = (int)th;
     out->kernel_gflops = gf;
+    out->elpa_kernel = dse_elpa_kernel_parse(kernel);
+    if (kernel && strcmp(kernel, "default") != 0 && out->elpa_kernel < 0)
+        return DSE_RAISE(err, DSE_EFORMAT, "%s: ELPA has no kernel \"%s\" here", path, kernel);
     return parse_sizes(e, out, path, err);
+}
+
+static int parse_rejected(const cJSON *a, dse_tune_table_t *t, const char *path, dse_err_t *err)
+{
+    int count = cJSON_GetArraySize(a);
+    if (a && !cJSON_IsArray(a))
+        return DSE_RAISE(err, DSE_EFORMAT, "%s: \"rejected\" must be a list", path);
+    for (int i = 0; i < count && t->n_rejected < DSE_TUNE_MAX_REJECTED; ++i) {
+        const cJSON *r = cJSON_GetArrayItem(a, i);
+        const char *name = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(r, "driver"));
+        const char *why = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(r, "reason"));
+        dse_eigen_driver_t d;
+        if (!name || dse_eigen_driver_parse(name, &d) != DSE_OK || d == DSE_EIGEN_AUTO)
+            return DSE_RAISE(err, DSE_EFORMAT, "%s: a rejected driver has no known name", path);
+        dse_tune_rejected_t *out = &t->rejected[t->n_rejected++];
+        out->driver = d;
+        out->ranks = (int)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(r, "ranks"));
+        out->error = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(r, "error"));
+        snprintf(out->reason, sizeof out->reason, "%s", why ? why : "");
+    }
+    return DSE_OK;
 }
 
 static int copy_string(const cJSON *o, const char *key, char *buf, size_t len, const char *path,
@@ -254,13 +404,15 @@ int dse_tune_parse(const char *text, const char *path, dse_tune_table_t *t, dse_
     if (!fmt || strcmp(fmt, DSE_TUNE_FORMAT) != 0)
         rc = DSE_RAISE(err, DSE_EFORMAT, "%s: \"format\" is not \"%s\"", path, DSE_TUNE_FORMAT);
     else if (!cJSON_IsArray(entries) || count < 1 || count > DSE_TUNE_MAX_ENTRIES)
-        rc = DSE_RAISE(err, DSE_EFORMAT, "%s: \"entries\" must hold 1 to %d thread counts", path,
+        rc = DSE_RAISE(err, DSE_EFORMAT, "%s: \"entries\" must hold 1 to %d settings", path,
                        DSE_TUNE_MAX_ENTRIES);
     if (rc == DSE_OK) rc = copy_string(root, "cpu", t->cpu, sizeof t->cpu, path, err);
     if (rc == DSE_OK) rc = copy_string(root, "blas", t->blas, sizeof t->blas, path, err);
     for (int i = 0; rc == DSE_OK && i < count; ++i)
         rc = parse_entry(cJSON_GetArrayItem(entries, i), &t->entries[i], path, err);
     if (rc == DSE_OK) t->n_entries = (size_t)count;
+    if (rc == DSE_OK)
+        rc = parse_rejected(cJSON_GetObjectItemCaseSensitive(root, "rejected"), t, path, err);
     const char *created = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(root, "created"));
     snprintf(t->created, sizeof t->created, "%s", created ? created : "");
     cJSON_Delete(root);

@@ -22,4 +22,14 @@ void pdsyev_(const char *jobz, const char *uplo, const int *n, double *a, const 
              const int *descz, double *work, const int *lwork, int *info, size_t jobz_len,
              size_t uplo_len);
 
+void pdsyevd_(const char *jobz, const char *uplo, const int *n, double *a, const int *ia,
+              const int *ja, const int *desca, double *w, double *z, const int *iz, const int *jz,
+              const int *descz, double *work, const int *lwork, int *iwork, const int *liwork,
+              int *info, size_t jobz_len, size_t uplo_len);
+
+void pssyev_(const char *jobz, const char *uplo, const int *n, float *a, const int *ia,
+             const int *ja, const int *desca, float *w, float *z, const int *iz, const int *jz,
+             const int *descz, float *work, const int *lwork, int *info, size_t jobz_len,
+             size_t uplo_len);
+
 #endif

@@ -9,8 +9,10 @@
 #include <unistd.h>
 
 #include "blacs.h"
+#include "dsesweep/elpa.h"
 #include "dsesweep/entropy.h"
 #include "dsesweep/kernel.h"
+#include "dsesweep/tune.h"
 
 static double wall(void)
 {
@@ -327,49 +329,158 @@ static int cmp_desc(const void *a, const void *b)
     return (x < y) - (x > y);
 }
 
-/* pdsyev's workspace for eigenvalues only (its own query). */
-static int pdsyev_query(const dse_layout_t *L, double *A, double *w, int *lwork, dse_err_t *err)
+/* pdsyev's (JOBZ 'N') or pdsyevd's (JOBZ 'V': it has no eigenvalues-only
+ * mode) workspace, from their own queries. */
+static int scalapack_query(dse_eigen_driver_t driver, const dse_layout_t *L, double *A, double *w,
+                           double *Z, int *lwork, int *liwork, dse_err_t *err)
 {
-    int one = 1, info = 0, lw = -1;
+    int one = 1, info = 0, lw = -1, liw = -1, iwq = 0;
     double wq = 0;
-    pdsyev_("N", "L", &L->n, A, &one, &one, L->desc, w, NULL, &one, &one, L->desc, &wq, &lw, &info,
-            1, 1);
+    if (driver == DSE_EIGEN_PDSYEVD)
+        pdsyevd_("V", "L", &L->n, A, &one, &one, L->desc, w, Z, &one, &one, L->desc, &wq, &lw, &iwq,
+                 &liw, &info, 1, 1);
+    else
+        pdsyev_("N", "L", &L->n, A, &one, &one, L->desc, w, NULL, &one, &one, L->desc, &wq, &lw,
+                &info, 1, 1);
     if (info != 0)
-        return DSE_RAISE(err, DSE_ELAPACK, "pdsyev workspace query failed for N = %d (info = %d)",
-                         L->n, info);
+        return DSE_RAISE(err, DSE_ELAPACK, "%s workspace query failed for N = %d (info = %d)",
+                         dse_eigen_driver_name(driver), L->n, info);
     *lwork = (int)wq + 1;
+    *liwork = iwq > 1 ? iwq : 1;
+    if (driver == DSE_EIGEN_PDSYEVD) {
+        /* pdsyevd's query omits its final sort (pdlasrt) which needs
+         * NP * (NB + NQ) past the 2N pdsyevd keeps: a rank whose last column
+         * block is narrow (NQ < NB, e.g. N = 203, NB = 64 on 1 x 4) fails
+         * with "PDLASRT parameter 9" on the queried size. */
+        double sort = (double)L->mloc * (double)(L->nb + L->nloc) + 2.0 * L->n;
+        if (sort + 1 > *lwork) *lwork = (int)sort + 1;
+        int isort = 3 * L->n + 2 * L->nb; /* N + 2 (NB + NPCOL), NPCOL <= N */
+        if (isort > *liwork) *liwork = isort;
+    }
     return DSE_OK;
 }
 
-/* Eigenvalues only with pdsyev (JOBZ = 'N'): pdsytrd to tridiagonal form (the
- * O(N^3) part, distributed), then the tridiagonal QR eigenvalue iteration
- * (O(N^2), on every rank). Not pdsyevr: its MRRR stage returned an exactly
+/* Collective on g. pdsyev (eigenvalues only: pdsytrd to tridiagonal form,
+ * the O(N^3) part, distributed, then the tridiagonal QR iteration, O(N^2),
+ * on every rank) or pdsyevd (divide and conquer, which needs eigenvectors:
+ * a second local matrix Z). Not pdsyevr: its MRRR stage returned an exactly
  * zero eigenvalue of a singular K (a duplicated sample) as ~1e-9 on a 1 x 2
- * grid with block size 16, which moved DSE by 3e-8; pdsyev agrees with the
- * serial LAPACK solve to 1e-15 there and measured no slower. */
-int dse_dist_eigvals(const dse_group_t *g, const dse_layout_t *L, double *A, double *w,
-                     dse_dist_stats_t *st, dse_err_t *err)
+ * grid with block size 16, which moved DSE by 3e-8 (`dsesweep tune`'s
+ * accuracy check holds that matrix). */
+static int scalapack_eigvals(const dse_group_t *g, const dse_layout_t *L, double *A, double *w,
+                             dse_eigen_driver_t driver, dse_dist_stats_t *st, dse_err_t *err)
 {
-    double t0 = wall();
-    int lwork = 0;
-    int rc = pdsyev_query(L, A, w, &lwork, err);
+    int lwork = 0, liwork = 0, vectors = driver == DSE_EIGEN_PDSYEVD;
+    size_t ld = L->mloc > 1 ? (size_t)L->mloc : 1, cols = L->nloc > 0 ? (size_t)L->nloc : 1;
+    double *Z = vectors ? DSE_MALLOC(ld * cols, sizeof *Z, err) : NULL;
+    int rc = vectors && !Z ? err->code : DSE_OK;
+    if (rc == DSE_OK) rc = scalapack_query(driver, L, A, w, Z, &lwork, &liwork, err);
     double *work = rc == DSE_OK ? DSE_MALLOC((size_t)lwork, sizeof *work, err) : NULL;
-    if (rc == DSE_OK && !work) rc = err->code;
-    if (st) st->bytes_local += (size_t)lwork * 8;
+    int *iwork = work ? DSE_MALLOC((size_t)liwork, sizeof *iwork, err) : NULL;
+    if (rc == DSE_OK && !iwork) rc = err->code;
+    if (st)
+        st->bytes_local += (size_t)lwork * 8 + (size_t)liwork * 4 + (vectors ? ld * cols * 8 : 0);
     rc = dse_group_agree(g, rc, err);
     if (rc == DSE_OK) {
         int one = 1, info = 0;
-        pdsyev_("N", "L", &L->n, A, &one, &one, L->desc, w, NULL, &one, &one, L->desc, work, &lwork,
-                &info, 1, 1);
+        if (vectors)
+            pdsyevd_("V", "L", &L->n, A, &one, &one, L->desc, w, Z, &one, &one, L->desc, work,
+                     &lwork, iwork, &liwork, &info, 1, 1);
+        else
+            pdsyev_("N", "L", &L->n, A, &one, &one, L->desc, w, NULL, &one, &one, L->desc, work,
+                    &lwork, &info, 1, 1);
         if (info != 0)
-            rc = DSE_RAISE(err, DSE_ELAPACK, "pdsyev failed on an N = %d matrix (info = %d)%s",
-                           L->n, info, info < 0 ? ": bad argument (a bug)" : "");
+            rc = DSE_RAISE(err, DSE_ELAPACK, "%s failed on an N = %d matrix (info = %d)%s",
+                           dse_eigen_driver_name(driver), L->n, info,
+                           info < 0 ? ": bad argument (a bug)" : "");
         rc = dse_group_agree(g, rc, err);
     }
     free(work);
-    if (rc == DSE_OK) qsort(w, (size_t)L->n, sizeof *w, cmp_desc);
-    if (st) st->t_eigen += wall() - t0;
+    free(iwork);
+    free(Z);
     return rc;
+}
+
+/* Collective on g. pssyev (JOBZ 'N') on the float32 rounding of the local
+ * block, made in A's memory (precision = float32: its interval comes from
+ * docs/bounded.md, not from here). */
+static int pssyev_eigvals(const dse_group_t *g, const dse_layout_t *L, double *A, double *w,
+                          dse_dist_stats_t *st, dse_err_t *err)
+{
+    size_t ld = L->mloc > 1 ? (size_t)L->mloc : 1, cols = L->nloc > 0 ? (size_t)L->nloc : 1;
+    float *Af = dse_eigen_round_to_float(A, ld * cols), wq = 0;
+    float *wf = DSE_MALLOC((size_t)L->n, sizeof *wf, err);
+    int one = 1, info = 0, lwork = -1, rc = wf ? DSE_OK : err->code;
+    if (rc == DSE_OK) {
+        pssyev_("N", "L", &L->n, Af, &one, &one, L->desc, wf, NULL, &one, &one, L->desc, &wq,
+                &lwork, &info, 1, 1);
+        if (info != 0)
+            rc = DSE_RAISE(err, DSE_ELAPACK, "pssyev workspace query failed for N = %d (info = %d)",
+                           L->n, info);
+    }
+    lwork = (int)wq + 1;
+    float *work = rc == DSE_OK ? DSE_MALLOC((size_t)lwork, sizeof *work, err) : NULL;
+    if (rc == DSE_OK && !work) rc = err->code;
+    if (st) st->bytes_local += (size_t)lwork * sizeof(float);
+    rc = dse_group_agree(g, rc, err);
+    if (rc == DSE_OK) {
+        pssyev_("N", "L", &L->n, Af, &one, &one, L->desc, wf, NULL, &one, &one, L->desc, work,
+                &lwork, &info, 1, 1);
+        if (info != 0)
+            rc = DSE_RAISE(err, DSE_ELAPACK, "pssyev failed on an N = %d matrix (info = %d)%s",
+                           L->n, info, info < 0 ? ": bad argument (a bug)" : "");
+        rc = dse_group_agree(g, rc, err);
+    }
+    for (int i = 0; rc == DSE_OK && i < L->n; ++i)
+        w[i] = wf[i];
+    free(work);
+    free(wf);
+    return rc;
+}
+
+dse_eigen_driver_t dse_dist_choose_driver(const dse_group_t *g, size_t n, dse_eigen_driver_t driver)
+{
+    if (dse_eigen_driver_scope(driver) & DSE_EIGEN_FLOAT32) return DSE_EIGEN_PSSYEV;
+    /* A one-rank driver named for a group solve takes the tuned group choice. */
+    if (!(dse_eigen_driver_scope(driver) & DSE_EIGEN_GROUP)) driver = DSE_EIGEN_AUTO;
+    int d = driver;
+    if (d == DSE_EIGEN_AUTO && g->rank == 0) d = dse_tune_driver(n, g->size > 1 ? g->size : 2, 1);
+    if (driver == DSE_EIGEN_AUTO) MPI_Bcast(&d, 1, MPI_INT, 0, g->comm);
+    return (dse_eigen_driver_t)d;
+}
+
+int dse_dist_eigvals_kernel(const dse_group_t *g, const dse_layout_t *L, double *A, double *w,
+                            dse_eigen_driver_t driver, int elpa_kernel, dse_dist_stats_t *st,
+                            dse_err_t *err)
+{
+    double t0 = wall();
+    driver = dse_dist_choose_driver(g, (size_t)L->n, driver);
+    int rc = DSE_OK;
+    if (driver == DSE_EIGEN_ELPA1 || driver == DSE_EIGEN_ELPA2) {
+        dse_elpa_layout_t lay = {L->n,     L->nb,    L->mloc,  L->nloc,
+                                 g->nprow, g->npcol, g->myrow, g->mycol};
+        int stage = driver == DSE_EIGEN_ELPA1 ? 1 : 2;
+        if (st)
+            st->bytes_local +=
+                (size_t)dse_elpa_workspace_bytes(L->n, L->nb, L->mloc, L->nloc, stage);
+        rc = dse_elpa_eigenvalues(g->comm, &lay, A, w, stage, elpa_kernel, err);
+    } else if (driver == DSE_EIGEN_PSSYEV) {
+        rc = pssyev_eigvals(g, L, A, w, st, err);
+    } else {
+        rc = scalapack_eigvals(g, L, A, w, driver, st, err);
+    }
+    if (rc == DSE_OK) qsort(w, (size_t)L->n, sizeof *w, cmp_desc);
+    if (st) {
+        st->t_eigen += wall() - t0;
+        st->driver = driver;
+    }
+    return rc;
+}
+
+int dse_dist_eigvals(const dse_group_t *g, const dse_layout_t *L, double *A, double *w,
+                     dse_eigen_driver_t driver, dse_dist_stats_t *st, dse_err_t *err)
+{
+    return dse_dist_eigvals_kernel(g, L, A, w, driver, dse_tune_elpa_kernel(g->size, 1), st, err);
 }
 
 /* The eigensolver's workspace, in bytes, as the model of docs/scaling.md
@@ -383,7 +494,34 @@ static double pdsyevr_workspace_model(size_t n, int nprow, int npcol, int nb)
     return 8.0 * lwork + 4.0 * liwork;
 }
 
+/* The group eigensolver's workspace per rank, bytes: pdsyev's model above
+ * (an upper bound of its query), pdsyevd's plus its eigenvector matrix,
+ * ELPA's from elpa.h. */
+static double group_workspace(dse_eigen_driver_t driver, size_t n, int nprow, int npcol, int nb)
+{
+    double mloc = fmin(ceil((double)n / nb / nprow) * nb, (double)n);
+    double nloc = fmin(ceil((double)n / nb / npcol) * nb, (double)n);
+    switch (driver) {
+    case DSE_EIGEN_ELPA1:
+    case DSE_EIGEN_ELPA2:
+        return dse_elpa_workspace_bytes((int)n, nb, (int)mloc, (int)nloc,
+                                        driver == DSE_EIGEN_ELPA1 ? 1 : 2);
+    case DSE_EIGEN_PDSYEVD:
+        return pdsyevr_workspace_model(n, nprow, npcol, nb) + 8.0 * mloc * nloc;
+    case DSE_EIGEN_PSSYEV: /* float32: half of pdsyev's, and the float eigenvalues */
+        return 0.5 * pdsyevr_workspace_model(n, nprow, npcol, nb) + 4.0 * n;
+    default:
+        return pdsyevr_workspace_model(n, nprow, npcol, nb);
+    }
+}
+
 size_t dse_dist_bytes_per_rank(size_t n, size_t d, int nprow, int npcol, int nb)
+{
+    return dse_dist_bytes_per_rank_driver(n, d, nprow, npcol, nb, DSE_EIGEN_AUTO);
+}
+
+size_t dse_dist_bytes_per_rank_driver(size_t n, size_t d, int nprow, int npcol, int nb,
+                                      dse_eigen_driver_t driver)
 {
     if (nb <= 0) nb = 64;
     double shard, matrix, work;
@@ -391,7 +529,7 @@ size_t dse_dist_bytes_per_rank(size_t n, size_t d, int nprow, int npcol, int nb)
         matrix = 8.0 * (double)n * (double)n;
         size_t ws = 0;
         dse_err_t e;
-        if (dse_eigen_workspace_bytes(n, DSE_EIGEN_AUTO, &ws, &e) != DSE_OK) ws = 8 * 64 * n;
+        if (dse_eigen_workspace_bytes(n, driver, &ws, &e) != DSE_OK) ws = 8 * 64 * n;
         work = (double)ws;
         shard = 8.0 * (double)n * (double)d;
     } else {
@@ -399,11 +537,38 @@ size_t dse_dist_bytes_per_rank(size_t n, size_t d, int nprow, int npcol, int nb)
         mloc = fmin(mloc, (double)n);
         nloc = fmin(nloc, (double)n);
         matrix = 8.0 * mloc * nloc;
-        work = pdsyevr_workspace_model(n, nprow, npcol, nb);
+        if (driver == DSE_EIGEN_AUTO) driver = dse_tune_driver(n, nprow * npcol, 1);
+        work = group_workspace(driver, n, nprow, npcol, nb);
         shard = 8.0 * (nloc + 128.0) * (double)d; /* column shard + one row panel */
     }
     double total = matrix + work + shard + 8.0 * 3.0 * (double)n;
     return total > (double)SIZE_MAX ? SIZE_MAX : (size_t)total;
+}
+
+dse_eigen_driver_t dse_dist_driver_for_budget(size_t n, size_t d, int nprow, int npcol, int nb,
+                                              size_t budget)
+{
+    int ranks = nprow * npcol;
+    dse_eigen_driver_t best = dse_tune_driver(n, ranks, 1);
+    if (ranks == 1) best = dse_eigen_choose(n);
+    if (!budget || dse_dist_bytes_per_rank_driver(n, d, nprow, npcol, nb, best) <= budget)
+        return best;
+    /* The fastest measured candidate that fits; else the one needing least. */
+    int scope = ranks > 1 ? DSE_EIGEN_GROUP : DSE_EIGEN_ONE_RANK, threads = ranks > 1 ? 1 : 0;
+    if (!threads) threads = dse_tune_blas_threads();
+    dse_eigen_driver_t fit = DSE_EIGEN_AUTO, least = best;
+    double fit_s = 0;
+    size_t least_b = dse_dist_bytes_per_rank_driver(n, d, nprow, npcol, nb, best);
+    for (int k = DSE_EIGEN_AUTO + 1; k < DSE_EIGEN_DRIVERS; ++k) {
+        dse_eigen_driver_t dk = (dse_eigen_driver_t)k;
+        if (!(dse_eigen_driver_scope(dk) & scope)) continue;
+        double secs = dse_tune_driver_seconds(dk, n, ranks, threads);
+        size_t b = dse_dist_bytes_per_rank_driver(n, d, nprow, npcol, nb, dk);
+        if (secs <= 0) continue; /* not measured, or rejected */
+        if (b < least_b) least = dk, least_b = b;
+        if (b <= budget && (fit == DSE_EIGEN_AUTO || secs < fit_s)) fit = dk, fit_s = secs;
+    }
+    return fit != DSE_EIGEN_AUTO ? fit : least;
 }
 
 int dse_dist_group_size(size_t n, size_t d, int nb, size_t budget, int max_ranks)
@@ -411,7 +576,8 @@ int dse_dist_group_size(size_t n, size_t d, int nb, size_t budget, int max_ranks
     for (int p = 1; p <= max_ranks; ++p) {
         int r, c;
         dse_group_grid_shape(p, &r, &c);
-        if (dse_dist_bytes_per_rank(n, d, r, c, nb) <= budget) return p;
+        dse_eigen_driver_t drv = dse_dist_driver_for_budget(n, d, r, c, nb, budget);
+        if (dse_dist_bytes_per_rank_driver(n, d, r, c, nb, drv) <= budget) return p;
     }
     return 0;
 }
@@ -429,12 +595,30 @@ int dse_dist_choose_group(size_t n, size_t d, int nb, size_t budget, int request
     char a[32], b[32];
     int r, c;
     dse_group_grid_shape(available, &r, &c);
-    return DSE_RAISE(err, DSE_ENOMEM,
-                     "N = %zu needs %s per rank even on all %d ranks; the budget is %s per rank "
-                     "(use more ranks or a smaller max_N)",
-                     n,
-                     dse_format_bytes((double)dse_dist_bytes_per_rank(n, d, r, c, nb), a, sizeof a),
-                     available, dse_format_bytes((double)budget, b, sizeof b));
+    return DSE_RAISE(
+        err, DSE_ENOMEM,
+        "N = %zu needs %s per rank even on all %d ranks; the budget is %s per rank "
+        "(use more ranks or a smaller max_N)",
+        n,
+        dse_format_bytes((double)dse_dist_bytes_per_rank_driver(
+                             n, d, r, c, nb, dse_dist_driver_for_budget(n, d, r, c, nb, budget)),
+                         a, sizeof a),
+        available, dse_format_bytes((double)budget, b, sizeof b));
+}
+
+/* Collective on g. AUTO becomes the fastest driver that fits the budget
+ * (dse_dist_driver_for_budget), decided by the group's rank 0; a named
+ * driver of the wrong scope becomes AUTO's choice the same way. */
+static dse_eigen_driver_t budget_driver(const dse_group_t *g, size_t n, size_t d, int nb,
+                                        size_t budget, dse_eigen_driver_t driver)
+{
+    int scope = g->size > 1 ? DSE_EIGEN_GROUP : DSE_EIGEN_ONE_RANK;
+    if (dse_eigen_driver_scope(driver) & DSE_EIGEN_FLOAT32) /* float32: its driver for the scope */
+        return dse_eigen_float32_driver(g->size > 1);
+    if (driver != DSE_EIGEN_AUTO && (dse_eigen_driver_scope(driver) & scope)) return driver;
+    int dv = dse_dist_driver_for_budget(n, d, g->nprow, g->npcol, nb, budget);
+    if (g->size > 1) MPI_Bcast(&dv, 1, MPI_INT, 0, g->comm);
+    return (dse_eigen_driver_t)dv;
 }
 
 /* Refuses, with the figures, a problem over the per-rank budget. */
@@ -479,10 +663,11 @@ int dse_dist_spectrum(const dse_group_t *g, size_t n, size_t d, dse_row_reader_f
 {
     if (nb <= 0) nb = 64;
     stats_start(st, g, nb);
-    size_t need = dse_dist_bytes_per_rank(n, d, g->nprow, g->npcol, nb);
+    driver = budget_driver(g, n, d, nb, budget, driver);
+    size_t need = dse_dist_bytes_per_rank_driver(n, d, g->nprow, g->npcol, nb, driver);
     DSE_TRY(check_dist_budget(g, n, need, budget, err));
     if (g->size == 1) {
-        /* Serial path: read everything, LAPACK driver chosen by size. */
+        /* Serial path: read everything, the one-rank driver chosen by size. */
         double *z = NULL, t0 = wall();
         int rc = read_all(read, ctx, n, d, &z, err);
         if (st) st->t_read = wall() - t0;
@@ -491,6 +676,7 @@ int dse_dist_spectrum(const dse_group_t *g, size_t n, size_t d, dse_row_reader_f
         if (st) {
             st->t_eigen = wall() - t0;
             st->bytes_local = need;
+            st->driver = driver == DSE_EIGEN_AUTO ? dse_eigen_choose(n) : driver;
         }
         free(z);
         return rc;
@@ -504,7 +690,7 @@ int dse_dist_spectrum(const dse_group_t *g, size_t n, size_t d, dse_row_reader_f
     if (st) st->bytes_local = ld * (size_t)L.nloc * 8;
     rc = dse_group_agree(g, rc, err);
     if (rc == DSE_OK) rc = dse_dist_kernel(g, &L, d, read, ctx, sigma, kind, A, st, err);
-    if (rc == DSE_OK) rc = dse_dist_eigvals(g, &L, A, w, st, err);
+    if (rc == DSE_OK) rc = dse_dist_eigvals(g, &L, A, w, driver, st, err);
     free(A);
     dse_layout_free(&L);
     return rc;
@@ -553,6 +739,7 @@ int dse_dist_matrix_entry(const dse_group_t *g, size_t n, size_t d, dse_row_read
 typedef struct {
     double *out;
     size_t stride;
+    dse_eigen_driver_t driver;
 } spectra_ctx_t;
 
 static int spectra_one(const dse_group_t *g, const dse_layout_t *L, int r, double *A,
@@ -561,7 +748,7 @@ static int spectra_one(const dse_group_t *g, const dse_layout_t *L, int r, doubl
 {
     spectra_ctx_t *c = ctx;
     double *block = c->out + (size_t)r * c->stride;
-    DSE_TRY(dse_dist_eigvals(g, L, A, block, st, err));
+    DSE_TRY(dse_dist_eigvals(g, L, A, block, c->driver, st, err));
     block[L->n] = used->median;
     block[L->n + 1] = used->lo;
     block[L->n + 2] = used->hi;
@@ -583,7 +770,8 @@ int dse_dist_spectra(const dse_group_t *g, size_t n, size_t d, dse_row_reader_fn
 {
     if (nb <= 0) nb = 64;
     stats_start(st, g, nb);
-    size_t need = dse_dist_bytes_per_rank(n, d, g->nprow, g->npcol, nb);
+    driver = budget_driver(g, n, d, nb, budget, driver);
+    size_t need = dse_dist_bytes_per_rank_driver(n, d, g->nprow, g->npcol, nb, driver);
     if (nrules > 1) /* the distances are kept beside the kernel */
         need += (size_t)local_matrix_bytes(n, g->nprow, g->npcol, nb);
     DSE_TRY(check_dist_budget(g, n, need, budget, err));
@@ -599,13 +787,14 @@ int dse_dist_spectra(const dse_group_t *g, size_t n, size_t d, dse_row_reader_fn
             st->t_eigen = wall() - t0;
             st->bytes_local = need;
             st->distance_passes = passes;
+            st->driver = driver == DSE_EIGEN_AUTO ? dse_eigen_choose(n) : driver;
         }
         free(z);
         return rc;
     }
     dse_layout_t L;
     int rc = dse_group_agree(g, dse_layout_init(g, n, nb, &L, err), err);
-    spectra_ctx_t c = {out, n + 3};
+    spectra_ctx_t c = {out, n + 3, driver};
     if (rc == DSE_OK)
         rc = dist_for_each_rule(g, &L, d, read, ctx, rules, nrules, kind, spectra_one, &c, st, err);
     dse_layout_free(&L);

@@ -25,10 +25,11 @@ typedef enum {
     K_UINT64,
     K_INT_LIST, /* comma-separated integers (t) */
     K_QUANTITIES,
-    K_BYTES, /* integer with optional K/M/G/T suffix (powers of 1024); 0 = automatic */
-    K_GROUP, /* auto | all | integer */
-    K_SIGMA, /* bandwidth rules (params.h), comma-separated */
-    K_METHOD /* auto | exact | bounded */
+    K_BYTES,    /* integer with optional K/M/G/T suffix (powers of 1024); 0 = automatic */
+    K_GROUP,    /* auto | all | integer */
+    K_SIGMA,    /* bandwidth rules (params.h), comma-separated */
+    K_METHOD,   /* auto | exact | bounded */
+    K_PRECISION /* float64 | float32 */
 } key_type_t;
 
 /* Whether a key decides the numbers (dse_config_fingerprint hashes it, and a
@@ -105,8 +106,13 @@ static const key_spec_t keys[] = {
      "docs/bounded.md) or auto (exact up to N = 10000 when it fits the budget, else bounded); "
      "case-insensitive",
      D_VALUE},
+    {"quantities", "precision", K_PRECISION, "float64", 0, 0,
+     "DSE's dense eigensolve: float64, or float32 (about twice as fast; DSE at every t gets "
+     "an interval proved to contain the float64 value, and a value only when the interval is "
+     "within tol; docs/bounded.md); case-insensitive",
+     D_VALUE},
     {"quantities", "tol", K_DOUBLE, "0.01", 1e-300, 1e300,
-     "bounded: target half-width of the DSE interval in bits (> 0)", D_VALUE},
+     "bounded and float32: target half-width of the DSE interval in bits (> 0)", D_VALUE},
     {"quantities", "max_k", K_INT, "2000", 64, 1e9,
      "bounded: most Lanczos basis vectors (the k budget); tol not reached: the interval is "
      "stored as it is, wider than asked, with no value",
@@ -116,10 +122,11 @@ static const key_spec_t keys[] = {
 
 static const char *type_name(key_type_t t)
 {
-    static const char *names[] = {"string",  "path",    "path list",       "number",
-                                  "integer", "integer", "integer list",    "quantity list",
-                                  "bytes",   "group",   "sigma rule list", "method"};
-    _Static_assert(sizeof names / sizeof names[0] == K_METHOD + 1, "a name per key type");
+    static const char *names[] = {"string",   "path",    "path list",       "number",
+                                  "integer",  "integer", "integer list",    "quantity list",
+                                  "bytes",    "group",   "sigma rule list", "method",
+                                  "precision"};
+    _Static_assert(sizeof names / sizeof names[0] == K_PRECISION + 1, "a name per key type");
     return names[t];
 }
 
@@ -360,6 +367,12 @@ static int set_key(parse_state_t *st, const key_spec_t *k, const char *value, in
         dse_err_t merr;
         if (dse_method_parse(value, &c->params.method, &merr) != DSE_OK)
             return BAD("%s must be auto, exact or bounded (got '%s')", kn, value);
+        return DSE_OK;
+    }
+    case K_PRECISION: {
+        dse_err_t perr;
+        if (dse_precision_parse(value, &c->params.precision, &perr) != DSE_OK)
+            return BAD("%s must be float64 or float32 (got '%s')", kn, value);
         return DSE_OK;
     }
     case K_QUANTITIES: {

@@ -27,7 +27,7 @@ static double bits_seconds(const dse_params_t *p, uint64_t bits, size_t m, size_
 {
     if (m < 2) return 0;
     double cube = (double)m * (double)m * (double)m;
-    double one = dse_tune_eigen_seconds(m, threads) + dse_tune_kernel_seconds(m, d, threads);
+    double one = dse_tune_eigen_seconds(m, 1, threads) + dse_tune_kernel_seconds(m, d, threads);
     return dse_quantity_cost_params(bits, m, d, p) / cube * one;
 }
 
@@ -316,21 +316,41 @@ static double makespan(double *secs, size_t n, int slots)
 }
 
 /* Rank 0: the eigensolver per problem size (distinct sizes, up to 8). */
-static void report_drivers(const dse_config_t *cfg, const dse_scan_t *scan, int threads)
+static void report_drivers(const dse_config_t *cfg, const dse_scan_t *scan, int threads,
+                           size_t budget, int ranks)
 {
     size_t seen[8], k = 0;
-    printf("eigensolver per size (%s; %d BLAS thread(s) per rank):\n", dse_tune_source(), threads);
+    const dse_params_t *p = &cfg->params;
+    int f32 = p->precision == DSE_PRECISION_FLOAT32;
+    printf("eigensolver per size (%s; %d BLAS thread(s) per rank; precision %s):\n",
+           dse_tune_source(), threads, dse_precision_name(p->precision));
     for (size_t i = 0; i < scan->count && k < 8; ++i) {
         const dse_checkpoint_t *c = &scan->items[i];
-        size_t m = dse_params_rows_used(&cfg->params, (size_t)c->n);
+        size_t m = dse_params_rows_used(p, (size_t)c->n);
         int dup = c->error != NULL || m < 2;
         for (size_t j = 0; j < k && !dup; ++j)
             dup = seen[j] == m;
         if (dup) continue;
         seen[k++] = m;
-        printf("  N = %-7zu %-14s %8.2f s per spectrum\n", m,
-               dse_eigen_driver_name(dse_tune_driver(m, threads)),
-               dse_tune_eigen_seconds(m, threads));
+        /* The rank count run would give it (a group when one rank's budget is short). */
+        int g = 1, r = 1, q = 1;
+        dse_err_t ignored;
+        if (dse_dist_choose_group(m, (size_t)c->d, 64, budget, cfg->group_size, ranks, &g,
+                                  &ignored) != DSE_OK)
+            g = ranks;
+        dse_group_grid_shape(g, &r, &q);
+        dse_eigen_driver_t drv =
+            f32 ? dse_eigen_float32_driver(g > 1)
+                : dse_dist_driver_for_budget(m, (size_t)c->d, r, q, 64, budget);
+        char mem[32];
+        dse_format_bytes((double)dse_dist_bytes_per_rank_driver(m, (size_t)c->d, r, q, 64, drv),
+                         mem, sizeof mem);
+        printf("  N = %-7zu %-14s on %d rank(s), %s per rank", m, dse_eigen_driver_name(drv), g,
+               mem);
+        if (!f32)
+            printf(", %.2f s per spectrum", g > 1 ? dse_tune_driver_seconds(drv, m, g, 1)
+                                                  : dse_tune_eigen_seconds(m, 1, threads));
+        printf("\n");
     }
 }
 
@@ -477,7 +497,7 @@ int dse_sweep_scan_report(MPI_Comm comm, const dse_config_t *cfg, const dse_swee
            max_n, max_d, dse_format_bytes((double)need, a, sizeof a),
            dse_format_bytes((double)budget, b, sizeof b));
     report_method(cfg, &scan, shards, shard, budget);
-    report_drivers(cfg, &scan, threads);
+    report_drivers(cfg, &scan, threads, budget, size);
     report_estimate(cfg, &scan, counted, shards, shard, size, threads, budget);
     dse_scan_free(&scan);
     return DSE_OK;

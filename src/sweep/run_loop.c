@@ -63,7 +63,7 @@ static void sweep_entry_outcome(const dse_params_t *p, const dse_score_t *s,
     x->lower = e->lower;
     x->upper = e->upper;
     snprintf(x->interval, sizeof x->interval, "%s", dse_score_interval_kind(e));
-    if (e->method == DSE_METHOD_BOUNDED) {
+    if (dse_score_has_interval(e)) {
         x->k = (int64_t)e->k;
         x->products = (int64_t)e->products;
     }
@@ -77,14 +77,11 @@ static void sweep_entry_outcome(const dse_params_t *p, const dse_score_t *s,
     x->sigma_max = e->sigma.hi;
 }
 
-/* Local. Fixes the serial eigensolver of a spectral task before it runs (the
- * tuned choice for its size and this rank's BLAS threads), so that the store
- * records the driver that computed the spectrum. */
-static void fix_driver(task_outcome_t *o, dse_params_t *p, int family, size_t n)
+/* Local. Records this rank's BLAS threads for the task (the driver that
+ * computed the spectrum is recorded from the score: dse_score_driver_name). */
+static void fix_driver(task_outcome_t *o)
 {
     o->threads = dse_tune_blas_threads();
-    size_t m = dse_params_rows_used(p, n);
-    if (family == FAM_SPECTRAL && p->driver == DSE_EIGEN_AUTO) p->driver = dse_eigen_choose(m);
 }
 
 /* Collective on g_comm: scores one checkpoint for one family. */
@@ -125,7 +122,7 @@ static void run_task(MPI_Comm g_comm, const dse_config_t *cfg, const dse_scan_t 
         dse_score_input_t in = {dse_source_rows(src), dse_source_cols(src), dse_source_rows_read,
                                 &reader, cat};
         dse_score_opts_t so = {cfg->group_size, 64, cfg->memory_budget};
-        fix_driver(o, &params, t->family, in.n);
+        fix_driver(o);
         rc = dse_score_run(g_comm, &in, &params, family_bits(cfg, t->family), cfg->t,
                            (size_t)cfg->n_t, &so, &s, &err);
     }
@@ -144,8 +141,7 @@ static void run_task(MPI_Comm g_comm, const dse_config_t *cfg, const dse_scan_t 
         }
         o->n_used = s.n_used;
         if (t->family == FAM_SPECTRAL && s.spectrum)
-            snprintf(o->driver, sizeof o->driver, "%s",
-                     s.big_group_size > 1 ? "pdsyev" : dse_eigen_driver_name(params.driver));
+            snprintf(o->driver, sizeof o->driver, "%s", dse_score_driver_name(&params, &s));
         /* The diffusion spectrum is stored once per checkpoint: by DSE's own
          * family (the MI families' scores compute it too, for nothing). */
         if (s.spectrum && (cfg->quantities & DSE_Q(DSE)) &&

@@ -292,3 +292,23 @@ def test_bounded_wider_than_tol_warns():
     assert got["DSE(t=1) upper"] - got["DSE(t=1) lower"] > 2e-4
     exact = dsesweep.dse(Z, method="exact", sigma=4)
     assert got["DSE(t=1) lower"] - 1e-9 <= exact <= got["DSE(t=1) upper"] + 1e-9
+
+
+def test_float32_interval_holds_the_float64_value():
+    """precision="float32": every t's interval is proved to hold the float64
+    DSE (and DSMI through its subsets); the value is its midpoint when within
+    tol, else NaN with a RuntimeWarning that names the float32 solve."""
+    rng = np.random.default_rng(7)
+    centers = rng.standard_normal((8, 16)) * 3
+    Z = centers[np.arange(700) % 8] + rng.standard_normal((700, 16))
+    y = np.arange(700) % 8
+    exact = dsesweep.score(Z, labels=y, sigma=6, t=[1, 3])
+    got = dsesweep.score(Z, labels=y, sigma=6, t=[1, 3], precision="float32", tol=0.05)
+    for name in ("DSE(t=1)", "DSE(t=3)", "DSMI(t=1)", "DSMI(t=3)"):
+        lo, hi = got[name + " lower"], got[name + " upper"]
+        assert got[name + " interval"] == "float32"
+        assert lo <= exact[name] <= hi
+        assert got[name] == pytest.approx(0.5 * (lo + hi), abs=1e-12)
+    with pytest.warns(RuntimeWarning, match=r"DSE\(t=1\): the float32 solve's interval"):
+        v = dsesweep.dse(Z, sigma=6, precision="float32", tol=1e-9)
+    assert np.isnan(v)
