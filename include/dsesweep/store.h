@@ -77,6 +77,10 @@ typedef struct dse_entry_extra {
     char method[8], interval[12];
     double lower, upper;
     int64_t k, products;
+    /* The entry's own failure when its task succeeded otherwise: a bandwidth
+     * rule that failed alone (issue 24); 0 and "" else. */
+    int32_t status;
+    char error[DSE_ERR_MSG_MAX];
 } dse_entry_extra_t;
 
 typedef struct dse_store_spectrum {
