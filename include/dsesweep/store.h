@@ -187,6 +187,11 @@ void dse_store_close(dse_store_handle_t **h);
 const char *dse_store_path(const dse_store_handle_t *h);
 const char *dse_store_journal_path(const dse_store_handle_t *h);
 
+/* Local (rank 0 of a writing handle; else nothing). Marks the store's lock
+ * as held by a writer that is stopping within grace_seconds: a new writer
+ * waits for it instead of being refused (an immediate requeue). */
+void dse_store_mark_stopping(dse_store_handle_t *h, double grace_seconds);
+
 /* Local. The tables (owned by the handle; rank 0 only, else empty). */
 const dse_store_t *dse_store_tables(const dse_store_handle_t *h);
 

@@ -386,7 +386,7 @@ static void recv_outcome(task_outcome_t *o, int src, MPI_Comm comm)
  * receive busy-polls; the coordinator shares its node with workers). After a
  * stop signal, waits only `grace` seconds. Returns 0 when the grace ran out. */
 static int wait_for_result(MPI_Comm comm, MPI_Status *st, double *signalled_at, double grace,
-                           int busy, const char *journal)
+                           int busy, const char *journal, dse_store_handle_t *store)
 {
     int flag = 0;
     struct timespec nap = {0, 2000000};
@@ -395,6 +395,7 @@ static int wait_for_result(MPI_Comm comm, MPI_Status *st, double *signalled_at, 
         if (flag) return 1;
         if (stop_signal && *signalled_at == 0) {
             *signalled_at = MPI_Wtime();
+            dse_store_mark_stopping(store, grace + 5.0); /* + writing the store */
             printf("dsesweep: %s received: no new tasks; waiting up to %.0f s for %d in-flight "
                    "task(s) (finished ones are journaled in %s)\n",
                    stop_signal == SIGTERM ? "SIGTERM" : "SIGUSR1", grace, busy, journal);
@@ -423,6 +424,7 @@ static int run_alone(MPI_Comm g_comm, const sweep_plan_t *plan, const mi_categor
             not_done(co, &plan->tasks[i], err);
         free(out.spectrum);
     }
+    if (stop_signal) dse_store_mark_stopping(co->store, 5.0); /* writing the store */
     return fatal;
 }
 
@@ -453,7 +455,7 @@ static int coordinate(MPI_Comm comm, const dse_sweep_opts_t *o, const sweep_plan
     double grace = o->grace_seconds > 0 ? o->grace_seconds : 60.0;
     while (busy > 0) {
         MPI_Status st;
-        if (!wait_for_result(comm, &st, &signalled_at, grace, busy, co->journal)) {
+        if (!wait_for_result(comm, &st, &signalled_at, grace, busy, co->journal, co->store)) {
             /* Grace expired: every finished task is journaled; abandon the rest. */
             summary->tasks_left = plan->ntask - co->done;
             printf("dsesweep: grace period of %.0f s over; abandoning %d in-flight task(s) "
@@ -476,7 +478,9 @@ static int coordinate(MPI_Comm comm, const dse_sweep_opts_t *o, const sweep_plan
         free(out.spectrum);
         hand_out(comm, st.MPI_SOURCE, &next, plan, fatal == DSE_OK && !stop_signal, leader_task,
                  &busy);
+        if (stop_signal) dse_store_mark_stopping(co->store, grace + 5.0); /* once */
     }
+    if (stop_signal) dse_store_mark_stopping(co->store, 5.0); /* writing the store */
     free(leader_task);
     return fatal;
 }
