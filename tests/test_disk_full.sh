@@ -56,7 +56,7 @@ fill_to 24
 err=$(run -n 2 "$bin" run "$tmp/s.ini" -q 2>&1 >/dev/null); st=$?
 # In a multi-rank job the message names the rank that failed first.
 line=$(grep -m1 "dsesweep run: error" <<<"$err" | sed -E 's/error: rank [0-9]+: /error: /')
-[ "$st" = 1 ] && grep -qE "^dsesweep run: error: $tmp/disk/s.h5: not enough space for the new store: [0-9.]+ kB free, about [0-9.]+ kB needed; $tmp/disk/s.h5 is unchanged and finished tasks are in $tmp/disk/s.h5.journal\$" <<<"$line" \
+[ "$st" = 1 ] && grep -qE "^dsesweep run: error: $tmp/disk/s.h5: not enough space for the new store: [0-9.]+ KiB free, about [0-9.]+ KiB needed; $tmp/disk/s.h5 is unchanged and finished tasks are in $tmp/disk/s.h5.journal\$" <<<"$line" \
   && ok || bad "store write on a full disk: exit $st, '$err'"
 # The store is readable and still holds every old row; export adds the 6 journaled ones.
 "$bin" export "$tmp/disk/s.h5" > "$tmp/after.csv" && [ -z "$(comm -23 <(sort "$tmp/before.csv") <(sort "$tmp/after.csv"))" ] \

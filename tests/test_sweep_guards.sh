@@ -12,6 +12,8 @@
 #     rows get their value, median's and knn's fail with the message and keep
 #     their rule; the journal's replay (a run killed after the first task), a
 #     retry, merge, export and report keep the three rules' rows apart;
+#     export leaves the config's sigma empty on a rule's rows; a clean finish
+#     removes the journal and leaves the lock file empty;
 set -u
 mpiexec=$1 bin=$2 gen=$3 tmp=$4
 rm -rf "$tmp"; mkdir -p "$tmp"
@@ -123,6 +125,12 @@ for np in 1 2; do
     || bad "rules at $np rank(s): no line names the failed rules: $(grep FAILED "$tmp/r$np.out")"
   "$bin" export "$tmp/r$np.h5" > "$tmp/r$np.csv" && ok || bad "export r$np"
   check_rules "$tmp/r$np.csv" "$np rank(s)"
+  # An adaptive rule's rows do not show the config's default sigma (10).
+  n=$(awk -F, 'NR>1 && $11!="" && $5!=""' "$tmp/r$np.csv" | grep -c .)
+  [ "$n" = 0 ] && ok || bad "$np rank(s): $n rule row(s) show a sigma column"
+  # A clean finish leaves no empty journal; the lock file stays, empty (store_lock.c).
+  [ ! -e "$tmp/r$np.h5.journal" ] && ok || bad "$np rank(s): a clean finish left $tmp/r$np.h5.journal"
+  [ -e "$tmp/r$np.h5.lock" ] && [ ! -s "$tmp/r$np.h5.lock" ] && ok || bad "$np rank(s): the lock file is missing or names a holder"
 done
 v1=$(awk -F, -v p="$deg" '$3==p && $4=="DSE" && $11=="4" {print $7}' "$tmp/r1.csv")
 v2=$(awk -F, -v p="$deg" '$3==p && $4=="DSE" && $11=="4" {print $7}' "$tmp/r2.csv")

@@ -337,7 +337,8 @@ int dse_journal_append(const char *path, const dse_task_record_t *rec, dse_err_t
  * name is made. */
 void dse_journal_path(const char *store_path, char *buf, size_t cap);
 
-/* Local. Empties the journal at path (a missing journal is empty). */
+/* Local. Empties the journal at path: removes it (a missing journal is
+ * empty; where it cannot be removed, truncates it). */
 int dse_journal_empty(const char *path, dse_err_t *err);
 
 /* Local. Replays the journal at path into s (missing file: nothing to do).

@@ -39,7 +39,9 @@ void dse_journal_path(const char *store_path, char *buf, size_t cap)
 
 int dse_journal_empty(const char *path, dse_err_t *err)
 {
-    if (truncate(path, 0) != 0 && errno != ENOENT)
+    /* Removed rather than truncated: a clean finish leaves no empty file
+     * (the next append creates it; a missing journal is an empty one). */
+    if (unlink(path) != 0 && errno != ENOENT && truncate(path, 0) != 0)
         return DSE_RAISE(err, DSE_EIO, "%s: cannot empty the journal", path);
     return DSE_OK;
 }
