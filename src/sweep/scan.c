@@ -494,6 +494,8 @@ static double now_seconds(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
+#define GIB 1073741824.0 /* sizes print in binary units (dse_format_bytes) */
+
 int dse_file_checksum(const char *path, uint64_t *out, dse_err_t *err)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -503,8 +505,8 @@ int dse_file_checksum(const char *path, uint64_t *out, dse_err_t *err)
     int progress = size >= (double)PROGRESS_BYTES;
     double start = now_seconds(), last = start;
     if (progress)
-        fprintf(stderr, "dsesweep: checksumming %s (%.1f GB; a line every %.0f s)\n", path,
-                size / 1e9, PROGRESS_SECONDS);
+        fprintf(stderr, "dsesweep: checksumming %s (%.1f GiB; a line every %.0f s)\n", path,
+                size / GIB, PROGRESS_SECONDS);
     uint64_t h = DSE_FNV_OFFSET;
     static unsigned char buf[1 << 20];
     ssize_t got;
@@ -513,8 +515,8 @@ int dse_file_checksum(const char *path, uint64_t *out, dse_err_t *err)
         done += (double)got;
         if (progress && now_seconds() - last >= PROGRESS_SECONDS) {
             last = now_seconds();
-            fprintf(stderr, "dsesweep: checksumming %s: %.1f of %.1f GB (%.0f%%) in %.0f s\n", path,
-                    done / 1e9, size / 1e9, 100 * done / size, last - start);
+            fprintf(stderr, "dsesweep: checksumming %s: %.1f of %.1f GiB (%.0f%%) in %.0f s\n",
+                    path, done / GIB, size / GIB, 100 * done / size, last - start);
         }
     }
     int e = errno;

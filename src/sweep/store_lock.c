@@ -116,9 +116,18 @@ static double stopping_until(int fd)
 enum { DSE_STORE_STOPPING_MARGIN = 10 };
 static int lock_or_wait(int fd)
 {
-    int e;
+    int e, empty_naps = 0;
     struct timespec nap = {0, 50000000};
     while ((e = try_lock(fd)) == EAGAIN || e == EACCES) {
+        char holder[512];
+        read_holder(fd, holder, sizeof holder);
+        /* An empty line under a held lock: a writer releasing it (the file
+         * is emptied just before the lock goes) or one that has not written
+         * its line yet; either settles within a second. */
+        if (!holder[0] && ++empty_naps <= 20) {
+            nanosleep(&nap, NULL);
+            continue;
+        }
         double until = stopping_until(fd);
         if (!(until > 0) || (double)time(NULL) > until + DSE_STORE_STOPPING_MARGIN) break;
         nanosleep(&nap, NULL);
