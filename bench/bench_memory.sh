@@ -13,7 +13,7 @@ tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 export OPENBLAS_NUM_THREADS=1
 sets="spectral:DSE,DSE_matrix_entry,ASE_gaussian,ASE_anisotropic classic:CSE,RankMe,participation_ratio,alpha_ReQ,MatrixEntropy mi:DSMI,CSMI"
 [ "${KNN:-0}" = 1 ] && sets="$sets classic_knn:ASE_knn"
-printf '%6s %4s  %-12s %12s %12s %8s\n' N D family "RSS (MB)" "model (MB)" ratio
+printf '%6s %4s  %-12s %12s %12s %8s\n' N D family "RSS (MiB)" "model (MiB)" ratio
 for s in $sets; do
   fam=${s%%:*} q=${s#*:} extra="" m=$n
   # MI: the largest task is one class's subset (10 equal classes here).
@@ -22,5 +22,5 @@ for s in $sets; do
          --memory-budget 1T 2>&1 >/dev/null | sed -nE 's/.*Maximum resident set size \(kbytes\): ([0-9]+)/\1/p')
   model=$("$build/bench/bench_memory_model" "$q" "$m" "$d" | cut -d' ' -f2)
   awk -v n="$n" -v d="$d" -v f="$fam" -v kb="$kb" -v m="$model" \
-    'BEGIN { r = kb * 1024; printf "%6d %4d  %-12s %12.1f %12.1f %8.3f\n", n, d, f, r / 1e6, m / 1e6, m / r }'
+    'BEGIN { r = kb * 1024; printf "%6d %4d  %-12s %12.1f %12.1f %8.3f\n", n, d, f, r / 1048576, m / 1048576, m / r }'
 done

@@ -55,7 +55,7 @@ npy c13_corrupt_dict.npy "{'descr': '<f4' 'fortran_order': False, 'shape': (300,
 { printf '\x93NUMPY\x09\x00'; head -c 200 /dev/zero; } > "$B/c14_version9.npy"
 npy c15_fortran_3d.npy "{'descr': '<f4', 'fortran_order': True, 'shape': (300, 4, 4), }" 19200
 : > "$B/c16_empty.npy"
-# N mismatch with the labels: spectral and classic run, MI fails.
+# N mismatch with the labels: refused before any work (issue 24's pre-flight), then moved out.
 "$gen" blobs --n 200 --d 16 --classes 4 --out "$B/c17_n_mismatch.npy"
 # Scan-level problems: a symlink loop, a link out of the roots, a directory named like a checkpoint.
 ln -s c18_loop_b.npy "$B/c18_loop_a.npy"; ln -s c18_loop_a.npy "$B/c18_loop_b.npy"
@@ -72,6 +72,10 @@ compute = DSE,DSMI,CSE
 sigma = 4
 EOC
 out=$("$mpiexec" --oversubscribe --allow-run-as-root -x OPENBLAS_NUM_THREADS=1 -n 3 "$bin" run "$tmp/bad.ini" 2>"$tmp/stderr"); status=$?
+[ "$status" = 2 ] && grep -qF "dsesweep run: error: $T/labels.npy: 300 labels, but $B/c17_n_mismatch.npy has 200 rows" "$tmp/stderr" \
+  && [ ! -e "$tmp/bad.h5" ] && ok || bad "c17 N mismatch: exit $status, want 2 before any work: $(grep error: "$tmp/stderr")"
+mv "$B/c17_n_mismatch.npy" "$tmp/c17_n_mismatch.npy"
+out=$("$mpiexec" --oversubscribe --allow-run-as-root -x OPENBLAS_NUM_THREADS=1 -n 3 "$bin" run "$tmp/bad.ini" 2>"$tmp/stderr"); status=$?
 [ "$status" = 3 ] && ok || bad "sweep exit $status, want 3: $(tail -3 "$tmp/stderr")"
 "$bin" export "$tmp/bad.h5" > "$tmp/bad.csv" || bad "export"
 for entry in "${cases[@]}"; do
@@ -84,9 +88,6 @@ for entry in "${cases[@]}"; do
   [ "$n_all" = 3 ] && [ "$n_err" = 3 ] && ok || bad "$file: want 3 rows (DSE, DSMI, CSE) with '$want', got:
 $rows"
 done
-rows=$(grep -F "$B/c17_n_mismatch.npy," "$tmp/bad.csv")
-grep -qF "$T/labels.npy: 300 labels but $B/c17_n_mismatch.npy has 200 rows" <<<"$rows" && \
-  [ "$(grep -c ',ok,' <<<"$rows")" = 2 ] && ok || bad "c17 N mismatch: $rows"
 grep -qF "$B/c18_loop_a.npy: broken or looping symlink (skipped)" "$tmp/stderr" && ok || bad "c18 loop not reported"
 grep -qF "$B/c19_outside.npy: symlink to a path outside the roots (skipped)" "$tmp/stderr" && ok || bad "c19 not reported"
 grep -q "secret\|c20_directory" "$tmp/bad.csv" && bad "c19/c20 became checkpoints" || ok
@@ -97,13 +98,14 @@ ref=$("$bin" score "$T/good/step_002.npy" --sigma 4 --quantities DSE --json | se
 got=$(awk -F, '$1 == "good" && $2 == 2 && $4 == "DSE" { print $7 }' "$tmp/bad.csv")
 awk -v a="$got" -v b="$ref" 'BEGIN { d = a - b; d = d < 0 ? -d : d; exit !(a != "" && d <= 1e-12 * b) }' && ok || bad "good DSE $got vs $ref"
 
-# Labels problems: MI fails with the message on every checkpoint; DSE and CSE complete.
+# Labels problems (the same for every checkpoint): refused by the pre-flight of
+# issue 24 before any work, exit 2, one line, no store made.
 labels_case() {  # NAME LABELS_PATH MESSAGE
   sed "s|^labels = .*|labels = $2|; s|^store = .*|store = $tmp/$1.h5|; s|^roots = .*|roots = $T/good|" "$tmp/bad.ini" > "$tmp/$1.ini"
-  "$mpiexec" --allow-run-as-root -n 2 "$bin" run "$tmp/$1.ini" -q 2>/dev/null; local st=$?
-  "$bin" export "$tmp/$1.h5" > "$tmp/$1.csv"
-  local e; e=$(grep -cF -- "$3" "$tmp/$1.csv"); local k; k=$(grep -c ',ok,' "$tmp/$1.csv")
-  [ "$st" = 3 ] && [ "$e" = 3 ] && [ "$k" = 6 ] && ok || bad "$1: exit $st, $e rows with '$3', $k ok rows"
+  "$mpiexec" --allow-run-as-root -n 2 "$bin" run "$tmp/$1.ini" -q 2> "$tmp/$1.err" > /dev/null; local st=$?
+  local line; line=$(grep '^dsesweep run: error: ' "$tmp/$1.err")
+  [ "$st" = 2 ] && [ "$line" = "dsesweep run: error: labels: $3; nothing was computed" ] && [ ! -e "$tmp/$1.h5" ] \
+    && ok || bad "$1: exit $st, '$line' (want exit 2 and 'labels: $3; nothing was computed', no store)"
 }
 "$gen" blobs --n 300 --d 2 --classes 1 --out "$tmp/x.npy" --labels "$tmp/one_class.npy"
 labels_case single_class "$tmp/one_class.npy" "$tmp/one_class.npy: a single class (all 300 labels are 0); mutual information needs at least 2 classes"
@@ -111,7 +113,7 @@ labels_case single_class "$tmp/one_class.npy" "$tmp/one_class.npy: a single clas
 labels_case distinct_labels "$tmp/many.npy" "$tmp/many.npy: 300 classes for 300 samples; classes need 2 samples or more on average (continuous values stored as integers?)"
 mkdir -p "$tmp/labels_dir.npy"
 labels_case labels_directory "$tmp/labels_dir.npy" "$tmp/labels_dir.npy: is a directory, expected a file"
-# 10^5 distinct labels on a 10^5-sample checkpoint (DSE subsampled to max_n = 300).
+# 10^5 distinct labels on a 10^5-sample checkpoint (DSE subsampled to max_n = 300): refused at once.
 mkdir -p "$tmp/big"
 "$gen" blobs --n 100000 --d 2 --classes 100000 --out "$tmp/big/step_001.npy" --labels "$tmp/big_labels.npy"
 cat > "$tmp/big.ini" <<EOC
@@ -124,9 +126,9 @@ compute = DSE,DSMI
 max_n = 300
 EOC
 "$bin" run "$tmp/big.ini" -q 2>/dev/null; st=$?
-"$bin" export "$tmp/big.h5" > "$tmp/big.csv"
-grep -qF "$tmp/big_labels.npy: 100000 classes for 100000 samples; classes need 2 samples or more on average (continuous values stored as integers?)" "$tmp/big.csv" \
-  && [ "$st" = 3 ] && grep -q ",DSE,10,1,[0-9.]*,ok," "$tmp/big.csv" && ok || bad "10^5 labels: exit $st: $(cat "$tmp/big.csv")"
+[ "$st" = 2 ] && [ ! -e "$tmp/big.h5" ] && ok || bad "10^5 labels: exit $st (want 2, refused before any work)"
+"$bin" scan "$tmp/big.ini" 2>&1 | grep -qF "labels: $tmp/big_labels.npy: 100000 classes for 100000 samples; classes need 2 samples or more on average (continuous values stored as integers?); nothing was computed" \
+  && ok || bad "10^5 labels: scan does not name the problem"
 
 # Sweep-level problems stop it before any work, with one line.
 fatal() {  # LABEL WANT CONFIG

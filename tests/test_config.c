@@ -97,6 +97,17 @@ int main(void)
                  "DSE_matrix_entry, CSE, ASE_gaussian, ASE_anisotropic, ASE_knn, RankMe, "
                  "participation_ratio, alpha_ReQ, DSMI, CSMI, ASMI_gaussian, ASMI_anisotropic, "
                  "ASMI_knn, MatrixEntropy)");
+    /* Empty list items (issue 24): a stray comma is refused, naming the item. */
+    expect_error("[sweep]\nroots = a\nstore = s.h5\n[quantities]\nt = 1,2,\n",
+                 "sweep.ini:5: t: item 3 of '1,2,' is empty (a stray comma?)");
+    expect_error("[sweep]\nroots = a\nstore = s.h5\n[quantities]\nt = 1, ,2\n",
+                 "sweep.ini:5: t: item 2 of '1, ,2' is empty (a stray comma?)");
+    expect_error("[sweep]\nroots = a\nstore = s.h5\n[quantities]\ncompute = ,DSE\n",
+                 "sweep.ini:5: compute: item 1 of ',DSE' is empty (a stray comma?)");
+    expect_error("[sweep]\nroots = a\nstore = s.h5\n[quantities]\nsigma = 4,median,\n",
+                 "sweep.ini:5: sigma: item 3 of '4,median,' is empty (a stray comma?)");
+    expect_error("[sweep]\nroots = a,,b\nstore = s.h5\n",
+                 "sweep.ini:2: roots: item 2 of 'a,,b' is empty (a stray comma?)");
     expect_error("[sweep]\nroots = a\nstore = s.h5\nmemory_budget = lots\n",
                  "sweep.ini:4: memory_budget must be a byte count such as 8G or 500M (got 'lots')");
     expect_error("[sweep]\nroots = a\nstore = s.h5\ngroup_size = 0\n",

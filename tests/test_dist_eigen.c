@@ -154,7 +154,7 @@ static void test_budget_refusal(void)
         (double)dse_dist_bytes_per_rank_driver(50000, 2048, g->nprow, g->npcol, 64, fit), need,
         sizeof need);
     snprintf(want, sizeof want,
-             "N = 50000 needs %s per rank on %d rank(s) (%d x %d grid) but the budget is 1.0 GB "
+             "N = 50000 needs %s per rank on %d rank(s) (%d x %d grid) but the budget is 953.7 MiB "
              "per rank",
              need, g->size, g->nprow, g->npcol);
     CHECK_STR(err.msg, want, "budget refusal message");

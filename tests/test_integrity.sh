@@ -158,11 +158,11 @@ cmp -s "$tmp/ref.csv" "$tmp/fail.csv" && ok || bad "retried store differs from t
 # export keeps the history: the retried rows say attempt 2 and the first error.
 "$bin" export "$tmp/fail.h5" --history > "$tmp/fail_h.csv"
 head -1 "$tmp/fail_h.csv" | grep -q ",status,error,se,.*,median_distance,method,interval,lower,upper,k,products,attempts,failed_before$" && ok || bad "export --history header: $(head -1 "$tmp/fail_h.csv")"
-check_eq "export rows retried after the budget error" "$nfail" "$(grep -c ',2,.*the budget is 65.5 kB per rank' "$tmp/fail_h.csv")"
+check_eq "export rows retried after the budget error" "$nfail" "$(grep -c ',2,.*the budget is 64.0 KiB per rank' "$tmp/fail_h.csv")"
 check_eq "json rows retried after the budget error" "$nfail" "$("$bin" export "$tmp/fail.h5" --format json | grep -c '"attempts":	2')"
 twice=$(h5dump -y -w 100000 -d /results/attempts "$tmp/fail.h5" | sed -n '/DATA {/,/}/p' | tr -cs '0-9' '\n' | grep -cx 2)
 check_eq "results with attempts = 2 (the retried ones)" "$nfail" "$twice"
-kept=$(h5dump -y -w 100000 -d /results/failed_before "$tmp/fail.h5" | grep -o "the budget is 65.5 kB per rank" | wc -l)
+kept=$(h5dump -y -w 100000 -d /results/failed_before "$tmp/fail.h5" | grep -o "the budget is 64.0 KiB per rank" | wc -l)
 check_eq "results whose failed_before keeps the first error" "$nfail" "$kept"
 
 # ---- 5. integer labels above 2^53 and 2^63 ----------------------------------
@@ -240,7 +240,7 @@ with open(sys.argv[1], 'wb') as f:
 EOP
 printf '[sweep]\nroots = %s/huge\ninclude = */*.npy\nstore = %s/huge.h5\n[quantities]\ncompute = CSE\nmax_n = 50\n' "$tmp" "$tmp" > "$tmp/huge.ini"
 out=$(mpi -n 1 "$bin" run "$tmp/huge.ini" -q 2>&1)
-grep -qE "^dsesweep: checksumming $tmp/huge/run_x/step_001.npy \(1.1 GB; a line every 10 s\)" <<<"$out" \
+grep -qE "^dsesweep: checksumming $tmp/huge/run_x/step_001.npy \(1.0 GiB; a line every 10 s\)" <<<"$out" \
   && ok || bad "no checksum progress for a 1 GB file: '$out'"
 rm -rf "$tmp/huge"
 finish "test_integrity"

@@ -40,7 +40,7 @@ compare "continuous labels" 3 "$oracle/blobs_z.npy" --sigma 3 --labels "$oracle/
 # A problem over the memory budget is refused up front with the figures.
 err=$(run "$np" "$oracle/blobs_z.npy" --memory-budget 100000 --quantities DSE 2>&1 >/dev/null); status=$?
 err=$(head -n 1 <<<"$err")
-if [ $status -ne 0 ] && grep -qE "^dsesweep score: error: rank 0: N = 490 needs [0-9.]+ [kMG]?B per rank even on all $np ranks; the budget is 100.0 kB per rank \(use more ranks or a smaller max_N\)$" <<<"$err"; then
+if [ $status -ne 0 ] && grep -qE "^dsesweep score: error: rank 0: N = 490 needs [0-9.]+ ([KMG]i)?B per rank even on all $np ranks; the budget is 97.7 KiB per rank \(use more ranks or a smaller max_N\)$" <<<"$err"; then
   passed=$((passed + 1))
 else
   failed=$((failed + 1)); echo "FAILED: budget refusal: status $status, message '$err'" >&2

@@ -6,8 +6,9 @@
 #  - DSMI with the labels rises over steps for the clean runs and stays near 0 (|DSMI| < 0.05)
 #    for the shuffled run;
 #  - running again computes nothing; added checkpoints and a changed file are computed alone;
-#  - a truncated file, a NaN file and an N-mismatch file are recorded as errors with their
-#    messages, the sweep finishes the rest and exits 3;
+#  - a checkpoint whose N differs from the labels' is refused before any work (exit 2,
+#    issue 24's pre-flight); without it, a truncated file and a NaN file are recorded as
+#    errors with their messages, the sweep finishes the rest and exits 3;
 #  - rescore adds DSE at a new t from the stored spectra, equal to `dsesweep score`.
 set -u
 mpiexec=$1 bin=$2 gen=$3 tmp=$4
@@ -111,6 +112,11 @@ cp "$tmp/tree/run_a/step_002.npy" "$tmp/badtree/run_bad/step_002.npy"
 printf '\x00\x00\xc0\x7f' | dd of="$tmp/badtree/run_bad/step_002.npy" bs=1 seek=$((128 + (7 * 16 + 3) * 4)) conv=notrunc 2>/dev/null
 "$gen" blobs --n 200 --d 16 --classes 4 --out "$tmp/badtree/run_bad/step_003.npy"
 bcfg=$(config "$tmp/bad.h5" "$tmp/badtree")
+rm -f "$tmp/bad.h5" "$tmp/bad.h5.journal"
+run 2 "$bcfg"
+[ "$status" = 2 ] && grep -q "labels.npy: 300 labels, but $tmp/badtree/run_bad/step_003.npy has 200 rows" "$tmp/stderr" && [ ! -e "$tmp/bad.h5" ] \
+  && ok || bad "N-mismatch file: exit $status, want 2 before any work ($(head -1 "$tmp/stderr"))"
+rm "$tmp/badtree/run_bad/step_003.npy"
 for np in 1 3; do
   rm -f "$tmp/bad.h5" "$tmp/bad.h5.journal"
   run "$np" "$bcfg"
@@ -121,13 +127,10 @@ for np in 1 3; do
     && ok || bad "$np ranks: truncated file not recorded"
   grep -qF "run_bad,2,$b/step_002.npy,DSE,4,1,,error,\"$b/step_002.npy: NaN at row 7, column 3\"" "$tmp/bad$np.csv" \
     && ok || bad "$np ranks: NaN file not recorded: $(grep step_002 "$tmp/bad$np.csv" | grep run_bad | head -1)"
-  grep -q "run_bad,3,$b/step_003.npy,DSMI,4,1,,error,$tmp/tree/labels.npy: 300 labels but $b/step_003.npy has 200 rows" "$tmp/bad$np.csv" \
-    && ok || bad "$np ranks: N mismatch not recorded: $(grep 'step_003.npy,DSMI' "$tmp/bad$np.csv" | grep run_bad | head -1)"
-  grep -q "run_bad,3,$b/step_003.npy,DSE,4,1,[0-9.]*,ok," "$tmp/bad$np.csv" && ok || bad "$np ranks: N-mismatch file's DSE missing"
   # (rows only: the header has ",error," since the columns after it were added)
   good=$(tail -n +2 "$tmp/bad$np.csv" | grep -c ",ok,"); errs=$(tail -n +2 "$tmp/bad$np.csv" | grep -c ",error,")
-  # 13 good checkpoints x 7 rows + the mismatch file's 5 non-MI rows; errors: 2 x 7 + 2 DSMI rows
-  [ "$good" = 96 ] && [ "$errs" = 16 ] && ok || bad "$np ranks: $good ok rows (want 96), $errs error rows (want 16)"
+  # 13 good checkpoints x 7 rows; errors: 2 x 7
+  [ "$good" = 91 ] && [ "$errs" = 14 ] && ok || bad "$np ranks: $good ok rows (want 91), $errs error rows (want 14)"
 done
 
 # 6. rescore: DSE at t = 3 from the stored spectra equals a fresh score.

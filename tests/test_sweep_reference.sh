@@ -10,9 +10,10 @@
 #  - X changed (D' 12 -> 20): exit 3 with one line naming X and both D'; the
 #    old DSMI_X rows are kept, nothing mi_x runs, a new checkpoint still gets
 #    DSE and DSMI; --recluster then recomputes DSMI_X for every checkpoint;
-#  - bad X (NaN, other row count, too many clusters, a disconnected graph, a
-#    missing file, over the memory budget): exit 3, every mi_x row fails with one line naming X, and
-#    DSE and DSMI are computed all the same;
+#  - bad X (NaN, too many clusters, a disconnected graph, over the memory
+#    budget): exit 3, every mi_x row fails with one line naming X, and DSE and
+#    DSMI are computed all the same; X of another row count or a missing X is
+#    refused by the pre-flight (issue 24): exit 2, one line, no store made;
 #  - shard stores merge (identical clustering), and shards clustered from
 #    different X are a "conflict:".
 # usage: test_sweep_reference.sh MPIEXEC DSESWEEP DSE_GEN TMPDIR
@@ -161,10 +162,19 @@ bad_case() {  # NAME REF NC WANT_MESSAGE
   [ "$n" -ge 1 ] && ok || bad "$name: no error message"
 }
 bad_case nan "$tmp/nan.npy" 6 "$tmp/nan.npy: NaN at row 7, column 3"
-bad_case rows "$tmp/rows250.npy" 6 "$tmp/rows250.npy: 250 rows but $tmp/tree/run_*/step_00?.npy has 300 rows"
 bad_case many "$x" 200 "$x: 300 samples for 200 clusters; need at least 2 per cluster"
 bad_case disconnected "$tmp/apart.npy" 2 "$tmp/apart.npy: the 10-nearest-neighbour graph has 4 connected components, more than n_clusters = 2; raise knn or lower n_clusters"
-bad_case missing "$tmp/no_such.npy" 6 "$tmp/no_such.npy: *"
+refused_case() {  # NAME REF WANT_LINE (glob): the pre-flight refuses before any work
+  local name=$1 err
+  REF=$2 NC=6 config "$name"
+  mpi 2 "$bin" run "$tmp/$name.ini" -q > /dev/null 2> "$tmp/$name.err"; st=$?
+  check_eq "$name: status" 2 "$st"
+  err=$(grep '^dsesweep run: error: ' "$tmp/$name.err")
+  [[ "$err" == $3 ]] && ok || bad "$name: '$err' does not match '$3'"
+  [ ! -e "$tmp/$name.h5" ] && ok || bad "$name: a store was made"
+}
+refused_case rows "$tmp/rows250.npy" "dsesweep run: error: $tmp/rows250.npy: 250 rows, but $tmp/tree/run_*/step_00?.npy has 300 rows *; nothing was computed"
+refused_case missing "$tmp/no_such.npy" "dsesweep run: error: reference: $tmp/no_such.npy: cannot open: No such file or directory; nothing was computed"
 SWEEP_EXTRA="memory_budget = 4M" bad_case budget "$x" 6 "$x: clustering this 300 x 12 reference needs * per rank (X is held by every rank), over the budget of * per rank; raise memory_budget or run fewer ranks per node"
 
 # --- shards merge; different X conflict -------------------------------------------------

@@ -37,8 +37,10 @@ typedef struct dse_scan {
     size_t n_warnings;
 } dse_scan_t;
 
-/* Local. Scans cfg's roots. Fails only on a bad regex or when no root can be
- * read at all; everything else becomes a warning or an item's error. scan's
+/* Local. Scans cfg's roots. Fails only on a bad regex, a regex that names
+ * none of the files the include glob matched (DSE_EUSAGE, naming one of
+ * them), or when no root can be read at all; everything else becomes a
+ * warning or an item's error. scan's
  * buffers are owned by scan: dse_scan_free. */
 int dse_scan_tree(const dse_config_t *cfg, dse_scan_t *scan, dse_err_t *err);
 

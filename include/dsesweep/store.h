@@ -77,6 +77,10 @@ typedef struct dse_entry_extra {
     char method[8], interval[12];
     double lower, upper;
     int64_t k, products;
+    /* The entry's own failure when its task succeeded otherwise: a bandwidth
+     * rule that failed alone (issue 24); 0 and "" else. */
+    int32_t status;
+    char error[DSE_ERR_MSG_MAX];
 } dse_entry_extra_t;
 
 typedef struct dse_store_spectrum {
@@ -182,6 +186,11 @@ void dse_store_close(dse_store_handle_t **h);
 /* Local. The store's path and its journal's path (owned by the handle). */
 const char *dse_store_path(const dse_store_handle_t *h);
 const char *dse_store_journal_path(const dse_store_handle_t *h);
+
+/* Local (rank 0 of a writing handle; else nothing). Marks the store's lock
+ * as held by a writer that is stopping within grace_seconds: a new writer
+ * waits for it instead of being refused (an immediate requeue). */
+void dse_store_mark_stopping(dse_store_handle_t *h, double grace_seconds);
 
 /* Local. The tables (owned by the handle; rank 0 only, else empty). */
 const dse_store_t *dse_store_tables(const dse_store_handle_t *h);
@@ -328,7 +337,8 @@ int dse_journal_append(const char *path, const dse_task_record_t *rec, dse_err_t
  * name is made. */
 void dse_journal_path(const char *store_path, char *buf, size_t cap);
 
-/* Local. Empties the journal at path (a missing journal is empty). */
+/* Local. Empties the journal at path: removes it (a missing journal is
+ * empty; where it cannot be removed, truncates it). */
 int dse_journal_empty(const char *path, dse_err_t *err);
 
 /* Local. Replays the journal at path into s (missing file: nothing to do).

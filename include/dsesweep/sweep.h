@@ -48,6 +48,9 @@ typedef struct dse_sweep_summary {
                                               is configured ("" otherwise) */
     char labels_error[DSE_ERR_MSG_MAX];    /* why no mi task ran: the labels file changed
                                               since the store's mi results ("" otherwise) */
+    int refused; /* 1: the inputs were refused before any work (pre-flight checks:
+                    labels or reference unreadable or of the wrong length, a
+                    path_regex that names no file, a bad regex): exit 2 */
     double seconds;
 } dse_sweep_summary_t;
 
@@ -64,7 +67,11 @@ int dse_sweep_run(MPI_Comm comm, const dse_config_t *cfg, const dse_sweep_opts_t
                   dse_sweep_summary_t *summary, dse_err_t *err);
 
 /* Collective on comm. Prints what `run` would do (rank 0): checkpoints with
- * run, step, N, D, the task count and estimated memory and time. */
+ * run, step, N, D, the task count and estimated memory and time. Refuses,
+ * before printing anything, what `run` would refuse before any work (the
+ * pre-flight checks: labels and reference readable and one per row of every
+ * checkpoint; a path_regex that names at least one file): DSE_EUSAGE, one
+ * line (the program exits 2). */
 int dse_sweep_scan_report(MPI_Comm comm, const dse_config_t *cfg, const dse_sweep_opts_t *opts,
                           dse_err_t *err);
 

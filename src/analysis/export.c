@@ -60,7 +60,11 @@ static void write_csv_row(FILE *out, const dse_store_t *s, const dse_store_resul
     dse_csv_write_field(out, c->run);
     fprintf(out, ",%lld,", (long long)c->step);
     dse_csv_write_field(out, c->path);
-    fprintf(out, ",%s,%.17g,", r->quantity, r->sigma);
+    /* sigma: the one fixed bandwidth; under rules each row's rule and
+     * sigma_used say it (the config's default sigma was never used). */
+    fprintf(out, ",%s,", r->quantity);
+    if (!r->sigma_rule[0]) fprintf(out, "%.17g", r->sigma);
+    fputc(',', out);
     if (r->t > 0) fprintf(out, "%g", r->t);
     fputc(',', out);
     if (r->status == 0) fprintf(out, "%.17g", r->value);
@@ -69,7 +73,7 @@ static void write_csv_row(FILE *out, const dse_store_t *s, const dse_store_resul
     fputc(',', out);
     if (r->status == 0) fprintf(out, "%.17g", r->se);
     fprintf(out, ",%s,", r->sigma_rule);
-    if (r->sigma_rule[0])
+    if (r->sigma_rule[0] && r->status == 0)
         fprintf(out, "%.17g,%.17g,%.17g", r->sigma_used, r->sigma_min, r->sigma_max);
     else
         fputs(",,", out);
@@ -109,7 +113,8 @@ static cJSON *json_row(const dse_store_t *s, const dse_store_result_t *r)
              cJSON_AddNumberToObject(o, "step", (double)c->step) &&
              cJSON_AddStringToObject(o, "path", c->path) &&
              cJSON_AddStringToObject(o, "quantity", r->quantity) &&
-             dse_export_json_exact(o, "sigma", r->sigma);
+             (r->sigma_rule[0] ? !!cJSON_AddNullToObject(o, "sigma")
+                               : dse_export_json_exact(o, "sigma", r->sigma));
     if (ok) ok = r->t > 0 ? dse_export_json_exact(o, "t", r->t) : !!cJSON_AddNullToObject(o, "t");
     if (ok)
         ok = r->status == 0 && isfinite(r->value) ? dse_export_json_exact(o, "value", r->value)
@@ -120,7 +125,7 @@ static cJSON *json_row(const dse_store_t *s, const dse_store_result_t *r)
         ok = r->status == 0 ? dse_export_json_exact(o, "se", r->se)
                             : !!cJSON_AddNullToObject(o, "se");
     ok = ok && cJSON_AddStringToObject(o, "sigma_rule", r->sigma_rule);
-    if (ok && r->sigma_rule[0])
+    if (ok && r->sigma_rule[0] && r->status == 0)
         ok = dse_export_json_exact(o, "sigma_used", r->sigma_used) &&
              dse_export_json_exact(o, "sigma_min", r->sigma_min) &&
              dse_export_json_exact(o, "sigma_max", r->sigma_max);

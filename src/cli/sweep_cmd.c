@@ -20,7 +20,12 @@ static void run_help(FILE *out, const char *cmd)
                 "usage: dsesweep scan CONFIG [--shard I/N]\n\n"
                 "Lists what `run` would do without computing: the checkpoints found with their\n"
                 "run, step, N and D, unreadable files and directories, the task count, and the\n"
-                "estimated memory and time.\n");
+                "estimated memory and time.\n\n"
+                "It refuses (one line, exit 2) what `run` would refuse before any work: a labels\n"
+                "or reference file that cannot be read or whose length is not every\n"
+                "checkpoint's N (one label per row of the file; max_n subsamples rows with\n"
+                "their labels), and a path_regex that names none of the files `include`\n"
+                "matched. Exit status: 0 fine, 2 bad usage or refused inputs, 1 other errors.\n");
     else
         fprintf(out,
                 "usage: mpiexec -n P dsesweep run CONFIG [--quiet|--verbose] [--shard I/N]\n"
@@ -46,12 +51,19 @@ static void run_help(FILE *out, const char *cmd)
                 "before it. --quiet drops the progress lines, not the final summary.\n\n"
                 "On SIGUSR1 or SIGTERM (SLURM's warning before the time limit) no new task is\n"
                 "handed out; in-flight tasks finish, or are abandoned after --grace seconds\n"
-                "(default 60); the store is written and the exit status is 4.\n\n"
+                "(default 60); the store is written and every rank exits with status 4.\n"
+                "Under mpiexec, send SIGUSR1 to mpiexec: it passes the signal on and returns\n"
+                "the ranks' 4. SIGTERM to mpiexec (or to its process group) makes Open MPI's\n"
+                "mpiexec end the ranks itself and return 1: the tasks printed as finished are\n"
+                "in the journal and a new run resumes from it (jobs/*.sbatch turn SLURM's TERM\n"
+                "into SIGUSR1). A new run started while a stopping one still holds the store's\n"
+                "lock waits for it (until its grace ends) instead of being refused.\n\n"
                 "Exit status: 0 all tasks done, 3 the sweep finished but some tasks failed\n"
                 "(their errors are in the store) or the labels or the reference X changed,\n"
-                "4 stopped by a\n"
-                "signal with work left (run again to resume), 1 the sweep could not run,\n"
-                "2 bad usage.\n");
+                "4 stopped by SIGUSR1 or SIGTERM with work left (run again to resume), 1 the\n"
+                "sweep could not run (or mpiexec was sent SIGTERM: see above),\n"
+                "2 bad usage or inputs refused before any work (the checks of `scan`; the\n"
+                "store is not touched).\n");
     fprintf(out, "\nConfig keys (docs/config.md):\n");
     dse_config_print_keys(out, 0);
 }
@@ -141,7 +153,7 @@ int dse_cli_sweep(const char *cmd, int argc, char **argv)
     int status = 0;
     if (!strcmp(cmd, "scan")) {
         rc = dse_sweep_scan_report(MPI_COMM_WORLD, &cfg, &o, &err);
-        status = rc == DSE_OK ? 0 : 1;
+        status = rc == DSE_OK ? 0 : rc == DSE_EUSAGE ? 2 : 1; /* 2: refused inputs */
     } else {
         dse_sweep_summary_t sum;
         dse_sweep_install_signal_handlers();
@@ -160,7 +172,9 @@ int dse_cli_sweep(const char *cmd, int argc, char **argv)
         if (rc == DSE_OK && dse_cli_rank0() && sum.labels_error[0])
             fprintf(stderr, "dsesweep %s: error: no mi task run: %s\n", cmd, sum.labels_error);
         int ref_refused = sum.reference_error[0] != '\0' || sum.labels_error[0] != '\0';
-        status = rc != DSE_OK ? 1 : sum.stop_signal ? 4 : (sum.tasks_failed || ref_refused ? 3 : 0);
+        status = rc != DSE_OK      ? (sum.refused ? 2 : 1)
+                 : sum.stop_signal ? 4
+                                   : (sum.tasks_failed || ref_refused ? 3 : 0);
     }
     if (rc != DSE_OK && dse_cli_rank0()) report_error(cmd, &err);
     dse_config_free(&cfg);

@@ -11,10 +11,11 @@
 
 const char *dse_format_bytes(double bytes, char *buf, size_t cap)
 {
-    static const char *units[] = {"B", "kB", "MB", "GB", "TB", "PB"};
+    /* Binary units (1 MiB = 1024^2 bytes), as memory_budget's K/M/G/T suffixes. */
+    static const char *units[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
     int u = 0;
-    while (bytes >= 1000.0 && u < 5) {
-        bytes /= 1000.0;
+    while (bytes >= 1024.0 && u < 5) {
+        bytes /= 1024.0;
         u++;
     }
     snprintf(buf, cap, u ? "%.1f %s" : "%.0f %s", bytes, units[u]);

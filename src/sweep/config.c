@@ -279,6 +279,29 @@ static int set_t_list(parse_state_t *st, const key_spec_t *k, const char *value,
     return DSE_OK;
 }
 
+/* 1 for the key types whose value is a comma-separated list. */
+static int is_list(int type)
+{
+    return type == K_PATH_LIST || type == K_INT_LIST || type == K_QUANTITIES || type == K_SIGMA;
+}
+
+/* The 1-based position of the first empty item of a comma list ("1,2," ->
+ * 3, "1,,2" -> 2, " , 1" -> 1), 0 when every item has text. */
+static int empty_item(const char *value)
+{
+    int item = 1, text = 0;
+    for (const char *p = value;; ++p) {
+        if (*p == ',' || !*p) {
+            if (!text) return item;
+            if (!*p) return 0;
+            item++;
+            text = 0;
+        } else if (*p != ' ' && *p != '\t') {
+            text = 1;
+        }
+    }
+}
+
 /* Sets one key from its text; returns 0 on success or fills the error. */
 static int set_key(parse_state_t *st, const key_spec_t *k, const char *value, int line)
 {
@@ -287,6 +310,8 @@ static int set_key(parse_state_t *st, const key_spec_t *k, const char *value, in
     const char *n = st->name;
     char *end, kbuf[40];
     const char *kn = key_display(st, k, kbuf, sizeof kbuf);
+    int empty = is_list(k->type) && *value ? empty_item(value) : 0;
+    if (empty) return BAD("%s: item %d of '%s' is empty (a stray comma?)", kn, empty, value);
     if (!strcmp(k->name, "roots")) return set_roots(st, value, line);
     char **str = NULL;
     if (!strcmp(k->name, "include")) str = &c->include;

@@ -39,7 +39,9 @@ void dse_journal_path(const char *store_path, char *buf, size_t cap)
 
 int dse_journal_empty(const char *path, dse_err_t *err)
 {
-    if (truncate(path, 0) != 0 && errno != ENOENT)
+    /* Removed rather than truncated: a clean finish leaves no empty file
+     * (the next append creates it; a missing journal is an empty one). */
+    if (unlink(path) != 0 && errno != ENOENT && truncate(path, 0) != 0)
         return DSE_RAISE(err, DSE_EIO, "%s: cannot empty the journal", path);
     return DSE_OK;
 }
@@ -226,6 +228,15 @@ static int apply_entries(dse_store_t *s, const cJSON *o, dse_task_record_t *rec,
         rows[i] = *shared;
         rows[i].error = NULL;
         rc = dse_row_from_json(&dse_result_table, DSE_JL_ENTRY, e, &rows[i], err);
+        if (rc == DSE_OK && !cJSON_GetObjectItemCaseSensitive(e, "status")) {
+            /* A journal before issue 24: the task's status, once per record. */
+            const cJSON *st = cJSON_GetObjectItemCaseSensitive(o, "status");
+            const cJSON *msg = cJSON_GetObjectItemCaseSensitive(o, "error");
+            rows[i].status = cJSON_IsNumber(st) ? (int32_t)st->valuedouble : 0;
+            free(rows[i].error);
+            rows[i].error = DSE_STRDUP(cJSON_IsString(msg) ? msg->valuestring : "", err);
+            if (!rows[i].error) rc = err->code;
+        }
         q[i] = rows[i].quantity;
         t[i] = rows[i].t;
         v[i] = rows[i].value;
@@ -238,6 +249,8 @@ static int apply_entries(dse_store_t *s, const cJSON *o, dse_task_record_t *rec,
     rec->values = v;
     rec->extra = x;
     if (rc == DSE_OK) rc = dse_store_apply(s, rec, err);
+    for (size_t k = 0; k < i; ++k)
+        free(rows[k].error);
     free(x);
     free(q);
     free(t);

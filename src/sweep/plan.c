@@ -1,6 +1,8 @@
 /* plan.c — the scan, the task list and its order, the worker groups, and
  * `dsesweep scan`'s report of all that (see plan.h). */
 #include "plan.h"
+#include "preflight.h"
+#include "reference.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -103,11 +105,15 @@ int sweep_plan_scan(MPI_Comm comm, const dse_config_t *cfg, const dse_sweep_opts
     MPI_Comm_rank(comm, &rank);
     DSE_TRY(dse_comm_agree(comm, rank == 0 ? dse_scan_tree(cfg, &plan->scan, err) : DSE_OK, err));
     DSE_TRY(dse_scan_bcast(comm, 0, &plan->scan, err));
-    DSE_TRY(dse_scan_checksums(comm, &plan->scan, err));
     if (rank == 0 && o->verbose >= 0)
         for (size_t i = 0; i < plan->scan.n_warnings; ++i)
             fprintf(stderr, "dsesweep: warning: %s\n", plan->scan.warnings[i]);
     return DSE_OK;
+}
+
+int sweep_plan_checksums(MPI_Comm comm, sweep_plan_t *plan, dse_err_t *err)
+{
+    return dse_scan_checksums(comm, &plan->scan, err);
 }
 
 /* Rank 0: marks in todo[i * N_FAMILIES + f] the tasks of this shard that the
@@ -424,6 +430,21 @@ static void report_estimate(const dse_config_t *cfg, const dse_scan_t *scan, con
     free(secs);
 }
 
+/* Local (rank 0). The pre-flight checks as `run` makes them: a reference X
+ * that cannot be read passes when the store holds a clustering of it. */
+static int scan_preflight(const dse_config_t *cfg, const char *store, const dse_scan_t *scan,
+                          int shard, int shards, dse_err_t *err)
+{
+    int rc = sweep_preflight(cfg, scan, shard, shards, NULL, err);
+    if (rc == DSE_OK || !cfg->reference || !*cfg->reference) return rc;
+    dse_store_handle_t *h = NULL;
+    dse_err_t e;
+    if (dse_store_open(MPI_COMM_NULL, store, DSE_STORE_READ_ONLY, &h, &e) != DSE_OK) return rc;
+    rc = sweep_preflight(cfg, scan, shard, shards, dse_store_reference(h), err);
+    dse_store_close(&h);
+    return rc;
+}
+
 int dse_sweep_scan_report(MPI_Comm comm, const dse_config_t *cfg, const dse_sweep_opts_t *opts,
                           dse_err_t *err)
 {
@@ -431,13 +452,17 @@ int dse_sweep_scan_report(MPI_Comm comm, const dse_config_t *cfg, const dse_swee
     MPI_Comm_rank(comm, &rank);
     MPI_Comm_size(comm, &size);
     dse_scan_t scan = {0};
-    int rc = dse_comm_agree(comm, rank == 0 ? dse_scan_tree(cfg, &scan, err) : DSE_OK, err);
+    int shards = opts && opts->shard_count > 1 ? opts->shard_count : 1;
+    int shard = opts ? opts->shard_index : 0;
+    int rc = rank == 0 ? dse_scan_tree(cfg, &scan, err) : DSE_OK;
+    const char *store = opts && opts->store_override ? opts->store_override : cfg->store;
+    if (rc == DSE_OK && rank == 0) rc = scan_preflight(cfg, store, &scan, shard, shards, err);
+    rc = dse_comm_agree(comm, rc, err);
+    if (rc != DSE_OK) sweep_drop_rank(err);
     if (rc != DSE_OK || rank != 0) {
         dse_scan_free(&scan);
         return rc;
     }
-    int shards = opts && opts->shard_count > 1 ? opts->shard_count : 1;
-    int shard = opts ? opts->shard_index : 0;
     size_t budget = dse_memory_budget(cfg->memory_budget, MPI_COMM_SELF);
     printf("%-4s %-16s %8s %8s %6s  %s\n", "#", "run", "step", "N", "D", "path");
     size_t count = 0, fams = 0, max_n = 0, max_d = 0, bad = 0;

@@ -37,11 +37,15 @@ typedef struct sweep_plan {
 double sweep_task_seconds(const dse_config_t *cfg, uint64_t n, uint64_t d, int family, int threads,
                           size_t budget);
 
-/* Collective on comm. Scans the tree (rank 0), shares it and checksums
- * every file. (The store's directory was checked when the store was opened
- * and locked, before this.) */
+/* Collective on comm. Scans the tree (rank 0) and shares it (N and D from
+ * each file's header). (The store's directory was checked when the store was
+ * opened and locked, before this.) */
 int sweep_plan_scan(MPI_Comm comm, const dse_config_t *cfg, const dse_sweep_opts_t *o,
                     sweep_plan_t *plan, dse_err_t *err);
+
+/* Collective on comm. Checksums every file of the scan (each rank a share),
+ * after the pre-flight checks and the store's config check passed. */
+int sweep_plan_checksums(MPI_Comm comm, sweep_plan_t *plan, dse_err_t *err);
 
 /* Collective on comm. The tasks of this shard that the store (rank 0) does
  * not hold yet, for the families in wanted[], and the worker groups; counts

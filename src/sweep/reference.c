@@ -20,6 +20,12 @@ const char *sweep_without_rank(const char *msg)
     return colon ? colon + 2 : msg;
 }
 
+void sweep_drop_rank(dse_err_t *err)
+{
+    const char *rest = sweep_without_rank(err->msg);
+    memmove(err->msg, rest, strlen(rest) + 1);
+}
+
 /* Local (every rank reads the small labels file). The categories of the
  * labels Y, or in labels_error why there are none. */
 static void load_labels(const dse_config_t *cfg, dse_categories_t *cat, int *have,

@@ -53,4 +53,8 @@ void sweep_mi_free(sweep_mi_t *mi);
 /* Local. msg without the "rank R: " that dse_comm_agree puts before it. */
 const char *sweep_without_rank(const char *msg);
 
+/* Local. Drops that "rank R: " from err's message in place (for failures
+ * every rank would meet alike, checked on rank 0). */
+void sweep_drop_rank(dse_err_t *err);
+
 #endif

@@ -84,6 +84,92 @@ static void fix_driver(task_outcome_t *o)
     o->threads = dse_tune_blas_threads();
 }
 
+/* 1 when entry i of a family is computed under a bandwidth rule. */
+static int entry_uses_rule(const dse_config_t *cfg, dse_quantity_id_t q)
+{
+    return cfg->params.n_rules > 0 &&
+           dse_quantity_uses_sigma(dse_quantity_basis(dse_quantity_source(q)));
+}
+
+/* Rank 0: copies the score s's entries into the family's list (same order by
+ * construction). only < 0: s ran every rule of p; else s ran rule `only`
+ * alone (with parameters sp, its entries say rule 0) and fills that rule's
+ * entries, and the rule-free ones when `free_too`. */
+static void take_entries(const dse_config_t *cfg, const dse_params_t *sp, const dse_score_t *s,
+                         const dse_quantity_id_t *ids, const double *ts, const int *rules,
+                         size_t ne, int only, int free_too, task_outcome_t *o)
+{
+    for (size_t i = 0; i < ne; ++i) {
+        int ruled = entry_uses_rule(cfg, ids[i]);
+        if (only >= 0 && (ruled ? rules[i] != only : !free_too)) continue;
+        int want = only >= 0 && ruled ? 0 : rules[i];
+        o->values[i] = NAN;
+        for (size_t j = 0; j < s->n_entries; ++j)
+            if (s->entries[j].quantity == ids[i] && s->entries[j].t == ts[i] &&
+                s->entries[j].rule == want)
+                sweep_entry_outcome(sp, s, &s->entries[j], &o->values[i], &o->extra[i]);
+    }
+}
+
+/* Rank 0: marks entry i failed with its rule named (a failed row keeps its
+ * rule: the rule is part of the row's key). */
+static void fail_entry(const dse_config_t *cfg, int rule, int status, const char *error,
+                       dse_entry_extra_t *x)
+{
+    memset(x, 0, sizeof *x);
+    dse_sigma_rule_t r = dse_params_rule_at(&cfg->params, rule);
+    dse_sigma_format(&r, x->sigma_rule, sizeof x->sigma_rule);
+    x->sigma_used = x->sigma_min = x->sigma_max = x->median_distance = NAN;
+    x->lower = x->upper = NAN;
+    x->status = status;
+    snprintf(x->error, sizeof x->error, "%s", error);
+}
+
+/* Collective on g_comm. After a failed score under several rules: each rule
+ * scored alone, so that a rule that fails (median or knn:K on duplicate
+ * rows) fails only its own entries. The rule-free entries come from the
+ * first rule that succeeds; rule 0's run keeps the spectrum. Returns the
+ * number of rules that failed (all of them: the task fails as a whole). */
+static int score_rules_alone(MPI_Comm g_comm, const dse_config_t *cfg, const dse_score_input_t *in,
+                             uint64_t bits, const dse_score_opts_t *so, const sweep_task_t *t,
+                             const dse_quantity_id_t *ids, const double *ts, const int *rules,
+                             size_t ne, task_outcome_t *o, dse_err_t *first)
+{
+    int rank, R = dse_params_rule_count(&cfg->params), failed = 0, any_ok = 0;
+    MPI_Comm_rank(g_comm, &rank);
+    for (int r = 0; r < R; ++r) {
+        dse_params_t pr = cfg->params;
+        pr.rules[0] = dse_params_rule_at(&cfg->params, r);
+        pr.n_rules = 1;
+        pr.rule = 0;
+        dse_err_t err;
+        dse_err_clear(&err);
+        dse_score_t s = {0};
+        int rc = dse_score_run(g_comm, in, &pr, bits, cfg->t, (size_t)cfg->n_t, so, &s, &err);
+        if (rc == DSE_OK && rank == 0) {
+            take_entries(cfg, &pr, &s, ids, ts, rules, ne, r, !any_ok, o);
+            o->n_used = s.n_used;
+            if (r == 0 && t->family == FAM_SPECTRAL && s.spectrum)
+                snprintf(o->driver, sizeof o->driver, "%s", dse_score_driver_name(&pr, &s));
+            if (r == 0 && s.spectrum && (cfg->quantities & DSE_Q(DSE)) &&
+                t->family == (int)dse_quantity_get(DSE_QID_DSE)->family) {
+                o->spectrum = s.spectrum;
+                o->spectrum_length = s.n_used;
+                s.spectrum = NULL;
+            }
+        } else if (rc != DSE_OK) {
+            if (!failed++) *first = err;
+            const char *msg = o->ranks == 1 ? sweep_without_rank(err.msg) : err.msg;
+            for (size_t i = 0; rank == 0 && i < ne; ++i)
+                if (entry_uses_rule(cfg, ids[i]) && rules[i] == r)
+                    fail_entry(cfg, r, rc, msg, &o->extra[i]);
+        }
+        any_ok |= rc == DSE_OK;
+        dse_score_free(&s);
+    }
+    return failed;
+}
+
 /* Collective on g_comm: scores one checkpoint for one family. */
 static void run_task(MPI_Comm g_comm, const dse_config_t *cfg, const dse_scan_t *scan,
                      const mi_categories_t *mi, const sweep_task_t *t, task_outcome_t *o)
@@ -115,50 +201,64 @@ static void run_task(MPI_Comm g_comm, const dse_config_t *cfg, const dse_scan_t 
     if (rc == DSE_OK) rc = dse_source_open(c->spec, &src, &err);
     if (rc == DSE_OK) rc = dse_source_check_embeddings(src, &err);
     rc = dse_comm_agree(g_comm, rc, &err);
+    int rank;
+    MPI_Comm_rank(g_comm, &rank);
     dse_score_t s = {0};
     dse_params_t params = cfg->params;
+    int rules_failed = 0;
     if (rc == DSE_OK) {
         dse_source_rows_t reader = {src, NULL};
         dse_score_input_t in = {dse_source_rows(src), dse_source_cols(src), dse_source_rows_read,
                                 &reader, cat};
         dse_score_opts_t so = {cfg->group_size, 64, cfg->memory_budget};
+        uint64_t bits = family_bits(cfg, t->family);
         fix_driver(o);
-        rc = dse_score_run(g_comm, &in, &params, family_bits(cfg, t->family), cfg->t,
-                           (size_t)cfg->n_t, &so, &s, &err);
+        rc = dse_score_run(g_comm, &in, &params, bits, cfg->t, (size_t)cfg->n_t, &so, &s, &err);
+        int ruled = 0;
+        for (size_t i = 0; i < ne; ++i)
+            ruled |= entry_uses_rule(cfg, ids[i]);
+        if (rc != DSE_OK && ruled && dse_params_rule_count(&params) > 1) {
+            /* Every rank took this branch: dse_score_run's status is agreed. */
+            rules_failed =
+                score_rules_alone(g_comm, cfg, &in, bits, &so, t, ids, ts, rules, ne, o, &err);
+            if (rules_failed < dse_params_rule_count(&params)) rc = DSE_OK;
+        } else if (rc == DSE_OK && rank == 0) {
+            take_entries(cfg, &params, &s, ids, ts, rules, ne, -1, 0, o);
+            o->n_used = s.n_used;
+            if (t->family == FAM_SPECTRAL && s.spectrum)
+                snprintf(o->driver, sizeof o->driver, "%s", dse_score_driver_name(&params, &s));
+            /* The diffusion spectrum is stored once per checkpoint: by DSE's own
+             * family (the MI families' scores compute it too, for nothing). */
+            if (s.spectrum && (cfg->quantities & DSE_Q(DSE)) &&
+                t->family == (int)dse_quantity_get(DSE_QID_DSE)->family) {
+                o->spectrum = s.spectrum;
+                o->spectrum_length = s.n_used;
+                s.spectrum = NULL;
+            }
+        }
     }
     dse_source_close(&src);
-    int rank;
-    MPI_Comm_rank(g_comm, &rank);
-    if (rc == DSE_OK && rank == 0) {
-        /* Match the score's entries to the family's list (same order by construction). */
-        for (size_t i = 0; i < ne; ++i) {
-            o->values[i] = NAN;
-            for (size_t j = 0; j < s.n_entries; ++j)
-                if (s.entries[j].quantity == ids[i] && s.entries[j].t == ts[i] &&
-                    s.entries[j].rule == rules[i])
-                    sweep_entry_outcome(&cfg->params, &s, &s.entries[j], &o->values[i],
-                                        &o->extra[i]);
-        }
-        o->n_used = s.n_used;
-        if (t->family == FAM_SPECTRAL && s.spectrum)
-            snprintf(o->driver, sizeof o->driver, "%s", dse_score_driver_name(&params, &s));
-        /* The diffusion spectrum is stored once per checkpoint: by DSE's own
-         * family (the MI families' scores compute it too, for nothing). */
-        if (s.spectrum && (cfg->quantities & DSE_Q(DSE)) &&
-            t->family == (int)dse_quantity_get(DSE_QID_DSE)->family) {
-            o->spectrum = s.spectrum;
-            o->spectrum_length = s.n_used;
-            s.spectrum = NULL;
-        }
-    }
     if (rc != DSE_OK) {
         /* One rank already named: drop the "rank 0: " of a one-rank group. */
         o->status = rc;
         snprintf(o->error, sizeof o->error, "%s",
                  o->ranks == 1 ? sweep_without_rank(err.msg) : err.msg);
+        /* Every failed row keeps its rule (part of the row's key). */
+        for (size_t i = 0; rank == 0 && i < ne; ++i) {
+            if (entry_uses_rule(cfg, ids[i])) fail_entry(cfg, rules[i], 0, "", &o->extra[i]);
+            o->values[i] = NAN;
+        }
     }
     dse_score_free(&s);
     o->seconds = MPI_Wtime() - t0;
+}
+
+/* The first entry of o that failed alone (a bandwidth rule's), or -1. */
+static long failed_entry(const task_outcome_t *o)
+{
+    for (size_t i = 0; i < o->n_entries; ++i)
+        if (o->extra[i].status) return (long)i;
+    return -1;
 }
 
 /* ---- coordinator bookkeeping ---------------------------------------------- */
@@ -170,6 +270,7 @@ typedef struct {
     const char *journal;
     int verbose;
     size_t done, total, failed;
+    size_t not_recorded; /* finished but not journaled: not done */
     double t_start;
 } coordinator_t;
 
@@ -177,15 +278,28 @@ static void progress(coordinator_t *co, const sweep_task_t *t, const task_outcom
                      int first_rank)
 {
     co->done++;
-    if (o->status) co->failed++;
+    long fe = failed_entry(o);
+    if (o->status || fe >= 0) co->failed++;
     if (co->verbose < 0) return;
     double elapsed = MPI_Wtime() - co->t_start;
     double eta = co->done ? elapsed / (double)co->done * (double)(co->total - co->done) : 0;
     const dse_checkpoint_t *c = &co->scan->items[t->checkpoint];
-    printf("[%*zu/%zu] %-32s %-8s %7.2f s  ranks %d-%d  ETA %d:%02d%s%s\n",
+    char rules_failed[128] = "";
+    for (size_t i = 0; fe >= 0 && i < o->n_entries; ++i) /* each failed rule, once */
+        if (o->extra[i].status && !strstr(rules_failed, o->extra[i].sigma_rule)) {
+            size_t used = strlen(rules_failed);
+            snprintf(rules_failed + used, sizeof rules_failed - used, "%s%s", used ? ", " : "",
+                     o->extra[i].sigma_rule);
+        }
+    char note[DSE_ERR_MSG_MAX + 160] = "";
+    if (o->status)
+        snprintf(note, sizeof note, "  FAILED: %s", o->error);
+    else if (fe >= 0)
+        snprintf(note, sizeof note, "  FAILED under sigma %s (the other rules' rows are kept): %s",
+                 rules_failed, o->extra[fe].error);
+    printf("[%*zu/%zu] %-32s %-8s %7.2f s  ranks %d-%d  ETA %d:%02d%s\n",
            (int)(co->total >= 100 ? 3 : 2), co->done, co->total, c->rel, family_name(t->family),
-           o->seconds, first_rank, first_rank + o->ranks - 1, (int)(eta / 60), (int)eta % 60,
-           o->status ? "  FAILED: " : "", o->status ? o->error : "");
+           o->seconds, first_rank, first_rank + o->ranks - 1, (int)(eta / 60), (int)eta % 60, note);
     if (co->verbose > 0 && !o->status) {
         const char *names[256];
         double ts[256];
@@ -194,6 +308,17 @@ static void progress(coordinator_t *co, const sweep_task_t *t, const task_outcom
             printf("        %-22s t=%-3g %.10g\n", names[i], ts[i], o->values[i]);
     }
     fflush(stdout);
+}
+
+/* A finished task whose journal record could not be written: it is not
+ * done (the next run computes it again), and says so on stderr whatever
+ * the verbosity. Only recorded tasks are printed as finished (progress). */
+static void not_done(coordinator_t *co, const sweep_task_t *t, const dse_err_t *why)
+{
+    const dse_checkpoint_t *c = &co->scan->items[t->checkpoint];
+    co->not_recorded++;
+    fprintf(stderr, "dsesweep: not done (its journal record could not be written: %s): %s %s\n",
+            sweep_without_rank(why->msg), c->rel, family_name(t->family));
 }
 
 /* Commits a finished task through the store: journal first, then memory. */
@@ -261,7 +386,7 @@ static void recv_outcome(task_outcome_t *o, int src, MPI_Comm comm)
  * receive busy-polls; the coordinator shares its node with workers). After a
  * stop signal, waits only `grace` seconds. Returns 0 when the grace ran out. */
 static int wait_for_result(MPI_Comm comm, MPI_Status *st, double *signalled_at, double grace,
-                           int busy, const char *journal)
+                           int busy, const char *journal, dse_store_handle_t *store)
 {
     int flag = 0;
     struct timespec nap = {0, 2000000};
@@ -270,6 +395,7 @@ static int wait_for_result(MPI_Comm comm, MPI_Status *st, double *signalled_at, 
         if (flag) return 1;
         if (stop_signal && *signalled_at == 0) {
             *signalled_at = MPI_Wtime();
+            dse_store_mark_stopping(store, grace + 5.0); /* + writing the store */
             printf("dsesweep: %s received: no new tasks; waiting up to %.0f s for %d in-flight "
                    "task(s) (finished ones are journaled in %s)\n",
                    stop_signal == SIGTERM ? "SIGTERM" : "SIGUSR1", grace, busy, journal);
@@ -290,10 +416,15 @@ static int run_alone(MPI_Comm g_comm, const sweep_plan_t *plan, const mi_categor
     for (size_t i = 0; i < plan->ntask && fatal == DSE_OK && !stop_signal; ++i) {
         task_outcome_t out;
         run_task(g_comm, co->cfg, &plan->scan, mi, &plan->tasks[i], &out);
+        /* Journal (write + fsync), THEN print: a printed task is on disk. */
         fatal = record(co, &plan->tasks[i], &out, err);
-        progress(co, &plan->tasks[i], &out, 0);
+        if (fatal == DSE_OK)
+            progress(co, &plan->tasks[i], &out, 0);
+        else
+            not_done(co, &plan->tasks[i], err);
         free(out.spectrum);
     }
+    if (stop_signal) dse_store_mark_stopping(co->store, 5.0); /* writing the store */
     return fatal;
 }
 
@@ -324,7 +455,7 @@ static int coordinate(MPI_Comm comm, const dse_sweep_opts_t *o, const sweep_plan
     double grace = o->grace_seconds > 0 ? o->grace_seconds : 60.0;
     while (busy > 0) {
         MPI_Status st;
-        if (!wait_for_result(comm, &st, &signalled_at, grace, busy, co->journal)) {
+        if (!wait_for_result(comm, &st, &signalled_at, grace, busy, co->journal, co->store)) {
             /* Grace expired: every finished task is journaled; abandon the rest. */
             summary->tasks_left = plan->ntask - co->done;
             printf("dsesweep: grace period of %.0f s over; abandoning %d in-flight task(s) "
@@ -337,12 +468,19 @@ static int coordinate(MPI_Comm comm, const dse_sweep_opts_t *o, const sweep_plan
         recv_outcome(&out, st.MPI_SOURCE, comm);
         busy--;
         const sweep_task_t *t = &plan->tasks[leader_task[st.MPI_SOURCE]];
-        if (fatal == DSE_OK) fatal = record(co, t, &out, err);
-        progress(co, t, &out, st.MPI_SOURCE);
+        /* Journal (write + fsync), THEN print; after a failed append no
+         * record is attempted and the tasks still arriving are not done. */
+        int recorded = fatal == DSE_OK && (fatal = record(co, t, &out, err)) == DSE_OK;
+        if (recorded)
+            progress(co, t, &out, st.MPI_SOURCE);
+        else
+            not_done(co, t, err);
         free(out.spectrum);
         hand_out(comm, st.MPI_SOURCE, &next, plan, fatal == DSE_OK && !stop_signal, leader_task,
                  &busy);
+        if (stop_signal) dse_store_mark_stopping(co->store, grace + 5.0); /* once */
     }
+    if (stop_signal) dse_store_mark_stopping(co->store, 5.0); /* writing the store */
     free(leader_task);
     return fatal;
 }
@@ -482,7 +620,7 @@ int sweep_run_loop(MPI_Comm comm, const dse_config_t *cfg, const dse_sweep_opts_
     MPI_Comm g_comm = split_groups(comm, plan);
     coordinator_t co = {cfg,        &plan->scan, store,       dse_store_journal_path(store),
                         o->verbose, 0,           plan->ntask, 0,
-                        MPI_Wtime()};
+                        0,          MPI_Wtime()};
     int capped = cap_blas_threads(comm);
     if (rank == 0 && o->verbose >= 0) announce(size, plan, summary, store);
     if (rank == 0 && o->verbose >= 0 && capped)
@@ -497,6 +635,15 @@ int sweep_run_loop(MPI_Comm comm, const dse_config_t *cfg, const dse_sweep_opts_
     else
         work(comm, g_comm, cfg, plan, mi);
     if (g_comm != MPI_COMM_NULL) MPI_Comm_free(&g_comm);
+    if (fatal != DSE_OK && co.not_recorded) {
+        char msg[DSE_ERR_MSG_MAX + 200];
+        snprintf(msg, sizeof msg,
+                 "%.800s; %zu finished task(s) could not be journaled and are not done "
+                 "(listed above); the %zu journaled one(s) are kept",
+                 err->msg, co.not_recorded, co.done);
+        memcpy(err->msg, msg, sizeof err->msg - 1);
+        err->msg[sizeof err->msg - 1] = '\0';
+    }
     fatal = dse_comm_agree(comm, fatal, err);
     share_summary(comm, plan, &co, summary);
     return fatal;

@@ -36,6 +36,8 @@ typedef struct {
     size_t n_visited, vcap;
     pcre2_code *re;
     pcre2_match_data *md;
+    size_t rejected;        /* files the include glob matched and path_regex did not */
+    char rejected_one[512]; /* the first of them (below its root) */
     dse_err_t *err;
     int rc;
 } walk_t;
@@ -192,6 +194,7 @@ static int add_item(walk_t *w, const char *root, const char *rel)
     int matched;
     name_parts(w, rel, &run, &step, &matched);
     if (!matched) {
+        if (!w->rejected++) snprintf(w->rejected_one, sizeof w->rejected_one, "%s", rel);
         free(run);
         return DSE_OK;
     }
@@ -428,7 +431,7 @@ static void check_default_naming(walk_t *w)
 int dse_scan_tree(const dse_config_t *cfg, dse_scan_t *scan, dse_err_t *err)
 {
     memset(scan, 0, sizeof *scan);
-    walk_t w = {cfg, scan, 0, 0, {0}, NULL, 0, 0, NULL, NULL, err, DSE_OK};
+    walk_t w = {cfg, scan, 0, 0, {0}, NULL, 0, 0, NULL, NULL, 0, "", err, DSE_OK};
     if (cfg->path_regex && *cfg->path_regex) {
         int code;
         PCRE2_SIZE off;
@@ -467,6 +470,13 @@ int dse_scan_tree(const dse_config_t *cfg, dse_scan_t *scan, dse_err_t *err)
     if (w.rc == DSE_OK && readable == 0)
         w.rc = DSE_RAISE(err, DSE_EIO, "%s: none of the %d root(s) can be read (first: %s)",
                          cfg->path, cfg->n_roots, cfg->roots[0]);
+    /* A regex that names none of the files the glob matched is a typo, not
+     * an empty sweep: refused with a file it fails on. */
+    if (w.rc == DSE_OK && scan->count == 0 && w.rejected)
+        w.rc = DSE_RAISE(err, DSE_EUSAGE,
+                         "%s: path_regex '%s' matches none of the %zu file(s) that include = '%s' "
+                         "matched; it fails on %s (below its root); nothing was computed",
+                         cfg->path, cfg->path_regex, w.rejected, cfg->include, w.rejected_one);
     if (w.rc == DSE_OK && !(cfg->path_regex && *cfg->path_regex)) check_default_naming(&w);
     if (w.rc == DSE_OK) w.rc = check_duplicates(&w);
     if (w.rc != DSE_OK) dse_scan_free(scan);
@@ -484,6 +494,8 @@ static double now_seconds(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
+#define GIB 1073741824.0 /* sizes print in binary units (dse_format_bytes) */
+
 int dse_file_checksum(const char *path, uint64_t *out, dse_err_t *err)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -493,8 +505,8 @@ int dse_file_checksum(const char *path, uint64_t *out, dse_err_t *err)
     int progress = size >= (double)PROGRESS_BYTES;
     double start = now_seconds(), last = start;
     if (progress)
-        fprintf(stderr, "dsesweep: checksumming %s (%.1f GB; a line every %.0f s)\n", path,
-                size / 1e9, PROGRESS_SECONDS);
+        fprintf(stderr, "dsesweep: checksumming %s (%.1f GiB; a line every %.0f s)\n", path,
+                size / GIB, PROGRESS_SECONDS);
     uint64_t h = DSE_FNV_OFFSET;
     static unsigned char buf[1 << 20];
     ssize_t got;
@@ -503,8 +515,8 @@ int dse_file_checksum(const char *path, uint64_t *out, dse_err_t *err)
         done += (double)got;
         if (progress && now_seconds() - last >= PROGRESS_SECONDS) {
             last = now_seconds();
-            fprintf(stderr, "dsesweep: checksumming %s: %.1f of %.1f GB (%.0f%%) in %.0f s\n", path,
-                    done / 1e9, size / 1e9, 100 * done / size, last - start);
+            fprintf(stderr, "dsesweep: checksumming %s: %.1f of %.1f GiB (%.0f%%) in %.0f s\n",
+                    path, done / GIB, size / GIB, 100 * done / size, last - start);
         }
     }
     int e = errno;

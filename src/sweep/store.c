@@ -235,13 +235,18 @@ static void history(const dse_store_t *s, int64_t k, const char *family, int32_t
 {
     *attempts = 0;
     *failed = "";
+    int seen = 0;
     for (size_t i = 0; i < s->n_results; ++i) {
         const dse_store_result_t *r = &s->results[i];
         if (r->checkpoint != k || strcmp(r->family, family)) continue;
-        *attempts = r->attempts > 0 ? r->attempts : 1;
-        *failed = r->status != 0 ? (r->error ? r->error : "")
-                                 : (r->failed_before ? r->failed_before : "");
-        return;
+        if (!seen++) {
+            *attempts = r->attempts > 0 ? r->attempts : 1;
+            *failed = r->failed_before ? r->failed_before : "";
+        }
+        if (r->status != 0) { /* the task, or one of its rules, failed */
+            *failed = r->error ? r->error : "";
+            return;
+        }
     }
 }
 
@@ -376,7 +381,11 @@ void dse_store_record_row(const dse_task_record_t *rec, size_t i, dse_store_resu
     if (entry) {
         snprintf(r->quantity, sizeof r->quantity, "%s", rec->quantities[i]);
         r->t = rec->t[i];
-        r->value = rec->status == 0 ? rec->values[i] : NAN;
+        if (r->status == 0 && rec->extra && rec->extra[i].status) { /* its rule failed alone */
+            r->status = rec->extra[i].status;
+            r->error = (char *)rec->extra[i].error;
+        }
+        r->value = r->status == 0 ? rec->values[i] : NAN;
     }
     dse_store_result_set_extra(r, entry && rec->extra ? &rec->extra[i] : NULL);
 }
@@ -411,6 +420,8 @@ dse_entry_extra_t dse_store_result_extra(const dse_store_result_t *r)
                            .k = r->k,
                            .products = r->products};
     snprintf(x.sigma_rule, sizeof x.sigma_rule, "%s", r->sigma_rule);
+    x.status = r->status;
+    snprintf(x.error, sizeof x.error, "%s", r->status && r->error ? r->error : "");
     snprintf(x.method, sizeof x.method, "%s", r->method);
     snprintf(x.interval, sizeof x.interval, "%s", r->interval);
     return x;

@@ -39,8 +39,10 @@ static const dse_column_t result_cols[] = {
     RS(t, DSE_COL_F64, DSE_M_KEY, DSE_J_NUMBER, "t", DSE_JL_ENTRY),
     RS(sigma, DSE_COL_F64, DSE_M_INFO, DSE_J_NUMBER, "sigma", DSE_JL_RECORD),
     RS(value, DSE_COL_F64, DSE_M_AGREE, DSE_J_HEX, "v", DSE_JL_ENTRY),
-    RS(status, DSE_COL_I32, DSE_M_AGREE, DSE_J_NUMBER, "status", DSE_JL_RECORD),
-    RS(error, DSE_COL_STR, DSE_M_INFO, DSE_J_STRING, "error", DSE_JL_RECORD),
+    /* Per entry: a bandwidth rule fails alone (journals before issue 24
+     * have them once per record: journal.c reads those too). */
+    RS(status, DSE_COL_I32, DSE_M_AGREE, DSE_J_NUMBER, "status", DSE_JL_ENTRY),
+    RS(error, DSE_COL_STR, DSE_M_INFO, DSE_J_STRING, "error", DSE_JL_ENTRY),
     RS(seconds, DSE_COL_F64, DSE_M_INFO, DSE_J_NUMBER, "seconds", DSE_JL_RECORD),
     RS(ranks, DSE_COL_I32, DSE_M_INFO, DSE_J_NUMBER, "ranks", DSE_JL_RECORD),
     RS(se, DSE_COL_F64, DSE_M_AGREE, DSE_J_HEX, "se", DSE_JL_ENTRY),

@@ -115,6 +115,11 @@ const char *dse_store_journal_path(const dse_store_handle_t *h)
     return h->journal;
 }
 
+void dse_store_mark_stopping(dse_store_handle_t *h, double grace_seconds)
+{
+    if (h) dse_store_lock_mark_stopping(h->lock_fd, grace_seconds);
+}
+
 const dse_store_t *dse_store_tables(const dse_store_handle_t *h)
 {
     return &h->tables;

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
 
@@ -599,6 +600,9 @@ int dse_store_read(const char *path, dse_store_t *s, dse_err_t *err)
 {
     memset(s, 0, sizeof *s);
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    struct stat st;
+    if (stat(path, &st) != 0) /* "No such file or directory", not "not an HDF5 file" */
+        return DSE_RAISE(err, DSE_EIO, "%s: cannot open the store: %s", path, strerror(errno));
     if (H5Fis_hdf5(path) <= 0)
         return DSE_RAISE(err, DSE_EFORMAT, "%s: not a dsesweep store (not an HDF5 file)", path);
     hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);

@@ -148,10 +148,16 @@ void dse_store_tmp_path(const char *store_path, const char *host, long pid, char
 
 /* Local (the writer's rank 0). Takes the exclusive lock STORE.lock and
  * writes this process's host, PID and start time into it. Held by another
- * live process: DSE_EUSAGE naming the holder, at once. Left by a dead one:
+ * live process: DSE_EUSAGE naming the holder, at once (a holder that is
+ * stopping is waited for until its grace ends). Left by a dead one:
  * taken over, with a line on stderr (its temporary store is removed).
  * *fd_out (the caller's): dse_store_unlock. */
 int dse_store_lock(const char *store_path, int *fd_out, dse_err_t *err);
+
+/* Local (the lock's holder). Says in the lock file that its writer is
+ * stopping, for about grace_seconds: a new writer waits for it then rather
+ * than refusing (store_lock.c). Accepts -1. */
+void dse_store_lock_mark_stopping(int fd, double grace_seconds);
 
 /* Local. Empties and releases a lock taken by dse_store_lock; accepts -1,
  * sets *fd -1. */

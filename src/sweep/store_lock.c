@@ -7,7 +7,13 @@
  * release empties the file first. So a lock we obtain on a non-empty file
  * was left by a writer that died: we take it over and say so. Readers
  * (report, export) never touch the lock. The lock file itself is never
- * removed: removing it would let two writers lock two different files. */
+ * removed: removing it would let two writers lock two different files.
+ *
+ * A writer told to stop (SIGTERM, SIGUSR1) appends "stopping until T" to its
+ * line (T: the end of its grace, epoch seconds). A new writer that finds the
+ * lock held by a stopping writer waits for it until T (plus a margin)
+ * instead of refusing at once: an immediate requeue is not refused while
+ * the old ranks write the store and exit after mpiexec has returned. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -96,6 +102,50 @@ static int refuse(int fd, const char *store_path, const char *lock, dse_err_t *e
                      store_path, holder[0] ? holder : "its details are not written yet", lock);
 }
 
+/* The end (epoch seconds) of a stopping holder's grace, 0 when it is not stopping. */
+static double stopping_until(int fd)
+{
+    char holder[512];
+    read_holder(fd, holder, sizeof holder);
+    const char *at = strstr(holder, " stopping until ");
+    return at ? strtod(at + strlen(" stopping until "), NULL) : 0.0;
+}
+
+/* Tries the lock, waiting while its holder says it is stopping (until its
+ * grace ends plus DSE_STORE_STOPPING_MARGIN seconds); 0 got it, else errno. */
+enum { DSE_STORE_STOPPING_MARGIN = 10 };
+static int lock_or_wait(int fd)
+{
+    int e, empty_naps = 0;
+    struct timespec nap = {0, 50000000};
+    while ((e = try_lock(fd)) == EAGAIN || e == EACCES) {
+        char holder[512];
+        read_holder(fd, holder, sizeof holder);
+        /* An empty line under a held lock: a writer releasing it (the file
+         * is emptied just before the lock goes) or one that has not written
+         * its line yet; either settles within a second. */
+        if (!holder[0] && ++empty_naps <= 20) {
+            nanosleep(&nap, NULL);
+            continue;
+        }
+        double until = stopping_until(fd);
+        if (!(until > 0) || (double)time(NULL) > until + DSE_STORE_STOPPING_MARGIN) break;
+        nanosleep(&nap, NULL);
+    }
+    return e;
+}
+
+void dse_store_lock_mark_stopping(int fd, double grace_seconds)
+{
+    if (fd < 0) return;
+    char holder[512], line[700];
+    read_holder(fd, holder, sizeof holder);
+    if (strstr(holder, " stopping until ")) return;
+    int len = snprintf(line, sizeof line, "%s stopping until %.0f\n", holder,
+                       (double)time(NULL) + grace_seconds);
+    if (len > 0 && len < (int)sizeof line && pwrite(fd, line, (size_t)len, 0) == len) fsync(fd);
+}
+
 int dse_store_lock(const char *store_path, int *fd_out, dse_err_t *err)
 {
     *fd_out = -1;
@@ -103,7 +153,7 @@ int dse_store_lock(const char *store_path, int *fd_out, dse_err_t *err)
     dse_store_lock_path(store_path, lock, sizeof lock);
     int fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
     if (fd < 0) return no_lock_file(store_path, lock, errno, err);
-    int e = try_lock(fd);
+    int e = lock_or_wait(fd);
     if (e == EAGAIN || e == EACCES) return refuse(fd, store_path, lock, err);
     if (e != 0) {
         close(fd);

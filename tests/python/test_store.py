@@ -86,6 +86,7 @@ def test_missing_store(tmp_path):
     with pytest.raises(dsesweep.Error) as e:
         dsesweep.open_store(tmp_path / "none.h5")
     assert str(tmp_path / "none.h5") in str(e.value)
+    assert "No such file or directory" in str(e.value)  # not "not an HDF5 file"
 
 
 def test_read_while_a_run_writes(tmp_path):
