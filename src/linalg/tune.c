@@ -419,7 +419,7 @@ int dse_tune_parse(const char *text, const char *path, dse_tune_table_t *t, dse_
     return rc;
 }
 
-/* The whole file as a string (caller frees); at most 1 MB. */
+/* The whole file as a string (caller frees); at most 1 MiB. */
 static int read_text(const char *path, char **out, dse_err_t *err)
 {
     FILE *f = fopen(path, "rb");
@@ -431,7 +431,7 @@ static int read_text(const char *path, char **out, dse_err_t *err)
     if (!buf) return err->code;
     if (bad) {
         free(buf);
-        return DSE_RAISE(err, DSE_EFORMAT, "%s: unreadable or larger than 1 MB", path);
+        return DSE_RAISE(err, DSE_EFORMAT, "%s: unreadable or larger than 1 MiB", path);
     }
     buf[n] = '\0';
     *out = buf;
