@@ -3,8 +3,8 @@
  *   bench_eigen [N ...]      (default 500 1000 2000 4000)
  *
  * Times every one-rank driver of the table (dsyevd, dsyevr, dsyevd_2stage,
- * ELPA1, ELPA2; JOBZ='N') and the float32 one of precision = float32
- * (ssyevd_2stage) on the anisotropic kernel of N random points in 64
+ * ELPA1, ELPA2; JOBZ='N') and the float32 ones of precision = float32
+ * (ssyevd, ssyevd_2stage) on the anisotropic kernel of N random points in 64
  * dimensions, the minimum of REPEATS runs (environment, default 3), and
  * prints which float64 driver is fastest and which AUTO picks from the table
  * in use (tune.h; `dsesweep tune` measures the same and writes the node's
@@ -24,54 +24,10 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench_common.h"
 #include "dsesweep/eigen.h"
 #include "dsesweep/kernel.h"
 #include "dsesweep/rng.h"
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-static double load_average(void)
-{
-    double load = -1;
-    FILE *f = fopen("/proc/loadavg", "r");
-    if (f) {
-        if (fscanf(f, "%lf", &load) != 1) load = -1;
-        fclose(f);
-    }
-    return load;
-}
-
-/* GFLOP/s of a square n x n x n gemm in float64 (single = 0) or float32,
- * best of 3. */
-static double gemm_rate(int n, int single)
-{
-    size_t nn = (size_t)n * n;
-    double *a = malloc(nn * sizeof *a), *c = malloc(nn * sizeof *c), best = 0;
-    float *af = malloc(nn * sizeof *af), *cf = malloc(nn * sizeof *cf);
-    for (size_t i = 0; i < nn; ++i)
-        af[i] = (float)(a[i] = (double)(i % 97) / 97.0);
-    for (int r = 0; r < 3; ++r) {
-        double t0 = now();
-        if (single)
-            cblas_sgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1.0f, af, n, af, n,
-                        0.0f, cf, n);
-        else
-            cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1.0, a, n, a, n, 0.0, c,
-                        n);
-        double rate = 2.0 * n * (double)n * n / (now() - t0) / 1e9;
-        if (rate > best) best = rate;
-    }
-    free(a);
-    free(c);
-    free(af);
-    free(cf);
-    return best;
-}
 
 int main(int argc, char **argv)
 {
@@ -84,7 +40,8 @@ int main(int argc, char **argv)
     dse_eigen_driver_t drivers[DSE_EIGEN_ALL_DRIVERS];
     int nd = 0;
     for (int k = DSE_EIGEN_AUTO + 1; k < DSE_EIGEN_ALL_DRIVERS; ++k)
-        if (dse_eigen_driver_scope((dse_eigen_driver_t)k) & DSE_EIGEN_ONE_RANK)
+        if (k != DSE_EIGEN_FLOAT32_AUTO &&
+            (dse_eigen_driver_scope((dse_eigen_driver_t)k) & DSE_EIGEN_ONE_RANK))
             drivers[nd++] = (dse_eigen_driver_t)k;
     printf("# OPENBLAS_NUM_THREADS=%s; seconds, eigenvalues only, min of %d\n",
            threads ? threads : "(unset)", repeats);

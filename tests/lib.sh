@@ -4,6 +4,10 @@
 #   need_numpy            sets $py to a python3 with numpy, or exits 77 (skipped)
 #   finish NAME           prints "NAME: P passed, F failed" and PASSED or FAILED,
 #                         and exits 0 only when nothing failed and something ran
+#   sweep_test_args MPIEXEC DSESWEEP DSE_GEN TMPDIR
+#                         the sweep tests' arguments: sets mpiexec, bin, gen and
+#                         tmp (emptied, its physical path), exports
+#                         OPENBLAS_NUM_THREADS=1 and an empty DSE_TEST_SLOW_IO
 passed=0 failed=0
 ok() { passed=$((passed + 1)); }
 bad() { failed=$((failed + 1)); echo "FAILED: $*" >&2; }
@@ -22,4 +26,12 @@ need_numpy() {
   done
   echo "SKIPPED: numpy cannot be imported by python3 (Debian: python3-numpy)"
   exit 77
+}
+# sweep_test_args MPIEXEC DSESWEEP DSE_GEN TMPDIR (see the top).
+sweep_test_args() {
+  [ $# -eq 4 ] || { echo "usage: $(basename "$0") MPIEXEC DSESWEEP DSE_GEN TMPDIR" >&2; exit 2; }
+  mpiexec=$1 bin=$2 gen=$3 tmp=$4
+  rm -rf "$tmp" && mkdir -p "$tmp" || { echo "cannot make $tmp" >&2; exit 1; }
+  tmp=$(cd "$tmp" && pwd -P)
+  export OPENBLAS_NUM_THREADS=1 DSE_TEST_SLOW_IO=
 }

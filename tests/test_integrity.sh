@@ -21,11 +21,8 @@
 #     progress.
 # usage: test_integrity.sh MPIEXEC DSESWEEP(hooked) DSE_GEN TMPDIR
 set -u
-mpiexec=$1 bin=$2 gen=$3 tmp=$4
-rm -rf "$tmp"; mkdir -p "$tmp"
-tmp=$(cd "$tmp" && pwd -P)
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
-export OPENBLAS_NUM_THREADS=1 DSE_TEST_SLOW_IO=
+sweep_test_args "$@"
 mpi() { "$mpiexec" --oversubscribe --allow-run-as-root -x OPENBLAS_NUM_THREADS -x DSE_TEST_SLOW_IO "$@"; }
 "$gen" tree --out "$tmp/tree" --runs 2 --steps 3 --n 120 --d 8 --classes 4 > /dev/null
 config() {  # NAME [extra lines] -> $tmp/NAME.ini, store $tmp/NAME.h5

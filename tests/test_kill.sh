@@ -9,10 +9,8 @@
 # DSE_TEST_SLOW_IO hook), and right after the store is renamed into place.
 # usage: test_kill.sh MPIEXEC DSESWEEP DSE_GEN TMPDIR
 set -u
-mpiexec=$1 bin=$2 gen=$3 tmp=$4
-rm -rf "$tmp"; mkdir -p "$tmp"
-tmp=$(cd "$tmp" && pwd -P)
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+sweep_test_args "$@"
 "$gen" tree --out "$tmp/tree" --runs 2 --steps 3 --n 700 --d 16 --classes 4
 cfg=$tmp/kill.ini store=$tmp/kill.h5
 cat > "$cfg" <<EOC

@@ -221,7 +221,7 @@ int main(int argc, char **argv)
     dir = argv[1];
     if (argc > 2 && !strcmp(argv[2], "float32")) { /* precision = float32 */
         float32 = 1;
-        driver = dse_eigen_float32_driver(0);
+        driver = DSE_EIGEN_FLOAT32_AUTO; /* the tuned float32 driver */
     } else if (argc > 2 && dse_eigen_driver_parse(argv[2], &driver) != DSE_OK) {
         fprintf(stderr, "unknown driver %s\n", argv[2]);
         return 2;

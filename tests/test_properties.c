@@ -8,7 +8,9 @@
  * - entropy identities: uniform spectrum of n gives ~log2 n; a single
  *   non-zero eigenvalue gives ~0;
  * - precision = float32: the eigenvalues within the proved radius and DSE's
- *   interval holding the float64 value on a flat and a decaying spectrum.
+ *   interval holding the float64 value on a flat and a decaying spectrum;
+ * - the two-stage drivers, which run their bulge chasing at one BLAS thread
+ *   (two_stage.h), give the process its BLAS thread count back.
  */
 #include <mpi.h>
 #include <stdlib.h>
@@ -19,6 +21,7 @@
 #include "dsesweep/kernel.h"
 #include "dsesweep/measure.h"
 #include "dsesweep/rng.h"
+#include "dsesweep/tune.h"
 
 static double *random_matrix(size_t n, size_t d, uint64_t seed, double scale)
 {
@@ -198,15 +201,17 @@ static void test_entropy_identities(void)
 
 /* precision = float32 on a flat spectrum (sigma small against the
  * distances: K near I, every eigenvalue near 1) and a decaying one (sigma
- * large: a few eigenvalues carry K): every float32 eigenvalue is within the
- * proved radius of the float64 one, and DSE's interval at t = 1, 2, 5 holds
- * the float64 value. Prints how much of the radius the error used. */
+ * large: a few eigenvalues carry K), with each float32 driver of one rank
+ * (ssyevd, ssyevd_2stage): every float32 eigenvalue is within the proved
+ * radius of the float64 one, and DSE's interval at t = 1, 2, 5 holds the
+ * float64 value. Prints how much of the radius the error used. */
 static void test_float32_intervals(void)
 {
     const struct {
         const char *name;
         double sigma;
     } shapes[] = {{"flat", 0.05}, {"decaying", 20.0}, {"middle", 1.5}};
+    const dse_eigen_driver_t solvers[] = {DSE_EIGEN_SSYEVD, DSE_EIGEN_SSYEVD_2STAGE};
     const double ts[] = {1, 2, 5};
     size_t n = 600, d = 9;
     double *z = random_matrix(n, d, 77, 6.0);
@@ -216,29 +221,65 @@ static void test_float32_intervals(void)
         CHECK(dse_kernel_spectrum(n, d, z, shapes[s].sigma, DSE_KERNEL_ANISOTROPIC,
                                   DSE_EIGEN_DSYEVD, ref, &err) == DSE_OK,
               "%s", err.msg);
-        CHECK(dse_kernel_spectrum(n, d, z, shapes[s].sigma, DSE_KERNEL_ANISOTROPIC,
-                                  DSE_EIGEN_SSYEVD_2STAGE, eig, &err) == DSE_OK,
-              "%s", err.msg);
-        double delta = dse_interval_float32_radius(n), worst = 0;
-        for (size_t i = 0; i < n; ++i)
-            worst = fmax(worst, fabs(eig[i] - ref[i]));
-        CHECK(worst <= delta, "%s: float32 eigenvalues within the radius (%.3g > %.3g)",
-              shapes[s].name, worst, delta);
-        printf("  %-8s N = %zu: max |mu - lambda| = %.2e = %.1f u32 (radius %.2e); top %.3f, "
-               "10th %.3g\n",
-               shapes[s].name, n, worst, worst / 0x1.0p-24, delta, ref[0], ref[9]);
-        dse_interval_mark_float32(eig, n, delta);
-        for (size_t k = 0; k < sizeof ts / sizeof ts[0]; ++k) {
-            dse_interval_info_t in;
-            double h64 = dse_entropy_spectral(ref, n, ts[k]);
-            CHECK(dse_interval_at(eig, n, ts[k], 0.01, &in), "%s: interval", shapes[s].name);
-            CHECK(in.lower <= h64 && h64 <= in.upper, "%s t %g: %.12f in [%.12f, %.12f]",
-                  shapes[s].name, ts[k], h64, in.lower, in.upper);
-            printf("           t = %g: DSE %.6f, interval width %.2e bits\n", ts[k], h64,
-                   in.upper - in.lower);
+        for (size_t v = 0; v < sizeof solvers / sizeof solvers[0]; ++v) {
+            const char *solver = dse_eigen_driver_name(solvers[v]);
+            CHECK(dse_kernel_spectrum(n, d, z, shapes[s].sigma, DSE_KERNEL_ANISOTROPIC, solvers[v],
+                                      eig, &err) == DSE_OK,
+                  "%s", err.msg);
+            double delta = dse_interval_float32_radius(n), worst = 0;
+            for (size_t i = 0; i < n; ++i)
+                worst = fmax(worst, fabs(eig[i] - ref[i]));
+            CHECK(worst <= delta, "%s %s: float32 eigenvalues within the radius (%.3g > %.3g)",
+                  shapes[s].name, solver, worst, delta);
+            printf("  %-8s %-13s N = %zu: max |mu - lambda| = %.2e = %.1f u32 (radius %.2e); top "
+                   "%.3f, 10th %.3g\n",
+                   shapes[s].name, solver, n, worst, worst / 0x1.0p-24, delta, ref[0], ref[9]);
+            dse_interval_mark_float32(eig, n, delta);
+            for (size_t k = 0; k < sizeof ts / sizeof ts[0]; ++k) {
+                dse_interval_info_t in;
+                double h64 = dse_entropy_spectral(ref, n, ts[k]);
+                CHECK(dse_interval_at(eig, n, ts[k], 0.01, &in), "%s: interval", shapes[s].name);
+                CHECK(in.lower <= h64 && h64 <= in.upper, "%s %s t %g: %.12f in [%.12f, %.12f]",
+                      shapes[s].name, solver, ts[k], h64, in.lower, in.upper);
+                printf("           t = %g: DSE %.6f, interval width %.2e bits\n", ts[k], h64,
+                       in.upper - in.lower);
+            }
         }
     }
     CHECK(ref[0] > 0.999999, "the decaying spectrum's top is 1");
+    free(z);
+    free(ref);
+    free(eig);
+}
+
+/* dsyevd_2stage and ssyevd_2stage set OpenBLAS to one thread for their
+ * second step: the caller's count (2, and then 1) is back afterwards, and the
+ * spectrum at 2 threads equals dsyevd's. */
+static void test_two_stage_threads(void)
+{
+    size_t n = 700, d = 9;
+    double *z = random_matrix(n, d, 5, 6.0);
+    double *ref = malloc(n * sizeof *ref), *eig = malloc(n * sizeof *eig);
+    dse_err_t err;
+    CHECK(dse_kernel_spectrum(n, d, z, 1.5, DSE_KERNEL_ANISOTROPIC, DSE_EIGEN_DSYEVD, ref, &err) ==
+              DSE_OK,
+          "%s", err.msg);
+    const dse_eigen_driver_t drivers[] = {DSE_EIGEN_DSYEVD_2STAGE, DSE_EIGEN_SSYEVD_2STAGE};
+    for (int threads = 2; threads >= 1; --threads)
+        for (size_t k = 0; k < 2; ++k) {
+            dse_tune_set_blas_threads(threads);
+            CHECK(dse_kernel_spectrum(n, d, z, 1.5, DSE_KERNEL_ANISOTROPIC, drivers[k], eig,
+                                      &err) == DSE_OK,
+                  "%s", err.msg);
+            CHECK(dse_tune_blas_threads() == threads, "%s left %d BLAS threads, not %d",
+                  dse_eigen_driver_name(drivers[k]), dse_tune_blas_threads(), threads);
+            double worst = 0;
+            for (size_t i = 0; i < n; ++i)
+                worst = fmax(worst, fabs(eig[i] - ref[i]));
+            double tol = k == 0 ? 1e-10 : dse_interval_float32_radius(n);
+            CHECK(worst <= tol, "%s at %d threads: %.3g from dsyevd (allowed %.3g)",
+                  dse_eigen_driver_name(drivers[k]), threads, worst, tol);
+        }
     free(z);
     free(ref);
     free(eig);
@@ -253,6 +294,7 @@ int main(int argc, char **argv)
     test_rng_sampling();
     test_entropy_identities();
     test_float32_intervals();
+    test_two_stage_threads();
     int status = check_summary("test_properties");
     MPI_Finalize();
     return status;

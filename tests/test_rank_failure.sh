@@ -5,10 +5,8 @@
 # completes the sweep.
 # usage: test_rank_failure.sh MPIEXEC DSESWEEP DSE_GEN TMPDIR
 set -u
-mpiexec=$1 bin=$2 gen=$3 tmp=$4
-rm -rf "$tmp"; mkdir -p "$tmp"
-tmp=$(cd "$tmp" && pwd -P)
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+sweep_test_args "$@"
 "$gen" tree --out "$tmp/tree" --runs 2 --steps 3 --n 400 --d 16 --classes 4
 cat > "$tmp/g.ini" <<EOC
 [sweep]

@@ -13,11 +13,8 @@
 #     and the lock file is empty (released cleanly).
 # usage: test_sigterm.sh MPIEXEC DSESWEEP(hooked) DSE_GEN TMPDIR
 set -u
-mpiexec=$1 bin=$2 gen=$3 tmp=$4
-rm -rf "$tmp"; mkdir -p "$tmp"
-tmp=$(cd "$tmp" && pwd -P)
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
-export OPENBLAS_NUM_THREADS=1 DSE_TEST_SLOW_IO=
+sweep_test_args "$@"
 "$gen" tree --out "$tmp/tree" --runs 2 --steps 3 --n 300 --d 8 --classes 4 > /dev/null || { echo "generator failed"; exit 1; }
 cat > "$tmp/c.ini" <<EOC
 [sweep]

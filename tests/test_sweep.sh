@@ -11,9 +11,8 @@
 #    errors with their messages, the sweep finishes the rest and exits 3;
 #  - rescore adds DSE at a new t from the stored spectra, equal to `dsesweep score`.
 set -u
-mpiexec=$1 bin=$2 gen=$3 tmp=$4
-rm -rf "$tmp"; mkdir -p "$tmp"
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+sweep_test_args "$@"
 run() {  # NP CONFIG [args] -> stdout; exit status in $status
   local np=$1; shift
   out=$("$mpiexec" --oversubscribe --allow-run-as-root -x OPENBLAS_NUM_THREADS=1 -n "$np" "$bin" run "$@" 2>"$tmp/stderr"); status=$?

@@ -15,11 +15,8 @@
 #     export leaves the config's sigma empty on a rule's rows; a clean finish
 #     removes the journal and leaves the lock file empty;
 set -u
-mpiexec=$1 bin=$2 gen=$3 tmp=$4
-rm -rf "$tmp"; mkdir -p "$tmp"
-tmp=$(cd "$tmp" && pwd -P)
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
-export OPENBLAS_NUM_THREADS=1 DSE_TEST_SLOW_IO=
+sweep_test_args "$@"
 mpi() { local np=$1; shift; "$mpiexec" -q --oversubscribe --allow-run-as-root -x OPENBLAS_NUM_THREADS -x DSE_TEST_SLOW_IO -n "$np" "$@"; }
 "$gen" tree --out "$tmp/tree" --runs 2 --steps 2 --n 600 --d 8 --classes 4 --inputs 5 > /dev/null || { echo "generator failed"; exit 1; }
 "$gen" tree --out "$tmp/short" --runs 1 --steps 1 --n 590 --d 8 --classes 4 --inputs 5 > /dev/null || { echo "generator failed"; exit 1; }

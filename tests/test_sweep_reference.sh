@@ -18,10 +18,8 @@
 #    different X are a "conflict:".
 # usage: test_sweep_reference.sh MPIEXEC DSESWEEP DSE_GEN TMPDIR
 set -u
-mpiexec=$1 bin=$2 gen=$3 tmp=$4
-rm -rf "$tmp"; mkdir -p "$tmp"
-tmp=$(cd "$tmp" && pwd -P)
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+sweep_test_args "$@"
 mpi() { local np=$1; shift; "$mpiexec" --oversubscribe --allow-run-as-root -x OPENBLAS_NUM_THREADS=1 -x DSE_TEST_SLOW_IO -n "$np" "$@"; }
 export DSE_TEST_SLOW_IO= OPENBLAS_NUM_THREADS=1  # one thread: bitwise-equal sums
 "$gen" tree --out "$tmp/tree" --runs 1 --steps 2 --n 300 --d 16 --classes 4 --inputs 12 || bad "dse_gen tree"

@@ -16,9 +16,8 @@
 #    1e5 (nearly constant) on every checkpoint, and not the median rule;
 #    `scan` does the same on the first and last checkpoint of each run.
 set -u
-mpiexec=$1 bin=$2 gen=$3 tmp=$4
-rm -rf "$tmp"; mkdir -p "$tmp"
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+sweep_test_args "$@"
 mpi() { local np=$1; shift; "$mpiexec" --oversubscribe --allow-run-as-root -x OPENBLAS_NUM_THREADS=1 -n "$np" "$@"; }
 "$gen" tree --out "$tmp/tree" --runs 2 --steps 2 --n 200 --d 8 --classes 4 > /dev/null || { echo "generator failed"; exit 1; }
 for np in 1 2; do

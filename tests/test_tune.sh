@@ -10,6 +10,9 @@
 #  - a corrupt file and another node's file are ignored with one line each; the run goes on
 #    with the built-in choice;
 #  - the values do not depend on the driver (1e-9 relative);
+#  - float32: tune times ssyevd and ssyevd_2stage; `precision = float32` takes the faster of
+#    the file's float32 timings (either way round), whatever the float64 ones say, and a file
+#    without float32 timings leaves the float32 choice to the built-in table;
 #  - 2 ranks with all cores' BLAS threads each are capped to cores / 2 threads, said once.
 set -u
 mpiexec=$1 bin=$2 gen=$3 json_get=$4 tmp=$5
@@ -116,6 +119,34 @@ json=$(DSESWEEP_TUNING=$tmp/pruned.json OPENBLAS_NUM_THREADS=1 "$bin" score "$tm
 check_eq "score --json driver above a pruned driver's sizes" dsyevr "$("$json_get" driver <<<"$json")"
 out=$(DSESWEEP_TUNING=$tmp/badnull.json OPENBLAS_NUM_THREADS=1 "$bin" score "$tmp/tree/run_a/step_001.npy" --sigma 4 --quantities DSE 2>&1)
 grep -qF "tuning file ignored: $tmp/badnull.json: \"dsyevd_2stage\" holds a bad timing" <<<"$out" && ok || bad "a timing after a null: $(grep tuning <<<"$out")"
+
+# 4c. The float32 drivers: measured by tune, chosen among themselves.
+for d in ssyevd ssyevd_2stage; do
+  grep -q "\"$d\":" "$tmp/measured.json" && ok || bad "tune did not time $d: $(grep -c . "$tmp/measured.json") lines"
+done
+python3 - "$tmp/fake.json" "$tmp" <<'EOP'
+import json, sys
+t = json.load(open(sys.argv[1]))
+for fast, slow in (("ssyevd", "ssyevd_2stage"), ("ssyevd_2stage", "ssyevd")):
+    for e in t["entries"]:
+        e[fast] = [0.02 for _ in e["sizes"]]  # slower than the fake float64 dsyevd_2stage (0.01)
+        e[slow] = [2.0 for _ in e["sizes"]]
+    json.dump(t, open(f"{sys.argv[2]}/f32_{fast}.json", "w"), indent=1)
+for e in t["entries"]:
+    e.pop("ssyevd"); e.pop("ssyevd_2stage")
+json.dump(t, open(f"{sys.argv[2]}/f32_none.json", "w"), indent=1)
+EOP
+for d in ssyevd ssyevd_2stage; do
+  json=$(DSESWEEP_TUNING=$tmp/f32_$d.json OPENBLAS_NUM_THREADS=1 "$bin" score "$tmp/tree/run_a/step_001.npy" --sigma 4 --quantities DSE --precision float32 --json)
+  check_eq "float32 driver when the file times $d fastest" "$d" "$("$json_get" driver <<<"$json")"
+  check_eq "float32 interval kind ($d)" float32 "$("$json_get" results.0.interval <<<"$json")"
+done
+b32=$(DSESWEEP_TUNING=$tmp/none.json OPENBLAS_NUM_THREADS=1 "$bin" tune --show --sizes 300 |
+  awk '/^one rank/ { getline; for (i = 1; i <= NF; ++i) h[i] = $i; next }
+       h[1] && $1 == 300 { for (i = 2; i <= NF; ++i) if ($i ~ /^\*/ && h[i] ~ /^ssyevd/) print h[i]; exit }')
+[ -n "$b32" ] && ok || bad "tune --show starred no float32 driver at N = 300"
+json=$(DSESWEEP_TUNING=$tmp/f32_none.json OPENBLAS_NUM_THREADS=1 "$bin" score "$tmp/tree/run_a/step_001.npy" --sigma 4 --quantities DSE --precision float32 --json)
+check_eq "float32 driver from a file without float32 timings (the built-in's)" "$b32" "$("$json_get" driver <<<"$json")"
 
 # 5. Ranks x BLAS threads over the cores (no binding, threads unset): capped, said once,
 #    and the store's threads column shows the cap.

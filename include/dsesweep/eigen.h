@@ -5,9 +5,11 @@
  * and dsyevd_2stage run on one rank; ScaLAPACK's pdsyev and pdsyevd on a
  * group (dist.h); ELPA1 and ELPA2 (elpa.h) on either. After them come the
  * float32 drivers of `precision = float32` (docs/bounded.md): LAPACK's
- * ssyevd_2stage on one rank, ScaLAPACK's pssyev on a group (Debian's ELPA
- * refuses float32). They are never chosen by AUTO nor measured by tune:
- * a float32 spectrum is only used with its proved interval. */
+ * ssyevd and ssyevd_2stage on one rank, ScaLAPACK's pssyev on a group
+ * (Debian's ELPA refuses float32). AUTO never picks one: a float32 spectrum
+ * is only used with its proved interval. FLOAT32_AUTO, what `precision =
+ * float32` asks for, is the fastest float32 driver that tune measured (it
+ * checks them against the proved radius, not 1e-10). */
 #ifndef DSESWEEP_EIGEN_H
 #define DSESWEEP_EIGEN_H
 
@@ -24,8 +26,10 @@ typedef enum dse_eigen_driver {
     DSE_EIGEN_ELPA2,
     DSE_EIGEN_PDSYEV,
     DSE_EIGEN_PDSYEVD,
-    DSE_EIGEN_DRIVERS, /* the float64 drivers (AUTO included): what tune measures */
-    DSE_EIGEN_SSYEVD_2STAGE = DSE_EIGEN_DRIVERS,
+    DSE_EIGEN_DRIVERS, /* the float64 drivers (AUTO included): what AUTO chooses from */
+    DSE_EIGEN_FLOAT32_AUTO = DSE_EIGEN_DRIVERS, /* the tuned float32 driver for the size */
+    DSE_EIGEN_SSYEVD,
+    DSE_EIGEN_SSYEVD_2STAGE,
     DSE_EIGEN_PSSYEV,
     DSE_EIGEN_ALL_DRIVERS /* every value of the enum, the float32 drivers included */
 } dse_eigen_driver_t;
@@ -44,9 +48,11 @@ const char *dse_eigen_driver_name(dse_eigen_driver_t driver);
  * (AUTO: both), with DSE_EIGEN_FLOAT32 for the float32 drivers. */
 int dse_eigen_driver_scope(dse_eigen_driver_t driver);
 
-/* Local. The float32 driver for one rank (ssyevd_2stage) or a group
- * (pssyev): what `precision = float32` solves with. */
-dse_eigen_driver_t dse_eigen_float32_driver(int group);
+/* Local. The float32 driver FLOAT32_AUTO stands for at order n on `ranks`
+ * ranks (1: ssyevd or ssyevd_2stage, the faster in the tuning table at this
+ * process's BLAS threads; more: pssyev). A named float32 driver of the
+ * right scope is kept. */
+dse_eigen_driver_t dse_eigen_float32_driver(dse_eigen_driver_t driver, size_t n, int ranks);
 
 /* Local. The float64 driver names that run where `scope` says,
  * comma-separated ("dsyevd, dsyevr, dsyevd_2stage, elpa1, elpa2"); static
@@ -64,9 +70,9 @@ int dse_eigen_elpa_kernel(void);
 /* Local. All eigenvalues of the symmetric n x n matrix whose lower triangle is
  * in A (column-major, ld n; destroyed) into w (n, caller-owned), sorted
  * descending, with a one-rank driver (AUTO, or a group-only driver, means
- * the tuned one-rank choice for n; a float32 driver means ssyevd_2stage on
- * a float32 copy made in A's own memory). LAPACK's info > 0 and ELPA's
- * errors are reported with the matrix size. */
+ * the tuned one-rank choice for n; a float32 driver means that float32
+ * solve (dse_eigen_float32_driver) on a float32 copy made in A's memory). LAPACK's info > 0 and
+ * ELPA's errors are reported with the matrix size. */
 int dse_eigen_symmetric(size_t n, double *A, double *w, dse_eigen_driver_t driver, dse_err_t *err);
 
 /* Local. Moduli |lambda| of all eigenvalues of the general n x n matrix A
@@ -83,8 +89,10 @@ int dse_eigen_workspace_bytes(size_t n, dse_eigen_driver_t driver, size_t *bytes
 
 /* Local. All eigenvalues, descending, of the symmetric n x n matrix whose
  * lower triangle is in the float32 array A (ld n; destroyed) into w, with
- * LAPACK's single-precision two-stage driver ssyevd_2stage. */
-int dse_eigen_symmetric_float(size_t n, float *A, float *w, dse_err_t *err);
+ * LAPACK's single-precision driver `driver` (ssyevd or ssyevd_2stage; any
+ * other: dse_eigen_float32_driver's choice for n). */
+int dse_eigen_symmetric_float(size_t n, float *A, float *w, dse_eigen_driver_t driver,
+                              dse_err_t *err);
 
 /* Local. Rounds the count doubles at A to float32 in the same memory (the
  * floats take its first half; A's doubles are destroyed). Returns A as a

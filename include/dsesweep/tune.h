@@ -8,7 +8,11 @@
  * each candidate solves check matrices (the singular K of a duplicated
  * sample among them) and is rejected when an eigenvalue differs from
  * dsyevd's by more than DSE_TUNE_CHECK_TOL relative to the largest: a
- * rejected driver is never chosen. ELPA2's kernel is chosen by timing every
+ * rejected driver is never chosen. The float32 drivers of `precision =
+ * float32` (ssyevd and ssyevd_2stage on one rank, pssyev on a group) are
+ * timed too, checked against the proved radius of their eigenvalues
+ * (dse_interval_float32_radius) instead, and chosen only among themselves.
+ * ELPA2's kernel is chosen by timing every
  * kernel this ELPA has. The file (JSON) is keyed by CPU model and BLAS
  * library (openblas_get_config); one entry per (ranks, threads), and a new
  * measurement replaces only the entries it measured, so a one-rank and a
@@ -43,9 +47,9 @@
  * scope, or rejected). */
 typedef struct dse_tune_entry {
     int ranks, threads;
-    size_t count;                                          /* sizes measured */
-    size_t n[DSE_TUNE_MAX_SIZES];                          /* ascending */
-    double seconds[DSE_TUNE_MAX_SIZES][DSE_EIGEN_DRIVERS]; /* eigenvalues only */
+    size_t count;                                              /* sizes measured */
+    size_t n[DSE_TUNE_MAX_SIZES];                              /* ascending */
+    double seconds[DSE_TUNE_MAX_SIZES][DSE_EIGEN_ALL_DRIVERS]; /* eigenvalues only */
     double kernel_gflops; /* rate of the distance + kernel build (n^2 d flops); 0: not measured */
     int elpa_kernel;      /* ELPA2 kernel id chosen by timing (-1: ELPA's default) */
 } dse_tune_entry_t;
@@ -104,11 +108,17 @@ int dse_tune_parse(const char *text, const char *path, dse_tune_table_t *t, dse_
  * nearest rank count) and the nearest thread count. */
 dse_eigen_driver_t dse_tune_driver(size_t n, int ranks, int threads);
 
+/* Local. The float32 driver (scope DSE_EIGEN_FLOAT32) the table picks for
+ * order n on `ranks` ranks at `threads` BLAS threads per rank: the fastest
+ * measured float32 driver (the built-in table's when the file timed none). */
+dse_eigen_driver_t dse_tune_float32_driver(size_t n, int ranks, int threads);
+
 /* Local. Predicted seconds of that driver's eigensolve of order n. */
 double dse_tune_eigen_seconds(size_t n, int ranks, int threads);
 
-/* Local. Predicted seconds of `driver` (not AUTO) at order n, or 0 when the
- * table has no timing of it for that rank count. */
+/* Local. Predicted seconds of `driver` (not AUTO nor FLOAT32_AUTO; a
+ * float32 one included) at order n, or 0 when the table has no timing of it
+ * for that rank count. */
 double dse_tune_driver_seconds(dse_eigen_driver_t driver, size_t n, int ranks, int threads);
 
 /* Local. 1 when the setting (ranks, threads) is answered by the built-in

@@ -26,9 +26,12 @@ static void tune_help(void)
         "                           at 1 and all BLAS threads (default 1,<cores>);\n"
         "  P ranks (mpiexec -n P):  %s on the P ranks,\n"
         "                           one BLAS thread each.\n"
+        "The float32 drivers of `precision = float32` are timed too: ssyevd and\n"
+        "ssyevd_2stage on one rank, pssyev on a group; they are chosen among themselves.\n"
         "First every candidate solves check matrices (the singular kernel of a duplicated\n"
         "sample among them); one whose eigenvalues differ from dsyevd's by more than %.0e\n"
-        "(relative to the largest) is rejected and never chosen. ELPA2's kernel is the\n"
+        "(relative to the largest; a float32 driver: the proved radius of docs/bounded.md)\n"
+        "is rejected and never chosen. ELPA2's kernel is the\n"
         "fastest of those this ELPA has. A run replaces only the entries it measured, so\n"
         "`dsesweep tune` then `mpiexec -n 2 dsesweep tune` make one file.\n"
         "`run` and `score` read it on every rank and use the fastest driver it measured\n"
@@ -60,31 +63,42 @@ static size_t parse_list(const char *s, size_t *out, size_t max, long min)
     return n;
 }
 
-/* One setting's candidates per size: predicted seconds, the chosen one
- * marked with '*'. */
+/* 1 when driver k is a column of the table for this scope. */
+static int shown(int k, int scope)
+{
+    return k != DSE_EIGEN_FLOAT32_AUTO && (dse_eigen_driver_scope((dse_eigen_driver_t)k) & scope);
+}
+
+/* One setting's candidates per size: predicted seconds, the chosen float64
+ * driver and the chosen float32 one (precision = float32) marked with '*'. */
 static void show_setting(const size_t *sizes, size_t n_sizes, int ranks, int threads)
 {
     int scope = ranks > 1 ? DSE_EIGEN_GROUP : DSE_EIGEN_ONE_RANK;
-    printf("\n%s, %d BLAS thread(s)%s; seconds (* = chosen: the fastest measured)%s:\n",
+    printf("\n%s, %d BLAS thread(s)%s; seconds (* = chosen: the fastest measured; float32 "
+           "drivers after '|', chosen among themselves)%s:\n",
            ranks > 1 ? "a group" : "one rank", threads, ranks > 1 ? " per rank" : "",
            dse_tune_setting_is_builtin(ranks, threads)
                ? " [built-in fallback: not measured on this node]"
                : "");
     if (ranks > 1) printf("  ranks %d\n", ranks);
     printf("%8s", "N");
-    for (int k = DSE_EIGEN_AUTO + 1; k < DSE_EIGEN_DRIVERS; ++k)
-        if (dse_eigen_driver_scope((dse_eigen_driver_t)k) & scope)
-            printf(" %15s", dse_eigen_driver_name((dse_eigen_driver_t)k));
+    for (int k = DSE_EIGEN_AUTO + 1; k < DSE_EIGEN_ALL_DRIVERS; ++k)
+        if (shown(k, scope))
+            printf("%s %14s", k == DSE_EIGEN_FLOAT32_AUTO + 1 ? " |" : "",
+                   dse_eigen_driver_name((dse_eigen_driver_t)k));
     printf("\n");
     for (size_t i = 0; i < n_sizes; ++i) {
         dse_eigen_driver_t best = dse_tune_driver(sizes[i], ranks, threads);
+        dse_eigen_driver_t best32 = dse_tune_float32_driver(sizes[i], ranks, threads);
         printf("%8zu", sizes[i]);
-        for (int k = DSE_EIGEN_AUTO + 1; k < DSE_EIGEN_DRIVERS; ++k) {
-            if (!(dse_eigen_driver_scope((dse_eigen_driver_t)k) & scope)) continue;
+        for (int k = DSE_EIGEN_AUTO + 1; k < DSE_EIGEN_ALL_DRIVERS; ++k) {
+            if (!shown(k, scope)) continue;
             double s = dse_tune_driver_seconds((dse_eigen_driver_t)k, sizes[i], ranks, threads);
             char cell[32] = "-";
-            if (s > 0) snprintf(cell, sizeof cell, "%s%.3f", k == (int)best ? "*" : "", s);
-            printf(" %15s", cell);
+            if (s > 0)
+                snprintf(cell, sizeof cell, "%s%.3f", k == (int)best || k == (int)best32 ? "*" : "",
+                         s);
+            printf("%s %14s", k == DSE_EIGEN_FLOAT32_AUTO + 1 ? " |" : "", cell);
         }
         printf("\n");
     }

@@ -53,10 +53,11 @@ int dse_params_dse_driver(const dse_params_t *p, dse_eigen_driver_t *out, dse_er
     if (p->precision != DSE_PRECISION_FLOAT32) return DSE_OK;
     if (p->driver != DSE_EIGEN_AUTO && !(dse_eigen_driver_scope(p->driver) & DSE_EIGEN_FLOAT32))
         return DSE_RAISE(err, DSE_EUSAGE,
-                         "driver %s is float64; precision float32 solves with ssyevd_2stage on one "
-                         "rank and pssyev on a group (leave the driver auto)",
+                         "driver %s is float64; precision float32 solves with the fastest float32 "
+                         "driver tune measured (ssyevd or ssyevd_2stage on one rank, pssyev on a "
+                         "group; leave the driver auto)",
                          dse_eigen_driver_name(p->driver));
-    *out = dse_eigen_float32_driver(0);
+    *out = DSE_EIGEN_FLOAT32_AUTO;
     return DSE_OK;
 }
 

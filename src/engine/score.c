@@ -868,7 +868,9 @@ const char *dse_score_driver_name(const dse_params_t *p, const dse_score_t *out)
     if (!out->spectrum) return "";
     int scope = out->big_group_size > 1 ? DSE_EIGEN_GROUP : DSE_EIGEN_ONE_RANK;
     if (p->precision == DSE_PRECISION_FLOAT32)
-        return dse_eigen_driver_name(dse_eigen_float32_driver(out->big_group_size > 1));
+        return dse_eigen_driver_name(
+            dse_eigen_float32_driver(DSE_EIGEN_FLOAT32_AUTO, out->n_used,
+                                     out->big_group_size > 1 ? out->big_group_size : 1));
     if (p->driver != DSE_EIGEN_AUTO && (dse_eigen_driver_scope(p->driver) & scope))
         return dse_eigen_driver_name(p->driver);
     if (out->big_group_size > 1)

@@ -9,6 +9,7 @@
 
 #include "dsesweep/elpa.h"
 #include "dsesweep/tune.h"
+#include "dsesweep/two_stage.h"
 
 /* The driver for AUTO: the fastest at this order and this process's BLAS
  * thread count, from the node's tuning file when there is one, else from the
@@ -31,6 +32,9 @@ static const struct {
     [DSE_EIGEN_ELPA2] = {"elpa2", DSE_EIGEN_ONE_RANK | DSE_EIGEN_GROUP},
     [DSE_EIGEN_PDSYEV] = {"pdsyev", DSE_EIGEN_GROUP},
     [DSE_EIGEN_PDSYEVD] = {"pdsyevd", DSE_EIGEN_GROUP},
+    [DSE_EIGEN_FLOAT32_AUTO] = {"float32",
+                                DSE_EIGEN_ONE_RANK | DSE_EIGEN_GROUP | DSE_EIGEN_FLOAT32},
+    [DSE_EIGEN_SSYEVD] = {"ssyevd", DSE_EIGEN_ONE_RANK | DSE_EIGEN_FLOAT32},
     [DSE_EIGEN_SSYEVD_2STAGE] = {"ssyevd_2stage", DSE_EIGEN_ONE_RANK | DSE_EIGEN_FLOAT32},
     [DSE_EIGEN_PSSYEV] = {"pssyev", DSE_EIGEN_GROUP | DSE_EIGEN_FLOAT32},
 };
@@ -45,9 +49,13 @@ int dse_eigen_driver_scope(dse_eigen_driver_t driver)
     return driver >= 0 && driver < DSE_EIGEN_ALL_DRIVERS ? drivers[driver].scope : 0;
 }
 
-dse_eigen_driver_t dse_eigen_float32_driver(int group)
+dse_eigen_driver_t dse_eigen_float32_driver(dse_eigen_driver_t driver, size_t n, int ranks)
 {
-    return group ? DSE_EIGEN_PSSYEV : DSE_EIGEN_SSYEVD_2STAGE;
+    int scope = ranks > 1 ? DSE_EIGEN_GROUP : DSE_EIGEN_ONE_RANK;
+    if (driver != DSE_EIGEN_FLOAT32_AUTO && (dse_eigen_driver_scope(driver) & DSE_EIGEN_FLOAT32) &&
+        (dse_eigen_driver_scope(driver) & scope))
+        return driver;
+    return dse_tune_float32_driver(n, ranks, ranks > 1 ? 1 : dse_tune_blas_threads());
 }
 
 const char *dse_eigen_driver_list(int scope)
@@ -106,9 +114,6 @@ static int query(dse_eigen_driver_t driver, int n, double *A, double *w, int *lw
     case DSE_EIGEN_DSYEVD:
         LAPACK_dsyevd(&jobz, &uplo, &n, A, &lda, w, &wq, &lw, &iwq, &liw, &info);
         break;
-    case DSE_EIGEN_DSYEVD_2STAGE:
-        LAPACK_dsyevd_2stage(&jobz, &uplo, &n, A, &lda, w, &wq, &lw, &iwq, &liw, &info);
-        break;
     default:
         LAPACK_dsyevr(&jobz, &range, &uplo, &n, A, &lda, &vl, &vu, &il, &iu, &abstol, &m, w, NULL,
                       &one, NULL, &wq, &lw, &iwq, &liw, &info);
@@ -121,16 +126,16 @@ static int query(dse_eigen_driver_t driver, int n, double *A, double *w, int *lw
     return DSE_OK;
 }
 
-/* ssyevd_2stage's workspace query: lwork/liwork in elements. */
+/* ssyevd's workspace query: lwork/liwork in elements. */
 static int query_float(int n, float *A, float *w, int *lwork, int *liwork, dse_err_t *err)
 {
     int info = 0, lw = -1, liw = -1, iwq = 0, lda = n > 1 ? n : 1;
     char jobz = 'N', uplo = 'L';
     float wq = 0;
-    LAPACK_ssyevd_2stage(&jobz, &uplo, &n, A, &lda, w, &wq, &lw, &iwq, &liw, &info);
+    LAPACK_ssyevd(&jobz, &uplo, &n, A, &lda, w, &wq, &lw, &iwq, &liw, &info);
     if (info != 0)
-        return DSE_RAISE(err, DSE_ELAPACK,
-                         "ssyevd_2stage workspace query failed for N = %d (info = %d)", n, info);
+        return DSE_RAISE(err, DSE_ELAPACK, "ssyevd workspace query failed for N = %d (info = %d)",
+                         n, info);
     *lwork = (int)wq + 1;
     *liwork = iwq > 1 ? iwq : 1;
     return DSE_OK;
@@ -142,8 +147,13 @@ int dse_eigen_workspace_bytes(size_t n, dse_eigen_driver_t driver, size_t *bytes
     DSE_TRY(dse_to_blas_int(n, &bn, "N", err));
     if (dse_eigen_driver_scope(driver) & DSE_EIGEN_FLOAT32) { /* and the float32 eigenvalues */
         float dummy = 0, w = 0;
-        DSE_TRY(query_float(bn, &dummy, &w, &lwork, &liwork, err));
-        *bytes = (size_t)lwork * sizeof(float) + (size_t)liwork * sizeof(int) + n * sizeof(float);
+        if (dse_eigen_float32_driver(driver, n, 1) == DSE_EIGEN_SSYEVD_2STAGE) {
+            DSE_TRY(dse_two_stage_workspace_bytes(n, 1, bytes, err));
+        } else {
+            DSE_TRY(query_float(bn, &dummy, &w, &lwork, &liwork, err));
+            *bytes = (size_t)lwork * sizeof(float) + (size_t)liwork * sizeof(int);
+        }
+        *bytes += n * sizeof(float);
         return DSE_OK;
     }
     if (driver == DSE_EIGEN_AUTO || !(dse_eigen_driver_scope(driver) & DSE_EIGEN_ONE_RANK))
@@ -153,6 +163,7 @@ int dse_eigen_workspace_bytes(size_t n, dse_eigen_driver_t driver, size_t *bytes
             (size_t)dse_elpa_workspace_bytes(bn, 64, bn, bn, driver == DSE_EIGEN_ELPA1 ? 1 : 2);
         return DSE_OK;
     }
+    if (driver == DSE_EIGEN_DSYEVD_2STAGE) return dse_two_stage_workspace_bytes(n, 0, bytes, err);
     double dummy = 0, w = 0;
     DSE_TRY(query(driver, bn, &dummy, &w, &lwork, &liwork, err));
     *bytes = (size_t)lwork * sizeof(double) + (size_t)liwork * sizeof(int);
@@ -178,12 +189,13 @@ float *dse_eigen_round_to_float(double *A, size_t count)
     return (float *)(void *)A;
 }
 
-/* ssyevd_2stage on the float32 rounding of A, made in A's memory. */
-static int symmetric_float32(size_t n, double *A, double *w, dse_err_t *err)
+/* A float32 driver on the float32 rounding of A, made in A's memory. */
+static int symmetric_float32(size_t n, double *A, double *w, dse_eigen_driver_t driver,
+                             dse_err_t *err)
 {
     float *wf = DSE_MALLOC(n, sizeof *wf, err);
     if (!wf) return err->code;
-    int rc = dse_eigen_symmetric_float(n, dse_eigen_round_to_float(A, n * n), wf, err);
+    int rc = dse_eigen_symmetric_float(n, dse_eigen_round_to_float(A, n * n), wf, driver, err);
     for (size_t i = 0; rc == DSE_OK && i < n; ++i)
         w[i] = wf[i];
     free(wf);
@@ -196,7 +208,8 @@ int dse_eigen_symmetric(size_t n, double *A, double *w, dse_eigen_driver_t drive
     int bn, lwork, liwork;
     DSE_TRY(dse_to_blas_int(n, &bn, "N", err));
     DSE_TRY(dse_to_blas_int(n * n, &(int){0}, "N*N", err));
-    if (dse_eigen_driver_scope(driver) & DSE_EIGEN_FLOAT32) return symmetric_float32(n, A, w, err);
+    if (dse_eigen_driver_scope(driver) & DSE_EIGEN_FLOAT32)
+        return symmetric_float32(n, A, w, driver, err);
     /* AUTO, or a group-only driver asked for a one-rank solve (an MI subset
      * of a sweep whose big spectra run on a group): the tuned one-rank choice. */
     if (!(dse_eigen_driver_scope(driver) & DSE_EIGEN_ONE_RANK) || driver == DSE_EIGEN_AUTO)
@@ -205,6 +218,11 @@ int dse_eigen_symmetric(size_t n, double *A, double *w, dse_eigen_driver_t drive
         int stage = driver == DSE_EIGEN_ELPA1 ? 1 : 2;
         DSE_TRY(dse_elpa_eigenvalues_local(bn, A, w, stage, dse_eigen_elpa_kernel(), err));
         reverse(w, n); /* ELPA returns ascending */
+        return DSE_OK;
+    }
+    if (driver == DSE_EIGEN_DSYEVD_2STAGE) { /* its steps, the second at one thread */
+        DSE_TRY(dse_two_stage_eigenvalues(n, A, w, 0, err));
+        reverse(w, n);
         return DSE_OK;
     }
     DSE_TRY(query(driver, bn, A, w, &lwork, &liwork, err));
@@ -221,9 +239,6 @@ int dse_eigen_symmetric(size_t n, double *A, double *w, dse_eigen_driver_t drive
     switch (driver) {
     case DSE_EIGEN_DSYEVD:
         LAPACK_dsyevd(&jobz, &uplo, &bn, A, &bn, w, work, &lwork, iwork, &liwork, &info);
-        break;
-    case DSE_EIGEN_DSYEVD_2STAGE:
-        LAPACK_dsyevd_2stage(&jobz, &uplo, &bn, A, &bn, w, work, &lwork, iwork, &liwork, &info);
         break;
     default:
         LAPACK_dsyevr(&jobz, &range, &uplo, &bn, A, &bn, &vl, &vu, &il, &iu, &abstol, &m, w, NULL,
@@ -301,12 +316,29 @@ int dse_eigen_singular_values(size_t m, size_t n, double *A, double *s, dse_err_
     return DSE_OK;
 }
 
-int dse_eigen_symmetric_float(size_t n, float *A, float *w, dse_err_t *err)
+/* Reverses n floats (LAPACK's ascending order to descending). */
+static void reverse_float(float *w, size_t n)
+{
+    for (size_t i = 0; i < n / 2; ++i) {
+        float t = w[i];
+        w[i] = w[n - 1 - i];
+        w[n - 1 - i] = t;
+    }
+}
+
+int dse_eigen_symmetric_float(size_t n, float *A, float *w, dse_eigen_driver_t driver,
+                              dse_err_t *err)
 {
     if (n == 0) return DSE_OK;
     int bn, info = 0, lwork = 0, liwork = 0;
     DSE_TRY(dse_to_blas_int(n, &bn, "N", err));
     DSE_TRY(dse_to_blas_int(n * n, &(int){0}, "N*N", err));
+    driver = dse_eigen_float32_driver(driver, n, 1);
+    if (driver == DSE_EIGEN_SSYEVD_2STAGE) { /* its steps, the second at one thread */
+        DSE_TRY(dse_two_stage_eigenvalues(n, A, w, 1, err));
+        reverse_float(w, n);
+        return DSE_OK;
+    }
     DSE_TRY(query_float(bn, A, w, &lwork, &liwork, err));
     float *work = DSE_MALLOC((size_t)lwork, sizeof *work, err);
     int *iwork = work ? DSE_MALLOC((size_t)liwork, sizeof *iwork, err) : NULL;
@@ -315,17 +347,13 @@ int dse_eigen_symmetric_float(size_t n, float *A, float *w, dse_err_t *err)
         return err->code;
     }
     char jobz = 'N', uplo = 'L';
-    LAPACK_ssyevd_2stage(&jobz, &uplo, &bn, A, &bn, w, work, &lwork, iwork, &liwork, &info);
+    LAPACK_ssyevd(&jobz, &uplo, &bn, A, &bn, w, work, &lwork, iwork, &liwork, &info);
     free(work);
     free(iwork);
     if (info != 0)
-        return DSE_RAISE(err, DSE_ELAPACK,
-                         "ssyevd_2stage failed on an N = %zu matrix (info = %d%s)", n, info,
+        return DSE_RAISE(err, DSE_ELAPACK, "ssyevd failed on an N = %zu matrix (info = %d%s)", n,
+                         info,
                          info > 0 ? ": eigenvalues did not converge" : ": bad argument (a bug)");
-    for (size_t i = 0; i < n / 2; ++i) { /* descending */
-        float t = w[i];
-        w[i] = w[n - 1 - i];
-        w[n - 1 - i] = t;
-    }
+    reverse_float(w, n);
     return DSE_OK;
 }

@@ -18,57 +18,61 @@ extern void openblas_set_num_threads(int num_threads);
 /* The built-in table, a fallback only: `dsesweep tune --sizes
  * 500,1000,2000,4000,8000 --threads 1,2` on one rank and under `mpiexec -n 2`
  * on the project's 2-core VM (AMD EPYC, OpenBLAS 0.3.21, ELPA 2022.11),
- * 2026-12-05T23:19-23:27Z, load average 0.4 rising to 2.0 as other
- * engineers' builds started: copied from the file it wrote, nothing guessed.
+ * one rank 2026-12-06T02:51-02:57Z (with the two-stage drivers' bulge
+ * chasing at one thread, two_stage.h), the group 02:17-02:20Z; load average
+ * under 0.6 before each (their own threads from then on): copied from the
+ * file they wrote, nothing guessed.
  * Columns in the enum's order: auto (unused), dsyevd, dsyevr, dsyevd_2stage,
- * elpa1, elpa2, pdsyev, pdsyevd; 0 = not a candidate there; -1 = pruned by
- * tune (DSE_TUNE_PRUNE). Above 8000 the times scale as N^3.
- * ELPA2's kernel: the fastest measured (BUILTIN_ELPA2_KERNEL; on the group
- * at N = 2000: generic_simple_block6 0.472 s, generic_simple 0.503 s,
- * generic_simple_block4 0.516 s, generic 0.618 s). A tuning file made on
- * the node overrides all of it. */
-#define BUILTIN_ELPA2_KERNEL "generic_simple_block6"
-#define BUILTIN_ROW(a, b, c, e1, e2, p, pd)                                                        \
+ * elpa1, elpa2, pdsyev, pdsyevd, float32 auto (unused), ssyevd,
+ * ssyevd_2stage, pssyev; 0 = not a candidate there; -1 = pruned by tune
+ * (DSE_TUNE_PRUNE). Above 8000 the times scale as N^3.
+ * ELPA2's kernel: the fastest measured on the group (BUILTIN_ELPA2_KERNEL; at
+ * N = 2000: generic_simple 0.462 s, generic_simple_block4 0.477 s,
+ * generic_simple_block6 0.479 s, generic 0.494 s: within 7 percent). A tuning
+ * file made on the node overrides all of it. */
+#define BUILTIN_ELPA2_KERNEL "generic_simple"
+#define BUILTIN_ROW(a, b, c, e1, e2, p, pd, s, s2, ps)                                             \
     {                                                                                              \
-        0, a, b, c, e1, e2, p, pd                                                                  \
+        0, a, b, c, e1, e2, p, pd, 0, s, s2, ps                                                    \
     }
 static const dse_tune_table_t builtin = {
     .cpu = "built-in",
     .blas = "built-in",
     .n_entries = 3,
-    .entries = {{.ranks = 1,
-                 .threads = 1,
-                 .count = 5,
-                 .n = {500, 1000, 2000, 4000, 8000},
-                 .seconds = {BUILTIN_ROW(0.009, 0.009, 0.014, 0.019, 0.025, 0, 0),
-                             BUILTIN_ROW(0.053, 0.052, 0.072, 0.099, 0.118, 0, 0),
-                             BUILTIN_ROW(0.399, 0.383, 0.409, 0.756, 0.704, 0, 0),
-                             BUILTIN_ROW(4.745, 4.974, 3.051, 9.730, 4.623, 0, 0),
-                             BUILTIN_ROW(46.300, 45.083, 23.619, -1, 35.235, 0, 0)},
-                 .kernel_gflops = 37.5,
-                 .elpa_kernel = -1},
-                {.ranks = 1,
-                 .threads = 2,
-                 .count = 5,
-                 .n = {500, 1000, 2000, 4000, 8000},
-                 .seconds = {BUILTIN_ROW(0.009, 0.009, 0.026, 0.024, 0.037, 0, 0),
-                             BUILTIN_ROW(0.042, 0.041, 0.093, 0.108, 0.131, 0, 0),
-                             BUILTIN_ROW(0.330, 0.303, 0.719, 1.315, 1.145, 0, 0),
-                             BUILTIN_ROW(2.916, 2.843, 4.375, -1, -1, 0, 0),
-                             BUILTIN_ROW(30.611, 27.064, 15.945, -1, -1, 0, 0)},
-                 .kernel_gflops = 51.1,
-                 .elpa_kernel = -1},
-                {.ranks = 2,
-                 .threads = 1,
-                 .count = 5,
-                 .n = {500, 1000, 2000, 4000, 8000},
-                 .seconds = {BUILTIN_ROW(0, 0, 0, 0.013, 0.018, 0.015, 0.024),
-                             BUILTIN_ROW(0, 0, 0, 0.068, 0.082, 0.074, 0.122),
-                             BUILTIN_ROW(0, 0, 0, 0.520, 0.488, 0.402, 0.809),
-                             BUILTIN_ROW(0, 0, 0, 4.766, 2.884, 3.666, 6.255),
-                             BUILTIN_ROW(0, 0, 0, 42.985, 22.527, 38.184, 60.552)},
-                 .kernel_gflops = 0,
-                 .elpa_kernel = -1}}};
+    .entries = {
+        {.ranks = 1,
+         .threads = 1,
+         .count = 5,
+         .n = {500, 1000, 2000, 4000, 8000},
+         .seconds = {BUILTIN_ROW(0.009, 0.009, 0.014, 0.018, 0.024, 0, 0, 0.006, 0.011, 0),
+                     BUILTIN_ROW(0.052, 0.052, 0.071, 0.099, 0.115, 0, 0, 0.035, 0.050, 0),
+                     BUILTIN_ROW(0.382, 0.383, 0.401, 0.719, 0.696, 0, 0, 0.229, 0.268, 0),
+                     BUILTIN_ROW(4.833, 4.907, 2.936, 8.991, 4.371, 0, 0, 2.483, 1.817, 0),
+                     BUILTIN_ROW(42.034, 42.527, 21.841, -1, 29.974, 0, 0, 25.543, 13.412, 0)},
+         .kernel_gflops = 38.5,
+         .elpa_kernel = -1},
+        {.ranks = 1,
+         .threads = 2,
+         .count = 5,
+         .n = {500, 1000, 2000, 4000, 8000},
+         .seconds = {BUILTIN_ROW(0.008, 0.007, 0.013, 0.018, 0.029, 0, 0, 0.005, 0.010, 0),
+                     BUILTIN_ROW(0.038, 0.037, 0.058, 0.093, 0.119, 0, 0, 0.026, 0.044, 0),
+                     BUILTIN_ROW(0.217, 0.216, 0.290, 0.666, 0.627, 0, 0, 0.143, 0.206, 0),
+                     BUILTIN_ROW(2.486, 2.410, 2.086, 9.795, 5.647, 0, 0, 1.143, 1.389, 0),
+                     BUILTIN_ROW(20.940, 22.266, 12.853, -1, 28.402, 0, 0, 12.777, 8.375, 0)},
+         .kernel_gflops = 57.7,
+         .elpa_kernel = -1},
+        {.ranks = 2,
+         .threads = 1,
+         .count = 5,
+         .n = {500, 1000, 2000, 4000, 8000},
+         .seconds = {BUILTIN_ROW(0, 0, 0, 0.013, 0.017, 0.015, 0.024, 0, 0, 0.010),
+                     BUILTIN_ROW(0, 0, 0, 0.068, 0.080, 0.076, 0.120, 0, 0, 0.044),
+                     BUILTIN_ROW(0, 0, 0, 0.486, 0.474, 0.418, 0.787, 0, 0, 0.220),
+                     BUILTIN_ROW(0, 0, 0, 5.016, 2.777, 4.346, 6.962, 0, 0, 1.661),
+                     BUILTIN_ROW(0, 0, 0, 41.157, 18.517, 30.852, 50.699, 0, 0, 13.792)},
+         .kernel_gflops = 0.0,
+         .elpa_kernel = -1}}};
 #undef BUILTIN_ROW
 
 static dse_tune_table_t loaded;
@@ -223,14 +227,30 @@ static double scaled(const dse_tune_entry_t *e, double t, int ranks, int threads
     return t * have / want;
 }
 
-/* The fastest driver of the right scope at order n, and its predicted seconds. */
-static dse_eigen_driver_t fastest(size_t n, int ranks, int threads, double *seconds)
+/* 1 when e timed a driver of this precision (float32: the float32 drivers). */
+static int times_precision(const dse_tune_entry_t *e, int float32)
+{
+    for (int k = DSE_EIGEN_AUTO + 1; e && e->count > 0 && k < DSE_EIGEN_ALL_DRIVERS; ++k)
+        if (k != DSE_EIGEN_FLOAT32_AUTO && (k > DSE_EIGEN_FLOAT32_AUTO) == float32 &&
+            e->seconds[0][k] > 0)
+            return 1;
+    return 0;
+}
+
+/* The fastest driver of the right scope and precision at order n, and its
+ * predicted seconds. The float32 drivers are only compared among
+ * themselves; a file that timed none of them leaves them to the built-in. */
+static dse_eigen_driver_t fastest(size_t n, int ranks, int threads, int float32, double *seconds)
 {
     const dse_tune_entry_t *e = entry_for(ranks, threads);
+    if (float32 && !times_precision(e, 1)) e = nearest(&builtin, ranks, threads);
     int scope = ranks > 1 ? DSE_EIGEN_GROUP : DSE_EIGEN_ONE_RANK;
-    dse_eigen_driver_t best = ranks > 1 ? DSE_EIGEN_PDSYEV : DSE_EIGEN_DSYEVD;
+    dse_eigen_driver_t best = float32 ? (ranks > 1 ? DSE_EIGEN_PSSYEV : DSE_EIGEN_SSYEVD_2STAGE)
+                                      : (ranks > 1 ? DSE_EIGEN_PDSYEV : DSE_EIGEN_DSYEVD);
+    int first = float32 ? DSE_EIGEN_FLOAT32_AUTO + 1 : DSE_EIGEN_AUTO + 1;
+    int end = float32 ? DSE_EIGEN_ALL_DRIVERS : DSE_EIGEN_DRIVERS;
     double t = 0;
-    for (int k = DSE_EIGEN_AUTO + 1; e && k < DSE_EIGEN_DRIVERS; ++k) {
+    for (int k = first; e && k < end; ++k) {
         if (!(dse_eigen_driver_scope((dse_eigen_driver_t)k) & scope)) continue;
         double s = predict(e, k, n);
         if (s > 0 && (t == 0 || s < t)) best = (dse_eigen_driver_t)k, t = s;
@@ -241,21 +261,30 @@ static dse_eigen_driver_t fastest(size_t n, int ranks, int threads, double *seco
 
 dse_eigen_driver_t dse_tune_driver(size_t n, int ranks, int threads)
 {
-    return fastest(n, ranks, threads, NULL);
+    return fastest(n, ranks, threads, 0, NULL);
+}
+
+dse_eigen_driver_t dse_tune_float32_driver(size_t n, int ranks, int threads)
+{
+    return fastest(n, ranks, threads, 1, NULL);
 }
 
 double dse_tune_eigen_seconds(size_t n, int ranks, int threads)
 {
     double s = 0;
-    fastest(n, ranks, threads, &s);
+    fastest(n, ranks, threads, 0, &s);
     return s;
 }
 
 double dse_tune_driver_seconds(dse_eigen_driver_t driver, size_t n, int ranks, int threads)
 {
+    if (driver <= DSE_EIGEN_AUTO || driver == DSE_EIGEN_FLOAT32_AUTO ||
+        driver >= DSE_EIGEN_ALL_DRIVERS)
+        return 0;
+    int float32 = driver > DSE_EIGEN_FLOAT32_AUTO;
     const dse_tune_entry_t *e = entry_for(ranks, threads);
-    if (!e || driver <= DSE_EIGEN_AUTO || driver >= DSE_EIGEN_DRIVERS) return 0;
-    return scaled(e, predict(e, driver, n), ranks, threads);
+    if (float32 && !times_precision(e, 1)) e = nearest(&builtin, ranks, threads);
+    return e ? scaled(e, predict(e, driver, n), ranks, threads) : 0;
 }
 
 int dse_tune_elpa_kernel(int ranks, int threads)
@@ -315,7 +344,8 @@ static int parse_sizes(const cJSON *e, dse_tune_entry_t *out, const char *path, 
         out->n[i] = (size_t)v;
     }
     int scope = out->ranks > 1 ? DSE_EIGEN_GROUP : DSE_EIGEN_ONE_RANK;
-    for (int k = DSE_EIGEN_AUTO + 1; k < DSE_EIGEN_DRIVERS; ++k) {
+    for (int k = DSE_EIGEN_AUTO + 1; k < DSE_EIGEN_ALL_DRIVERS; ++k) {
+        if (k == DSE_EIGEN_FLOAT32_AUTO) continue; /* no driver of its own */
         const char *name = dse_eigen_driver_name((dse_eigen_driver_t)k);
         const cJSON *a = cJSON_GetObjectItemCaseSensitive(e, name);
         if (!a || cJSON_IsNull(a)) continue;

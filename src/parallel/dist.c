@@ -440,12 +440,15 @@ static int pssyev_eigvals(const dse_group_t *g, const dse_layout_t *L, double *A
 
 dse_eigen_driver_t dse_dist_choose_driver(const dse_group_t *g, size_t n, dse_eigen_driver_t driver)
 {
-    if (dse_eigen_driver_scope(driver) & DSE_EIGEN_FLOAT32) return DSE_EIGEN_PSSYEV;
-    /* A one-rank driver named for a group solve takes the tuned group choice. */
-    if (!(dse_eigen_driver_scope(driver) & DSE_EIGEN_GROUP)) driver = DSE_EIGEN_AUTO;
-    int d = driver;
-    if (d == DSE_EIGEN_AUTO && g->rank == 0) d = dse_tune_driver(n, g->size > 1 ? g->size : 2, 1);
-    if (driver == DSE_EIGEN_AUTO) MPI_Bcast(&d, 1, MPI_INT, 0, g->comm);
+    int ranks = g->size > 1 ? g->size : 2, f32 = dse_eigen_driver_scope(driver) & DSE_EIGEN_FLOAT32;
+    /* A one-rank driver named for a group solve takes the tuned group choice
+     * of its precision, decided by rank 0. */
+    if (!(dse_eigen_driver_scope(driver) & DSE_EIGEN_GROUP))
+        driver = f32 ? DSE_EIGEN_FLOAT32_AUTO : DSE_EIGEN_AUTO;
+    int d = driver, tuned = driver == DSE_EIGEN_AUTO || driver == DSE_EIGEN_FLOAT32_AUTO;
+    if (tuned && g->rank == 0)
+        d = f32 ? dse_eigen_float32_driver(driver, n, ranks) : dse_tune_driver(n, ranks, 1);
+    if (tuned) MPI_Bcast(&d, 1, MPI_INT, 0, g->comm);
     return (dse_eigen_driver_t)d;
 }
 
@@ -538,6 +541,8 @@ size_t dse_dist_bytes_per_rank_driver(size_t n, size_t d, int nprow, int npcol, 
         nloc = fmin(nloc, (double)n);
         matrix = 8.0 * mloc * nloc;
         if (driver == DSE_EIGEN_AUTO) driver = dse_tune_driver(n, nprow * npcol, 1);
+        if (dse_eigen_driver_scope(driver) & DSE_EIGEN_FLOAT32)
+            driver = dse_eigen_float32_driver(driver, n, nprow * npcol);
         work = group_workspace(driver, n, nprow, npcol, nb);
         shard = 8.0 * (nloc + 128.0) * (double)d; /* column shard + one row panel */
     }
@@ -614,7 +619,7 @@ static dse_eigen_driver_t budget_driver(const dse_group_t *g, size_t n, size_t d
 {
     int scope = g->size > 1 ? DSE_EIGEN_GROUP : DSE_EIGEN_ONE_RANK;
     if (dse_eigen_driver_scope(driver) & DSE_EIGEN_FLOAT32) /* float32: its driver for the scope */
-        return dse_eigen_float32_driver(g->size > 1);
+        return dse_eigen_float32_driver(driver, n, g->size);
     if (driver != DSE_EIGEN_AUTO && (dse_eigen_driver_scope(driver) & scope)) return driver;
     int dv = dse_dist_driver_for_budget(n, d, g->nprow, g->npcol, nb, budget);
     if (g->size > 1) MPI_Bcast(&dv, 1, MPI_INT, 0, g->comm);

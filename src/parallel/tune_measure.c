@@ -12,6 +12,7 @@
 #include "dsesweep/dist.h"
 #include "dsesweep/elpa.h"
 #include "dsesweep/group.h"
+#include "dsesweep/interval.h"
 #include "dsesweep/kernel.h"
 #include "dsesweep/rng.h"
 #include "dsesweep/tune.h"
@@ -201,6 +202,16 @@ static int candidate(dse_eigen_driver_t d, int ranks)
     return dse_eigen_driver_scope(d) & (ranks > 1 ? DSE_EIGEN_GROUP : DSE_EIGEN_ONE_RANK);
 }
 
+/* The accuracy a driver must show against dsyevd on a check matrix of order
+ * n: DSE_TUNE_CHECK_TOL for a float64 driver; for a float32 one the proved
+ * radius its intervals use (the operator's largest eigenvalue is 1), so the
+ * check also tests docs/bounded.md's solver model on this node. */
+static double check_tol(dse_eigen_driver_t d, size_t n)
+{
+    return dse_eigen_driver_scope(d) & DSE_EIGEN_FLOAT32 ? dse_interval_float32_radius(n)
+                                                         : DSE_TUNE_CHECK_TOL;
+}
+
 /* Runs (driver, kernel) on every check matrix against dsyevd. Returns the
  * worst relative error (HUGE_VAL when the solver failed), with what failed. */
 static double check_one(const dse_group_t *g, dse_eigen_driver_t d, int kernel, char *why,
@@ -222,15 +233,26 @@ static double check_one(const dse_group_t *g, dse_eigen_driver_t d, int kernel, 
         if (rc == DSE_OK) e = spectrum_error(s.w, ref, n);
         if (rc != DSE_OK)
             snprintf(why, why_len, "failed on the %s: %.80s", checks[c].what, err->msg);
-        else if (!(e <= DSE_TUNE_CHECK_TOL) && e > worst)
-            snprintf(why, why_len, "eigenvalues differ from dsyevd by %.1e (relative) on the %s", e,
-                     checks[c].what);
+        else if (!(e <= check_tol(d, n)) && e > worst)
+            snprintf(why, why_len,
+                     "eigenvalues differ from dsyevd by %.1e (relative; allowed %.1e) on the %s", e,
+                     check_tol(d, n), checks[c].what);
         if (rc != DSE_OK) dse_err_clear(err);
         worst = fmax(worst, e);
         solve_free(&s, &L);
         free(ref);
     }
     return worst;
+}
+
+/* 1 when check_one's worst error is within d's tolerance at every check size. */
+static int check_passed(dse_eigen_driver_t d, double worst)
+{
+    /* The tolerance at the smallest check size: the strictest for float32. */
+    size_t n = check_n[0];
+    for (size_t c = 1; c < sizeof check_n / sizeof check_n[0]; ++c)
+        n = check_n[c] < n ? check_n[c] : n;
+    return worst <= check_tol(d, n);
 }
 
 /* ELPA2's kernels: each that passes the check is timed at order n (best of
@@ -242,7 +264,8 @@ static int choose_elpa_kernel(const dse_group_t *g, size_t n, FILE *log, dse_err
     for (int i = 0; i < dse_elpa_kernel_count(); ++i) {
         int id = dse_elpa_kernel_id(i);
         char why[160] = "";
-        if (check_one(g, DSE_EIGEN_ELPA2, id, why, sizeof why, err) > DSE_TUNE_CHECK_TOL) {
+        if (!check_passed(DSE_EIGEN_ELPA2,
+                          check_one(g, DSE_EIGEN_ELPA2, id, why, sizeof why, err))) {
             if (log)
                 fprintf(log, "  ELPA2 kernel %-22s rejected: %s\n", dse_elpa_kernel_name(id), why);
             continue;
@@ -272,16 +295,20 @@ static int measure_size(const dse_group_t *g, size_t n, const int *accepted, dse
     dse_layout_t L;
     int rc = solve_setup(g, &timing_problem, n, &s, &L, err), reps = n <= 1000 ? 3 : 1;
     if (log) fprintf(log, "  ranks %d threads %d  N %6zu ", e->ranks, e->threads, n);
-    /* The fastest at the previous size: a driver DSE_TUNE_PRUNE x slower there
-     * (and over a second) is not timed again (-1: no candidate from here). */
-    double prev_best = 0;
-    for (int k = DSE_EIGEN_AUTO + 1; slot > 0 && k < DSE_EIGEN_DRIVERS; ++k)
-        if (e->seconds[slot - 1][k] > 0 && (prev_best == 0 || e->seconds[slot - 1][k] < prev_best))
-            prev_best = e->seconds[slot - 1][k];
-    for (int k = DSE_EIGEN_AUTO + 1; rc == DSE_OK && k < DSE_EIGEN_DRIVERS; ++k) {
+    /* The fastest of each precision at the previous size: a driver
+     * DSE_TUNE_PRUNE x slower than its precision's fastest there (and over a
+     * second) is not timed again (-1: no candidate from here). */
+    double prev_best[2] = {0, 0};
+    for (int k = DSE_EIGEN_AUTO + 1; slot > 0 && k < DSE_EIGEN_ALL_DRIVERS; ++k) {
+        double *b = &prev_best[k > DSE_EIGEN_FLOAT32_AUTO];
+        if (e->seconds[slot - 1][k] > 0 && (*b == 0 || e->seconds[slot - 1][k] < *b))
+            *b = e->seconds[slot - 1][k];
+    }
+    for (int k = DSE_EIGEN_AUTO + 1; rc == DSE_OK && k < DSE_EIGEN_ALL_DRIVERS; ++k) {
         if (!accepted[k]) continue;
         double prev = slot > 0 ? e->seconds[slot - 1][k] : 0;
-        if (slot > 0 && (prev < 0 || (prev > 1.0 && prev > DSE_TUNE_PRUNE * prev_best))) {
+        double fastest = prev_best[k > DSE_EIGEN_FLOAT32_AUTO];
+        if (slot > 0 && (prev < 0 || (prev > 1.0 && prev > DSE_TUNE_PRUNE * fastest))) {
             e->seconds[slot][k] = -1;
             if (log) fprintf(log, "  %s -", dse_eigen_driver_name((dse_eigen_driver_t)k));
             continue;
@@ -368,16 +395,18 @@ int dse_tune_measure(MPI_Comm comm, const size_t *sizes, size_t n_sizes, const i
     }
     openblas_set_num_threads(threads[0]);
     /* 1. The accuracy check of every candidate; ELPA2 through its kernels. */
-    int accepted[DSE_EIGEN_DRIVERS] = {0}, elpa_kernel = -1;
+    int accepted[DSE_EIGEN_ALL_DRIVERS] = {0}, elpa_kernel = -1;
     size_t mid = sizes[0];
     for (size_t i = 0; i < n_sizes; ++i)
         if (sizes[i] <= 2000) mid = sizes[i];
     if (log)
-        fprintf(log, "  accuracy check: every candidate against dsyevd (%.0e relative)\n",
-                DSE_TUNE_CHECK_TOL);
-    for (int k = DSE_EIGEN_AUTO + 1; rc == DSE_OK && k < DSE_EIGEN_DRIVERS; ++k) {
+        fprintf(log,
+                "  accuracy check: every candidate against dsyevd (%.0e relative; float32: the "
+                "proved radius, %.1e at N = %zu)\n",
+                DSE_TUNE_CHECK_TOL, dse_interval_float32_radius(check_n[0]), check_n[0]);
+    for (int k = DSE_EIGEN_AUTO + 1; rc == DSE_OK && k < DSE_EIGEN_ALL_DRIVERS; ++k) {
         dse_eigen_driver_t d = (dse_eigen_driver_t)k;
-        if (!candidate(d, g->size)) continue;
+        if (d == DSE_EIGEN_FLOAT32_AUTO || !candidate(d, g->size)) continue;
         if (d == DSE_EIGEN_ELPA2) {
             elpa_kernel = choose_elpa_kernel(g, mid, log, err);
             if (elpa_kernel == -2)
@@ -388,7 +417,7 @@ int dse_tune_measure(MPI_Comm comm, const size_t *sizes, size_t n_sizes, const i
         }
         char why[160] = "";
         double e = check_one(g, d, -1, why, sizeof why, err);
-        accepted[k] = e <= DSE_TUNE_CHECK_TOL;
+        accepted[k] = check_passed(d, e);
         if (!accepted[k]) add_rejected(out, d, g->size, e, why);
         if (log)
             fprintf(log, "  %-14s %s\n", dse_eigen_driver_name(d), accepted[k] ? "passed" : why);
@@ -417,7 +446,7 @@ static cJSON *entry_json(const dse_tune_entry_t *e)
     cJSON *sizes = cJSON_AddArrayToObject(o, "sizes");
     for (size_t i = 0; i < e->count; ++i)
         cJSON_AddItemToArray(sizes, cJSON_CreateNumber((double)e->n[i]));
-    for (int k = DSE_EIGEN_AUTO + 1; k < DSE_EIGEN_DRIVERS; ++k) {
+    for (int k = DSE_EIGEN_AUTO + 1; k < DSE_EIGEN_ALL_DRIVERS; ++k) {
         if (!(e->count > 0 && e->seconds[0][k] > 0)) continue;
         cJSON *a = cJSON_AddArrayToObject(o, dse_eigen_driver_name((dse_eigen_driver_t)k));
         for (size_t i = 0; i < e->count; ++i) /* null: pruned (not timed from here) */

@@ -340,7 +340,7 @@ static void report_drivers(const dse_config_t *cfg, const dse_scan_t *scan, int 
             g = ranks;
         dse_group_grid_shape(g, &r, &q);
         dse_eigen_driver_t drv =
-            f32 ? dse_eigen_float32_driver(g > 1)
+            f32 ? dse_eigen_float32_driver(DSE_EIGEN_FLOAT32_AUTO, m, g)
                 : dse_dist_driver_for_budget(m, (size_t)c->d, r, q, 64, budget);
         char mem[32];
         dse_format_bytes((double)dse_dist_bytes_per_rank_driver(m, (size_t)c->d, r, q, 64, drv),
