@@ -291,7 +291,7 @@ static void progress(coordinator_t *co, const sweep_task_t *t, const task_outcom
             snprintf(rules_failed + used, sizeof rules_failed - used, "%s%s", used ? ", " : "",
                      o->extra[i].sigma_rule);
         }
-    char note[DSE_ERR_MSG_MAX + 160] = "";
+    char note[DSE_ERR_MSG_MAX + sizeof rules_failed + 64] = ""; /* the longest line fits */
     if (o->status)
         snprintf(note, sizeof note, "  FAILED: %s", o->error);
     else if (fe >= 0)
