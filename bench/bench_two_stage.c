@@ -17,7 +17,8 @@
  * rate (N = 3000, best of 3), and the floor that rate sets for the whole
  * reduction, (4/3) N^3 / dgemm rate: the issue's "flops of the reduction
  * against the node's measured dgemm rate". The load average is printed
- * beside each row. Nothing is written.
+ * beside each row. Nothing is written. KD (environment) sets the band
+ * width instead of LAPACK's choice, to try others.
  */
 #include <cblas.h>
 #include <stdio.h>
@@ -37,6 +38,8 @@ static int solve(int n, const double *K, double *A, double *t, int *kd_out)
 {
     int one = 1, two = 2, three = 3, four = 4, m1 = -1, info = 0;
     int kd = ilaenv2stage_(&one, "DSYTRD_2STAGE", "N", &n, &m1, &m1, &m1, 13, 1);
+    const char *kd_env = getenv("KD"); /* a band width to try instead of LAPACK's */
+    if (kd_env && atoi(kd_env) > 0) kd = atoi(kd_env);
     int ib = ilaenv2stage_(&two, "DSYTRD_2STAGE", "N", &n, &kd, &m1, &m1, 13, 1);
     int lhous = ilaenv2stage_(&three, "DSYTRD_2STAGE", "N", &n, &kd, &ib, &m1, 13, 1);
     int lwork2 = ilaenv2stage_(&four, "DSYTRD_2STAGE", "N", &n, &kd, &ib, &m1, 13, 1);
