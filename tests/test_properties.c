@@ -9,13 +9,19 @@
  *   non-zero eigenvalue gives ~0;
  * - precision = float32: the eigenvalues within the proved radius and DSE's
  *   interval holding the float64 value on a flat and a decaying spectrum;
- * - the two-stage drivers, which run their bulge chasing at one BLAS thread
- *   (two_stage.h), give the process its BLAS thread count back.
+ * - the two-stage drivers, which run their bulge chasing with OpenBLAS at
+ *   one thread (two_stage.h), give the process its BLAS thread count back;
+ * - the threaded bulge chasing (bulge_chase.h) gives bitwise LAPACK's
+ *   dsytrd_sb2st tridiagonal at 1 to 4 threads, float64 and float32.
  */
 #include <mpi.h>
 #include <stdlib.h>
 
+#include <string.h>
+
 #include "check.h"
+#include "lapack_two_stage.h"
+#include "dsesweep/bulge_chase.h"
 #include "dsesweep/entropy.h"
 #include "dsesweep/interval.h"
 #include "dsesweep/kernel.h"
@@ -285,6 +291,85 @@ static void test_two_stage_threads(void)
     free(eig);
 }
 
+/* LAPACK's dsytrd_sb2st (ssytrd_sb2st) on a copy of the band: the reference
+ * tridiagonal. */
+static void lapack_sb2st(int n, int kd, const void *band, int ld, void *d, void *e, int single)
+{
+    int info = 0, query = -1;
+    double qh = 0, qw = 0;
+    float qhf = 0, qwf = 0;
+    size_t elem = single ? sizeof(float) : sizeof(double);
+    void *ab = malloc((size_t)ld * n * elem);
+    memcpy(ab, band, (size_t)ld * n * elem);
+    if (single)
+        ssytrd_sb2st_("N", "N", "L", &n, &kd, ab, &ld, d, e, &qhf, &query, &qwf, &query, &info, 1,
+                      1, 1);
+    else
+        dsytrd_sb2st_("N", "N", "L", &n, &kd, ab, &ld, d, e, &qh, &query, &qw, &query, &info, 1, 1,
+                      1);
+    int lhous = single ? (int)qhf : (int)qh, lwork = single ? (int)qwf : (int)qw;
+    void *hous = malloc((size_t)(lhous + 1) * elem), *work = malloc((size_t)(lwork + 1) * elem);
+    if (single)
+        ssytrd_sb2st_("N", "N", "L", &n, &kd, ab, &ld, d, e, hous, &lhous, work, &lwork, &info, 1,
+                      1, 1);
+    else
+        dsytrd_sb2st_("N", "N", "L", &n, &kd, ab, &ld, d, e, hous, &lhous, work, &lwork, &info, 1,
+                      1, 1);
+    CHECK(info == 0, "LAPACK sb2st info %d (n %d, kd %d)", info, n, kd);
+    free(ab);
+    free(hous);
+    free(work);
+}
+
+static void test_bulge_chase_threads(void)
+{
+    const int sizes[] = {3, 9, 37, 300, 701}, widths[] = {1, 2, 3, 16, 32};
+    dse_rng_t rng;
+    dse_rng_init(&rng, 11, 3, 0, 0);
+    int saved = dse_tune_blas_threads(), compared = 0;
+    dse_tune_set_blas_threads(1);
+    for (int single = 0; single <= 1; ++single)
+        for (size_t a = 0; a < sizeof sizes / sizeof sizes[0]; ++a)
+            for (size_t b = 0; b < sizeof widths / sizeof widths[0]; ++b) {
+                int n = sizes[a], kd = widths[b], ld = dse_bulge_chase_ld(kd);
+                size_t elem = single ? sizeof(float) : sizeof(double);
+                char *band = calloc((size_t)ld * n, elem), *work = malloc((size_t)ld * n * elem);
+                for (int j = 0; j < n; ++j)
+                    for (int i = 0; i <= kd && i + j < n; ++i) { /* kd >= n: all of it */
+                        double x = (double)(dse_rng_next(&rng) >> 11) / 9007199254740992.0 - 0.5;
+                        size_t at = (size_t)j * ld + i;
+                        if (single)
+                            ((float *)band)[at] = (float)x;
+                        else
+                            ((double *)band)[at] = x;
+                    }
+                char *d_ref = calloc(n, elem), *e_ref = calloc(n, elem);
+                char *d = malloc(n * elem), *e = malloc(n * elem);
+                lapack_sb2st(n, kd, band, ld, d_ref, e_ref, single);
+                for (int threads = 1; threads <= 4; ++threads) {
+                    memcpy(work, band, (size_t)ld * n * elem);
+                    memset(d, 0x7f, n * elem);
+                    memset(e, 0x7f, n * elem);
+                    dse_err_t err;
+                    CHECK(dse_bulge_chase(n, kd, work, d, e, threads, single, &err) == DSE_OK, "%s",
+                          err.msg);
+                    CHECK(memcmp(d, d_ref, n * elem) == 0 && memcmp(e, e_ref, (n - 1) * elem) == 0,
+                          "%s n %d kd %d at %d threads: the tridiagonal differs from LAPACK's",
+                          single ? "float32" : "float64", n, kd, threads);
+                    ++compared;
+                }
+                free(band);
+                free(work);
+                free(d_ref);
+                free(e_ref);
+                free(d);
+                free(e);
+            }
+    dse_tune_set_blas_threads(saved);
+    CHECK(compared == 2 * 4 * 25, "%d comparisons (expected 200)", compared);
+    printf("  bulge chasing: %d tridiagonals bitwise equal to LAPACK's at 1-4 threads\n", compared);
+}
+
 int main(int argc, char **argv)
 {
     MPI_Init(&argc, &argv); /* ELPA on one rank runs on MPI_COMM_SELF */
@@ -295,6 +380,7 @@ int main(int argc, char **argv)
     test_entropy_identities();
     test_float32_intervals();
     test_two_stage_threads();
+    test_bulge_chase_threads();
     int status = check_summary("test_properties");
     MPI_Finalize();
     return status;

@@ -8,9 +8,13 @@
  * the second step, and with a second BLAS thread alive it runs slower, not
  * faster: at N = 8000 on the project's 2-core VM 3.6 to 9.3 s at 2 threads
  * against 1.9 s at 1 (bench/bench_two_stage.c, docs/performance.md). This
- * module calls the same three routines with the same arguments as
- * dsyevd_2stage (the same arithmetic: the eigenvalues agree to the
- * rounding of the threaded first step) and runs the second at one thread.
+ * module runs the first and third steps as dsyevd_2stage does and the
+ * second with bulge_chase.h: LAPACK's own kernels on this process's thread
+ * count of POSIX threads, OpenBLAS at one thread meanwhile (the tridiagonal
+ * is bitwise LAPACK's; the eigenvalues agree with dsyevd_2stage's to the
+ * rounding of the threaded first step). The band width kd is
+ * dse_two_stage_band_width's, not LAPACK's fixed 32: with the second step
+ * threaded a wider band pays at large N (docs/performance.md).
  * Float64 (dsyevd_2stage's steps) and float32 (ssyevd_2stage's). */
 #ifndef DSESWEEP_TWO_STAGE_H
 #define DSESWEEP_TWO_STAGE_H
@@ -19,14 +23,20 @@
 
 #include "dsesweep/error.h"
 
-/* Local. All eigenvalues, ascending, of the symmetric n x n matrix whose
- * lower triangle is in A (column-major, ld n; destroyed) into w (n,
- * caller-owned): doubles when single is 0, floats when it is 1. The first
- * step runs at this process's OpenBLAS thread count, the second at one
- * thread: the process-wide OpenBLAS thread count is set to 1 for it and
- * restored, so no other thread of the process may call BLAS meanwhile.
- * LAPACK's info is reported with the step and the matrix size. */
+/* Local; the second step starts threads (bulge_chase.h). All eigenvalues,
+ * ascending, of the symmetric n x n matrix whose lower triangle is in A
+ * (column-major, ld n; destroyed) into w (n, caller-owned): doubles when
+ * single is 0, floats when it is 1. The first step runs at this process's
+ * OpenBLAS thread count, the second on as many threads of its own, with the
+ * process-wide OpenBLAS thread count set to 1 and restored after, so no
+ * other thread of the process may call BLAS meanwhile. LAPACK's info is
+ * reported with the step and the matrix size. */
 int dse_two_stage_eigenvalues(size_t n, void *A, void *w, int single, dse_err_t *err);
+
+/* Local. The band width kd the first step reduces an order-n matrix to:
+ * LAPACK's 32 up to N = 6000, 64 up to 10000, 96 above (measured,
+ * two_stage.c). */
+int dse_two_stage_band_width(size_t n);
 
 /* Local. Bytes of workspace dse_two_stage_eigenvalues allocates for order n
  * (the band, the Householder scalars, the tridiagonal and LAPACK's work

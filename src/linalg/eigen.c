@@ -220,7 +220,7 @@ int dse_eigen_symmetric(size_t n, double *A, double *w, dse_eigen_driver_t drive
         reverse(w, n); /* ELPA returns ascending */
         return DSE_OK;
     }
-    if (driver == DSE_EIGEN_DSYEVD_2STAGE) { /* its steps, the second at one thread */
+    if (driver == DSE_EIGEN_DSYEVD_2STAGE) { /* its steps, the second threaded (two_stage.h) */
         DSE_TRY(dse_two_stage_eigenvalues(n, A, w, 0, err));
         reverse(w, n);
         return DSE_OK;
@@ -334,7 +334,7 @@ int dse_eigen_symmetric_float(size_t n, float *A, float *w, dse_eigen_driver_t d
     DSE_TRY(dse_to_blas_int(n, &bn, "N", err));
     DSE_TRY(dse_to_blas_int(n * n, &(int){0}, "N*N", err));
     driver = dse_eigen_float32_driver(driver, n, 1);
-    if (driver == DSE_EIGEN_SSYEVD_2STAGE) { /* its steps, the second at one thread */
+    if (driver == DSE_EIGEN_SSYEVD_2STAGE) { /* its steps, the second threaded (two_stage.h) */
         DSE_TRY(dse_two_stage_eigenvalues(n, A, w, 1, err));
         reverse_float(w, n);
         return DSE_OK;

@@ -1,28 +1,45 @@
-/* two_stage.c — dsyevd_2stage's three steps, the second at one thread (see
- * two_stage.h). */
+/* two_stage.c — dsyevd_2stage's three steps (see two_stage.h), the second
+ * on this process's threads (bulge_chase.h). */
 #include "dsesweep/two_stage.h"
 
 #include <stdlib.h>
 
+#include "dsesweep/bulge_chase.h"
 #include "dsesweep/tune.h"
 #include "lapack_two_stage.h"
 
-/* The sizes dsytrd_2stage (ssytrd_2stage) derives for order n: band width,
- * Householder storage and work, in elements. */
+/* The band width for order n, the band's leading
+ * dimension (room for the bulge chasing, bulge_chase.h) and sy2sb's work,
+ * in elements. */
 typedef struct {
-    int kd, ldab, lhous, lwork;
+    int kd, ldab, lwork;
 } plan_t;
+
+/* The band width by size: the fastest measured on the project's 2-core VM
+ * at 2 threads (`KD=.. SB2ST=0 build/bench/bench_two_stage N`, 2026-12-06,
+ * docs/performance.md): N = 4000: kd 32 1.80 s, 64 1.82 s, 128 1.96 s;
+ * N = 8000: 32 12.12 s, 64 10.68 s, 96 10.68 s, 128 10.87 s; N = 12000: 64
+ * 34.16 s, 96 31.55 s, 128 32.42 s; N = 20000: 96 135.2 s, 128 136.5 s,
+ * 160 134.9 s. A wider band moves flops from the memory-bound bulge chasing
+ * into the BLAS-3 first step, so the best width grows with N. */
+static const struct {
+    size_t below; /* orders under this use kd */
+    int kd;
+} band_widths[] = {{6000, 32}, {10000, 64}, {(size_t)-1, 96}};
+
+int dse_two_stage_band_width(size_t n)
+{
+    size_t k = 0;
+    while (n >= band_widths[k].below)
+        ++k;
+    return band_widths[k].kd;
+}
 
 static int make_plan(int n, int single, void *A, plan_t *p, dse_err_t *err)
 {
-    const char *name = single ? "SSYTRD_2STAGE" : "DSYTRD_2STAGE";
-    int one = 1, two = 2, three = 3, four = 4, none = -1, info = 0, query = -1;
-    p->kd = ilaenv2stage_(&one, name, "N", &n, &none, &none, &none, 13, 1);
-    int ib = ilaenv2stage_(&two, name, "N", &n, &p->kd, &none, &none, 13, 1);
-    p->lhous = ilaenv2stage_(&three, name, "N", &n, &p->kd, &ib, &none, 13, 1);
-    p->lwork = ilaenv2stage_(&four, name, "N", &n, &p->kd, &ib, &none, 13, 1);
-    p->ldab = p->kd + 1;
-    if (p->lhous < 1) p->lhous = 1;
+    int info = 0, query = -1;
+    p->kd = dse_two_stage_band_width((size_t)n);
+    p->ldab = dse_bulge_chase_ld(p->kd);
     /* sy2sb's own query (with A: it only reads n and kd). */
     double qd = 0;
     float qf = 0, dummy = 0;
@@ -37,15 +54,14 @@ static int make_plan(int n, int single, void *A, plan_t *p, dse_err_t *err)
                          "%csytrd_sy2sb workspace query failed for N = %d "
                          "(info = %d, kd = %d)",
                          single ? 's' : 'd', n, info, p->kd);
-    int q = single ? (int)qf + 1 : (int)qd + 1;
-    if (q > p->lwork) p->lwork = q;
+    p->lwork = (single ? (int)qf : (int)qd) + 1;
     return DSE_OK;
 }
 
-/* Elements of the band, tau, d, e, hous and work arrays together. */
+/* Elements of the band, tau, e and sy2sb's work array together. */
 static size_t plan_elements(const plan_t *p, size_t n)
 {
-    return (size_t)p->ldab * n + 3 * n + (size_t)p->lhous + (size_t)p->lwork;
+    return (size_t)p->ldab * n + 2 * n + (size_t)p->lwork;
 }
 
 int dse_two_stage_workspace_bytes(size_t n, int single, size_t *bytes, dse_err_t *err)
@@ -54,7 +70,8 @@ int dse_two_stage_workspace_bytes(size_t n, int single, size_t *bytes, dse_err_t
     plan_t p;
     DSE_TRY(dse_to_blas_int(n, &bn, "N", err));
     DSE_TRY(make_plan(bn, single, NULL, &p, err));
-    *bytes = plan_elements(&p, n) * (single ? sizeof(float) : sizeof(double));
+    *bytes = plan_elements(&p, n) * (single ? sizeof(float) : sizeof(double)) +
+             dse_bulge_chase_workspace_bytes(n, p.kd, dse_tune_blas_threads(), single);
     return DSE_OK;
 }
 
@@ -68,37 +85,34 @@ int dse_two_stage_eigenvalues(size_t n, void *A, void *w, int single, dse_err_t 
     size_t elem = single ? sizeof(float) : sizeof(double);
     char *mem = DSE_MALLOC(plan_elements(&p, n), elem, err);
     if (!mem) return err->code;
-    /* One block: band | tau | e | hous | work; the diagonal d is w itself. */
+    /* One block: band | tau | e | work; the diagonal d is w itself. */
     void *ab = mem, *tau = mem + (size_t)p.ldab * n * elem, *e = (char *)tau + n * elem;
-    void *hous = (char *)e + 2 * n * elem, *work = (char *)hous + (size_t)p.lhous * elem;
-    const char *step = "sytrd_sy2sb";
+    void *work = (char *)e + n * elem;
     if (single)
         ssytrd_sy2sb_("L", &bn, &p.kd, A, &bn, ab, &p.ldab, tau, work, &p.lwork, &info, 1);
     else
         dsytrd_sy2sb_("L", &bn, &p.kd, A, &bn, ab, &p.ldab, tau, work, &p.lwork, &info, 1);
-    if (info == 0) {
-        int threads = dse_tune_blas_threads();
-        dse_tune_set_blas_threads(1); /* the bulge chasing: fastest alone (two_stage.h) */
-        step = "sytrd_sb2st";
-        if (single)
-            ssytrd_sb2st_("Y", "N", "L", &bn, &p.kd, ab, &p.ldab, w, e, hous, &p.lhous, work,
-                          &p.lwork, &info, 1, 1, 1);
-        else
-            dsytrd_sb2st_("Y", "N", "L", &bn, &p.kd, ab, &p.ldab, w, e, hous, &p.lhous, work,
-                          &p.lwork, &info, 1, 1, 1);
-        dse_tune_set_blas_threads(threads);
+    if (info != 0) {
+        free(mem);
+        return DSE_RAISE(err, DSE_ELAPACK, "%csytrd_sy2sb failed on an N = %zu matrix (info = %d)",
+                         single ? 's' : 'd', n, info);
     }
-    if (info == 0) {
-        step = "sterf";
+    /* The bulge chasing on this process's threads, OpenBLAS at one thread
+     * meanwhile (its kernels' BLAS calls are small). */
+    int threads = dse_tune_blas_threads();
+    dse_tune_set_blas_threads(1);
+    int rc = dse_bulge_chase(n, p.kd, ab, w, e, threads, single, err);
+    dse_tune_set_blas_threads(threads);
+    if (rc == DSE_OK) {
         if (single)
             ssterf_(&bn, w, e, &info);
         else
             dsterf_(&bn, w, e, &info);
+        if (info != 0)
+            rc = DSE_RAISE(err, DSE_ELAPACK, "%csterf failed on an N = %zu matrix (info = %d%s)",
+                           single ? 's' : 'd', n, info,
+                           info > 0 ? ": eigenvalues did not converge" : ": bad argument (a bug)");
     }
     free(mem);
-    if (info != 0)
-        return DSE_RAISE(err, DSE_ELAPACK, "%c%s failed on an N = %zu matrix (info = %d%s)",
-                         single ? 's' : 'd', step, n, info,
-                         info > 0 ? ": eigenvalues did not converge" : ": bad argument (a bug)");
-    return DSE_OK;
+    return rc;
 }
