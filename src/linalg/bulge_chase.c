@@ -30,7 +30,7 @@ static uint64_t position_of(int sweep, int task)
 typedef struct {
     int n, kd, ib, lda, ldv, single;
     _Atomic int threads;   /* set before `go`, the count actually running */
-    _Atomic int go;        /* 1: start, 0: stay idle and leave */
+    _Atomic int go;        /* 0 until `threads` is final, then 1: start */
     char *band, *v, *tau;  /* the band (ld lda), 2 n vectors, 2 n scalars */
     char *scratch;         /* per thread: scratch_stride bytes */
     size_t scratch_stride; /* at least kd elements, a whole number of cache lines */

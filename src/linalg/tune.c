@@ -18,10 +18,10 @@ extern void openblas_set_num_threads(int num_threads);
 /* The built-in table, a fallback only: `dsesweep tune --sizes
  * 500,1000,2000,4000,8000 --threads 1,2` on one rank and under `mpiexec -n 2`
  * on the project's 2-core VM (AMD EPYC, OpenBLAS 0.3.21, ELPA 2022.11),
- * one rank 2026-12-06T02:51-02:57Z (with the two-stage drivers' bulge
- * chasing at one thread, two_stage.h), the group 02:17-02:20Z; load average
- * under 0.6 before each (their own threads from then on): copied from the
- * file they wrote, nothing guessed.
+ * one rank 2026-12-06T05:15-05:21Z (the two-stage drivers with their bulge
+ * chasing threaded and the band width by size, two_stage.h), the group
+ * 02:17-02:20Z; load average under 0.6 before each (their own threads from
+ * then on): copied from the file they wrote, nothing guessed.
  * Columns in the enum's order: auto (unused), dsyevd, dsyevr, dsyevd_2stage,
  * elpa1, elpa2, pdsyev, pdsyevd, float32 auto (unused), ssyevd,
  * ssyevd_2stage, pssyev; 0 = not a candidate there; -1 = pruned by tune
@@ -44,23 +44,23 @@ static const dse_tune_table_t builtin = {
          .threads = 1,
          .count = 5,
          .n = {500, 1000, 2000, 4000, 8000},
-         .seconds = {BUILTIN_ROW(0.009, 0.009, 0.014, 0.018, 0.024, 0, 0, 0.006, 0.011, 0),
-                     BUILTIN_ROW(0.052, 0.052, 0.071, 0.099, 0.115, 0, 0, 0.035, 0.050, 0),
-                     BUILTIN_ROW(0.382, 0.383, 0.401, 0.719, 0.696, 0, 0, 0.229, 0.268, 0),
-                     BUILTIN_ROW(4.833, 4.907, 2.936, 8.991, 4.371, 0, 0, 2.483, 1.817, 0),
-                     BUILTIN_ROW(42.034, 42.527, 21.841, -1, 29.974, 0, 0, 25.543, 13.412, 0)},
-         .kernel_gflops = 38.5,
+         .seconds = {BUILTIN_ROW(0.009, 0.009, 0.014, 0.021, 0.025, 0, 0, 0.006, 0.011, 0),
+                     BUILTIN_ROW(0.054, 0.053, 0.070, 0.109, 0.119, 0, 0, 0.036, 0.050, 0),
+                     BUILTIN_ROW(0.453, 0.409, 0.439, 1.050, 0.760, 0, 0, 0.238, 0.258, 0),
+                     BUILTIN_ROW(4.884, 4.598, 2.953, 9.110, 4.989, 0, 0, 2.825, 1.841, 0),
+                     BUILTIN_ROW(42.468, 42.153, 19.634, -1, 29.187, 0, 0, 25.531, 11.426, 0)},
+         .kernel_gflops = 38.2,
          .elpa_kernel = -1},
         {.ranks = 1,
          .threads = 2,
          .count = 5,
          .n = {500, 1000, 2000, 4000, 8000},
-         .seconds = {BUILTIN_ROW(0.008, 0.007, 0.013, 0.018, 0.029, 0, 0, 0.005, 0.010, 0),
-                     BUILTIN_ROW(0.038, 0.037, 0.058, 0.093, 0.119, 0, 0, 0.026, 0.044, 0),
-                     BUILTIN_ROW(0.217, 0.216, 0.290, 0.666, 0.627, 0, 0, 0.143, 0.206, 0),
-                     BUILTIN_ROW(2.486, 2.410, 2.086, 9.795, 5.647, 0, 0, 1.143, 1.389, 0),
-                     BUILTIN_ROW(20.940, 22.266, 12.853, -1, 28.402, 0, 0, 12.777, 8.375, 0)},
-         .kernel_gflops = 57.7,
+         .seconds = {BUILTIN_ROW(0.009, 0.009, 0.017, 0.030, 0.058, 0, 0, 0.007, 0.014, 0),
+                     BUILTIN_ROW(0.046, 0.045, 0.072, 0.157, 0.242, 0, 0, 0.032, 0.055, 0),
+                     BUILTIN_ROW(0.251, 0.233, 0.288, 0.794, 0.630, 0, 0, 0.143, 0.199, 0),
+                     BUILTIN_ROW(2.690, 2.791, 1.711, 7.349, 3.410, 0, 0, 1.229, 1.257, 0),
+                     BUILTIN_ROW(21.437, 21.523, 10.973, -1, 22.670, 0, 0, 14.624, 6.238, 0)},
+         .kernel_gflops = 55.8,
          .elpa_kernel = -1},
         {.ranks = 2,
          .threads = 1,

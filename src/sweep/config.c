@@ -107,7 +107,7 @@ static const key_spec_t keys[] = {
      "case-insensitive",
      D_VALUE},
     {"quantities", "precision", K_PRECISION, "float64", 0, 0,
-     "DSE's dense eigensolve: float64, or float32 (1.5-1.8x faster on a 2-core VM; DSE at "
+     "DSE's dense eigensolve: float64, or float32 (1.4-1.8x faster on a 2-core VM; DSE at "
      "every t gets an interval proved to contain the float64 value, and a value only when the "
      "interval is within tol; docs/bounded.md); case-insensitive",
      D_VALUE},
