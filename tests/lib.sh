@@ -8,6 +8,8 @@
 #                         the sweep tests' arguments: sets mpiexec, bin, gen and
 #                         tmp (emptied, its physical path), exports
 #                         OPENBLAS_NUM_THREADS=1 and an empty DSE_TEST_SLOW_IO
+#   tree_config NAME STORE QUANTITIES [SWEEP_LINES [QUANTITIES_LINES]]
+#                         a sweep config over $tmp/tree (below)
 passed=0 failed=0
 ok() { passed=$((passed + 1)); }
 bad() { failed=$((failed + 1)); echo "FAILED: $*" >&2; }
@@ -26,6 +28,25 @@ need_numpy() {
   done
   echo "SKIPPED: numpy cannot be imported by python3 (Debian: python3-numpy)"
   exit 77
+}
+# tree_config NAME STORE QUANTITIES [SWEEP_LINES [QUANTITIES_LINES]]: writes
+# $tmp/NAME.ini, a sweep over the generated tree $tmp/tree (run_*/step_*.npy,
+# labels tree/labels.npy) into STORE, computing QUANTITIES at sigma 4, the
+# extra lines added to [sweep] and [quantities].
+tree_config() {
+  cat > "$tmp/$1.ini" <<EOC
+[sweep]
+roots = $tmp/tree
+include = run_*/step_*.npy
+path_regex = ^(?<run>[^/]+)/step_(?<step>[0-9]+)\.npy\$
+labels = $tmp/tree/labels.npy
+store = $2
+${4:-}
+[quantities]
+compute = $3
+sigma = 4
+${5:-}
+EOC
 }
 # sweep_test_args MPIEXEC DSESWEEP DSE_GEN TMPDIR (see the top).
 sweep_test_args() {

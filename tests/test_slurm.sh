@@ -21,19 +21,8 @@ export DSESWEEP=$bin OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 O
 
 "$gen" tree --out "$tmp/tree" --runs 2 --steps 3 --n 1000 --d 32 --classes 4
 config() {  # NAME -> config with store $tmp/NAME.h5
-  cat > "$tmp/$1.ini" <<EOC
-[sweep]
-roots = $tmp/tree
-include = run_*/step_*.npy
-path_regex = ^(?<run>[^/]+)/step_(?<step>[0-9]+)\.npy\$
-labels = $tmp/tree/labels.npy
-store = $tmp/$1.h5
-[quantities]
-compute = DSE,DSMI,CSE,RankMe
-sigma = 4
-t = 1,2
-repetitions = 8
-EOC
+  tree_config "$1" "$tmp/$1.h5" DSE,DSMI,CSE,RankMe "" "t = 1,2
+repetitions = 8"
   echo "$tmp/$1.ini"
 }
 same_store() {  # STORE LABEL: same rows and values (1e-9) as the direct run

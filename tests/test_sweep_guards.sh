@@ -21,18 +21,7 @@ mpi() { local np=$1; shift; "$mpiexec" -q --oversubscribe --allow-run-as-root -x
 "$gen" tree --out "$tmp/tree" --runs 2 --steps 2 --n 600 --d 8 --classes 4 --inputs 5 > /dev/null || { echo "generator failed"; exit 1; }
 "$gen" tree --out "$tmp/short" --runs 1 --steps 1 --n 590 --d 8 --classes 4 --inputs 5 > /dev/null || { echo "generator failed"; exit 1; }
 config() {  # NAME [extra lines]: $tmp/NAME.ini writing $tmp/good.h5 unless the extra lines say
-  cat > "$tmp/$1.ini" <<EOC
-[sweep]
-roots = $tmp/tree
-include = run_*/step_*.npy
-path_regex = ^(?<run>[^/]+)/step_(?<step>[0-9]+)\.npy\$
-labels = $tmp/tree/labels.npy
-store = $tmp/good.h5
-${2:-}
-[quantities]
-compute = DSE,DSMI,CSE
-sigma = 4
-EOC
+  tree_config "$1" "$tmp/good.h5" DSE,DSMI,CSE "${2:-}"
 }
 
 # ---- 1. pre-flight --------------------------------------------------------

@@ -40,7 +40,8 @@ int dse_bulge_chase(size_t n, int kd, void *band, void *d, void *e, int threads,
                     dse_err_t *err);
 
 /* Local. Bytes dse_bulge_chase allocates besides the band (the Householder
- * vectors and scalars, each thread's scratch). */
+ * vectors and scalars, each thread's scratch) when given `threads` (clamped
+ * to 1..64 as it does). */
 size_t dse_bulge_chase_workspace_bytes(size_t n, int kd, int threads, int single);
 
 #endif

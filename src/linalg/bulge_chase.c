@@ -57,14 +57,20 @@ static void task_geometry(int n, int kd, int sweep, int task, int *type, int *st
         *last = *st >= *ed - 1 && *ed == n;
 }
 
+/* Spins (with the CPU's pause hint), yielding the core every 128 looks so
+ * that more threads than cores still progress. */
 static void wait_until(_Atomic uint64_t *position, uint64_t needed)
 {
     unsigned spins = 0;
-    while (atomic_load_explicit(position, memory_order_acquire) < needed)
+    while (atomic_load_explicit(position, memory_order_acquire) < needed) {
+#if defined(__x86_64__) || defined(__i386__)
+        __builtin_ia32_pause();
+#endif
         if (++spins >= 128) {
             spins = 0;
             sched_yield();
         }
+    }
 }
 
 static void run_task(const chase_t *c, int type, int st, int ed, int sweep, void *scratch)
@@ -164,10 +170,16 @@ static size_t scratch_stride(int kd, size_t elem)
     return (bytes + 63) / 64 * 64;
 }
 
+/* The threads a chase runs on: 1 to 64 (the caller's count, clamped). */
+static int clamp_threads(int threads)
+{
+    return threads < 1 ? 1 : threads > 64 ? 64 : threads;
+}
+
 size_t dse_bulge_chase_workspace_bytes(size_t n, int kd, int threads, int single)
 {
     size_t elem = single ? sizeof(float) : sizeof(double);
-    if (threads < 1) threads = 1;
+    threads = clamp_threads(threads);
     return 4 * n * elem + (size_t)threads * (scratch_stride(kd, elem) + sizeof(progress_t)) + 128;
 }
 
@@ -199,8 +211,7 @@ int dse_bulge_chase(size_t n, int kd, void *band, void *d, void *e, int threads,
         copy_tridiagonal(n, kd, band, d, e, elem, lda);
         return DSE_OK;
     }
-    if (threads < 1) threads = 1;
-    if (threads > 64) threads = 64;
+    threads = clamp_threads(threads);
     if ((size_t)threads > n - 1) threads = (int)(n - 1);
     /* The bulge's room below the band starts zero. */
     char *b = band;
@@ -211,6 +222,7 @@ int dse_bulge_chase(size_t n, int kd, void *band, void *d, void *e, int threads,
     chase_t c = {.n = bn, .kd = kd, .lda = lda, .single = single, .band = band};
     c.ib = ilaenv2stage_(&two, single ? "SSYTRD_SB2ST" : "DSYTRD_SB2ST", "N", &bn, &kd, &none,
                          &none, 12, 1);
+    if (c.ib < 1) c.ib = 1; /* only sized V for eigenvectors: unused with WANTZ false */
     c.ldv = kd + c.ib;
     c.scratch_stride = scratch_stride(kd, elem);
     char *mem = DSE_MALLOC(dse_bulge_chase_workspace_bytes(n, kd, threads, single), 1, err);
@@ -240,8 +252,9 @@ int dse_bulge_chase(size_t n, int kd, void *band, void *d, void *e, int threads,
     atomic_store_explicit(&c.go, 1, memory_order_release);
     workers[0] = (worker_t){&c, 0};
     chase_sweeps(&workers[0]);
+    int join_failed = 0;
     for (int t = 1; t <= started; ++t)
-        pthread_join(ids[t], NULL);
+        join_failed |= pthread_join(ids[t], NULL) != 0;
 
     char *dd = d, *ee = e;
     for (size_t i = 0; i < n; ++i) {
@@ -249,5 +262,7 @@ int dse_bulge_chase(size_t n, int kd, void *band, void *d, void *e, int threads,
         if (i + 1 < n) memcpy(ee + i * elem, b + (i * (size_t)lda + 1) * elem, elem);
     }
     free(mem);
+    if (join_failed)
+        return DSE_RAISE(err, DSE_EINTERNAL, "bulge chasing: pthread_join failed (N = %zu)", n);
     return DSE_OK;
 }

@@ -54,7 +54,8 @@ static int make_plan(int n, int single, void *A, plan_t *p, dse_err_t *err)
                          "%csytrd_sy2sb workspace query failed for N = %d "
                          "(info = %d, kd = %d)",
                          single ? 's' : 'd', n, info, p->kd);
-    p->lwork = (single ? (int)qf : (int)qd) + 1;
+    /* The float query rounds; a little over it is safe. */
+    p->lwork = (int)((single ? (double)qf : qd) * (1 + 1e-6)) + 1;
     return DSE_OK;
 }
 
