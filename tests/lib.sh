@@ -8,8 +8,8 @@
 #                         the sweep tests' arguments: sets mpiexec, bin, gen and
 #                         tmp (emptied, its physical path), exports
 #                         OPENBLAS_NUM_THREADS=1 and an empty DSE_TEST_SLOW_IO
-#   tree_config NAME STORE QUANTITIES [SWEEP_LINES [QUANTITIES_LINES]]
-#                         a sweep config over $tmp/tree (below)
+#   sweep_config INI TREE STORE QUANTITIES SIGMA [SWEEP_LINES [QUANTITIES_LINES]]
+#                         a sweep config over a generated tree (below)
 passed=0 failed=0
 ok() { passed=$((passed + 1)); }
 bad() { failed=$((failed + 1)); echo "FAILED: $*" >&2; }
@@ -29,23 +29,23 @@ need_numpy() {
   echo "SKIPPED: numpy cannot be imported by python3 (Debian: python3-numpy)"
   exit 77
 }
-# tree_config NAME STORE QUANTITIES [SWEEP_LINES [QUANTITIES_LINES]]: writes
-# $tmp/NAME.ini, a sweep over the generated tree $tmp/tree (run_*/step_*.npy,
-# labels tree/labels.npy) into STORE, computing QUANTITIES at sigma 4, the
-# extra lines added to [sweep] and [quantities].
-tree_config() {
-  cat > "$tmp/$1.ini" <<EOC
+# sweep_config INI TREE STORE QUANTITIES SIGMA [SWEEP_LINES [QUANTITIES_LINES]]:
+# writes INI, a sweep over a tree made by `dse_gen tree` (TREE/run_*/step_*.npy,
+# labels TREE/labels.npy) into STORE, computing QUANTITIES at SIGMA, the extra
+# lines added to [sweep] and [quantities].
+sweep_config() {
+  cat > "$1" <<EOC
 [sweep]
-roots = $tmp/tree
+roots = $2
 include = run_*/step_*.npy
 path_regex = ^(?<run>[^/]+)/step_(?<step>[0-9]+)\.npy\$
-labels = $tmp/tree/labels.npy
-store = $2
-${4:-}
+labels = $2/labels.npy
+store = $3
+${6:-}
 [quantities]
-compute = $3
-sigma = 4
-${5:-}
+compute = $4
+sigma = $5
+${7:-}
 EOC
 }
 # sweep_test_args MPIEXEC DSESWEEP DSE_GEN TMPDIR (see the top).

@@ -26,7 +26,7 @@ sweep_test_args "$@"
 mpi() { "$mpiexec" --oversubscribe --allow-run-as-root -x OPENBLAS_NUM_THREADS -x DSE_TEST_SLOW_IO "$@"; }
 "$gen" tree --out "$tmp/tree" --runs 2 --steps 3 --n 120 --d 8 --classes 4 > /dev/null
 config() {  # NAME [extra lines] -> $tmp/NAME.ini, store $tmp/NAME.h5
-  tree_config "$1" "$tmp/$1.h5" DSE,DSMI,CSE "${2:-}"
+  sweep_config "$tmp/$1.ini" "$tmp/tree" "$tmp/$1.h5" DSE,DSMI,CSE 4 "${2:-}"
 }
 config ref
 mpi -n 2 "$bin" run "$tmp/ref.ini" -q > /dev/null || bad "reference run"

@@ -19,18 +19,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 "$gen" tree --out "$tmp/tree" --runs 3 --steps 3 --n 200 --d 16 --classes 4 >/dev/null || { echo "generator failed"; exit 1; }
 head -c 300 "$tmp/tree/run_c/step_001.npy" > "$tmp/tree/run_c/step_004.npy"  # truncated
-cat > "$tmp/sweep.ini" <<EOC
-[sweep]
-roots = $tmp/tree
-include = run_*/step_*.npy
-path_regex = ^(?<run>[^/]+)/step_(?<step>[0-9]+)\.npy\$
-labels = $tmp/tree/labels.npy
-store = $tmp/s.h5
-[quantities]
-compute = DSE,DSMI,CSE,RankMe
-sigma = 4
-t = 1,2
-EOC
+sweep_config "$tmp/sweep.ini" "$tmp/tree" "$tmp/s.h5" DSE,DSMI,CSE,RankMe 4 "" "t = 1,2"
 "$mpiexec" --oversubscribe --allow-run-as-root -x OPENBLAS_NUM_THREADS=1 -n 2 "$bin" run -q "$tmp/sweep.ini" \
   2>"$tmp/run.err"
 check_eq "sweep exit status (3: one file failed)" 3 $?

@@ -21,7 +21,7 @@ export DSESWEEP=$bin OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 O
 
 "$gen" tree --out "$tmp/tree" --runs 2 --steps 3 --n 1000 --d 32 --classes 4
 config() {  # NAME -> config with store $tmp/NAME.h5
-  tree_config "$1" "$tmp/$1.h5" DSE,DSMI,CSE,RankMe "" "t = 1,2
+  sweep_config "$tmp/$1.ini" "$tmp/tree" "$tmp/$1.h5" DSE,DSMI,CSE,RankMe 4 "" "t = 1,2
 repetitions = 8"
   echo "$tmp/$1.ini"
 }

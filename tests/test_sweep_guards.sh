@@ -21,7 +21,7 @@ mpi() { local np=$1; shift; "$mpiexec" -q --oversubscribe --allow-run-as-root -x
 "$gen" tree --out "$tmp/tree" --runs 2 --steps 2 --n 600 --d 8 --classes 4 --inputs 5 > /dev/null || { echo "generator failed"; exit 1; }
 "$gen" tree --out "$tmp/short" --runs 1 --steps 1 --n 590 --d 8 --classes 4 --inputs 5 > /dev/null || { echo "generator failed"; exit 1; }
 config() {  # NAME [extra lines]: $tmp/NAME.ini writing $tmp/good.h5 unless the extra lines say
-  tree_config "$1" "$tmp/good.h5" DSE,DSMI,CSE "${2:-}"
+  sweep_config "$tmp/$1.ini" "$tmp/tree" "$tmp/good.h5" DSE,DSMI,CSE 4 "${2:-}"
 }
 
 # ---- 1. pre-flight --------------------------------------------------------
@@ -68,18 +68,7 @@ row = data[:8 * (4 if b"'<f4'" in head else 8)]
 open(sys.argv[1], 'wb').write(head + row * (len(data) // len(row)))  # every row the first
 EOP
 rules_config() {  # NAME STORE
-  cat > "$tmp/$1.ini" <<EOC
-[sweep]
-roots = $tmp/deg
-include = run_*/step_*.npy
-path_regex = ^(?<run>[^/]+)/step_(?<step>[0-9]+)\.npy\$
-labels = $tmp/deg/labels.npy
-store = $2
-[quantities]
-compute = DSE,DSMI,CSE
-sigma = 4, median, knn:5
-t = 1
-EOC
+  sweep_config "$tmp/$1.ini" "$tmp/deg" "$2" DSE,DSMI,CSE "4, median, knn:5" "" "t = 1"
 }
 deg=$tmp/deg/run_a/step_001.npy
 # check_rules CSV WHAT: the degenerate checkpoint's rows under each rule, and the normal one's.

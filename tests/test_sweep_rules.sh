@@ -21,18 +21,7 @@ sweep_test_args "$@"
 mpi() { local np=$1; shift; "$mpiexec" --oversubscribe --allow-run-as-root -x OPENBLAS_NUM_THREADS=1 -n "$np" "$@"; }
 "$gen" tree --out "$tmp/tree" --runs 2 --steps 2 --n 200 --d 8 --classes 4 > /dev/null || { echo "generator failed"; exit 1; }
 for np in 1 2; do
-  cat > "$tmp/s$np.ini" <<EOC
-[sweep]
-roots = $tmp/tree
-include = run_*/step_*.npy
-path_regex = ^(?<run>[^/]+)/step_(?<step>[0-9]+)\.npy\$
-labels = $tmp/tree/labels.npy
-store = $tmp/s$np.h5
-[quantities]
-compute = DSE,DSMI
-sigma = 4, median, knn:5
-t = 1,2
-EOC
+  sweep_config "$tmp/s$np.ini" "$tmp/tree" "$tmp/s$np.h5" DSE,DSMI "4, median, knn:5" "" "t = 1,2"
   mpi "$np" "$bin" run -q "$tmp/s$np.ini" > "$tmp/run$np.out" 2>&1 && ok || bad "run on $np ranks: $(cat "$tmp/run$np.out")"
   "$bin" export "$tmp/s$np.h5" > "$tmp/s$np.csv" || bad "export s$np"
 done
