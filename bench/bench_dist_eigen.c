@@ -5,7 +5,7 @@
  *   mpiexec -n P bench_dist_eigen N [D] [solver] [nb] [repeats]
  *
  * solver: lapack (rank 0 alone), auto (the tuned group driver), or a group
- * driver: pdsyev, pdsyevd, elpa1, elpa2, pssyev (float32). repeats (default
+ * driver: pdsyev, pdsyevd, elpa1, elpa2, dist_2stage, pssyev (float32). repeats (default
  * 1): the eigensolve is timed that many times on fresh copies of the same
  * kernel and the minimum is printed. Prints one line: solver, N, D, ranks,
  * grid, the load average, seconds per phase.

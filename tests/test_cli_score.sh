@@ -38,7 +38,7 @@ expect 2 "dsesweep score: --tol must be a number > 0 (got '0')$hint" -- score "$
 expect 2 "dsesweep score: --tol must be a number > 0 (got '-0.5')$hint" -- score "$z" --tol -0.5
 expect 2 "dsesweep score: --method must be auto, exact or bounded (got 'lanczos')$hint" -- score "$z" --method lanczos
 expect 2 "dsesweep score: --max-k must be an integer in [64, 1e+09] (got '10')$hint" -- score "$z" --max-k 10
-expect 2 "dsesweep score: --driver must be auto or one of dsyevd, dsyevr, dsyevd_2stage, elpa1, elpa2, pdsyev, pdsyevd (got 'magma')$hint" -- score "$z" --driver magma
+expect 2 "dsesweep score: --driver must be auto or one of dsyevd, dsyevr, dsyevd_2stage, elpa1, elpa2, pdsyev, pdsyevd, dist_2stage (got 'magma')$hint" -- score "$z" --driver magma
 expect 2 "dsesweep score: driver elpa2 is float64; precision float32 solves with the fastest float32 driver tune measured (ssyevd or ssyevd_2stage on one rank, pssyev on a group; leave the driver auto)$hint" -- score "$z" --driver elpa2 --precision float32
 expect 2 "dsesweep score: --precision must be float64 or float32 (got 'float16')$hint" -- score "$z" --precision float16
 expect 2 "dsesweep score: unknown or incomplete option '--frobnicate'$hint" -- score "$z" --frobnicate

@@ -1,5 +1,6 @@
 /* test_dist_eigen.c — distributed kernels and every group eigensolver
- * (pdsyev, pdsyevd, ELPA1, ELPA2, AUTO, and float32 pssyev) against the serial path.
+ * (pdsyev, pdsyevd, ELPA1, ELPA2, dist_2stage, AUTO, and float32 pssyev) against the serial
+ * path.
  *
  * usage: mpiexec -n P test_dist_eigen ORACLE_DIR TMPDIR
  * For every grid with nprow * npcol == P (1x2, 2x1, 1x3, 3x1, 2x2, 1x4, ...),
@@ -17,6 +18,7 @@
 
 #include "check_mpi.h"
 #include "dsesweep/dist.h"
+#include "dsesweep/dist_two_stage.h"
 #include "dsesweep/interval.h"
 #include "dsesweep/measure.h"
 #include "dsesweep/npy.h"
@@ -83,6 +85,16 @@ static void compare_driver(const char *label, const double *z, size_t n, size_t 
         dse_eigen_driver_scope(driver) & DSE_EIGEN_FLOAT32 ? dse_interval_float32_radius(n) : 1e-10;
     CHECK_ABS(worst, 0.0, tol, what);
     if (world_rank == 0) printf("  %-60s %.2e\n", what, worst);
+    if (st.driver == DSE_EIGEN_DIST_2STAGE) {
+        /* The memory model (rank 0's, the largest; its chasing on at most one
+         * thread per rank) bounds every rank's allocation and is rank 0's. */
+        double model = dse_dist_two_stage_workspace_bytes(n, nb, L.mloc, g->size);
+        CHECK((double)st.bytes_local <= model, "%s: rank %d allocated %zu bytes, model %.0f", what,
+              world_rank, st.bytes_local, model);
+        if (world_rank == 0)
+            CHECK((double)st.bytes_local >= 0.99 * model, "%s: rank 0 allocated %zu, model %.0f",
+                  what, st.bytes_local, model);
+    }
     /* Matrix-entry DSE from the distributed blocks. */
     double me_ref, me;
     CHECK(dse_measure_matrix_entry(n, d, z, sigma, &me_ref, &err) == DSE_OK, "%s", err.msg);
@@ -102,9 +114,9 @@ static void compare_driver(const char *label, const double *z, size_t n, size_t 
 static void compare_grid(const char *label, const double *z, size_t n, size_t d, double sigma,
                          int nprow, int npcol, int nb)
 {
-    static const dse_eigen_driver_t drivers[] = {DSE_EIGEN_AUTO,    DSE_EIGEN_PDSYEV,
-                                                 DSE_EIGEN_PDSYEVD, DSE_EIGEN_ELPA1,
-                                                 DSE_EIGEN_ELPA2,   DSE_EIGEN_PSSYEV};
+    static const dse_eigen_driver_t drivers[] = {
+        DSE_EIGEN_AUTO,  DSE_EIGEN_PDSYEV, DSE_EIGEN_PDSYEVD,    DSE_EIGEN_ELPA1,
+        DSE_EIGEN_ELPA2, DSE_EIGEN_PSSYEV, DSE_EIGEN_DIST_2STAGE};
     for (size_t k = 0; k < sizeof drivers / sizeof drivers[0]; ++k)
         compare_driver(label, z, n, d, sigma, nprow, npcol, nb, drivers[k]);
 }
@@ -240,6 +252,10 @@ int main(int argc, char **argv)
         compare_driver("blobs sigma 10", blobs.data, blobs.rows, blobs.cols, 10.0, nprow, npcol, 8,
                        DSE_EIGEN_AUTO);
         compare_grid("duplicated (singular K)", dup, nd, d2, 1.0, nprow, npcol, 16);
+        /* dsesweep's distributed two-stage with many panels: band width 8
+         * (= nb), and 7, which no grid's blocks divide N = 700 by. */
+        compare_driver("large", big, n3, d2, 1.0, nprow, npcol, 8, DSE_EIGEN_DIST_2STAGE);
+        compare_driver("large", big, n3, d2, 1.0, nprow, npcol, 7, DSE_EIGEN_DIST_2STAGE);
     }
     free(dup);
     test_shards_are_partial(big, n3, d2);

@@ -58,7 +58,7 @@ int dse_dist_kernel(const dse_group_t *g, const dse_layout_t *L, size_t d, dse_r
 
 /* Collective on g. All eigenvalues of the distributed symmetric matrix A
  * (both triangles set; destroyed) into w (n, every rank), descending, with
- * a group driver: pdsyev, pdsyevd, elpa1 or elpa2 (a one-rank driver
+ * a group driver: pdsyev, pdsyevd, elpa1, elpa2 or dist_2stage (a one-rank driver
  * means AUTO: dse_dist_choose_driver); AUTO is the tuning table's choice for n on g->size ranks,
  * made by the group's rank 0 and broadcast, so the ranks never disagree. ELPA2 takes the table's
  * kernel. info > 0 is reported with the matrix size. */

@@ -26,7 +26,8 @@ typedef enum dse_eigen_driver {
     DSE_EIGEN_ELPA2,
     DSE_EIGEN_PDSYEV,
     DSE_EIGEN_PDSYEVD,
-    DSE_EIGEN_DRIVERS, /* the float64 drivers (AUTO included): what AUTO chooses from */
+    DSE_EIGEN_DIST_2STAGE, /* dist_two_stage.h */
+    DSE_EIGEN_DRIVERS,     /* the float64 drivers (AUTO included): what AUTO chooses from */
     DSE_EIGEN_FLOAT32_AUTO = DSE_EIGEN_DRIVERS, /* the tuned float32 driver for the size */
     DSE_EIGEN_SSYEVD,
     DSE_EIGEN_SSYEVD_2STAGE,

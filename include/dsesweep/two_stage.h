@@ -33,6 +33,16 @@
  * reported with the step and the matrix size. */
 int dse_two_stage_eigenvalues(size_t n, void *A, void *w, int single, dse_err_t *err);
 
+/* Local; starts threads - 1 POSIX threads (bulge_chase.h). The last two
+ * steps alone: the eigenvalues, ascending, of the symmetric band of order n
+ * and width kd in `band` (lower storage, ld dse_bulge_chase_ld(kd);
+ * destroyed) into w (n), with e (n) as scratch, all caller-owned; doubles or
+ * floats as single says. The chasing runs on `threads` threads with the
+ * process-wide OpenBLAS thread count at 1 (restored after). The group
+ * driver dist_2stage (dist_two_stage.h) ends with it. */
+int dse_two_stage_band_eigenvalues(size_t n, int kd, void *band, void *w, void *e, int threads,
+                                   int single, dse_err_t *err);
+
 /* Local. The band width kd the first step reduces an order-n matrix to:
  * LAPACK's 32 up to N = 6000, 64 up to 10000, 96 above (measured,
  * two_stage.c). */

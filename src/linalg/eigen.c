@@ -32,6 +32,7 @@ static const struct {
     [DSE_EIGEN_ELPA2] = {"elpa2", DSE_EIGEN_ONE_RANK | DSE_EIGEN_GROUP},
     [DSE_EIGEN_PDSYEV] = {"pdsyev", DSE_EIGEN_GROUP},
     [DSE_EIGEN_PDSYEVD] = {"pdsyevd", DSE_EIGEN_GROUP},
+    [DSE_EIGEN_DIST_2STAGE] = {"dist_2stage", DSE_EIGEN_GROUP},
     [DSE_EIGEN_FLOAT32_AUTO] = {"float32",
                                 DSE_EIGEN_ONE_RANK | DSE_EIGEN_GROUP | DSE_EIGEN_FLOAT32},
     [DSE_EIGEN_SSYEVD] = {"ssyevd", DSE_EIGEN_ONE_RANK | DSE_EIGEN_FLOAT32},

@@ -98,12 +98,24 @@ int dse_two_stage_eigenvalues(size_t n, void *A, void *w, int single, dse_err_t 
         return DSE_RAISE(err, DSE_ELAPACK, "%csytrd_sy2sb failed on an N = %zu matrix (info = %d)",
                          single ? 's' : 'd', n, info);
     }
-    /* The bulge chasing on this process's threads, OpenBLAS at one thread
+    int rc =
+        dse_two_stage_band_eigenvalues(n, p.kd, ab, w, e, dse_tune_blas_threads(), single, err);
+    free(mem);
+    return rc;
+}
+
+int dse_two_stage_band_eigenvalues(size_t n, int kd, void *band, void *w, void *e, int threads,
+                                   int single, dse_err_t *err)
+{
+    if (n == 0) return DSE_OK;
+    int bn, info = 0;
+    DSE_TRY(dse_to_blas_int(n, &bn, "N", err));
+    /* The bulge chasing on its own threads, OpenBLAS at one thread
      * meanwhile (its kernels' BLAS calls are small). */
-    int threads = dse_tune_blas_threads();
+    int blas_threads = dse_tune_blas_threads();
     dse_tune_set_blas_threads(1);
-    int rc = dse_bulge_chase(n, p.kd, ab, w, e, threads, single, err);
-    dse_tune_set_blas_threads(threads);
+    int rc = dse_bulge_chase(n, kd, band, w, e, threads, single, err);
+    dse_tune_set_blas_threads(blas_threads);
     if (rc == DSE_OK) {
         if (single)
             ssterf_(&bn, w, e, &info);
@@ -114,6 +126,5 @@ int dse_two_stage_eigenvalues(size_t n, void *A, void *w, int single, dse_err_t 
                            single ? 's' : 'd', n, info,
                            info > 0 ? ": eigenvalues did not converge" : ": bad argument (a bug)");
     }
-    free(mem);
     return rc;
 }

@@ -32,4 +32,12 @@ void pssyev_(const char *jobz, const char *uplo, const int *n, float *a, const i
              const int *descz, float *work, const int *lwork, int *info, size_t jobz_len,
              size_t uplo_len);
 
+/* The ScaLAPACK routines of dsesweep's distributed two-stage reduction
+ * (dist_two_stage.c). */
+void pdgeqrf_(const int *m, const int *n, double *a, const int *ia, const int *ja, const int *desca,
+              double *tau, double *work, const int *lwork, int *info);
+void pdlacpy_(const char *uplo, const int *m, const int *n, const double *a, const int *ia,
+              const int *ja, const int *desca, double *b, const int *ib, const int *jb,
+              const int *descb, size_t uplo_len);
+
 #endif

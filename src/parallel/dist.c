@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "blacs.h"
+#include "dsesweep/dist_two_stage.h"
 #include "dsesweep/elpa.h"
 #include "dsesweep/entropy.h"
 #include "dsesweep/kernel.h"
@@ -467,6 +468,10 @@ int dse_dist_eigvals_kernel(const dse_group_t *g, const dse_layout_t *L, double 
             st->bytes_local +=
                 (size_t)dse_elpa_workspace_bytes(L->n, L->nb, L->mloc, L->nloc, stage);
         rc = dse_elpa_eigenvalues(g->comm, &lay, A, w, stage, elpa_kernel, err);
+    } else if (driver == DSE_EIGEN_DIST_2STAGE) {
+        size_t bytes = 0;
+        rc = dse_dist_two_stage_eigenvalues(g, L, A, w, &bytes, err);
+        if (st) st->bytes_local += bytes;
     } else if (driver == DSE_EIGEN_PSSYEV) {
         rc = pssyev_eigvals(g, L, A, w, st, err);
     } else {
@@ -499,7 +504,8 @@ static double pdsyevr_workspace_model(size_t n, int nprow, int npcol, int nb)
 
 /* The group eigensolver's workspace per rank, bytes: pdsyev's model above
  * (an upper bound of its query), pdsyevd's plus its eigenvector matrix,
- * ELPA's from elpa.h. */
+ * ELPA's from elpa.h, dist_2stage's from dist_two_stage.h (its rank 0,
+ * chasing on at most one thread per group rank). */
 static double group_workspace(dse_eigen_driver_t driver, size_t n, int nprow, int npcol, int nb)
 {
     double mloc = fmin(ceil((double)n / nb / nprow) * nb, (double)n);
@@ -509,6 +515,8 @@ static double group_workspace(dse_eigen_driver_t driver, size_t n, int nprow, in
     case DSE_EIGEN_ELPA2:
         return dse_elpa_workspace_bytes((int)n, nb, (int)mloc, (int)nloc,
                                         driver == DSE_EIGEN_ELPA1 ? 1 : 2);
+    case DSE_EIGEN_DIST_2STAGE:
+        return dse_dist_two_stage_workspace_bytes(n, nb, (int)mloc, nprow * npcol);
     case DSE_EIGEN_PDSYEVD:
         return pdsyevr_workspace_model(n, nprow, npcol, nb) + 8.0 * mloc * nloc;
     case DSE_EIGEN_PSSYEV: /* float32: half of pdsyev's, and the float eigenvalues */
