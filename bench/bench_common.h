@@ -1,7 +1,7 @@
 /* bench_common.h — what the one-node benchmark programs share: a monotonic
  * clock, the load average printed beside every figure, and the node's
- * dgemm/sgemm rate (the floor of a dense eigensolve). Header-only: each
- * benchmark is one program. */
+ * dgemm/sgemm rate (the floor of a dense eigensolve), and the benchmark
+ * kernel. Header-only: each benchmark is one program. */
 #ifndef DSESWEEP_BENCH_COMMON_H
 #define DSESWEEP_BENCH_COMMON_H
 
@@ -9,6 +9,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
+
+#include "dsesweep/kernel.h"
+#include "dsesweep/rng.h"
 
 static inline double now(void)
 {
@@ -53,6 +56,27 @@ static inline double gemm_rate(int n, int single)
     free(af);
     free(cf);
     return best;
+}
+
+/* The benchmarks' matrix: the anisotropic kernel (sigma 1, lower triangle)
+ * of n seeded uniform points in d dimensions into K (n x n, caller-owned).
+ * Returns 0, or 1 after printing the error. */
+static inline int random_kernel_lower(size_t n, size_t d, double *K)
+{
+    double *z = malloc(n * d * sizeof *z);
+    if (!z) {
+        fprintf(stderr, "out of memory for %zu x %zu points\n", n, d);
+        return 1;
+    }
+    dse_rng_t rng;
+    dse_rng_init(&rng, 1, 0, n, 0);
+    for (size_t i = 0; i < n * d; ++i)
+        z[i] = (double)(dse_rng_next(&rng) >> 11) / 9007199254740992.0;
+    dse_err_t err;
+    int rc = dse_kernel_build_lower(n, d, z, 1.0, K, &err);
+    free(z);
+    if (rc != DSE_OK) fprintf(stderr, "%s\n", err.msg);
+    return rc != DSE_OK;
 }
 
 #endif

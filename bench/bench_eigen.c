@@ -26,8 +26,6 @@
 
 #include "bench_common.h"
 #include "dsesweep/eigen.h"
-#include "dsesweep/kernel.h"
-#include "dsesweep/rng.h"
 
 int main(int argc, char **argv)
 {
@@ -56,17 +54,10 @@ int main(int argc, char **argv)
     int status = 0;
     for (size_t c = 0; c < count && !status; ++c) {
         size_t n = argc > 1 ? strtoul(argv[c + 1], NULL, 10) : defaults[c], d = 64;
-        double *z = malloc(n * d * sizeof *z), *K = malloc(n * n * sizeof *K);
-        double *A = malloc(n * n * sizeof *A), *w = malloc(n * sizeof *w);
-        dse_rng_t rng;
-        dse_rng_init(&rng, 1, 0, n, 0);
-        for (size_t i = 0; i < n * d; ++i)
-            z[i] = (double)(dse_rng_next(&rng) >> 11) / 9007199254740992.0;
+        double *K = malloc(n * n * sizeof *K), *A = malloc(n * n * sizeof *A);
+        double *w = malloc(n * sizeof *w);
+        if (random_kernel_lower(n, d, K)) return 1;
         dse_err_t err;
-        if (dse_kernel_build_lower(n, d, z, 1.0, K, &err) != DSE_OK) {
-            fprintf(stderr, "%s\n", err.msg);
-            return 1;
-        }
         double t[DSE_EIGEN_ALL_DRIVERS], load = load_average(), best_t = 0;
         dse_eigen_driver_t best = DSE_EIGEN_AUTO;
         for (int k = 0; k < nd && !status; ++k) {
@@ -91,7 +82,6 @@ int main(int argc, char **argv)
         printf("  %-14s %-14s %.2f\n", dse_eigen_driver_name(best),
                dse_eigen_driver_name(dse_eigen_choose(n)), load);
         fflush(stdout);
-        free(z);
         free(K);
         free(A);
         free(w);

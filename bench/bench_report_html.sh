@@ -26,18 +26,8 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1
 "$build/dse_gen" tree --out "$tmp/tree" --runs "$runs" --steps "$steps" --n 200 --d 16 >/dev/null
-cat > "$tmp/sweep.ini" <<EOC
-[sweep]
-roots = $tmp/tree
-include = run_*/step_*.npy
-path_regex = ^(?<run>[^/]+)/step_(?<step>[0-9]+)\.npy\$
-labels = $tmp/tree/labels.npy
-store = $tmp/s.h5
-[quantities]
-compute = DSE,DSMI,CSE,RankMe
-sigma = 4, median
-t = 1,2
-EOC
+source "$here/tests/lib.sh"  # sweep_config: the tests' sweep config
+sweep_config "$tmp/sweep.ini" "$tmp/tree" "$tmp/s.h5" DSE,DSMI,CSE,RankMe "4, median" "" "t = 1,2"
 mpiexec -n "$RANKS" -x OPENBLAS_NUM_THREADS=1 "$build/dsesweep" run -q "$tmp/sweep.ini"
 ls "$tmp/tree" | grep '^run_' | awk 'BEGIN { srand(1); print "model,top1,param_count" }
   { printf "%s,%.3f,%.2f\n", $1, 50 + 40 * rand(), 10 + 500 * rand() }' > "$tmp/meta.csv"

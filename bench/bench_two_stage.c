@@ -33,8 +33,6 @@
 #include "bench_common.h"
 #include "lapack_two_stage.h"
 #include "dsesweep/bulge_chase.h"
-#include "dsesweep/kernel.h"
-#include "dsesweep/rng.h"
 #include "dsesweep/tune.h"
 #include "dsesweep/two_stage.h"
 
@@ -121,17 +119,8 @@ int main(int argc, char **argv)
            "load");
     for (size_t c = 0; c < count; ++c) {
         size_t n = argc > 1 ? strtoul(argv[c + 1], NULL, 10) : defaults[c], dim = 64;
-        double *z = malloc(n * dim * sizeof *z), *K = malloc(n * n * sizeof *K);
-        double *A = malloc(n * n * sizeof *A);
-        dse_rng_t rng;
-        dse_rng_init(&rng, 1, 0, n, 0);
-        for (size_t i = 0; i < n * dim; ++i)
-            z[i] = (double)(dse_rng_next(&rng) >> 11) / 9007199254740992.0;
-        dse_err_t err;
-        if (dse_kernel_build_lower(n, dim, z, 1.0, K, &err) != DSE_OK) {
-            fprintf(stderr, "%s\n", err.msg);
-            return 1;
-        }
+        double *K = malloc(n * n * sizeof *K), *A = malloc(n * n * sizeof *A);
+        if (random_kernel_lower(n, dim, K)) return 1;
         double best[5] = {0, 0, 0, 0, 0}, load = load_average();
         int kd = 0;
         for (int r = 0; r < repeats; ++r) {
@@ -149,7 +138,6 @@ int main(int argc, char **argv)
                kd, best[0], best[1], best[2], best[3], best[4], best[0] + best[1] + best[4],
                best[0] + best[3] + best[4], flops / best[0] / 1e9, flops / dg / 1e9, load);
         fflush(stdout);
-        free(z);
         free(K);
         free(A);
     }

@@ -8,7 +8,8 @@
 # (the *_np3 and *_np4 variants are left out; pass -E '^$' to run them too).
 # The pip_* tests are left out as well: each compiles its own copy of the
 # tree with pip (setup.py's CMake build, not sanitized) and runs only that
-# copy, so nothing sanitized would run. The Python tests run python3 with the
+# copy, so nothing sanitized would run; and so is the label `long` (integrity
+# with 60 double submits instead of 12). The Python tests run python3 with the
 # ASan runtime preloaded (tests/python/run_pytest.sh).
 # Any ASan or UBSan report fails the test that made it (UBSan halts on the
 # first error). LeakSanitizer suppresses only what Open MPI and the libraries
@@ -38,5 +39,5 @@ export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 export LSAN_OPTIONS=suppressions=$here/tests/sanitizers/lsan.supp:print_suppressions=0
 cd "$build"
 args=("$@")
-[ ${#args[@]} -gt 0 ] || args=(-E '_np[34]$|^pip_')
+[ ${#args[@]} -gt 0 ] || args=(-E '_np[34]$|^pip_' -LE long)
 ctest --output-on-failure --timeout 900 "${args[@]}"

@@ -183,7 +183,8 @@ size_t dse_bulge_chase_workspace_bytes(size_t n, int kd, int threads, int single
     return 4 * n * elem + (size_t)threads * (scratch_stride(kd, elem) + sizeof(progress_t)) + 128;
 }
 
-/* kd <= 1 or n <= 2: the band is already tridiagonal (or diagonal). */
+/* The diagonal and subdiagonal of a tridiagonal band (kd <= 1 or n <= 2,
+ * or after the chasing; kd = 0: the subdiagonal is zero). */
 static void copy_tridiagonal(size_t n, int kd, const char *band, char *d, char *e, size_t elem,
                              int lda)
 {
@@ -256,11 +257,7 @@ int dse_bulge_chase(size_t n, int kd, void *band, void *d, void *e, int threads,
     for (int t = 1; t <= started; ++t)
         join_failed |= pthread_join(ids[t], NULL) != 0;
 
-    char *dd = d, *ee = e;
-    for (size_t i = 0; i < n; ++i) {
-        memcpy(dd + i * elem, b + i * (size_t)lda * elem, elem);
-        if (i + 1 < n) memcpy(ee + i * elem, b + (i * (size_t)lda + 1) * elem, elem);
-    }
+    copy_tridiagonal(n, kd, band, d, e, elem, lda); /* chased: now tridiagonal */
     free(mem);
     if (join_failed)
         return DSE_RAISE(err, DSE_EINTERNAL, "bulge chasing: pthread_join failed (N = %zu)", n);
