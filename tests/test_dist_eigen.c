@@ -24,6 +24,7 @@
 #include "dsesweep/npy.h"
 #include "dsesweep/rng.h"
 #include "dsesweep/source.h"
+#include "dsesweep/tune.h"
 
 static int world_rank, world_size;
 
@@ -86,9 +87,11 @@ static void compare_driver(const char *label, const double *z, size_t n, size_t 
     CHECK_ABS(worst, 0.0, tol, what);
     if (world_rank == 0) printf("  %-60s %.2e\n", what, worst);
     if (st.driver == DSE_EIGEN_DIST_2STAGE) {
-        /* The memory model (rank 0's, the largest; its chasing on at most one
-         * thread per rank) bounds every rank's allocation and is rank 0's. */
-        double model = dse_dist_two_stage_workspace_bytes(n, nb, L.mloc, g->size);
+        /* The memory model (rank 0's, the largest; its chasing on at most
+         * each rank's BLAS threads) bounds every rank's allocation and is
+         * rank 0's. */
+        double model =
+            dse_dist_two_stage_workspace_bytes(n, nb, L.mloc, g->size * dse_tune_blas_threads());
         CHECK((double)st.bytes_local <= model, "%s: rank %d allocated %zu bytes, model %.0f", what,
               world_rank, st.bytes_local, model);
         if (world_rank == 0)
@@ -256,6 +259,13 @@ int main(int argc, char **argv)
          * (= nb), and 7, which no grid's blocks divide N = 700 by. */
         compare_driver("large", big, n3, d2, 1.0, nprow, npcol, 8, DSE_EIGEN_DIST_2STAGE);
         compare_driver("large", big, n3, d2, 1.0, nprow, npcol, 7, DSE_EIGEN_DIST_2STAGE);
+        /* Its edges at nb = 64: N = 1 and 2, no panel at all (N = 65, band
+         * width N - 1 = nb), one panel of two rows (66), a last panel
+         * narrower than the band (100); on 3-row or 3-column grids a rank
+         * with no rows or no columns. */
+        static const size_t edges[] = {1, 2, 65, 66, 100};
+        for (size_t k = 0; k < sizeof edges / sizeof edges[0]; ++k)
+            compare_driver("edge", big, edges[k], d2, 1.0, nprow, npcol, 64, DSE_EIGEN_DIST_2STAGE);
     }
     free(dup);
     test_shards_are_partial(big, n3, d2);

@@ -505,7 +505,7 @@ static double pdsyevr_workspace_model(size_t n, int nprow, int npcol, int nb)
 /* The group eigensolver's workspace per rank, bytes: pdsyev's model above
  * (an upper bound of its query), pdsyevd's plus its eigenvector matrix,
  * ELPA's from elpa.h, dist_2stage's from dist_two_stage.h (its rank 0,
- * chasing on at most one thread per group rank). */
+ * chasing on at most each group rank's BLAS threads). */
 static double group_workspace(dse_eigen_driver_t driver, size_t n, int nprow, int npcol, int nb)
 {
     double mloc = fmin(ceil((double)n / nb / nprow) * nb, (double)n);
@@ -516,7 +516,8 @@ static double group_workspace(dse_eigen_driver_t driver, size_t n, int nprow, in
         return dse_elpa_workspace_bytes((int)n, nb, (int)mloc, (int)nloc,
                                         driver == DSE_EIGEN_ELPA1 ? 1 : 2);
     case DSE_EIGEN_DIST_2STAGE:
-        return dse_dist_two_stage_workspace_bytes(n, nb, (int)mloc, nprow * npcol);
+        return dse_dist_two_stage_workspace_bytes(n, nb, (int)mloc,
+                                                  nprow * npcol * dse_tune_blas_threads());
     case DSE_EIGEN_PDSYEVD:
         return pdsyevr_workspace_model(n, nprow, npcol, nb) + 8.0 * mloc * nloc;
     case DSE_EIGEN_PSSYEV: /* float32: half of pdsyev's, and the float eigenvalues */

@@ -349,8 +349,8 @@ int dse_dist_two_stage_eigenvalues(const dse_group_t *g, const dse_layout_t *L, 
             rc = dse_group_agree(g, rc, err);
         }
     }
-    if (bytes_out)
-        *bytes_out = elems * sizeof(double) + (g->rank == 0 ? root_bytes(n, kd, threads) : 0);
+    if (bytes_out) /* what was allocated (the chasing's own workspace counted with the band) */
+        *bytes_out = (mem ? elems * sizeof(double) : 0) + (band ? root_bytes(n, kd, threads) : 0);
     free(band);
     free(mem);
     return rc;
