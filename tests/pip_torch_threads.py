@@ -104,18 +104,26 @@ def main():
     assert torch.get_num_threads() == CORES, "torch's setting changed"
 
     # Two calls at once from two Python threads: still capped, restored after both.
-    results = []
+    # The setting is read while both run: from the later start to the earlier
+    # end (a thread may start late under load; before and after, OWN is right).
+    results, spans = [], []
+    together = threading.Barrier(2)
+
+    def call(scale):
+        together.wait()
+        t0 = time.perf_counter()
+        results.append(dsesweep.dse(Z[:1200] * scale))
+        spans.append((t0, time.perf_counter()))
+
     watcher = Watcher()
-    workers = [threading.Thread(target=lambda s=s: results.append(dsesweep.dse(Z[:1200] * s)))
-               for s in (1.0, 2.0)]
-    start = time.perf_counter()
+    workers = [threading.Thread(target=call, args=(s,)) for s in (1.0, 2.0)]
     for w in workers:
         w.start()
     for w in workers:
         w.join()
-    end = time.perf_counter()
     watcher.stop()
-    seen = watcher.during(start + 0.05 * (end - start), end - 0.05 * (end - start))
+    start, end = max(t0 for t0, _ in spans), min(t1 for _, t1 in spans)
+    seen = watcher.during(start + 0.1 * (end - start), end - 0.1 * (end - start))
     lines.append("two calls at once beside torch: OpenBLAS setting at most %d" % max(seen))
     assert len(results) == 2 and max(seen) == 1, lines[-1]
     assert _capi.lib.openblas_get_num_threads() == OWN, "not restored after two calls"
