@@ -4,8 +4,8 @@
 #   bench/bench_scaling.sh [N] [D]        (default N = 8000, D = 512)
 #
 # Runs bench_dist_eigen for: the serial LAPACK path on 1 rank with 1 and 2
-# BLAS threads, pdsyevr on a 1x1 grid, and pdsyevr on 2 ranks (1x2 grid, one
-# BLAS thread each). Prints per-phase seconds (read, kernel, reduction,
+# BLAS threads, the group driver dist_2stage on a 1x1 grid and on 2 ranks
+# (1x2 grid, one BLAS thread each), and ScaLAPACK's pdsyev on 2 ranks. Prints per-phase seconds (read, kernel, reduction,
 # eigenvalues) and the bytes each rank sent in our own reductions; the model
 # in docs/scaling.md turns these into estimates for 16..1024 ranks.
 set -euo pipefail
@@ -18,5 +18,6 @@ b=$build/bench/bench_dist_eigen
 echo "# $(date -u +%FT%TZ) $(nproc) cores; N=$N D=$D"
 mpiexec -n 1 -x OPENBLAS_NUM_THREADS=1 "$b" "$N" "$D" lapack
 mpiexec --bind-to none -n 1 -x OPENBLAS_NUM_THREADS=2 "$b" "$N" "$D" lapack
-mpiexec -n 1 -x OPENBLAS_NUM_THREADS=1 "$b" "$N" "$D" pdsyevr 64
-mpiexec -n 2 -x OPENBLAS_NUM_THREADS=1 "$b" "$N" "$D" pdsyevr 64
+mpiexec -n 1 -x OPENBLAS_NUM_THREADS=1 "$b" "$N" "$D" dist_2stage 64
+mpiexec --bind-to none -n 2 -x OPENBLAS_NUM_THREADS=1 "$b" "$N" "$D" dist_2stage 64
+mpiexec --bind-to none -n 2 -x OPENBLAS_NUM_THREADS=1 "$b" "$N" "$D" pdsyev 64

@@ -40,6 +40,17 @@ expect 2 "dsesweep score: --method must be auto, exact or bounded (got 'lanczos'
 expect 2 "dsesweep score: --max-k must be an integer in [64, 1e+09] (got '10')$hint" -- score "$z" --max-k 10
 expect 2 "dsesweep score: --driver must be auto or one of dsyevd, dsyevr, dsyevd_2stage, elpa1, elpa2, pdsyev, pdsyevd, dist_2stage (got 'magma')$hint" -- score "$z" --driver magma
 expect 2 "dsesweep score: driver elpa2 is float64; precision float32 solves with the fastest float32 driver tune measured (ssyevd or ssyevd_2stage on one rank, pssyev on a group; leave the driver auto)$hint" -- score "$z" --driver elpa2 --precision float32
+# A forced driver that cannot run where the problem runs (a group driver on one
+# rank) is said in one warning line, naming the driver that did run.
+out=$("$bin" score "$z" --driver dist_2stage --quantities DSE --sigma 3 2>&1); st=$?
+check_eq "score --driver dist_2stage on one rank: exit status" 0 "$st"
+grep -qE "^warning     --driver dist_2stage is a group driver, but the N x N problem ran on one rank: [a-z_0-9]+ solved it" <<<"$out" \
+  && ok || bad "no driver warning on one rank: $out"
+out=$("$bin" score "$z" --driver dist_2stage --quantities DSE --sigma 3 --json 2>&1)
+grep -qF -- "--driver dist_2stage is a group driver, but the N x N problem ran on one rank: $("$json_get" driver <<<"$out") solved it" <<<"$out" \
+  && ok || bad "no driver warning in the JSON: $out"
+out=$("$bin" score "$z" --driver dsyevd --quantities DSE --sigma 3 2>&1)
+grep -q "^warning     --driver" <<<"$out" && bad "a one-rank driver on one rank warns: $out" || ok
 expect 2 "dsesweep score: --precision must be float64 or float32 (got 'float16')$hint" -- score "$z" --precision float16
 expect 2 "dsesweep score: unknown or incomplete option '--frobnicate'$hint" -- score "$z" --frobnicate
 expect 2 "dsesweep score: needs one EMBEDDINGS file$hint" -- score

@@ -231,6 +231,28 @@ static void sigma_warnings(const dse_params_t *p, const dse_score_t *s, const sh
     }
 }
 
+/* The line saying that a forced --driver could not run where the N x N
+ * problem ran (a group driver on one rank, a one-rank driver on a group),
+ * and which driver did; 0 when it ran as asked. */
+static int driver_mismatch(const dse_params_t *p, const dse_score_t *s, char *line, size_t size)
+{
+    int group = s->big_group_size > 1;
+    if (!s->spectrum || p->driver == DSE_EIGEN_AUTO || p->precision == DSE_PRECISION_FLOAT32 ||
+        dse_eigen_driver_scope(p->driver) & (group ? DSE_EIGEN_GROUP : DSE_EIGEN_ONE_RANK))
+        return 0;
+    if (group)
+        snprintf(line, size,
+                 "--driver %s is a one-rank driver, but the N x N problem ran on a group of %d "
+                 "ranks: %s solved it",
+                 dse_eigen_driver_name(p->driver), s->big_group_size, dse_score_driver_name(p, s));
+    else
+        snprintf(line, size,
+                 "--driver %s is a group driver, but the N x N problem ran on one rank: %s "
+                 "solved it (`mpiexec -n P dsesweep score ... --group-size P` runs a group)",
+                 dse_eigen_driver_name(p->driver), dse_score_driver_name(p, s));
+    return 1;
+}
+
 static void emit_json(const char *line, void *ctx)
 {
     cJSON_AddItemToArray((cJSON *)ctx, cJSON_CreateString(line));
@@ -260,6 +282,12 @@ static void print_json(const char *emb, const char *dtype, const char *labels,
     if (isfinite(s->median_distance)) {
         dse_export_json_exact(root, "median_distance", s->median_distance);
         sigma_warnings(p, s, shown, nshown, emit_json, cJSON_AddArrayToObject(root, "warnings"));
+    }
+    char drv_line[512];
+    if (driver_mismatch(p, s, drv_line, sizeof drv_line)) {
+        cJSON *warnings = cJSON_GetObjectItem(root, "warnings");
+        if (!warnings) warnings = cJSON_AddArrayToObject(root, "warnings");
+        emit_json(drv_line, warnings);
     }
     cJSON_AddStringToObject(root, "driver", dse_score_driver_name(p, s));
     if (s->bounded_ranks) {
@@ -293,6 +321,8 @@ static void print_table(const char *emb, const char *dtype, const char *labels,
     if (s->spectrum)
         printf("eigensolver %s, %d BLAS thread(s); %s\n", dse_score_driver_name(p, s),
                dse_tune_blas_threads(), dse_tune_note());
+    char drv_line[512];
+    if (driver_mismatch(p, s, drv_line, sizeof drv_line)) emit_table(drv_line, NULL);
     if (s->bounded_ranks)
         printf("method      bounded%s (tol %g bits, max_k %zu): block Lanczos on %d rank(s), K "
                "%s\n",

@@ -69,12 +69,21 @@ static int shown(int k, int scope)
     return k != DSE_EIGEN_FLOAT32_AUTO && (dse_eigen_driver_scope((dse_eigen_driver_t)k) & scope);
 }
 
+/* " |" before the first float32 column shown (*bar: printed yet). */
+static const char *float32_bar(int k, int *bar)
+{
+    if (k < DSE_EIGEN_FLOAT32_AUTO || *bar) return "";
+    *bar = 1;
+    return " |";
+}
+
 /* One setting's candidates per size: predicted seconds, the chosen float64
  * driver and the chosen float32 one (precision = float32) marked with '*'. */
 static void show_setting(const size_t *sizes, size_t n_sizes, int ranks, int threads)
 {
     int scope = ranks > 1 ? DSE_EIGEN_GROUP : DSE_EIGEN_ONE_RANK;
-    printf("\n%s, %d BLAS thread(s)%s; seconds (* = chosen: the fastest measured; float32 "
+    printf("\n%s, %d BLAS thread(s)%s; seconds, measured at the tuned sizes and interpolated "
+           "between and beyond them (log-log, N^3) (* = chosen: the fastest; float32 "
            "drivers after '|', chosen among themselves)%s:\n",
            ranks > 1 ? "a group" : "one rank", threads, ranks > 1 ? " per rank" : "",
            dse_tune_setting_is_builtin(ranks, threads)
@@ -82,15 +91,16 @@ static void show_setting(const size_t *sizes, size_t n_sizes, int ranks, int thr
                : "");
     if (ranks > 1) printf("  ranks %d\n", ranks);
     printf("%8s", "N");
+    int bar = 0;
     for (int k = DSE_EIGEN_AUTO + 1; k < DSE_EIGEN_ALL_DRIVERS; ++k)
         if (shown(k, scope))
-            printf("%s %14s", k == DSE_EIGEN_FLOAT32_AUTO + 1 ? " |" : "",
-                   dse_eigen_driver_name((dse_eigen_driver_t)k));
+            printf("%s %14s", float32_bar(k, &bar), dse_eigen_driver_name((dse_eigen_driver_t)k));
     printf("\n");
     for (size_t i = 0; i < n_sizes; ++i) {
         dse_eigen_driver_t best = dse_tune_driver(sizes[i], ranks, threads);
         dse_eigen_driver_t best32 = dse_tune_float32_driver(sizes[i], ranks, threads);
         printf("%8zu", sizes[i]);
+        bar = 0;
         for (int k = DSE_EIGEN_AUTO + 1; k < DSE_EIGEN_ALL_DRIVERS; ++k) {
             if (!shown(k, scope)) continue;
             double s = dse_tune_driver_seconds((dse_eigen_driver_t)k, sizes[i], ranks, threads);
@@ -98,7 +108,7 @@ static void show_setting(const size_t *sizes, size_t n_sizes, int ranks, int thr
             if (s > 0)
                 snprintf(cell, sizeof cell, "%s%.3f", k == (int)best || k == (int)best32 ? "*" : "",
                          s);
-            printf("%s %14s", k == DSE_EIGEN_FLOAT32_AUTO + 1 ? " |" : "", cell);
+            printf("%s %14s", float32_bar(k, &bar), cell);
         }
         printf("\n");
     }
