@@ -40,6 +40,7 @@ expect 2 "dsesweep score: --method must be auto, exact or bounded (got 'lanczos'
 expect 2 "dsesweep score: --max-k must be an integer in [64, 1e+09] (got '10')$hint" -- score "$z" --max-k 10
 expect 2 "dsesweep score: --driver must be auto or one of dsyevd, dsyevr, dsyevd_2stage, elpa1, elpa2, pdsyev, pdsyevd, dist_2stage (got 'magma')$hint" -- score "$z" --driver magma
 expect 2 "dsesweep score: driver elpa2 is float64; precision float32 solves with the fastest float32 driver tune measured (ssyevd or ssyevd_2stage on one rank, pssyev on a group; leave the driver auto)$hint" -- score "$z" --driver elpa2 --precision float32
+expect 2 "dsesweep score: --group-size 2 needs at least 2 ranks; this run has 1 (start it with mpiexec -n 2)$hint" -- score "$z" --group-size 2
 # A forced driver that cannot run where the problem runs (a group driver on one
 # rank) is said in one warning line, naming the driver that did run.
 out=$("$bin" score "$z" --driver dist_2stage --quantities DSE --sigma 3 2>&1); st=$?

@@ -644,6 +644,16 @@ int dse_cli_score(int argc, char **argv)
                                                   : "takes exactly one EMBEDDINGS file");
     if (a.write_clusters && !a.reference)
         return dse_cli_usage_error("score", "%s", "--write-clusters needs --reference");
+    int ranks = 1;
+    MPI_Comm_size(MPI_COMM_WORLD, &ranks);
+    if (a.opts.group_size > ranks) { /* the same on every rank: all refuse */
+        char msg[160];
+        snprintf(msg, sizeof msg,
+                 "--group-size %d needs at least %d ranks; this run has %d (start it with "
+                 "mpiexec -n %d)",
+                 a.opts.group_size, a.opts.group_size, ranks, a.opts.group_size);
+        return dse_cli_usage_error("score", "%s", msg);
+    }
     if (a.nt == 0) a.ts[a.nt++] = 1.0;
     dse_err_t err;
     dse_err_clear(&err);
