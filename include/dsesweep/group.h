@@ -24,6 +24,7 @@ typedef struct dse_group {
     int myrow, mycol;  /* this rank's grid coordinates */
     MPI_Comm row_comm; /* ranks with the same myrow (owned) */
     MPI_Comm col_comm; /* ranks with the same mycol (owned) */
+    int node_size;     /* the group's ranks on this rank's node (shared memory) */
 } dse_group_t;
 
 /* Local. The near-square grid for p ranks: nprow <= npcol, nprow the largest

@@ -230,16 +230,11 @@ static void pack_band(const dse_layout_t *L, const double *A, int kd, double *cb
     }
 }
 
-/* Collective on g. Threads for rank 0's chasing: the group's ranks on its
- * node times their BLAS threads, within rank 0's CPU affinity. */
+/* Local. Threads for rank 0's chasing: the group's ranks on its node times
+ * their BLAS threads, within rank 0's CPU affinity. */
 static int chase_threads(const dse_group_t *g)
 {
-    MPI_Comm node;
-    int on_node = 1;
-    MPI_Comm_split_type(g->comm, MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &node);
-    MPI_Comm_size(node, &on_node);
-    MPI_Comm_free(&node);
-    int threads = on_node * dse_tune_blas_threads();
+    int threads = g->node_size * dse_tune_blas_threads();
     cpu_set_t set;
     if (sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) < threads)
         threads = CPU_COUNT(&set);

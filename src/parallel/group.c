@@ -116,6 +116,10 @@ int dse_group_create(MPI_Comm parent, int nprow, int npcol, dse_group_t **out, d
     }
     MPI_Comm_split(g->comm, g->myrow, g->mycol, &g->row_comm);
     MPI_Comm_split(g->comm, g->mycol, g->myrow, &g->col_comm);
+    MPI_Comm node;
+    MPI_Comm_split_type(g->comm, MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &node);
+    MPI_Comm_size(node, &g->node_size);
+    MPI_Comm_free(&node);
     *out = g;
     return DSE_OK;
 }
